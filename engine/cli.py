@@ -1,0 +1,171 @@
+"""The ``gradstep`` command line. Headless commands never import Qt; opening the window is
+delegated to a launcher that the console script passes in."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+import numpy as np
+
+from engine import __version__
+from engine.chain import parse_parameter
+from engine.errors import GradstepError
+from engine.examples import example, example_names, resolve
+from engine.session import Breakpoints, IterationSummary, Session
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_NON_FINITE = 3
+
+Launcher = Callable[[str | None], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"gradstep: error: {message}\n(see gradstep --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; ``gradstep --help`` prints it."""
+    parser = _Parser(
+        prog="gradstep",
+        description="Gradstep: a step-through debugger for backpropagation. With no command, "
+        "opens the window on SESSION (a session file or example:NAME; default example:xor).",
+        epilog="Indices are 0-based. Exit codes: 0 success, 2 bad input, 3 a run stopped on a "
+        "non-finite value.",
+    )
+    parser.add_argument("--version", action="version", version=f"gradstep {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="train a session and print progress and the final loss")
+    run.add_argument("session", metavar="SESSION", help="session file or example:NAME")
+    run.add_argument("--iterations", type=int, metavar="N", help="updates to run (default: the session's)")
+    run.add_argument("--trace", metavar="TRACE.json", help="write every iteration to a trace file")
+    run.add_argument("--every", type=int, metavar="K", help="print the loss every K iterations")
+    run.add_argument("--loss-below", type=float, metavar="X", help="stop when the loss falls below X")
+
+    chain = sub.add_parser("chain", help="explain one parameter's gradient by the chain rule")
+    chain.add_argument("session", metavar="SESSION", help="session file or example:NAME")
+    what = chain.add_mutually_exclusive_group(required=True)
+    what.add_argument("--weight", metavar="L:J:I", help="weight from input I to unit J of layer L")
+    what.add_argument("--bias", metavar="L:J", help="bias of unit J of layer L")
+    chain.add_argument("--iteration", type=int, default=None, metavar="K",
+                       help="iteration to explain (default: the session's first)")
+    chain.add_argument("--json", action="store_true", help="print JSON")
+
+    sub.add_parser("examples", help="list the built-in examples")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, launcher: Launcher | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = {"run", "chain", "examples"}
+    if args_list and not args_list[0].startswith("-") and args_list[0] not in commands:
+        if len(args_list) > 1:
+            parser.error(f"unexpected arguments after the session: {' '.join(args_list[1:])}")
+        return _open(args_list[0], launcher)
+    args = parser.parse_args(args_list)
+    try:
+        if args.command is None:
+            return _open(None, launcher)
+        if args.command == "examples":
+            return _examples()
+        if args.command == "run":
+            return _run(args)
+        return _chain(args)
+    except GradstepError as exc:
+        print(f"gradstep: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _open(spec: str | None, launcher: Launcher | None) -> int:
+    if launcher is None:
+        print("gradstep: the window is not available from this entry point", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return launcher(spec)
+
+
+def _examples() -> int:
+    width = max(len(name) for name in example_names())
+    for name in example_names():
+        print(f"example:{name:<{width}}  {example(name).summary}")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = resolve(args.session)
+    iterations = config.iterations if args.iterations is None else args.iterations
+    if iterations < 0:
+        raise GradstepError(f"--iterations must be non-negative, got {iterations}")
+    if args.every is not None and args.every < 1:
+        raise GradstepError(f"--every must be at least 1, got {args.every}")
+    every = args.every or max(1, iterations // 10)
+    session = Session(config)
+    start = session.iteration
+    breakpoints = Breakpoints(non_finite=True, loss_below=args.loss_below)
+    title = config.title or args.session
+    print(f"{title}: {iterations} iterations, {config.loss} loss, {config.optimizer.name} "
+          f"lr {config.optimizer.learning_rate:g}, {config.x.shape[0]} samples")
+
+    def report(item: IterationSummary | None, k: int, loss: float) -> None:
+        done = k - start + 1
+        if done % every == 0 or done == iterations:
+            print(f"iteration {done}/{iterations}  loss {loss!r}", flush=True)
+
+    last: dict[str, IterationSummary] = {}
+
+    def on_iteration(item: IterationSummary) -> None:
+        last["item"] = item
+        if writer is not None:
+            writer.write(item)
+        report(item, item.iteration, item.loss)
+
+    writer = None
+    if args.trace:
+        from engine.trace import TraceWriter
+
+        with TraceWriter(args.trace) as writer:
+            result = session.run_iterations(iterations, breakpoints, on_iteration=on_iteration)
+    else:
+        result = session.run_iterations(iterations, breakpoints, on_iteration=on_iteration)
+
+    if result.reason == "non_finite":
+        print(f"gradstep: stopped: {result.message}", file=sys.stderr)
+        return EXIT_NON_FINITE
+    if result.reason is not None:
+        print(f"stopped: {result.message}")
+    if "item" in last:
+        item = last["item"]
+        print(f"final loss {item.loss!r} (iteration {item.iteration}, before its update)")
+        out = item.a[-1]
+        if out.shape[0] <= 16 and out.shape[1] <= 4:
+            print("predictions of that forward pass:")
+            print(np.array2string(out, precision=8, floatmode="fixed"))
+    return EXIT_OK
+
+
+def _chain(args: argparse.Namespace) -> int:
+    config = resolve(args.session)
+    ref = parse_parameter(args.bias, bias=True) if args.bias is not None else parse_parameter(args.weight, bias=False)
+    session = Session(config)
+    ref.check(config.sizes)
+    iteration = session.start_iteration if args.iteration is None else args.iteration
+    if iteration < session.start_iteration:
+        raise GradstepError(f"--iteration {iteration} is before the session's start ({session.start_iteration})")
+    if iteration - session.start_iteration > 10_000_000:
+        raise GradstepError(f"--iteration {iteration} is too far ahead")
+    record = session.iteration_record(iteration)
+    explanation = session.explain(ref, record)
+    if args.json:
+        print(json.dumps(explanation.to_json(), indent=2))
+    else:
+        print(explanation.to_text(max_samples=10))
+    return EXIT_OK

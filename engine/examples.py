@@ -1,0 +1,227 @@
+"""Built-in examples: one per seed tutorial, plus XOR and a moons classifier.
+
+Where a tutorial seeds NumPy's legacy generator (``np.random.seed(42)`` then
+``np.random.rand``), its exact initial weights are drawn here the same way and stored as
+explicit values, transposed into Gradstep's (units, fan_in) orientation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.config import FORMAT, VERSION, SessionConfig, parse_session
+from engine.errors import GradstepError
+
+XOR_INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+XOR_TARGETS = [[0.0], [1.0], [1.0], [0.0]]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A named built-in session."""
+
+    name: str
+    summary: str
+    session: dict[str, Any]
+
+
+def _session(title: str, description: str, **fields: Any) -> dict[str, Any]:
+    return {"format": FORMAT, "version": VERSION, "title": title, "description": description, **fields}
+
+
+def _legacy_rand(*shapes: tuple[int, int]) -> list[np.ndarray]:
+    """Arrays as ``np.random.seed(42)`` followed by ``np.random.rand(*shape)`` calls give them."""
+    legacy = np.random.RandomState(42)
+    return [legacy.rand(*shape) for shape in shapes]
+
+
+def _tutorial_001() -> dict[str, Any]:
+    w_ih, w_ho, b_h, b_o = _legacy_rand((2, 2), (2, 1), (1, 2), (1, 1))
+    return _session(
+        "Tutorial 001: XOR, 2-2-1 sigmoid, seed 42",
+        "Weights from np.random.seed(42) then rand for W_ih, W_ho, b_h, b_o in that order. The "
+        "update adds X.T @ (error * a(1-a)) * 0.1 with error = y - a, which is gradient descent "
+        "on E = 1/2 sum (y - a)^2 (half_sse), full batch. After 10,000 updates the last forward "
+        "pass predicts 0.0603, 0.9445, 0.9444, 0.0600, as the tutorial prints.",
+        seed=42,
+        network={
+            "inputs": 2,
+            "layers": [
+                {"units": 2, "activation": "sigmoid", "weights": w_ih.T.tolist(), "bias": b_h[0].tolist()},
+                {"units": 1, "activation": "sigmoid", "weights": w_ho.T.tolist(), "bias": b_o[0].tolist()},
+            ],
+        },
+        loss="half_sse",
+        optimizer={"name": "sgd", "learning_rate": 0.1},
+        data={"inputs": XOR_INPUTS, "targets": XOR_TARGETS},
+        iterations=10000,
+    )
+
+
+def _tutorial_004() -> dict[str, Any]:
+    w_ih, w_ho = _legacy_rand((2, 2), (2, 1))
+    return _session(
+        "Tutorial 004: one sample, 2-2-1 sigmoid, seed 42",
+        "Weights from np.random.seed(42) then rand for W_ih then W_ho, zero biases, one sample "
+        "(0.5, 0.6) -> 0.8, E = 1/2 sum (a - y)^2, learning rate 0.1, 100 updates. The tutorial "
+        "updates weights_hidden_output first and then back-propagates to the hidden layer "
+        "through the already-updated weights, so the losses it prints drift from the correct "
+        "ones from the fifth significant digit on (0.024850926922809005 at epoch 10 there). "
+        "Gradstep back-propagates through the weights the forward pass used, and prints the "
+        "correct losses.",
+        seed=42,
+        network={
+            "inputs": 2,
+            "layers": [
+                {"units": 2, "activation": "sigmoid", "weights": w_ih.T.tolist(), "bias": [0.0, 0.0]},
+                {"units": 1, "activation": "sigmoid", "weights": w_ho.T.tolist(), "bias": [0.0]},
+            ],
+        },
+        loss="half_sse",
+        optimizer={"name": "sgd", "learning_rate": 0.1},
+        data={"inputs": [[0.5, 0.6]], "targets": [[0.8]]},
+        iterations=100,
+    )
+
+
+def _tutorial_000() -> dict[str, Any]:
+    return _session(
+        "Tutorial 000: XOR, 2-4-1 sigmoid, class NeuralNetwork",
+        "Weights as (out, in) with samples as columns, drawn with randn and no seed (Gradstep "
+        "uses a seeded normal draw). The tutorial prints the mean squared error, but its "
+        "gradient dZ2 = a2 - y with the 1/m factor is that of mean binary cross-entropy with a "
+        "sigmoid output, so this example trains on bce, which is what the tutorial's updates do. "
+        "As published, 'learning rate' in the b2 update is a syntax error.",
+        seed=42,
+        network={
+            "inputs": 2,
+            "init": "normal",
+            "layers": [{"units": 4, "activation": "sigmoid"}, {"units": 1, "activation": "sigmoid"}],
+        },
+        loss="bce",
+        optimizer={"name": "sgd", "learning_rate": 0.5},
+        data={"inputs": XOR_INPUTS, "targets": XOR_TARGETS},
+        iterations=10000,
+    )
+
+
+def _tutorial_002() -> dict[str, Any]:
+    return _session(
+        "Tutorial 002: one sample, 2-3-1 ReLU then sigmoid",
+        "One sample (0.5, 0.1) -> 0.7, weights drawn with randn and no seed (Gradstep uses a "
+        "seeded normal draw), one update at learning rate 0.1. The tutorial prints no loss; its "
+        "output gradient dZ2 = A2 - Y is that of binary cross-entropy with a sigmoid output, so "
+        "that is the loss here.",
+        seed=42,
+        network={
+            "inputs": 2,
+            "init": "normal",
+            "layers": [{"units": 3, "activation": "relu"}, {"units": 1, "activation": "sigmoid"}],
+        },
+        loss="bce",
+        optimizer={"name": "sgd", "learning_rate": 0.1},
+        data={"inputs": [[0.5, 0.1]], "targets": [[0.7]]},
+        iterations=1,
+    )
+
+
+def _tutorial_003() -> dict[str, Any]:
+    rng = np.random.default_rng(3)
+    w1 = rng.standard_normal((4, 2)) * 0.01
+    w2 = rng.standard_normal((1, 4)) * 0.01
+    return _session(
+        "Tutorial 003: XOR, 2-4-1 sigmoid, small initial weights",
+        "Weights randn * 0.01 with no seed (Gradstep draws them from a seeded generator and "
+        "stores them), zero biases, learning rate 0.1, 1,000 updates. The tutorial prints the "
+        "mean squared error but its gradient output - y with 1/m is mean binary cross-entropy's, "
+        "so this example trains on bce. Its printed numbers cannot be reproduced: the "
+        "initial weights are unseeded. The tiny weights make the first hundreds of iterations "
+        "a plateau, as the tutorial's loss curve shows.",
+        seed=3,
+        network={
+            "inputs": 2,
+            "layers": [
+                {"units": 4, "activation": "sigmoid", "weights": w1.tolist(), "bias": [0.0] * 4},
+                {"units": 1, "activation": "sigmoid", "weights": w2.tolist(), "bias": [0.0]},
+            ],
+        },
+        loss="bce",
+        optimizer={"name": "sgd", "learning_rate": 0.1},
+        data={"inputs": XOR_INPUTS, "targets": XOR_TARGETS},
+        iterations=1000,
+    )
+
+
+def _xor() -> dict[str, Any]:
+    return _session(
+        "XOR, 2-3-1 sigmoid",
+        "The classic: XOR with one hidden layer of three sigmoid units, E = 1/2 sum (t - o)^2, "
+        "plain gradient descent at learning rate 2.",
+        seed=1,
+        network={
+            "inputs": 2,
+            "init": "uniform",
+            "layers": [{"units": 3, "activation": "sigmoid"}, {"units": 1, "activation": "sigmoid"}],
+        },
+        loss="half_sse",
+        optimizer={"name": "sgd", "learning_rate": 2.0},
+        data={"preset": "xor"},
+        iterations=2000,
+    )
+
+
+def _moons() -> dict[str, Any]:
+    return _session(
+        "Moons, 2-8-1",
+        "Two interleaved half-moons, 200 noisy points, a hidden layer of 8 tanh units and a "
+        "sigmoid output trained on binary cross-entropy with Adam in mini-batches of 20.",
+        seed=0,
+        network={
+            "inputs": 2,
+            "init": "xavier_uniform",
+            "layers": [{"units": 8, "activation": "tanh"}, {"units": 1, "activation": "sigmoid"}],
+        },
+        loss="bce",
+        optimizer={"name": "adam", "learning_rate": 0.05},
+        data={"preset": "moons", "samples": 200, "noise": 0.1},
+        batch_size=20,
+        iterations=1000,
+    )
+
+
+_BUILDERS = {
+    "xor": (_xor, "XOR with a 2-3-1 sigmoid network (the window opens it by default)"),
+    "moons": (_moons, "two moons, 2-8-1 tanh/sigmoid, Adam, mini-batches"),
+    "tutorial-000": (_tutorial_000, "seed tutorial 000: 2-4-1 sigmoid XOR; prints MSE, trains BCE"),
+    "tutorial-001": (_tutorial_001, "seed tutorial 001: 2-2-1 sigmoid XOR, seed 42, reproduces its predictions"),
+    "tutorial-002": (_tutorial_002, "seed tutorial 002: 2-3-1 ReLU/sigmoid, one sample, one update"),
+    "tutorial-003": (_tutorial_003, "seed tutorial 003: 2-4-1 sigmoid XOR, randn * 0.01 weights"),
+    "tutorial-004": (_tutorial_004, "seed tutorial 004: one sample, seed 42; corrects its stale-weight bug"),
+}
+
+
+def example_names() -> list[str]:
+    """Names of the built-in examples, in listing order."""
+    return list(_BUILDERS)
+
+
+def example(name: str) -> Example:
+    """The built-in example ``name``."""
+    if name not in _BUILDERS:
+        raise GradstepError(
+            f"example:{name}: no such example (available: {', '.join(example_names())})"
+        )
+    builder, summary = _BUILDERS[name]
+    return Example(name, summary, builder())
+
+
+def resolve(spec: str) -> SessionConfig:
+    """A session from a path or from ``example:NAME``."""
+    from engine.config import load_session_config
+
+    if spec.startswith("example:"):
+        return parse_session(example(spec.removeprefix("example:")).session)
+    return load_session_config(spec)

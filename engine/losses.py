@@ -1,0 +1,84 @@
+"""Losses: the value, each sample's derivative dℓ/da, and how the batch is reduced.
+
+Every loss is written as a reduction over per-sample losses ℓ_s, so the chain rule can be
+shown per sample and then reduced: ``mse`` and ``bce`` and ``cross_entropy`` take the mean
+over samples (scale 1/N), ``half_sse`` the sum (scale 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: its name, the reduction over samples and the formula shown to the user."""
+
+    name: str
+    reduction: str  # "mean" or "sum" over the samples of the batch
+    formula: str
+    derivative_formula: str
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("mse", "mean", "mean over samples and outputs of (a - y)^2", "2(a-y)/K"),
+        Loss("half_sse", "sum", "1/2 * sum over samples and outputs of (a - y)^2", "a-y"),
+        Loss("bce", "mean", "mean binary cross-entropy over all outputs", "(a-y)/(a(1-a)K)"),
+        Loss("cross_entropy", "mean", "mean over samples of -sum_k y_k log a_k", "a-y"),
+    )
+}
+
+
+def loss_value(name: str, z: Array, a: Array, y: Array) -> float:
+    """The loss of a batch, computed stably from z where a saturates."""
+    if name == "mse":
+        return float(np.mean((a - y) ** 2))
+    if name == "half_sse":
+        return float(0.5 * np.sum((a - y) ** 2))
+    if name == "bce":
+        # -[y log σ(z) + (1-y) log(1-σ(z))] = softplus(z) - y z, finite for every z.
+        return float(np.mean(np.logaddexp(0.0, z) - y * z))
+    if name == "cross_entropy":
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return float(np.mean(-np.sum(y * log_a, axis=1)))
+    raise ValueError(f"unknown loss {name!r}")
+
+
+def batch_scale(name: str, batch_size: int) -> float:
+    """The factor that turns the sum of per-sample gradients into the batch gradient."""
+    return 1.0 / batch_size if LOSSES[name].reduction == "mean" else 1.0
+
+
+def output_dl_da(name: str, a: Array, y: Array) -> Array:
+    """dℓ_s/da for each sample s and output k (undefined for cross-entropy, fused with softmax)."""
+    k = a.shape[1]
+    if name == "mse":
+        return (2.0 / k) * (a - y)
+    if name == "half_sse":
+        return a - y
+    if name == "bce":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (a - y) / (a * (1 - a)) / k
+    raise ValueError(f"loss {name!r} has no element-wise dℓ/da")
+
+
+def fused_delta(name: str, a: Array, y: Array) -> Array | None:
+    """dℓ_s/dz for the output layer where the loss and activation are fused, else None.
+
+    Sigmoid with binary cross-entropy and softmax with cross-entropy reduce to a - y (over K
+    outputs for bce), which is exact where the unfused product would divide by a(1-a) = 0.
+    """
+    if name == "bce":
+        k = a.shape[1]
+        return a - y if k == 1 else (a - y) / k
+    if name == "cross_entropy":
+        return a - y
+    return None

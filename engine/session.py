@@ -1,0 +1,667 @@
+"""A live debugging session: stage-by-stage training with time travel.
+
+The cursor is (iteration k, stage s): the parameters P_k at the start of iteration k and the
+first s of its 2L + 2 stages computed. Every stage is a deterministic function of P_k, the
+optimizer state and iteration k's batch (itself a function of the seed and k), so history
+is kept as sparse checkpoints of (P_k, optimizer state) and anything in between is
+recomputed, bit for bit, on demand.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine import compute
+from engine.chain import ChainExplanation, ParameterRef, explain
+from engine.config import SessionConfig, session_json
+from engine.errors import GradstepError
+from engine.jsonio import dumps, write_atomic
+from engine.losses import batch_scale, loss_value
+from engine.records import (
+    BackwardRecord,
+    ForwardRecord,
+    IterationRecord,
+    LayerParams,
+    LossRecord,
+    OptimizerState,
+    Params,
+    UpdateRecord,
+)
+from engine.stages import Stage, iteration_stages, stages_done, truncate
+
+Array = NDArray[np.float64]
+
+DEFAULT_HISTORY_BYTES = 400 * 1024 * 1024
+BASE_CHECKPOINT_INTERVAL = 16
+RECENT_RECORDS = 6
+
+
+@dataclass(frozen=True)
+class Breakpoints:
+    """Conditions that stop a run. The non-finite check is on unless switched off."""
+
+    non_finite: bool = True
+    loss_below: float | None = None
+    grad_norm_above: float | None = None
+    dead_relu: bool = False
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a run ended: ``reason`` is None when it ran all its iterations."""
+
+    iterations: int
+    reason: str | None = None
+    message: str = ""
+    iteration: int | None = None
+    stage: Stage | None = None
+    layer: int | None = None
+
+
+@dataclass(frozen=True)
+class IterationSummary:
+    """What one iteration computed, handed to a run's ``on_iteration`` (the trace writer)."""
+
+    iteration: int
+    loss: float
+    z: tuple[Array, ...]
+    a: tuple[Array, ...]
+    grads: Params
+    params_after: Params
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a view needs to draw the cursor's state."""
+
+    iteration: int
+    stage: int
+    stages: tuple[Stage, ...]
+    record: IterationRecord
+    previous: IterationRecord | None
+    params: Params
+    optimizer_state: OptimizerState
+    position: int
+
+    @property
+    def last_stage(self) -> Stage | None:
+        """The stage that ran last: in this iteration, or the previous one's update."""
+        if self.stage > 0:
+            return self.stages[self.stage - 1]
+        return self.stages[-1] if self.previous is not None else None
+
+
+class Session:
+    """Training of one network, steppable stage by stage and reversible.
+
+    Parameters
+    ----------
+    config
+        A validated session (see :func:`engine.parse_session`).
+    history_bytes
+        Budget for history checkpoints; when exceeded the checkpoint interval doubles.
+    track_gradient_norms
+        Record each layer's ||dW|| for every iteration (for the window's plot).
+    """
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        history_bytes: int = DEFAULT_HISTORY_BYTES,
+        track_gradient_norms: bool = False,
+    ) -> None:
+        self.config = config
+        self.stages = iteration_stages(len(config.layers))
+        self._n = len(config.layers)
+        self._activations = tuple(layer.activation for layer in config.layers)
+        self._x = config.x
+        self._y = config.y
+        self._samples = config.x.shape[0]
+        self._track_norms = track_gradient_norms
+        self._budget = history_bytes
+        self._interval = BASE_CHECKPOINT_INTERVAL
+        self._epoch_cache: tuple[int, NDArray[np.intp]] | None = None
+
+        params = compute.init_params(config)
+        opt = config.state.optimizer if config.state is not None else OptimizerState()
+        self.start_iteration = config.state.iteration if config.state is not None else 0
+        self._checkpoints: dict[int, tuple[Params, OptimizerState]] = {}
+        self._checkpoint_keys: list[int] = []
+        self._pinned: set[int] = {self.start_iteration}
+        self._recent: OrderedDict[int, IterationRecord] = OrderedDict()
+        self._losses: list[float] = []
+        self._norms: list[tuple[float, ...]] = []
+        self._add_checkpoint(self.start_iteration, params, opt)
+        self._begin(self.start_iteration, params, opt)
+
+    # ---- reading the state ----
+
+    @property
+    def iteration(self) -> int:
+        """The iteration the cursor is in (the number of updates done, counting loaded ones)."""
+        return self._k
+
+    @property
+    def stage(self) -> int:
+        """How many stages of the current iteration are done (0 .. 2L + 1)."""
+        return self._s
+
+    @property
+    def position(self) -> int:
+        """Stages executed since the session's first iteration."""
+        return (self._k - self.start_iteration) * len(self.stages) + self._s
+
+    @property
+    def params(self) -> Params:
+        """The parameters of the current iteration, before its update."""
+        return self._params
+
+    @property
+    def optimizer_state(self) -> OptimizerState:
+        """The optimizer state at the start of the current iteration."""
+        return self._opt
+
+    @property
+    def next_stage(self) -> Stage:
+        """The stage :meth:`step` runs next."""
+        return self.stages[self._s]
+
+    def record(self) -> IterationRecord:
+        """The current iteration's record up to the cursor."""
+        return truncate(self._work, self._s)
+
+    def snapshot(self) -> Snapshot:
+        """An immutable view of the cursor's state for drawing."""
+        previous = None
+        if self._k > self.start_iteration:
+            previous = self.iteration_record(self._k - 1)
+        return Snapshot(
+            iteration=self._k,
+            stage=self._s,
+            stages=self.stages,
+            record=self.record(),
+            previous=previous,
+            params=self._params,
+            optimizer_state=self._opt,
+            position=self.position,
+        )
+
+    def losses(self) -> tuple[NDArray[np.int64], Array]:
+        """(iterations, losses) of every iteration whose loss has been computed, in order."""
+        n = len(self._losses)
+        return np.arange(self.start_iteration, self.start_iteration + n), np.array(self._losses)
+
+    def gradient_norms(self) -> tuple[NDArray[np.int64], Array]:
+        """(iterations, norms) with norms[i, l] = ||dW_l|| at that iteration (needs tracking on)."""
+        n = len(self._norms)
+        norms = np.array(self._norms) if n else np.zeros((0, self._n))
+        return np.arange(self.start_iteration, self.start_iteration + n), norms
+
+    def batch_indices(self, iteration: int) -> NDArray[np.intp]:
+        """The samples of ``iteration``'s batch: all of them, or the seeded shuffled mini-batch."""
+        size = self.config.batch_size
+        if size is None or size >= self._samples:
+            return np.arange(self._samples)
+        per_epoch = math.ceil(self._samples / size)
+        epoch, index = divmod(iteration, per_epoch)
+        if self._epoch_cache is None or self._epoch_cache[0] != epoch:
+            rng = np.random.default_rng([self.config.seed, 0xBA7C4, epoch])
+            self._epoch_cache = (epoch, rng.permutation(self._samples))
+        return self._epoch_cache[1][index * size : (index + 1) * size]
+
+    def history_bytes(self) -> int:
+        """Bytes held by history checkpoints (an upper bound: arrays may be shared)."""
+        return sum(
+            compute.params_nbytes(p) + compute.params_nbytes(s.first) + compute.params_nbytes(s.second)
+            for p, s in self._checkpoints.values()
+        )
+
+    @property
+    def checkpoint_interval(self) -> int:
+        """Iterations between history checkpoints (grows to keep within the budget)."""
+        return self._interval
+
+    # ---- moving the cursor ----
+
+    def step(self) -> Stage:
+        """Run the next stage and return it; after the update the cursor enters the next iteration."""
+        stage = self.stages[self._s]
+        self._ensure(self._s + 1)
+        if self._s + 1 == len(self.stages):
+            self._advance()
+        else:
+            self._s += 1
+        return stage
+
+    def back(self, count: int = 1) -> int:
+        """Step back ``count`` stages (not before the session's start); returns how many."""
+        target = max(0, self.position - count)
+        moved = self.position - target
+        self.goto_position(target)
+        return moved
+
+    def goto_position(self, position: int) -> None:
+        """Move to ``position`` stages after the session's start, forwards or backwards."""
+        if position < 0:
+            raise GradstepError(f"position must be non-negative, got {position}")
+        k, s = divmod(position, len(self.stages))
+        self.goto(self.start_iteration + k, s)
+
+    def goto(self, iteration: int, stage: int = 0) -> None:
+        """Move the cursor to ``stage`` stages into ``iteration``, recomputing what is needed."""
+        if iteration < self.start_iteration:
+            raise GradstepError(
+                f"iteration {iteration} is before this session's start ({self.start_iteration})"
+            )
+        if not 0 <= stage < len(self.stages):
+            raise GradstepError(f"stage must be in 0..{len(self.stages) - 1}, got {stage}")
+        if iteration != self._k:
+            params, opt = self._start_of(iteration)
+            self._begin(iteration, params, opt)
+        self._ensure(stage)
+        self._s = stage
+
+    def finish_iteration(self) -> None:
+        """Run the remaining stages of the current iteration, through its update."""
+        while True:
+            stage = self.step()
+            if stage.kind == "update":
+                return
+
+    def iteration_record(self, iteration: int) -> IterationRecord:
+        """The complete record (every stage, update included) of a past or future iteration."""
+        if iteration in self._recent:
+            self._recent.move_to_end(iteration)
+            return self._recent[iteration]
+        if iteration == self._k and stages_done(self._work) == len(self.stages):
+            return self._work
+        params, opt = self._start_of(iteration)
+        record = self._fresh_record(iteration, params)
+        for s in range(len(self.stages)):
+            record = self._compute_stage(record, s, opt)
+        self._remember(record)
+        return record
+
+    # ---- running ----
+
+    def run_iterations(
+        self,
+        count: int,
+        breakpoints: Breakpoints | None = None,
+        *,
+        should_stop: Callable[[], bool] | None = None,
+        on_iteration: Callable[[IterationSummary], None] | None = None,
+    ) -> RunResult:
+        """Run ``count`` updates (finishing the current iteration first if it is under way),
+        stopping early at a breakpoint or when ``should_stop()`` answers True."""
+        bp = breakpoints or Breakpoints()
+        done = 0
+        if self._s > 0 and count > 0:
+            k = self._k
+            hit = self._finish_checked(bp)
+            if hit is not None:
+                return replace(hit, iterations=done)
+            if on_iteration is not None:
+                on_iteration(self._summary(self.iteration_record(k)))
+            done = 1
+        while done < count:
+            if should_stop is not None and should_stop():
+                return RunResult(done, "stopped", f"paused at iteration {self._k}")
+            k = self._k
+            params, opt = self._params, self._opt
+            summary = self._fast_iteration(k, params, opt, collect=on_iteration is not None)
+            new_params, new_opt, loss, acts, grads, norms = summary
+            hit = self._check(bp, k, params, opt, loss, acts, grads, norms, new_params)
+            if hit is not None:
+                return replace(hit, iterations=done)
+            if on_iteration is not None:
+                on_iteration(IterationSummary(k, loss, tuple(acts[0]), tuple(acts[1]), grads, new_params))
+            self._begin(k + 1, *self._checkpoint_or(k + 1, new_params, new_opt))
+            done += 1
+        return RunResult(done)
+
+    # ---- editing ----
+
+    def set_parameter(self, ref: ParameterRef, value: float) -> None:
+        """Set one weight or bias of the current iteration's parameters.
+
+        History after this point is discarded (a new branch starts here); stages of the
+        current iteration that depended on the parameter are invalidated and the cursor
+        moves back to the first of them.
+        """
+        ref.check(self.config.sizes)
+        if not math.isfinite(value):
+            raise GradstepError(f"value must be a finite number, got {value}")
+        layer = self._params[ref.layer]
+        if ref.input is None:
+            bias = layer.bias.copy()
+            bias[ref.unit] = value
+            changed = LayerParams(layer.weights, bias)
+        else:
+            weights = layer.weights.copy()
+            weights[ref.unit, ref.input] = value
+            changed = LayerParams(weights, layer.bias)
+        params = tuple(changed if i == ref.layer else p for i, p in enumerate(self._params))
+        k = self._k
+        for key in [key for key in self._checkpoints if key > k]:
+            del self._checkpoints[key]
+            self._pinned.discard(key)
+        self._checkpoint_keys = sorted(self._checkpoints)
+        for key in [key for key in self._recent if key >= k]:
+            del self._recent[key]
+        del self._losses[k - self.start_iteration :]
+        del self._norms[k - self.start_iteration :]
+        self._pinned.add(k)
+        self._add_checkpoint(k, params, self._opt)
+        keep = min(self._s, ref.layer)  # forward stages of earlier layers do not depend on it
+        old = self._work
+        self._begin(k, params, self._opt)
+        self._work = replace(self._work, forward=old.forward[:keep])
+        self._s = keep
+
+    # ---- explaining ----
+
+    def explain(self, ref: ParameterRef, record: IterationRecord | None = None) -> ChainExplanation:
+        """The chain-rule breakdown of one parameter's gradient in ``record`` (default: the
+        current iteration up to the cursor; factors not yet computed are None)."""
+        ref.check(self.config.sizes)
+        record = record if record is not None else self.record()
+        return explain(record, ref, self.config, compute.batch_loss)
+
+    # ---- saving ----
+
+    def to_json(self) -> dict[str, Any]:
+        """The session file of the current state: loading it continues from this iteration."""
+        return session_json(self.config, self._params, self._opt, self._k)
+
+    def save(self, path: str | Path) -> None:
+        """Write the session atomically; a CSV data path is rewritten relative to ``path``."""
+        path = Path(path)
+        data = self.to_json()
+        if "csv" in self.config.data:
+            source = Path(self.config.data["csv"])
+            if not source.is_absolute():
+                source = (self.config.base_dir or Path.cwd()) / source
+            try:
+                data["data"] = {**data["data"], "csv": str(source.resolve().relative_to(path.resolve().parent))}
+            except ValueError:
+                data["data"] = {**data["data"], "csv": str(source.resolve())}
+        write_atomic(path, dumps(data))
+
+    # ---- internals ----
+
+    def _fresh_record(self, k: int, params: Params) -> IterationRecord:
+        idx = self.batch_indices(k)
+        if idx.shape[0] == self._samples:
+            x, y = self._x, self._y
+        else:
+            x, y = self._x[idx], self._y[idx]
+        return IterationRecord(k, idx, x, y, params)
+
+    def _begin(self, k: int, params: Params, opt: OptimizerState) -> None:
+        self._k = k
+        self._s = 0
+        self._params = params
+        self._opt = opt
+        self._work = self._fresh_record(k, params)
+
+    def _ensure(self, stages: int) -> None:
+        """Compute the current iteration's stages up to ``stages`` (reusing those done)."""
+        done = stages_done(self._work)
+        for s in range(done, stages):
+            self._work = self._compute_stage(self._work, s, self._opt)
+        if stages_done(self._work) == len(self.stages):
+            self._remember(self._work)
+
+    def _advance(self) -> None:
+        update = self._work.update
+        assert update is not None
+        self._begin(self._k + 1, *self._checkpoint_or(self._k + 1, update.params_after, update.state_after))
+
+    def _checkpoint_or(self, k: int, params: Params, opt: OptimizerState) -> tuple[Params, OptimizerState]:
+        """The start of iteration k: a pinned (edited) checkpoint wins over the computed one."""
+        if k in self._checkpoints:
+            return self._checkpoints[k]
+        if (k - self.start_iteration) % self._interval == 0:
+            self._add_checkpoint(k, params, opt)
+        return params, opt
+
+    def _add_checkpoint(self, k: int, params: Params, opt: OptimizerState) -> None:
+        if k not in self._checkpoints:
+            bisect.insort(self._checkpoint_keys, k)
+        self._checkpoints[k] = (params, opt)
+        if len(self._checkpoints) > 8 and self.history_bytes() > self._budget:
+            self._thin()
+
+    def _thin(self) -> None:
+        while self.history_bytes() > self._budget and len(self._checkpoints) > len(self._pinned):
+            self._interval *= 2
+            for key in list(self._checkpoints):
+                if key not in self._pinned and (key - self.start_iteration) % self._interval:
+                    del self._checkpoints[key]
+        self._checkpoint_keys = sorted(self._checkpoints)
+
+    def _start_of(self, k: int) -> tuple[Params, OptimizerState]:
+        """(P_k, optimizer state) at the start of iteration k, from the nearest earlier state."""
+        if k in self._checkpoints:
+            return self._checkpoints[k]
+        if k == self._k:
+            return self._params, self._opt
+        previous = self._recent.get(k - 1)
+        if previous is not None and previous.update is not None:
+            return previous.update.params_after, previous.update.state_after
+        i = bisect.bisect_right(self._checkpoint_keys, k) - 1
+        j = self._checkpoint_keys[i]
+        params, opt = self._checkpoints[j]
+        if self._k <= k and self._k > j:
+            j, params, opt = self._k, self._params, self._opt  # closer to the target
+        for it in range(j, k):
+            params, opt, *_ = self._fast_iteration(it, params, opt, collect=False)
+            params, opt = self._checkpoint_or(it + 1, params, opt)
+        return params, opt
+
+    def _remember(self, record: IterationRecord) -> None:
+        self._recent[record.iteration] = record
+        self._recent.move_to_end(record.iteration)
+        while len(self._recent) > RECENT_RECORDS:
+            self._recent.popitem(last=False)
+
+    def _record_metrics(self, k: int, loss: float, norms: tuple[float, ...] | None) -> None:
+        i = k - self.start_iteration
+        if i < len(self._losses):
+            self._losses[i] = loss
+        elif i == len(self._losses):
+            self._losses.append(loss)
+        if norms is not None:
+            if i < len(self._norms):
+                self._norms[i] = norms
+            elif i == len(self._norms):
+                self._norms.append(norms)
+
+    def _compute_stage(self, rec: IterationRecord, s: int, opt: OptimizerState) -> IterationRecord:
+        n = self._n
+        cfg = self.config
+        if s < n:
+            a_prev = rec.activation_in(s)
+            assert a_prev is not None
+            z, a = compute.forward_layer(rec.params[s], a_prev, self._activations[s])
+            return replace(rec, forward=(*rec.forward, ForwardRecord(s, z, a)))
+        if s == n:
+            out = rec.forward[-1]
+            value = loss_value(cfg.loss, out.z, out.a, rec.targets)
+            delta, dl_da, _ = compute.output_delta(cfg.loss, self._activations[-1], out.z, out.a, rec.targets)
+            fused = delta if cfg.loss in ("bce", "cross_entropy") else None
+            if not self._track_norms:
+                self._record_metrics(rec.iteration, value, None)
+            return replace(rec, loss=LossRecord(value, dl_da, fused))
+        if s < 2 * n + 1:
+            layer = 2 * n - s
+            fwd = rec.forward[layer]
+            if layer == n - 1:
+                delta, dl_da, da_dz = compute.output_delta(
+                    cfg.loss, self._activations[layer], fwd.z, fwd.a, rec.targets
+                )
+            else:
+                upper = rec.backward[-1]
+                delta, dl_da, da_dz = compute.hidden_delta(
+                    upper.delta, rec.params[layer + 1].weights, self._activations[layer], fwd.z, fwd.a
+                )
+            a_prev = rec.activation_in(layer)
+            assert a_prev is not None
+            dw, db = compute.parameter_gradients(delta, a_prev, batch_scale(cfg.loss, rec.inputs.shape[0]))
+            record = replace(rec, backward=(*rec.backward, BackwardRecord(layer, dl_da, da_dz, delta, dw, db)))
+            if layer == 0 and self._track_norms:
+                assert record.loss is not None
+                norms = tuple(float(np.linalg.norm(b.dW)) for b in reversed(record.backward))
+                self._record_metrics(rec.iteration, record.loss.loss, norms)
+            return record
+        grads = tuple(LayerParams(b.dW, b.db) for b in reversed(rec.backward))
+        new_params, new_opt = compute.optimizer_step(cfg.optimizer, rec.params, grads, opt)
+        update = UpdateRecord(rec.params, new_params, opt, new_opt, cfg.optimizer.learning_rate)
+        return replace(rec, update=update)
+
+    def _fast_iteration(
+        self, k: int, params: Params, opt: OptimizerState, *, collect: bool
+    ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params, tuple[float, ...] | None]:
+        """One whole iteration without records, through the same functions as the stages."""
+        cfg = self.config
+        idx = self.batch_indices(k)
+        if idx.shape[0] == self._samples:
+            x, y = self._x, self._y
+        else:
+            x, y = self._x[idx], self._y[idx]
+        acts = [x]
+        zs = []
+        for p, act in zip(params, self._activations, strict=True):
+            z, a = compute.forward_layer(p, acts[-1], act)
+            zs.append(z)
+            acts.append(a)
+        loss = loss_value(cfg.loss, zs[-1], acts[-1], y)
+        delta = compute.output_delta(cfg.loss, self._activations[-1], zs[-1], acts[-1], y)[0]
+        scale = batch_scale(cfg.loss, x.shape[0])
+        grads: list[LayerParams] = [params[0]] * self._n
+        for layer in range(self._n - 1, -1, -1):
+            dw, db = compute.parameter_gradients(delta, acts[layer], scale)
+            grads[layer] = LayerParams(dw, db)
+            if layer:
+                delta = compute.hidden_delta(
+                    delta, params[layer].weights, self._activations[layer - 1], zs[layer - 1], acts[layer]
+                )[0]
+        new_params, new_opt = compute.optimizer_step(cfg.optimizer, params, tuple(grads), opt)
+        norms = tuple(float(np.linalg.norm(g.weights)) for g in grads) if self._track_norms else None
+        self._record_metrics(k, loss, norms)
+        return new_params, new_opt, loss, (zs, acts[1:]), tuple(grads), norms
+
+    def _summary(self, record: IterationRecord) -> IterationSummary:
+        assert record.loss is not None and record.update is not None
+        return IterationSummary(
+            record.iteration,
+            record.loss.loss,
+            tuple(f.z for f in record.forward),
+            tuple(f.a for f in record.forward),
+            tuple(LayerParams(b.dW, b.db) for b in reversed(record.backward)),
+            record.update.params_after,
+        )
+
+    def _finish_checked(self, bp: Breakpoints) -> RunResult | None:
+        while True:
+            s = self._s
+            self._ensure(s + 1)
+            hit = self._check_stage(bp, self._work, s)
+            if hit is not None:
+                if s + 1 == len(self.stages):
+                    self._advance()  # the update is done: the cursor shows it as the last stage
+                else:
+                    self._s = s + 1
+                return hit
+            if s + 1 == len(self.stages):
+                self._advance()
+                return None
+            self._s = s + 1
+
+    def _check(
+        self,
+        bp: Breakpoints,
+        k: int,
+        params: Params,
+        opt: OptimizerState,
+        loss: float,
+        acts: tuple[list[Array], list[Array]],
+        grads: Params,
+        norms: tuple[float, ...] | None,
+        new_params: Params,
+    ) -> RunResult | None:
+        """Cheap whole-iteration checks; on a hit, replay the iteration stage by stage to stop
+        exactly where the condition first holds."""
+        suspicious = False
+        if bp.non_finite and not (math.isfinite(loss) and compute.all_finite(new_params)):
+            suspicious = True
+        elif bp.loss_below is not None and loss < bp.loss_below:
+            suspicious = True
+        elif bp.grad_norm_above is not None and any(
+            float(np.linalg.norm(g.weights)) > bp.grad_norm_above for g in grads
+        ):
+            suspicious = True
+        elif bp.dead_relu and any(
+            act == "relu" and not acts[1][i].any() for i, act in enumerate(self._activations)
+        ):
+            suspicious = True
+        if not suspicious:
+            return None
+        self._begin(k, params, opt)
+        return self._finish_checked(bp)
+
+    def _check_stage(self, bp: Breakpoints, rec: IterationRecord, s: int) -> RunResult | None:
+        stage = self.stages[s]
+        k = rec.iteration
+        where = f"iteration {k}, stage {stage.label}"
+        if stage.kind == "forward":
+            fwd = rec.forward[-1]
+            layer = fwd.layer
+            if bp.non_finite:
+                for name, arr in (("z", fwd.z), ("a", fwd.a)):
+                    if not np.isfinite(arr).all():
+                        return self._hit("non_finite", f"non-finite {name} in layer {layer} at {where}", k, stage, layer)
+            if bp.dead_relu and self._activations[layer] == "relu" and not fwd.a.any():
+                return self._hit("dead_relu", f"every ReLU unit of layer {layer} is dead at {where}", k, stage, layer)
+        elif stage.kind == "loss":
+            assert rec.loss is not None
+            loss = rec.loss.loss
+            if bp.non_finite and not math.isfinite(loss):
+                return self._hit("non_finite", f"non-finite loss ({loss}) at {where}", k, stage, None)
+            if bp.loss_below is not None and loss < bp.loss_below:
+                return self._hit("loss_below", f"loss {loss:.6g} is below {bp.loss_below:g} at {where}", k, stage, None)
+        elif stage.kind == "backward":
+            b = rec.backward[-1]
+            if bp.non_finite:
+                for name, arr in (("delta", b.delta), ("dW", b.dW), ("db", b.db)):
+                    if not np.isfinite(arr).all():
+                        return self._hit("non_finite", f"non-finite {name} in layer {b.layer} at {where}", k, stage, b.layer)
+            if bp.grad_norm_above is not None:
+                norm = float(np.linalg.norm(b.dW))
+                if norm > bp.grad_norm_above:
+                    return self._hit(
+                        "grad_norm_above",
+                        f"||dW|| of layer {b.layer} is {norm:.6g}, above {bp.grad_norm_above:g}, at {where}",
+                        k, stage, b.layer,
+                    )
+        elif stage.kind == "update" and bp.non_finite:
+            assert rec.update is not None
+            for layer, p in enumerate(rec.update.params_after):
+                if not (np.isfinite(p.weights).all() and np.isfinite(p.bias).all()):
+                    return self._hit("non_finite", f"non-finite parameter in layer {layer} after {where}", k, stage, layer)
+        return None
+
+    @staticmethod
+    def _hit(reason: str, message: str, k: int, stage: Stage, layer: int | None) -> RunResult:
+        return RunResult(0, reason, message, k, stage, layer)
