@@ -207,6 +207,16 @@ class Session:
         norms = np.array(self._norms) if n else np.zeros((0, self._n))
         return np.arange(self.start_iteration, self.start_iteration + n), norms
 
+    def predict(self, inputs: Array, params: Params | None = None) -> Array:
+        """The network's output for ``inputs`` (rows are samples), by default with the current
+        parameters: the window's decision-boundary surface is drawn from this."""
+        a = np.asarray(inputs, dtype=np.float64)
+        if a.ndim != 2 or a.shape[1] != self.config.inputs:
+            raise GradstepError(f"inputs: expected shape (n, {self.config.inputs}), got {a.shape}")
+        for p, act in zip(params or self._params, self._activations, strict=True):
+            a = compute.forward_layer(p, a, act)[1]
+        return a
+
     def batch_indices(self, iteration: int) -> NDArray[np.intp]:
         """The samples of ``iteration``'s batch: all of them, or the seeded shuffled mini-batch."""
         size = self.config.batch_size

@@ -1,0 +1,327 @@
+"""The one object that owns the engine session in the window.
+
+Views take the controller in their constructor, connect to its signals in ``__init__`` and
+redraw from :meth:`SessionController.snapshot`; they never compute a number and never talk
+to each other. Long runs go on a worker thread in chunks; while one is under way the session
+belongs to the worker, and views draw from the snapshot it hands back after each chunk.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine import Breakpoints, GradstepError, ParameterRef, RunResult, Session, SessionConfig, Snapshot
+from engine.chain import ChainExplanation
+from engine.examples import resolve
+
+FRAME_SECONDS = 1 / 30  # the view refreshes at most this often while a run goes flat out
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """What the worker hands the window after each chunk."""
+
+    snapshot: Snapshot
+    losses: tuple[NDArray[np.int64], NDArray[np.float64]]
+    gradient_norms: tuple[NDArray[np.int64], NDArray[np.float64]]
+    done: int
+    total: int
+
+
+class _RunWorker(QObject):
+    progress = Signal(object)  # RunProgress
+    finished = Signal(object)  # RunResult
+
+    def __init__(self, session: Session, count: int, breakpoints: Breakpoints) -> None:
+        super().__init__()
+        self._session = session
+        self._count = count
+        self._breakpoints = breakpoints
+        self._stop = False
+
+    def stop(self) -> None:
+        self._stop = True  # read by the engine between iterations: pause answers in milliseconds
+
+    @Slot()
+    def run(self) -> None:
+        done = 0
+        result = RunResult(0)
+        last_emit = time.monotonic()
+        while done < self._count and not self._stop:
+            deadline = time.monotonic() + FRAME_SECONDS
+
+            def should_stop(deadline: float = deadline) -> bool:
+                return self._stop or time.monotonic() >= deadline
+
+            result = self._session.run_iterations(
+                self._count - done, self._breakpoints, should_stop=should_stop
+            )
+            done += result.iterations
+            if result.reason not in (None, "stopped"):
+                break
+            now = time.monotonic()
+            if now - last_emit >= FRAME_SECONDS:
+                self.progress.emit(
+                    RunProgress(
+                        self._session.snapshot(),
+                        self._session.losses(),
+                        self._session.gradient_norms(),
+                        done,
+                        self._count,
+                    )
+                )
+                last_emit = now
+        if result.reason == "stopped" or (self._stop and result.reason is None and done < self._count):
+            result = RunResult(done, "stopped", f"paused at iteration {self._session.iteration}")
+        else:
+            result = RunResult(done, result.reason, result.message, result.iteration, result.stage, result.layer)
+        self.finished.emit(result)
+
+
+class SessionController(QObject):
+    """Owns the :class:`engine.Session`; every change goes through here and is re-emitted."""
+
+    stage_changed = Signal()  # the cursor moved or a parameter changed: redraw from snapshot()
+    session_replaced = Signal()  # a different network: rebuild what depends on its shape
+    selection_changed = Signal(object)  # ParameterRef | None
+    color_by_changed = Signal(str)  # "weight" | "gradient" | "update"
+    running_changed = Signal(bool)
+    run_finished = Signal(object)  # RunResult
+    modified_changed = Signal(bool)
+    path_changed = Signal(object)  # Path | None
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, config: SessionConfig, path: Path | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.breakpoints = Breakpoints()
+        self._thread: QThread | None = None
+        self._worker: _RunWorker | None = None
+        self._selection: ParameterRef | None = None
+        self._color_by = "weight"
+        self._replace(config, path)
+
+    # ---- state ----
+
+    @property
+    def session(self) -> Session:
+        return self._session
+
+    @property
+    def config(self) -> SessionConfig:
+        return self._session.config
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def modified(self) -> bool:
+        return self._modified
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def selection(self) -> ParameterRef | None:
+        return self._selection
+
+    @property
+    def color_by(self) -> str:
+        return self._color_by
+
+    def snapshot(self) -> Snapshot:
+        """The state to draw (during a run: the worker's latest)."""
+        if self._snapshot is None:
+            self._snapshot = self._session.snapshot()
+        return self._snapshot
+
+    def losses(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """(iterations, losses) computed so far, for the loss curve."""
+        if self._progress is not None:
+            return self._progress.losses
+        return self._session.losses()
+
+    def gradient_norms(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """(iterations, per-layer ||dW||) computed so far."""
+        if self._progress is not None:
+            return self._progress.gradient_norms
+        return self._session.gradient_norms()
+
+    def explain(self, ref: ParameterRef | None = None) -> ChainExplanation | None:
+        """Chain rule of ``ref`` (default: the selection) in the current iteration; at the start
+        of an iteration, the one just finished so its update stays visible."""
+        ref = ref or self._selection
+        if ref is None or self.running:
+            return None
+        snap = self.snapshot()
+        record = snap.previous if snap.stage == 0 and snap.previous is not None else snap.record
+        return self._session.explain(ref, record)
+
+    # ---- commands ----
+
+    def step(self) -> None:
+        if self._guard():
+            self._session.step()
+            self._changed()
+
+    def back(self, count: int = 1) -> None:
+        if self._guard():
+            self._session.back(count)
+            self._changed()
+
+    def finish_iteration(self) -> None:
+        if self._guard():
+            self._session.finish_iteration()
+            self._changed()
+
+    def goto_stage(self, stage: int) -> None:
+        """Move within the current iteration (forwards runs the stages, backwards is time travel)."""
+        if self._guard():
+            self._session.goto(self._session.iteration, stage)
+            self._changed()
+
+    def goto_iteration(self, iteration: int, stage: int = 0) -> None:
+        if self._guard():
+            self._session.goto(iteration, stage)
+            self._changed()
+
+    def reset(self) -> None:
+        """Back to the session's first iteration (history stays for stepping forward again)."""
+        if self.running:
+            self.pause()
+            return
+        self._session.goto(self._session.start_iteration, 0)
+        self._changed()
+
+    def set_parameter(self, ref: ParameterRef, value: float) -> None:
+        if self._guard():
+            self._session.set_parameter(ref, value)
+            self._set_modified(True)
+            self._changed()
+
+    def select(self, ref: ParameterRef | None) -> None:
+        if ref != self._selection:
+            self._selection = ref
+            self.selection_changed.emit(ref)
+
+    def set_color_by(self, mode: str) -> None:
+        if mode not in ("weight", "gradient", "update"):
+            raise ValueError(f"unknown colour mode {mode!r}")
+        if mode != self._color_by:
+            self._color_by = mode
+            self.color_by_changed.emit(mode)
+
+    def run(self, count: int) -> None:
+        """Run ``count`` iterations on a worker thread; :meth:`pause` stops it."""
+        if self.running or count <= 0:
+            return
+        self.snapshot()  # cached before the worker owns the session
+        self._progress = RunProgress(
+            self.snapshot(), self._session.losses(), self._session.gradient_norms(), 0, count
+        )
+        self._thread = QThread()
+        self._worker = _RunWorker(self._session, count, self.breakpoints)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progress.connect(self._on_run_progress)
+        self._worker.finished.connect(self._on_run_finished)
+        self.running_changed.emit(True)
+        self.message.emit(f"running {count} iterations...")
+        self._thread.start()
+
+    def pause(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+
+    def wait_idle(self, timeout_ms: int = 5000) -> bool:
+        """Block until a run has ended (for tests and closing)."""
+        if self._thread is None:
+            return True
+        self.pause()
+        return self._thread.wait(timeout_ms)
+
+    def new_session(self, config: SessionConfig, path: Path | None = None) -> None:
+        """Replace the session (Apply in the configuration, New, Open)."""
+        if self.running:
+            self.wait_idle()
+        self._replace(config, path)
+        self.session_replaced.emit()
+        self._changed()
+
+    def open(self, spec: str) -> None:
+        """Open a session file or ``example:NAME``; raises GradstepError and keeps the old one."""
+        config = resolve(spec)
+        path = None if spec.startswith("example:") else Path(spec)
+        self.new_session(config, path)
+
+    def save(self, path: Path | None = None) -> None:
+        """Save to ``path`` (default: the current file); raises GradstepError."""
+        target = path or self._path
+        if target is None:
+            raise GradstepError("no file name: use Save As")
+        self._session.save(target)
+        self._path = Path(target)
+        self.path_changed.emit(self._path)
+        self._set_modified(False)
+
+    # ---- internals ----
+
+    def _replace(self, config: SessionConfig, path: Path | None) -> None:
+        self._session = Session(config, track_gradient_norms=True)
+        self._snapshot: Snapshot | None = None
+        self._progress: RunProgress | None = None
+        self._path = path
+        self._modified = False
+        self._selection = None
+        self.path_changed.emit(path)
+        self.modified_changed.emit(False)
+        self.selection_changed.emit(None)
+
+    def _guard(self) -> bool:
+        if self.running:
+            self.message.emit("pause the run first (F5)")
+            return False
+        return True
+
+    def _changed(self) -> None:
+        self._snapshot = None
+        self.stage_changed.emit()
+
+    def _set_modified(self, value: bool) -> None:
+        if value != self._modified:
+            self._modified = value
+            self.modified_changed.emit(value)
+
+    @Slot(object)
+    def _on_run_progress(self, progress: RunProgress) -> None:
+        self._snapshot = progress.snapshot
+        self._progress = progress
+        self.message.emit(f"running: {progress.done}/{progress.total} iterations")
+        self.stage_changed.emit()
+
+    @Slot(object)
+    def _on_run_finished(self, result: RunResult) -> None:
+        assert self._thread is not None
+        self._thread.quit()
+        self._thread.wait()
+        self._thread.deleteLater()
+        self._worker = None
+        self._thread = None
+        self._snapshot = None
+        self._progress = None
+        self.running_changed.emit(False)
+        if result.reason is None:
+            self.message.emit(f"ran {result.iterations} iterations")
+        elif result.reason == "stopped":
+            self.message.emit(result.message)
+        else:
+            self.message.emit(f"breakpoint: {result.message}")
+        self.run_finished.emit(result)
+        self.stage_changed.emit()
