@@ -1,0 +1,17 @@
+"""Chain rule of the selected weight or bias, symbol by symbol and number by number."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from gui.controller import SessionController
+
+
+class ChainPanel(QWidget):
+    """Placeholder until the full panel lands; same constructor."""
+
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("ChainPanel"))
