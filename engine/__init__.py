@@ -4,9 +4,9 @@ Nothing in this package imports Qt; the window and the command line drive it thr
 public names re-exported here.
 """
 
-from engine.errors import GradstepError, NonFiniteError
+from engine.chain import ChainExplanation, ParameterRef, explain, parse_parameter
 from engine.config import SessionConfig, load_session_config, parse_session
-from engine.session import Breakpoints, RunResult, Session, Snapshot
+from engine.errors import GradstepError, NonFiniteError
 from engine.records import (
     BackwardRecord,
     ForwardRecord,
@@ -15,7 +15,7 @@ from engine.records import (
     LossRecord,
     UpdateRecord,
 )
-from engine.chain import ChainExplanation, ParameterRef, explain, parse_parameter
+from engine.session import Breakpoints, RunResult, Session, Snapshot
 
 __all__ = [
     "BackwardRecord",

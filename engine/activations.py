@@ -13,11 +13,12 @@ Array = NDArray[np.float64]
 LEAKY_SLOPE = 0.01
 
 
+@np.errstate(over="ignore")  # the decorator form is thread-safe and cheaper than `with`
 def _sigmoid(z: Array) -> Array:
     # The textbook form, as the tutorials write it: accurate for every z, and exp's
     # overflow for z < -709 only produces the correct limit 0, so silence the warning.
-    with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-z))
+    result: Array = 1 / (1 + np.exp(-z))
+    return result
 
 
 def _sigmoid_derivative(z: Array, a: Array) -> Array:
@@ -59,7 +60,8 @@ def _linear_derivative(z: Array, a: Array) -> Array:
 def _softmax(z: Array) -> Array:
     shifted = z - z.max(axis=1, keepdims=True)
     e = np.exp(shifted)
-    return e / e.sum(axis=1, keepdims=True)
+    result: Array = e / e.sum(axis=1, keepdims=True)
+    return result
 
 
 def _softmax_derivative(z: Array, a: Array) -> Array:

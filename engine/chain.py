@@ -44,8 +44,10 @@ class ParameterRef:
 
     @property
     def label(self) -> str:
-        return f"b[{self.layer}][{self.unit}]" if self.input is None else (
-            f"W[{self.layer}][{self.unit},{self.input}]"
+        return (
+            f"b[{self.layer}][{self.unit}]"
+            if self.input is None
+            else (f"W[{self.layer}][{self.unit},{self.input}]")
         )
 
     def check(self, sizes: tuple[int, ...]) -> None:
@@ -194,18 +196,16 @@ class ChainExplanation:
             for f in s.factors:
                 lines.append(f"    {f.symbol:<28} = {_fmt(f.value):>24}   {f.note}")
             if s.upstream is not None:
-                for u in s.upstream:
+                for term in s.upstream:
                     lines.append(
-                        f"      from unit {u.unit}: w = {_fmt(u.weight)} * delta = {_fmt(u.delta)}"
-                        f" -> {_fmt(u.product)}"
+                        f"      from unit {term.unit}: w = {_fmt(term.weight)} * delta = {_fmt(term.delta)}"
+                        f" -> {_fmt(term.product)}"
                     )
             lines.append(f"    contribution = {_fmt(s.contribution)}")
         if len(shown) < len(self.samples):
             lines.append(f"... {len(self.samples) - len(shown)} more samples (use --json for all)")
         reduce_word = "mean" if self.reduction == "mean" else "sum"
-        lines.append(
-            f"gradient = {reduce_word} over {len(self.samples)} samples = {_fmt(self.gradient)}"
-        )
+        lines.append(f"gradient = {reduce_word} over {len(self.samples)} samples = {_fmt(self.gradient)}")
         mark = "pending" if self.passed is None else ("PASS" if self.passed else "FAIL")
         lines.append(
             f"finite difference = {_fmt(self.finite_difference)}, relative error "
@@ -214,7 +214,8 @@ class ChainExplanation:
         if self.update is not None:
             u = self.update
             lines.append(
-                f"update ({u.optimizer}): {_fmt(u.new)} = {_fmt(u.old)} - {u.learning_rate:g} * {_fmt(u.step)}"
+                f"update ({u.optimizer}): {_fmt(u.new)} = {_fmt(u.old)} - "
+                f"{u.learning_rate:g} * {_fmt(u.step)}"
             )
         else:
             lines.append("update: pending")
@@ -224,7 +225,8 @@ class ChainExplanation:
         """The breakdown as LaTeX (an align* environment)."""
         layer, unit = self.ref.layer + 1, self.ref.unit + 1
         target = (
-            f"b^{{({layer})}}_{{{unit}}}" if self.ref.is_bias
+            f"b^{{({layer})}}_{{{unit}}}"
+            if self.ref.is_bias
             else f"w^{{({layer})}}_{{{unit}{self.ref.input + 1}}}"  # type: ignore[operator]
         )
         rows = [r"\begin{align*}"]
@@ -243,7 +245,8 @@ class ChainExplanation:
         if self.update is not None:
             u = self.update
             rows.append(
-                rf"{target} &\leftarrow {_latex_value(u.old)} - {u.learning_rate:g} \cdot {_latex_value(u.step)}"
+                rf"{target} &\leftarrow {_latex_value(u.old)} - {u.learning_rate:g}"
+                rf" \cdot {_latex_value(u.step)}"
                 rf" = {_latex_value(u.new)}"
             )
         rows.append(r"\end{align*}")
@@ -335,8 +338,11 @@ def explain(
                 dl_da = None if dl_da_arr is None else float(dl_da_arr[row, unit])
                 note = _loss_note(config.loss, outputs)
             else:
-                dl_da = None if backward is None or backward.dl_da is None else float(backward.dl_da[row, unit])
-                note = f"sum over the {config.layers[layer + 1].units} units K of layer {layer + 1} of w_KJ * delta_K"
+                dl_da = (
+                    None if backward is None or backward.dl_da is None else float(backward.dl_da[row, unit])
+                )
+                width = config.layers[layer + 1].units
+                note = f"sum over the {width} units K of layer {layer + 1} of w_KJ * delta_K"
                 w_next = params[layer + 1].weights[:, unit]
                 upstream = tuple(
                     UpstreamTerm(
@@ -370,7 +376,9 @@ def explain(
     if record.update is not None and gradient is not None:
         u = record.update
         old = value
-        new = float(u.params_after[layer].bias[unit] if inp is None else u.params_after[layer].weights[unit, inp])
+        new = float(
+            u.params_after[layer].bias[unit] if inp is None else u.params_after[layer].weights[unit, inp]
+        )
         opt = config.optimizer.name
         if opt == "sgd":
             step = gradient

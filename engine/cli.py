@@ -11,7 +11,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from engine import __version__
+from engine import __version__, allocator
 from engine.chain import parse_parameter
 from engine.errors import GradstepError
 from engine.examples import example, example_names, resolve
@@ -53,8 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     what = chain.add_mutually_exclusive_group(required=True)
     what.add_argument("--weight", metavar="L:J:I", help="weight from input I to unit J of layer L")
     what.add_argument("--bias", metavar="L:J", help="bias of unit J of layer L")
-    chain.add_argument("--iteration", type=int, default=None, metavar="K",
-                       help="iteration to explain (default: the session's first)")
+    chain.add_argument(
+        "--iteration",
+        type=int,
+        default=None,
+        metavar="K",
+        help="iteration to explain (default: the session's first)",
+    )
     chain.add_argument("--json", action="store_true", help="print JSON")
 
     sub.add_parser("examples", help="list the built-in examples")
@@ -64,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, launcher: Launcher | None = None) -> int:
     """Run the command line; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    allocator.tune()
     parser = build_parser()
     commands = {"run", "chain", "examples"}
     if args_list and not args_list[0].startswith("-") and args_list[0] not in commands:
@@ -112,8 +118,10 @@ def _run(args: argparse.Namespace) -> int:
     start = session.iteration
     breakpoints = Breakpoints(non_finite=True, loss_below=args.loss_below)
     title = config.title or args.session
-    print(f"{title}: {iterations} iterations, {config.loss} loss, {config.optimizer.name} "
-          f"lr {config.optimizer.learning_rate:g}, {config.x.shape[0]} samples")
+    print(
+        f"{title}: {iterations} iterations, {config.loss} loss, {config.optimizer.name} "
+        f"lr {config.optimizer.learning_rate:g}, {config.x.shape[0]} samples"
+    )
 
     def report(item: IterationSummary | None, k: int, loss: float) -> None:
         done = k - start + 1
@@ -154,12 +162,18 @@ def _run(args: argparse.Namespace) -> int:
 
 def _chain(args: argparse.Namespace) -> int:
     config = resolve(args.session)
-    ref = parse_parameter(args.bias, bias=True) if args.bias is not None else parse_parameter(args.weight, bias=False)
+    ref = (
+        parse_parameter(args.bias, bias=True)
+        if args.bias is not None
+        else parse_parameter(args.weight, bias=False)
+    )
     session = Session(config)
     ref.check(config.sizes)
     iteration = session.start_iteration if args.iteration is None else args.iteration
     if iteration < session.start_iteration:
-        raise GradstepError(f"--iteration {iteration} is before the session's start ({session.start_iteration})")
+        raise GradstepError(
+            f"--iteration {iteration} is before the session's start ({session.start_iteration})"
+        )
     if iteration - session.start_iteration > 10_000_000:
         raise GradstepError(f"--iteration {iteration} is too far ahead")
     record = session.iteration_record(iteration)

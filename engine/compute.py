@@ -27,10 +27,7 @@ def init_params(config: SessionConfig) -> Params:
     fan_in = config.inputs
     for layer in config.layers:
         shape = (layer.units, fan_in)
-        if layer.weights is not None:
-            weights = layer.weights.copy()
-        else:
-            weights = draw_weights(config.init, shape, rng)
+        weights = layer.weights.copy() if layer.weights is not None else draw_weights(config.init, shape, rng)
         bias = layer.bias.copy() if layer.bias is not None else np.zeros(layer.units)
         params.append(LayerParams(weights, bias))
         fan_in = layer.units
@@ -63,12 +60,15 @@ def forward_layer(p: LayerParams, a_prev: Array, activation: str) -> tuple[Array
 
 
 def output_delta(
-    loss: str, activation: str, z: Array, a: Array, y: Array
+    loss: str, activation: str, z: Array, a: Array, y: Array, *, factors: bool = True
 ) -> tuple[Array, Array | None, Array | None]:
-    """(δ, dℓ/da, da/dz) of the output layer, per sample."""
-    fused = fused_delta(loss, a, y)
+    """(δ, dℓ/da, da/dz) of the output layer, per sample; with ``factors`` False only δ is
+    guaranteed (a fused δ skips the display-only factors)."""
+    fused = fused_delta(loss, a, y) if loss in ("bce", "cross_entropy") else None
     if activation == "softmax":
         assert fused is not None  # config guarantees softmax goes with cross-entropy
+        return fused, None, None
+    if fused is not None and not factors:
         return fused, None, None
     dl_da = output_dl_da(loss, a, y)
     da_dz = ACTIVATIONS[activation].derivative(z, a)
@@ -86,6 +86,8 @@ def hidden_delta(
 
 def parameter_gradients(delta: Array, a_prev: Array, scale: float) -> tuple[Array, Array]:
     """dW = scale * δᵀ a_prev and db = scale * Σ_s δ: the batch reduction of per-sample terms."""
+    if scale == 1.0:  # a sum over the batch: multiplying by 1.0 would change nothing
+        return delta.T @ a_prev, delta.sum(axis=0)
     return scale * (delta.T @ a_prev), scale * delta.sum(axis=0)
 
 

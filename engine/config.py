@@ -136,9 +136,7 @@ def _name(value: Any, where: str, choices: tuple[str, ...] | list[str]) -> str:
     if not isinstance(value, str):
         raise GradstepError(f"{where}: expected a name, got {_type_name(value)}")
     if value not in choices:
-        raise GradstepError(
-            f"{where}: unknown name {value!r} (expected one of: {', '.join(choices)})"
-        )
+        raise GradstepError(f"{where}: unknown name {value!r} (expected one of: {', '.join(choices)})")
     return value
 
 
@@ -189,8 +187,18 @@ def _params_list(value: Any, where: str, sizes: tuple[int, ...]) -> Params:
 # ---- the session ----
 
 _TOP_KEYS = {
-    "format", "version", "seed", "network", "loss", "optimizer", "data", "batch_size",
-    "description", "title", "state", "iterations",
+    "format",
+    "version",
+    "seed",
+    "network",
+    "loss",
+    "optimizer",
+    "data",
+    "batch_size",
+    "description",
+    "title",
+    "state",
+    "iterations",
 }
 
 
@@ -274,9 +282,7 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
     data_spec = _object(top.get("data"), "data")
     x, y = _parse_data(data_spec, base_dir, seed)
     if x.shape[1] != inputs:
-        raise GradstepError(
-            f"data.inputs: {x.shape[1]} input columns, but network.inputs is {inputs}"
-        )
+        raise GradstepError(f"data.inputs: {x.shape[1]} input columns, but network.inputs is {inputs}")
     if y.shape[1] != layers[-1].units:
         raise GradstepError(
             f"data.targets: {y.shape[1]} target columns, but the output layer has {layers[-1].units} units"
@@ -304,9 +310,21 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
         state = _parse_state(top["state"], layers, inputs, optimizer.name)
 
     return SessionConfig(
-        inputs=inputs, layers=tuple(layers), loss=loss, optimizer=optimizer, data=data_spec,
-        x=x, y=y, seed=seed, init=init, batch_size=batch_size, iterations=iterations, description=description,
-        title=title, state=state, base_dir=base_dir,
+        inputs=inputs,
+        layers=tuple(layers),
+        loss=loss,
+        optimizer=optimizer,
+        data=data_spec,
+        x=x,
+        y=y,
+        seed=seed,
+        init=init,
+        batch_size=batch_size,
+        iterations=iterations,
+        description=description,
+        title=title,
+        state=state,
+        base_dir=base_dir,
     )
 
 
@@ -375,7 +393,11 @@ def _parse_data(spec: dict[str, Any], base_dir: Path | None, seed: int) -> tuple
     if "targets" not in spec:
         raise GradstepError("data.targets: missing (inline data needs 'inputs' and 'targets')")
     raw_x, raw_y = spec["inputs"], spec["targets"]
-    if isinstance(raw_x, list) and len(raw_x) * max(1, len(raw_x[0]) if raw_x and isinstance(raw_x[0], list) else 1) > MAX_DATA_VALUES:
+    if (
+        isinstance(raw_x, list)
+        and len(raw_x) * max(1, len(raw_x[0]) if raw_x and isinstance(raw_x[0], list) else 1)
+        > MAX_DATA_VALUES
+    ):
         raise GradstepError("data.inputs: too large")
     x = _array(raw_x, "data.inputs", 2)
     if isinstance(raw_y, list) and raw_y and not isinstance(raw_y[0], list):

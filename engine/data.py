@@ -33,10 +33,7 @@ def preset(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> t
         rng = np.random.default_rng([seed, 0x5EED_DA7A])
         x, labels = _POINTS[name](samples, rng)
         x = x + rng.normal(0.0, noise, size=x.shape) if noise > 0 else x
-    if one_hot:
-        y = np.stack([1.0 - labels, labels], axis=1)
-    else:
-        y = labels[:, None]
+    y = np.stack([1.0 - labels, labels], axis=1) if one_hot else labels[:, None]
     return x.astype(np.float64), y.astype(np.float64)
 
 

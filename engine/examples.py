@@ -196,7 +196,10 @@ _BUILDERS = {
     "xor": (_xor, "XOR with a 2-3-1 sigmoid network (the window opens it by default)"),
     "moons": (_moons, "two moons, 2-8-1 tanh/sigmoid, Adam, mini-batches"),
     "tutorial-000": (_tutorial_000, "seed tutorial 000: 2-4-1 sigmoid XOR; prints MSE, trains BCE"),
-    "tutorial-001": (_tutorial_001, "seed tutorial 001: 2-2-1 sigmoid XOR, seed 42, reproduces its predictions"),
+    "tutorial-001": (
+        _tutorial_001,
+        "seed tutorial 001: 2-2-1 sigmoid XOR, seed 42, reproduces its predictions",
+    ),
     "tutorial-002": (_tutorial_002, "seed tutorial 002: 2-3-1 ReLU/sigmoid, one sample, one update"),
     "tutorial-003": (_tutorial_003, "seed tutorial 003: 2-4-1 sigmoid XOR, randn * 0.01 weights"),
     "tutorial-004": (_tutorial_004, "seed tutorial 004: one sample, seed 42; corrects its stale-weight bug"),
@@ -211,9 +214,7 @@ def example_names() -> list[str]:
 def example(name: str) -> Example:
     """The built-in example ``name``."""
     if name not in _BUILDERS:
-        raise GradstepError(
-            f"example:{name}: no such example (available: {', '.join(example_names())})"
-        )
+        raise GradstepError(f"example:{name}: no such example (available: {', '.join(example_names())})")
     builder, summary = _BUILDERS[name]
     return Example(name, summary, builder())
 

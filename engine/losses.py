@@ -36,20 +36,31 @@ LOSSES: dict[str, Loss] = {
 }
 
 
+def _mse(z: Array, a: Array, y: Array) -> float:
+    return float(np.mean((a - y) ** 2))
+
+
+def _half_sse(z: Array, a: Array, y: Array) -> float:
+    return float(0.5 * np.sum((a - y) ** 2))
+
+
+def _bce(z: Array, a: Array, y: Array) -> float:
+    # -[y log σ(z) + (1-y) log(1-σ(z))] = softplus(z) - y z, finite for every z.
+    return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+
+def _cross_entropy(z: Array, a: Array, y: Array) -> float:
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(np.mean(-np.sum(y * log_a, axis=1)))
+
+
+_VALUES = {"mse": _mse, "half_sse": _half_sse, "bce": _bce, "cross_entropy": _cross_entropy}
+
+
 def loss_value(name: str, z: Array, a: Array, y: Array) -> float:
     """The loss of a batch, computed stably from z where a saturates."""
-    if name == "mse":
-        return float(np.mean((a - y) ** 2))
-    if name == "half_sse":
-        return float(0.5 * np.sum((a - y) ** 2))
-    if name == "bce":
-        # -[y log σ(z) + (1-y) log(1-σ(z))] = softplus(z) - y z, finite for every z.
-        return float(np.mean(np.logaddexp(0.0, z) - y * z))
-    if name == "cross_entropy":
-        shifted = z - z.max(axis=1, keepdims=True)
-        log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return float(np.mean(-np.sum(y * log_a, axis=1)))
-    raise ValueError(f"unknown loss {name!r}")
+    return _VALUES[name](z, a, y)
 
 
 def batch_scale(name: str, batch_size: int) -> float:
@@ -59,14 +70,16 @@ def batch_scale(name: str, batch_size: int) -> float:
 
 def output_dl_da(name: str, a: Array, y: Array) -> Array:
     """dℓ_s/da for each sample s and output k (undefined for cross-entropy, fused with softmax)."""
-    k = a.shape[1]
-    if name == "mse":
-        return (2.0 / k) * (a - y)
     if name == "half_sse":
         return a - y
+    k = a.shape[1]
+    if name == "mse":
+        result: Array = (2.0 / k) * (a - y)
+        return result
     if name == "bce":
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (a - y) / (a * (1 - a)) / k
+            ratio: Array = (a - y) / (a * (1 - a)) / k
+        return ratio
     raise ValueError(f"loss {name!r} has no element-wise dℓ/da")
 
 

@@ -136,9 +136,11 @@ class Session:
         opt = config.state.optimizer if config.state is not None else OptimizerState()
         self.start_iteration = config.state.iteration if config.state is not None else 0
         self._checkpoints: dict[int, tuple[Params, OptimizerState]] = {}
+        self._history_bytes = 0
         self._checkpoint_keys: list[int] = []
         self._pinned: set[int] = {self.start_iteration}
         self._recent: OrderedDict[int, IterationRecord] = OrderedDict()
+        self._work: IterationRecord
         self._losses: list[float] = []
         self._norms: list[tuple[float, ...]] = []
         self._add_checkpoint(self.start_iteration, params, opt)
@@ -231,9 +233,14 @@ class Session:
 
     def history_bytes(self) -> int:
         """Bytes held by history checkpoints (an upper bound: arrays may be shared)."""
-        return sum(
-            compute.params_nbytes(p) + compute.params_nbytes(s.first) + compute.params_nbytes(s.second)
-            for p, s in self._checkpoints.values()
+        return self._history_bytes
+
+    @staticmethod
+    def _checkpoint_bytes(params: Params, opt: OptimizerState) -> int:
+        return (
+            compute.params_nbytes(params)
+            + compute.params_nbytes(opt.first)
+            + compute.params_nbytes(opt.second)
         )
 
     @property
@@ -313,7 +320,13 @@ class Session:
         on_iteration: Callable[[IterationSummary], None] | None = None,
     ) -> RunResult:
         """Run ``count`` updates (finishing the current iteration first if it is under way),
-        stopping early at a breakpoint or when ``should_stop()`` answers True."""
+        stopping early at a breakpoint or when ``should_stop()`` answers True.
+
+        Whole iterations run on a fast path with cheap checks (the loss every iteration, all
+        parameters every few); when a check fires, the iterations since the last clean state
+        are replayed stage by stage so the run stops exactly where the condition first held,
+        like an anomaly detector.
+        """
         bp = breakpoints or Breakpoints()
         done = 0
         if self._s > 0 and count > 0:
@@ -324,21 +337,61 @@ class Session:
             if on_iteration is not None:
                 on_iteration(self._summary(self.iteration_record(k)))
             done = 1
-        while done < count:
-            if should_stop is not None and should_stop():
-                return RunResult(done, "stopped", f"paused at iteration {self._k}")
-            k = self._k
-            params, opt = self._params, self._opt
-            summary = self._fast_iteration(k, params, opt, collect=on_iteration is not None)
-            new_params, new_opt, loss, acts, grads, norms = summary
-            hit = self._check(bp, k, params, opt, loss, acts, grads, norms, new_params)
-            if hit is not None:
-                return replace(hit, iterations=done)
-            if on_iteration is not None:
-                on_iteration(IterationSummary(k, loss, tuple(acts[0]), tuple(acts[1]), grads, new_params))
-            self._begin(k + 1, *self._checkpoint_or(k + 1, new_params, new_opt))
-            done += 1
+        k, params, opt = self._k, self._params, self._opt
+        clean = (k, params, opt)  # last start known to be finite
+        check_every = 1 if on_iteration is not None else 32
+        staged_checks = bp.loss_below is not None or bp.grad_norm_above is not None or bp.dead_relu
+        try:
+            while done < count:
+                if should_stop is not None and should_stop():
+                    return RunResult(done, "stopped", f"paused at iteration {k}")
+                new_params, new_opt, loss, acts, grads = self._fast_iteration(
+                    k, params, opt, collect=on_iteration is not None
+                )
+                if bp.non_finite and not math.isfinite(loss):
+                    return replace(self._locate(bp, clean, k), iterations=done)
+                if staged_checks and self._suspicious(bp, loss, acts, grads):
+                    self._begin(k, params, opt)
+                    hit = self._finish_checked(bp)
+                    if hit is not None:
+                        return replace(hit, iterations=done)
+                if bp.non_finite and (done % check_every == check_every - 1 or done == count - 1):
+                    if not compute.all_finite(new_params):
+                        return replace(self._locate(bp, clean, k), iterations=done)
+                    clean = (k + 1, new_params, new_opt)
+                if on_iteration is not None:
+                    on_iteration(IterationSummary(k, loss, tuple(acts[0]), tuple(acts[1]), grads, new_params))
+                k += 1
+                params, opt = self._checkpoint_or(k, new_params, new_opt)
+                done += 1
+        finally:
+            if self._k != k or self._s != 0:
+                self._begin(k, params, opt)
         return RunResult(done)
+
+    def _locate(self, bp: Breakpoints, clean: tuple[int, Params, OptimizerState], last: int) -> RunResult:
+        """Replay from a clean start stage by stage to the first non-finite value."""
+        k, params, opt = clean
+        self._begin(k, params, opt)
+        while self._k <= last:
+            hit = self._finish_checked(bp)
+            if hit is not None:
+                return hit
+        return RunResult(0, "non_finite", f"non-finite value by iteration {last}", last)
+
+    def _suspicious(
+        self, bp: Breakpoints, loss: float, acts: tuple[list[Array], list[Array]], grads: Params
+    ) -> bool:
+        """Whether a whole iteration may have hit a loss, gradient-norm or dead-ReLU breakpoint."""
+        if bp.loss_below is not None and loss < bp.loss_below:
+            return True
+        if bp.grad_norm_above is not None and any(
+            float(np.linalg.norm(g.weights)) > bp.grad_norm_above for g in grads
+        ):
+            return True
+        return bp.dead_relu and any(
+            act == "relu" and not acts[1][i].any() for i, act in enumerate(self._activations)
+        )
 
     # ---- editing ----
 
@@ -364,9 +417,8 @@ class Session:
         params = tuple(changed if i == ref.layer else p for i, p in enumerate(self._params))
         k = self._k
         for key in [key for key in self._checkpoints if key > k]:
-            del self._checkpoints[key]
+            self._drop_checkpoint(key)
             self._pinned.discard(key)
-        self._checkpoint_keys = sorted(self._checkpoints)
         for key in [key for key in self._recent if key >= k]:
             del self._recent[key]
         del self._losses[k - self.start_iteration :]
@@ -403,7 +455,10 @@ class Session:
             if not source.is_absolute():
                 source = (self.config.base_dir or Path.cwd()) / source
             try:
-                data["data"] = {**data["data"], "csv": str(source.resolve().relative_to(path.resolve().parent))}
+                data["data"] = {
+                    **data["data"],
+                    "csv": str(source.resolve().relative_to(path.resolve().parent)),
+                }
             except ValueError:
                 data["data"] = {**data["data"], "csv": str(source.resolve())}
         write_atomic(path, dumps(data))
@@ -447,18 +502,26 @@ class Session:
         return params, opt
 
     def _add_checkpoint(self, k: int, params: Params, opt: OptimizerState) -> None:
-        if k not in self._checkpoints:
-            bisect.insort(self._checkpoint_keys, k)
+        if k in self._checkpoints:
+            self._drop_checkpoint(k)
+        bisect.insort(self._checkpoint_keys, k)
         self._checkpoints[k] = (params, opt)
-        if len(self._checkpoints) > 8 and self.history_bytes() > self._budget:
+        self._history_bytes += self._checkpoint_bytes(params, opt)
+        if self._history_bytes > self._budget:
             self._thin()
 
+    def _drop_checkpoint(self, k: int) -> None:
+        params, opt = self._checkpoints.pop(k)
+        self._history_bytes -= self._checkpoint_bytes(params, opt)
+        self._checkpoint_keys.remove(k)
+
     def _thin(self) -> None:
-        while self.history_bytes() > self._budget and len(self._checkpoints) > len(self._pinned):
+        while self._history_bytes > self._budget and len(self._checkpoints) > len(self._pinned):
             self._interval *= 2
             for key in list(self._checkpoints):
                 if key not in self._pinned and (key - self.start_iteration) % self._interval:
-                    del self._checkpoints[key]
+                    params, opt = self._checkpoints.pop(key)
+                    self._history_bytes -= self._checkpoint_bytes(params, opt)
         self._checkpoint_keys = sorted(self._checkpoints)
 
     def _start_of(self, k: int) -> tuple[Params, OptimizerState]:
@@ -529,7 +592,9 @@ class Session:
             a_prev = rec.activation_in(layer)
             assert a_prev is not None
             dw, db = compute.parameter_gradients(delta, a_prev, batch_scale(cfg.loss, rec.inputs.shape[0]))
-            record = replace(rec, backward=(*rec.backward, BackwardRecord(layer, dl_da, da_dz, delta, dw, db)))
+            record = replace(
+                rec, backward=(*rec.backward, BackwardRecord(layer, dl_da, da_dz, delta, dw, db))
+            )
             if layer == 0 and self._track_norms:
                 assert record.loss is not None
                 norms = tuple(float(np.linalg.norm(b.dW)) for b in reversed(record.backward))
@@ -542,38 +607,44 @@ class Session:
 
     def _fast_iteration(
         self, k: int, params: Params, opt: OptimizerState, *, collect: bool
-    ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params, tuple[float, ...] | None]:
+    ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]:
         """One whole iteration without records, through the same functions as the stages."""
         cfg = self.config
-        idx = self.batch_indices(k)
-        if idx.shape[0] == self._samples:
+        if cfg.batch_size is None:
             x, y = self._x, self._y
         else:
+            idx = self.batch_indices(k)
             x, y = self._x[idx], self._y[idx]
+        forward = compute.forward_layer
+        activations = self._activations
         acts = [x]
         zs = []
-        for p, act in zip(params, self._activations, strict=True):
-            z, a = compute.forward_layer(p, acts[-1], act)
+        a = x
+        for p, act in zip(params, activations, strict=True):
+            z, a = forward(p, a, act)
             zs.append(z)
             acts.append(a)
-        loss = loss_value(cfg.loss, zs[-1], acts[-1], y)
-        delta = compute.output_delta(cfg.loss, self._activations[-1], zs[-1], acts[-1], y)[0]
+        loss = loss_value(cfg.loss, z, a, y)
+        delta = compute.output_delta(cfg.loss, activations[-1], z, a, y, factors=False)[0]
         scale = batch_scale(cfg.loss, x.shape[0])
         grads: list[LayerParams] = [params[0]] * self._n
+        gradients = compute.parameter_gradients
+        hidden = compute.hidden_delta
         for layer in range(self._n - 1, -1, -1):
-            dw, db = compute.parameter_gradients(delta, acts[layer], scale)
+            dw, db = gradients(delta, acts[layer], scale)
             grads[layer] = LayerParams(dw, db)
             if layer:
-                delta = compute.hidden_delta(
-                    delta, params[layer].weights, self._activations[layer - 1], zs[layer - 1], acts[layer]
+                delta = hidden(
+                    delta, params[layer].weights, activations[layer - 1], zs[layer - 1], acts[layer]
                 )[0]
         new_params, new_opt = compute.optimizer_step(cfg.optimizer, params, tuple(grads), opt)
         norms = tuple(float(np.linalg.norm(g.weights)) for g in grads) if self._track_norms else None
         self._record_metrics(k, loss, norms)
-        return new_params, new_opt, loss, (zs, acts[1:]), tuple(grads), norms
+        return new_params, new_opt, loss, (zs, acts[1:]), tuple(grads)
 
     def _summary(self, record: IterationRecord) -> IterationSummary:
-        assert record.loss is not None and record.update is not None
+        assert record.loss is not None
+        assert record.update is not None
         return IterationSummary(
             record.iteration,
             record.loss.loss,
@@ -599,38 +670,6 @@ class Session:
                 return None
             self._s = s + 1
 
-    def _check(
-        self,
-        bp: Breakpoints,
-        k: int,
-        params: Params,
-        opt: OptimizerState,
-        loss: float,
-        acts: tuple[list[Array], list[Array]],
-        grads: Params,
-        norms: tuple[float, ...] | None,
-        new_params: Params,
-    ) -> RunResult | None:
-        """Cheap whole-iteration checks; on a hit, replay the iteration stage by stage to stop
-        exactly where the condition first holds."""
-        suspicious = False
-        if bp.non_finite and not (math.isfinite(loss) and compute.all_finite(new_params)):
-            suspicious = True
-        elif bp.loss_below is not None and loss < bp.loss_below:
-            suspicious = True
-        elif bp.grad_norm_above is not None and any(
-            float(np.linalg.norm(g.weights)) > bp.grad_norm_above for g in grads
-        ):
-            suspicious = True
-        elif bp.dead_relu and any(
-            act == "relu" and not acts[1][i].any() for i, act in enumerate(self._activations)
-        ):
-            suspicious = True
-        if not suspicious:
-            return None
-        self._begin(k, params, opt)
-        return self._finish_checked(bp)
-
     def _check_stage(self, bp: Breakpoints, rec: IterationRecord, s: int) -> RunResult | None:
         stage = self.stages[s]
         k = rec.iteration
@@ -641,35 +680,51 @@ class Session:
             if bp.non_finite:
                 for name, arr in (("z", fwd.z), ("a", fwd.a)):
                     if not np.isfinite(arr).all():
-                        return self._hit("non_finite", f"non-finite {name} in layer {layer} at {where}", k, stage, layer)
+                        return self._hit(
+                            "non_finite", f"non-finite {name} in layer {layer} at {where}", k, stage, layer
+                        )
             if bp.dead_relu and self._activations[layer] == "relu" and not fwd.a.any():
-                return self._hit("dead_relu", f"every ReLU unit of layer {layer} is dead at {where}", k, stage, layer)
+                return self._hit(
+                    "dead_relu", f"every ReLU unit of layer {layer} is dead at {where}", k, stage, layer
+                )
         elif stage.kind == "loss":
             assert rec.loss is not None
             loss = rec.loss.loss
             if bp.non_finite and not math.isfinite(loss):
                 return self._hit("non_finite", f"non-finite loss ({loss}) at {where}", k, stage, None)
             if bp.loss_below is not None and loss < bp.loss_below:
-                return self._hit("loss_below", f"loss {loss:.6g} is below {bp.loss_below:g} at {where}", k, stage, None)
+                return self._hit(
+                    "loss_below", f"loss {loss:.6g} is below {bp.loss_below:g} at {where}", k, stage, None
+                )
         elif stage.kind == "backward":
             b = rec.backward[-1]
             if bp.non_finite:
                 for name, arr in (("delta", b.delta), ("dW", b.dW), ("db", b.db)):
                     if not np.isfinite(arr).all():
-                        return self._hit("non_finite", f"non-finite {name} in layer {b.layer} at {where}", k, stage, b.layer)
+                        return self._hit(
+                            "non_finite",
+                            f"non-finite {name} in layer {b.layer} at {where}",
+                            k,
+                            stage,
+                            b.layer,
+                        )
             if bp.grad_norm_above is not None:
                 norm = float(np.linalg.norm(b.dW))
                 if norm > bp.grad_norm_above:
                     return self._hit(
                         "grad_norm_above",
                         f"||dW|| of layer {b.layer} is {norm:.6g}, above {bp.grad_norm_above:g}, at {where}",
-                        k, stage, b.layer,
+                        k,
+                        stage,
+                        b.layer,
                     )
         elif stage.kind == "update" and bp.non_finite:
             assert rec.update is not None
             for layer, p in enumerate(rec.update.params_after):
                 if not (np.isfinite(p.weights).all() and np.isfinite(p.bias).all()):
-                    return self._hit("non_finite", f"non-finite parameter in layer {layer} after {where}", k, stage, layer)
+                    return self._hit(
+                        "non_finite", f"non-finite parameter in layer {layer} after {where}", k, stage, layer
+                    )
         return None
 
     @staticmethod

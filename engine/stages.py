@@ -35,10 +35,7 @@ def iteration_stages(n_layers: int) -> tuple[Stage, ...]:
 def stages_done(record: IterationRecord) -> int:
     """How many stages ``record`` holds."""
     return (
-        len(record.forward)
-        + (record.loss is not None)
-        + len(record.backward)
-        + (record.update is not None)
+        len(record.forward) + (record.loss is not None) + len(record.backward) + (record.update is not None)
     )
 
 

@@ -3,6 +3,7 @@ streamed to a temporary file and renamed into place when the run ends (or stops)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -68,8 +69,6 @@ class TraceWriter:
             self._handle.close()
             os.replace(self._tmp, self.path)
         except OSError as error:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self._tmp)
-            except OSError:
-                pass
             raise GradstepError(f"{self.path}: cannot write the trace: {error.strerror or error}") from None
