@@ -334,8 +334,14 @@ def explain(
             factors.append(Factor("dl_dz", f"dl/d{z_sym}", dl_dz, "a - y, softmax with cross-entropy"))
         else:
             if is_output:
-                dl_da_arr = record.loss.dl_da if record.loss is not None else None
-                dl_da = None if dl_da_arr is None else float(dl_da_arr[row, unit])
+                # the backward record holds dℓ/da as the backward pass used it (teaching mode
+                # may inject a wrong one); before that stage, the loss stage's
+                dl_da_arr: Array | None
+                if backward is not None and backward.dl_da is not None:
+                    dl_da_arr = backward.dl_da
+                else:
+                    dl_da_arr = record.loss.dl_da if record.loss is not None else None
+                dl_da: float | None = None if dl_da_arr is None else float(dl_da_arr[row, unit])
                 note = _loss_note(config.loss, outputs)
             else:
                 dl_da = (

@@ -76,6 +76,7 @@ class SessionConfig:
     init: str = "xavier_uniform"
     batch_size: int | None = None
     iterations: int = 1000
+    mistake: str | None = None
     description: str = ""
     title: str = ""
     state: SavedState | None = None
@@ -199,6 +200,7 @@ _TOP_KEYS = {
     "title",
     "state",
     "iterations",
+    "mistake",
 }
 
 
@@ -299,6 +301,16 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
 
     iterations = _integer(top.get("iterations", 1000), "iterations", 1)
 
+    mistake = top.get("mistake")
+    if mistake is not None:
+        from engine.mistakes import MISTAKES, applicable
+
+        mistake = _name(mistake, "mistake", list(MISTAKES))
+        sizes = (inputs, *(layer.units for layer in layers))
+        reason = applicable(mistake, sizes, tuple(layer.activation for layer in layers), loss)
+        if reason is not None:
+            raise GradstepError(f"mistake: {reason}")
+
     description = top.get("description", "")
     title = top.get("title", "")
     for key, text in (("description", description), ("title", title)):
@@ -321,6 +333,7 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
         init=init,
         batch_size=batch_size,
         iterations=iterations,
+        mistake=mistake,
         description=description,
         title=title,
         state=state,
@@ -503,6 +516,8 @@ def session_json(
         batch_size=config.batch_size,
         iterations=config.iterations,
     )
+    if config.mistake is not None:
+        out["mistake"] = config.mistake
     if params is not None and iteration is not None and state is not None:
         saved: dict[str, Any] = {"step": state.step}
         if state.first is not None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engine import compute
+from engine import compute, mistakes
 from engine.chain import ChainExplanation, ParameterRef, explain
 from engine.config import SessionConfig, session_json
 from engine.errors import GradstepError
@@ -43,6 +43,10 @@ Array = NDArray[np.float64]
 DEFAULT_HISTORY_BYTES = 400 * 1024 * 1024
 BASE_CHECKPOINT_INTERVAL = 16
 RECENT_RECORDS = 6
+
+# A diverging run overflows; the engine reports the first non-finite value itself (with its
+# iteration, stage and layer), so NumPy's floating-point warnings would only be noise.
+_quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ class Session:
         self._y = config.y
         self._samples = config.x.shape[0]
         self._track_norms = track_gradient_norms
+        self._mistake = config.mistake
         self._budget = history_bytes
         self._interval = BASE_CHECKPOINT_INTERVAL
         self._epoch_cache: tuple[int, NDArray[np.intp]] | None = None
@@ -209,6 +214,7 @@ class Session:
         norms = np.array(self._norms) if n else np.zeros((0, self._n))
         return np.arange(self.start_iteration, self.start_iteration + n), norms
 
+    @_quiet
     def predict(self, inputs: Array, params: Params | None = None) -> Array:
         """The network's output for ``inputs`` (rows are samples), by default with the current
         parameters: the window's decision-boundary surface is drawn from this."""
@@ -250,6 +256,7 @@ class Session:
 
     # ---- moving the cursor ----
 
+    @_quiet
     def step(self) -> Stage:
         """Run the next stage and return it; after the update the cursor enters the next iteration."""
         stage = self.stages[self._s]
@@ -274,6 +281,7 @@ class Session:
         k, s = divmod(position, len(self.stages))
         self.goto(self.start_iteration + k, s)
 
+    @_quiet
     def goto(self, iteration: int, stage: int = 0) -> None:
         """Move the cursor to ``stage`` stages into ``iteration``, recomputing what is needed."""
         if iteration < self.start_iteration:
@@ -295,6 +303,7 @@ class Session:
             if stage.kind == "update":
                 return
 
+    @_quiet
     def iteration_record(self, iteration: int) -> IterationRecord:
         """The complete record (every stage, update included) of a past or future iteration."""
         if iteration in self._recent:
@@ -311,6 +320,7 @@ class Session:
 
     # ---- running ----
 
+    @_quiet
     def run_iterations(
         self,
         count: int,
@@ -329,6 +339,7 @@ class Session:
         """
         bp = breakpoints or Breakpoints()
         done = 0
+        first = self._k
         if self._s > 0 and count > 0:
             k = self._k
             hit = self._finish_checked(bp)
@@ -341,6 +352,7 @@ class Session:
         clean = (k, params, opt)  # last start known to be finite
         check_every = 1 if on_iteration is not None else 32
         staged_checks = bp.loss_below is not None or bp.grad_norm_above is not None or bp.dead_relu
+        stopped_at_hit = False
         try:
             while done < count:
                 if should_stop is not None and should_stop():
@@ -349,15 +361,21 @@ class Session:
                     k, params, opt, collect=on_iteration is not None
                 )
                 if bp.non_finite and not math.isfinite(loss):
-                    return replace(self._locate(bp, clean, k), iterations=done)
+                    stopped_at_hit = True
+                    hit = self._locate(bp, clean, k)
+                    return replace(hit, iterations=(hit.iteration or k) - first)
                 if staged_checks and self._suspicious(bp, loss, acts, grads):
                     self._begin(k, params, opt)
                     hit = self._finish_checked(bp)
                     if hit is not None:
+                        stopped_at_hit = True
                         return replace(hit, iterations=done)
+                    self._begin(k, params, opt)  # a false alarm: the fast path goes on from here
                 if bp.non_finite and (done % check_every == check_every - 1 or done == count - 1):
                     if not compute.all_finite(new_params):
-                        return replace(self._locate(bp, clean, k), iterations=done)
+                        stopped_at_hit = True
+                        hit = self._locate(bp, clean, k)
+                        return replace(hit, iterations=(hit.iteration or k) - first)
                     clean = (k + 1, new_params, new_opt)
                 if on_iteration is not None:
                     on_iteration(IterationSummary(k, loss, tuple(acts[0]), tuple(acts[1]), grads, new_params))
@@ -365,7 +383,7 @@ class Session:
                 params, opt = self._checkpoint_or(k, new_params, new_opt)
                 done += 1
         finally:
-            if self._k != k or self._s != 0:
+            if not stopped_at_hit and (self._k != k or self._s != 0):
                 self._begin(k, params, opt)
         return RunResult(done)
 
@@ -395,6 +413,7 @@ class Session:
 
     # ---- editing ----
 
+    @_quiet
     def set_parameter(self, ref: ParameterRef, value: float) -> None:
         """Set one weight or bias of the current iteration's parameters.
 
@@ -433,6 +452,7 @@ class Session:
 
     # ---- explaining ----
 
+    @_quiet
     def explain(self, ref: ParameterRef, record: IterationRecord | None = None) -> ChainExplanation:
         """The chain-rule breakdown of one parameter's gradient in ``record`` (default: the
         current iteration up to the cursor; factors not yet computed are None)."""
@@ -577,6 +597,8 @@ class Session:
             if not self._track_norms:
                 self._record_metrics(rec.iteration, value, None)
             return replace(rec, loss=LossRecord(value, dl_da, fused))
+        if s < 2 * n + 1 and self._mistake is not None:
+            return self._compute_mistaken_backward(rec, s)
         if s < 2 * n + 1:
             layer = 2 * n - s
             fwd = rec.forward[layer]
@@ -605,10 +627,48 @@ class Session:
         update = UpdateRecord(rec.params, new_params, opt, new_opt, cfg.optimizer.learning_rate)
         return replace(rec, update=update)
 
+    def _compute_mistaken_backward(self, rec: IterationRecord, s: int) -> IterationRecord:
+        """A backward stage with the session's injected mistake (teaching mode)."""
+        assert self._mistake is not None
+        n = self._n
+        cfg = self.config
+        layer = 2 * n - s
+        fwd = rec.forward[layer]
+        if layer == n - 1:
+            delta, dl_da, da_dz = mistakes.output_delta(
+                self._mistake, cfg.loss, self._activations[layer], fwd.z, fwd.a, rec.targets
+            )
+        else:
+            upper = rec.backward[-1]
+            delta, dl_da, da_dz = mistakes.hidden_delta(
+                self._mistake,
+                upper.delta,
+                rec.params[layer + 1].weights,
+                upper.dW,
+                cfg.optimizer.learning_rate,
+                self._activations[layer],
+                fwd.z,
+                fwd.a,
+            )
+        a_prev = rec.activation_in(layer)
+        assert a_prev is not None
+        batch = rec.inputs.shape[0]
+        dw, db = mistakes.parameter_gradients(
+            self._mistake, delta, a_prev, batch_scale(cfg.loss, batch), batch
+        )
+        record = replace(rec, backward=(*rec.backward, BackwardRecord(layer, dl_da, da_dz, delta, dw, db)))
+        if layer == 0 and self._track_norms:
+            assert record.loss is not None
+            norms = tuple(float(np.linalg.norm(b.dW)) for b in reversed(record.backward))
+            self._record_metrics(rec.iteration, record.loss.loss, norms)
+        return record
+
     def _fast_iteration(
         self, k: int, params: Params, opt: OptimizerState, *, collect: bool
     ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]:
         """One whole iteration without records, through the same functions as the stages."""
+        if self._mistake is not None:
+            return self._staged_iteration(k, params, opt)
         cfg = self.config
         if cfg.batch_size is None:
             x, y = self._x, self._y
@@ -641,6 +701,19 @@ class Session:
         norms = tuple(float(np.linalg.norm(g.weights)) for g in grads) if self._track_norms else None
         self._record_metrics(k, loss, norms)
         return new_params, new_opt, loss, (zs, acts[1:]), tuple(grads)
+
+    def _staged_iteration(
+        self, k: int, params: Params, opt: OptimizerState
+    ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]:
+        """A whole iteration through the stages (teaching mode has no separate fast path)."""
+        record = self._fresh_record(k, params)
+        for s in range(len(self.stages)):
+            record = self._compute_stage(record, s, opt)
+        assert record.loss is not None
+        assert record.update is not None
+        acts = ([f.z for f in record.forward], [f.a for f in record.forward])
+        grads = tuple(LayerParams(b.dW, b.db) for b in reversed(record.backward))
+        return record.update.params_after, record.update.state_after, record.loss.loss, acts, grads
 
     def _summary(self, record: IterationRecord) -> IterationSummary:
         assert record.loss is not None
