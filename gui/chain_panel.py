@@ -1,17 +1,397 @@
-"""Chain rule of the selected weight or bias, symbol by symbol and number by number."""
+"""The chain rule of the selected weight or bias, symbol by symbol and number by number.
+
+Every number shown is a field of the engine's :class:`engine.ChainExplanation`; this panel
+only lays it out as rich text.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import html
 
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import GradstepError, ParameterRef
+from engine.chain import ChainExplanation, Factor, SampleTerms
 from gui.controller import SessionController
+from gui.formatting import FAIL_COLOR, PASS_COLOR, PENDING_COLOR, format_number, html_number
+
+MAX_SAMPLE_ROWS = 16  # rows of the per-sample table; the rest are counted, not listed
+
+HINT = "Click a weight or bias in the network to see its chain rule."
+
+_CSS = f"""
+body {{ font-size: 10pt; }}
+h3 {{ margin: 10px 0 4px 0; font-size: 10pt; color: #444; }}
+.meta {{ color: #555; }}
+.formula {{ font-size: 12pt; margin: 2px 0 2px 0; }}
+.note {{ color: #555; }}
+.pending {{ color: {PENDING_COLOR}; font-style: italic; }}
+td {{ padding: 2px 8px 2px 0; }}
+th {{ padding: 2px 8px 2px 0; text-align: left; color: #444; font-weight: 600; }}
+td.num {{ font-family: monospace; text-align: right; }}
+"""
+
+
+# ---- symbols: real partial signs, subscripts and superscripts (0-based like the engine) ----
+
+
+def _sub_sup(base: str, sub: str, sup: str) -> str:
+    return f"<i>{base}</i><sub>{sub}</sub><sup>({sup})</sup>"
+
+
+def _target(ref: ParameterRef) -> str:
+    if ref.input is None:
+        return _sub_sup("b", str(ref.unit), str(ref.layer))
+    return _sub_sup("w", f"{ref.unit},{ref.input}", str(ref.layer))
+
+
+def _input_symbol(ref: ParameterRef) -> str:
+    if ref.input is None:
+        return "1"
+    if ref.layer == 0:
+        return f"<i>x</i><sub>{ref.input}</sub>"
+    return _sub_sup("a", str(ref.input), str(ref.layer - 1))
+
+
+def _factor_symbol(kind: str, ref: ParameterRef, loss: str = "ℓ") -> str:
+    """The factor as a fraction of partials, e.g. ∂ℓ/∂a₀⁽¹⁾."""
+    a = _sub_sup("a", str(ref.unit), str(ref.layer))
+    z = _sub_sup("z", str(ref.unit), str(ref.layer))
+    return {
+        "dl_da": f"∂{loss}/∂{a}",
+        "da_dz": f"∂{a}/∂{z}",
+        "dz_dw": f"∂{z}/∂{_target(ref)}",
+        "dl_dz": f"∂{loss}/∂{z}",
+    }[kind]
+
+
+def _reduction_prefix(explanation: ChainExplanation) -> str:
+    return (
+        "<sup>1</sup>&frasl;<sub><i>N</i></sub>&thinsp;Σ<sub><i>s</i></sub>"
+        if (explanation.reduction == "mean")
+        else "Σ<sub><i>s</i></sub>"
+    )
 
 
 class ChainPanel(QWidget):
-    """Placeholder until the full panel lands; same constructor."""
+    """Shows :meth:`SessionController.explain` for the selection; pending factors are greyed."""
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
+        self._explanation: ChainExplanation | None = None
+        self._dirty = True
+
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setWordWrap(True)
+        self.sample_label = QLabel("Sample")
+        self.sample_box = QSpinBox()
+        self.sample_box.setToolTip("Which row of the batch the numbers and the expansion are for")
+        self.sample_box.setKeyboardTracking(False)
+        self.copy_latex_button = QPushButton("Copy as LaTeX")
+        self.copy_text_button = QPushButton("Copy as text")
+        self.copy_latex_action = QAction("Copy as LaTeX", self)
+        self.copy_text_action = QAction("Copy as text", self)
+
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.browser.document().setDefaultStyleSheet(_CSS)
+        self.browser.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+        bar = QHBoxLayout()
+        bar.setSpacing(6)
+        bar.addWidget(self.sample_label)
+        bar.addWidget(self.sample_box)
+        bar.addStretch(1)
+        bar.addWidget(self.copy_latex_button)
+        bar.addWidget(self.copy_text_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("ChainPanel"))
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.title)
+        layout.addLayout(bar)
+        layout.addWidget(self.browser, 1)
+
+        self.copy_latex_button.clicked.connect(self.copy_latex)
+        self.copy_text_button.clicked.connect(self.copy_text)
+        self.copy_latex_action.triggered.connect(self.copy_latex)
+        self.copy_text_action.triggered.connect(self.copy_text)
+        self.browser.customContextMenuRequested.connect(self._on_context_menu_requested)
+        self.sample_box.valueChanged.connect(self._on_sample_changed)
+        controller.selection_changed.connect(self._on_selection_changed)
+        controller.stage_changed.connect(self._on_stage_changed)
+        controller.session_replaced.connect(self._on_stage_changed)
+        controller.running_changed.connect(self._on_running_changed)
+        self._refresh()
+
+    # ---- public ----
+
+    @property
+    def explanation(self) -> ChainExplanation | None:
+        """The engine's explanation currently on display."""
+        return self._explanation
+
+    def copy_latex(self) -> None:
+        """Put the engine's LaTeX of the explanation on the clipboard."""
+        if self._explanation is not None:
+            QGuiApplication.clipboard().setText(self._explanation.to_latex())
+            self._controller.message.emit("chain rule copied as LaTeX")
+
+    def copy_text(self) -> None:
+        """Put the engine's plain-text breakdown on the clipboard."""
+        if self._explanation is not None:
+            QGuiApplication.clipboard().setText(self._explanation.to_text())
+            self._controller.message.emit("chain rule copied as text")
+
+    # ---- handlers ----
+
+    def _on_selection_changed(self, ref: ParameterRef | None) -> None:
+        self.sample_box.setValue(0)
+        self._request_refresh()
+
+    def _on_stage_changed(self) -> None:
+        self._request_refresh()
+
+    def _on_running_changed(self, running: bool) -> None:
+        self._request_refresh()
+
+    def _on_sample_changed(self, value: int) -> None:
+        self._render()
+
+    def _on_context_menu_requested(self, pos: QPoint) -> None:
+        menu = self.browser.createStandardContextMenu(pos)
+        menu.addSeparator()
+        menu.addAction(self.copy_latex_action)
+        menu.addAction(self.copy_text_action)
+        menu.exec(self.browser.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._dirty:
+            self._refresh()
+
+    # ---- drawing ----
+
+    def _request_refresh(self) -> None:
+        # The finite-difference check costs two forward passes: skip it while the dock is hidden.
+        if self.isVisible():
+            self._refresh()
+        else:
+            self._dirty = True
+
+    def _refresh(self) -> None:
+        self._dirty = False
+        self._explanation = None
+        error = None
+        if self._controller.selection is not None and not self._controller.running:
+            try:
+                self._explanation = self._controller.explain()
+            except GradstepError as exc:  # a stale selection after an edit: say so, do not crash
+                error = str(exc)
+        has = self._explanation is not None
+        for widget in (self.copy_latex_button, self.copy_text_button):
+            widget.setEnabled(has)
+        self.copy_latex_action.setEnabled(has)
+        self.copy_text_action.setEnabled(has)
+        if self._explanation is not None:
+            n = len(self._explanation.samples)
+            self.sample_box.blockSignals(True)
+            self.sample_box.setRange(0, max(0, n - 1))
+            self.sample_box.blockSignals(False)
+        self.sample_box.setVisible(has and len(self._explanation.samples) > 1)  # type: ignore[union-attr]
+        self.sample_label.setVisible(self.sample_box.isVisibleTo(self))
+        self._render(error)
+
+    def _render(self, error: str | None = None) -> None:
+        ex = self._explanation
+        if ex is None:
+            if error is not None:
+                text = f"The chain rule is not available: {html.escape(error)}"
+            elif self._controller.selection is not None and self._controller.running:
+                text = "Running. The chain rule is shown again when the run pauses."
+            else:
+                text = HINT
+            self.title.setText("<b>Chain rule</b>")
+            self.browser.setHtml(f'<p style="color:#666; margin-top:12px">{text}</p>')
+            return
+        self.title.setText(self._title_html(ex))
+        row = min(self.sample_box.value(), len(ex.samples) - 1)
+        parts = [
+            self._formula_html(ex),
+            self._factors_html(ex),
+            self._numbers_html(ex, ex.samples[row], row),
+        ]
+        if ex.samples[row].upstream is not None:
+            parts.append(self._upstream_html(ex, ex.samples[row]))
+        if len(ex.samples) > 1:
+            parts.append(self._samples_html(ex))
+        parts.append(self._gradient_html(ex))
+        parts.append(self._check_html(ex))
+        parts.append(self._update_html(ex))
+        scroll = self.browser.verticalScrollBar().value()
+        self.browser.setHtml("".join(parts))
+        self.browser.verticalScrollBar().setValue(scroll)  # stepping should not jump the reader back
+
+    def _title_html(self, ex: ChainExplanation) -> str:
+        ref = ex.ref
+        what = "bias" if ref.is_bias else "weight"
+        where = f"layer {ref.layer}, unit {ref.unit}" + ("" if ref.is_bias else f", input {ref.input}")
+        snap = self._controller.snapshot()
+        if ex.iteration < snap.iteration:
+            when = f"iteration {ex.iteration} (complete)"
+        else:
+            last = snap.last_stage
+            when = (
+                f"iteration {ex.iteration}, after {last.label}"
+                if snap.stage > 0 and last
+                else (f"iteration {ex.iteration}, not started")
+            )
+        n = len(ex.samples)
+        return (
+            f"<b>{_target(ref)}</b> = {html_number(ex.value)}"
+            f'<br><span style="color:#555">{what} {html.escape(ref.label)} ({where}) · {when} · '
+            f"{html.escape(ex.activation)} unit · {html.escape(ex.loss_name)} loss, "
+            f"{ex.reduction} over {n} sample{'s' if n != 1 else ''}</span>"
+        )
+
+    def _formula_html(self, ex: ChainExplanation) -> str:
+        kinds = [f.kind for f in ex.samples[0].factors]
+        product = " · ".join(_factor_symbol(k, ex.ref, "ℓ<sub><i>s</i></sub>") for k in kinds)
+        return (
+            "<h3>Chain rule</h3>"
+            f'<p class="formula">∂<i>L</i>/∂{_target(ex.ref)} = {_reduction_prefix(ex)}&thinsp;{product}</p>'
+        )
+
+    def _factors_html(self, ex: ChainExplanation) -> str:
+        rows = "".join(
+            f"<tr><td>{_factor_symbol(f.kind, ex.ref)}</td><td class='note'>{html.escape(f.note)}</td></tr>"
+            for f in ex.samples[0].factors
+        )
+        return f"<h3>Factors</h3><table>{rows}</table>"
+
+    def _numbers_html(self, ex: ChainExplanation, sample: SampleTerms, row: int) -> str:
+        values = " · ".join(html_number(f.value, parens=True) for f in sample.factors)
+        head = "With numbers" if len(ex.samples) == 1 else f"With numbers, sample {sample.sample}"
+        return (
+            f"<h3>{head}</h3>"
+            f'<p class="formula">∂ℓ<sub>{sample.sample}</sub>/∂{_target(ex.ref)} = {values}'
+            f" = <b>{html_number(sample.contribution)}</b></p>"
+        )
+
+    def _upstream_html(self, ex: ChainExplanation, sample: SampleTerms) -> str:
+        assert sample.upstream is not None
+        ref = ex.ref
+        nxt = ref.layer + 1
+        a = _sub_sup("a", str(ref.unit), str(ref.layer))
+        w = _sub_sup("w", f"<i>k</i>,{ref.unit}", str(nxt))
+        d = _sub_sup("δ", "<i>k</i>", str(nxt))
+        rows = "".join(
+            f"<tr><td class='num'>{u.unit}</td><td class='num'>{html_number(u.weight)}</td>"
+            f"<td class='num'>{html_number(u.delta)}</td><td class='num'>{html_number(u.product)}</td></tr>"
+            for u in sample.upstream
+        )
+        dl_da = next((f.value for f in sample.factors if f.kind == "dl_da"), None)
+        units = len(sample.upstream)
+        total = html_number(dl_da)
+        return (
+            f"<h3>Hidden unit: ∂ℓ/∂{a} over the {units} unit{'s' if units != 1 else ''} <i>k</i>"
+            f" of layer {nxt}</h3>"
+            f'<p class="formula">∂ℓ/∂{a} = Σ<sub><i>k</i></sub> {w}&thinsp;{d} = <b>{total}</b></p>'
+            f"<table><tr><th><i>k</i></th><th>{w}</th><th>{d}</th><th>{w}&thinsp;{d}</th></tr>{rows}</table>"
+        )
+
+    def _samples_html(self, ex: ChainExplanation) -> str:
+        first = ex.samples[0]
+        head = "".join(f"<th>{_factor_symbol(f.kind, ex.ref)}</th>" for f in first.factors)
+        rows = []
+        for s in ex.samples[:MAX_SAMPLE_ROWS]:
+            cells = "".join(f"<td class='num'>{html_number(f.value)}</td>" for f in s.factors)
+            total = html_number(s.contribution)
+            rows.append(f"<tr><td class='num'>{s.sample}</td>{cells}<td class='num'>{total}</td></tr>")
+        more = len(ex.samples) - MAX_SAMPLE_ROWS
+        tail = f'<p class="note">… {more} more samples (Copy as text lists them all)</p>' if more > 0 else ""
+        return (
+            f"<h3>Per sample ({len(ex.samples)} in the batch)</h3>"
+            f"<table><tr><th>sample</th>{head}<th>∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)}</th></tr>"
+            f"{''.join(rows)}</table>{tail}"
+        )
+
+    def _gradient_html(self, ex: ChainExplanation) -> str:
+        n = len(ex.samples)
+        if ex.reduction == "mean":
+            how = f"mean over <i>N</i> = {n} sample{'s' if n != 1 else ''} (× {format_number(ex.scale)})"
+        else:
+            how = f"sum over {n} sample{'s' if n != 1 else ''}"
+        return (
+            "<h3>Gradient</h3>"
+            f'<p class="formula">∂<i>L</i>/∂{_target(ex.ref)} = {_reduction_prefix(ex)}&thinsp;'
+            f"∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)} = <b>{html_number(ex.gradient)}</b></p>"
+            f'<p class="note">{how}</p>'
+        )
+
+    def _check_html(self, ex: ChainExplanation) -> str:
+        if ex.passed is None:
+            mark = (
+                f'<span class="pending">pending until the backward pass reaches layer {ex.ref.layer}</span>'
+            )
+        elif ex.passed:
+            mark = f'<b style="color:{PASS_COLOR}">✔ PASS</b>'
+        else:
+            mark = f'<b style="color:{FAIL_COLOR}">✘ FAIL</b>'
+        rel = html_number(ex.relative_error, 3)
+        t = _target(ex.ref)
+        return (
+            "<h3>Finite-difference check</h3>"
+            "<table>"
+            "<tr><td style='white-space:nowrap'>"
+            f"(<i>L</i>({t} + <i>h</i>) − <i>L</i>({t} − <i>h</i>)) / 2<i>h</i></td>"
+            f"<td class='num'>{html_number(ex.finite_difference)}</td></tr>"
+            f"<tr><td>backpropagation</td><td class='num'>{html_number(ex.gradient)}</td></tr>"
+            f"<tr><td>relative error</td><td class='num'>{rel}</td></tr>"
+            "</table>"
+            f"<p>{mark}</p>"
+        )
+
+    def _update_html(self, ex: ChainExplanation) -> str:
+        t = _target(ex.ref)
+        new = _sub_sup("w" if not ex.ref.is_bias else "b", "new", str(ex.ref.layer))
+        u = ex.update
+        if u is None:
+            return (
+                f'<h3>Update</h3><p class="formula">{new} = {t} − η · <i>g</i> = '
+                '<span class="pending">pending</span></p>'
+            )
+        step = {
+            "sgd": "<i>g</i>",
+            "momentum": "<i>v</i>",
+            "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)",
+        }.get(u.optimizer, "step")
+        step_note = {
+            "sgd": "the gradient",
+            "momentum": "the velocity, momentum · v + g",
+            "adam": "Adam's bias-corrected step",
+        }.get(u.optimizer, "")
+        return (
+            f"<h3>Update ({html.escape(u.optimizer)})</h3>"
+            f'<p class="formula">{new} = {t} − η · {step} = {html_number(u.old)} − '
+            f"{html_number(u.learning_rate)} · {html_number(u.step, parens=True)} = "
+            f"<b>{html_number(u.new)}</b></p>"
+            f'<p class="note">η is the learning rate; {step} is {step_note}.</p>'
+        )
+
+
+def factor_value_texts(factors: tuple[Factor, ...]) -> list[str]:
+    """How each factor's value is written in the panel (for tests and tooltips)."""
+    return [format_number(f.value) for f in factors]
