@@ -20,6 +20,7 @@ from engine.session import Breakpoints, IterationSummary, Session
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_NON_FINITE = 3
+EXIT_DISAGREES = 1
 
 Launcher = Callable[[str | None], int]
 
@@ -35,8 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gradstep",
         description="Gradstep: a step-through debugger for backpropagation. With no command, "
         "opens the window on SESSION (a session file or example:NAME; default example:xor).",
-        epilog="Indices are 0-based. Exit codes: 0 success, 2 bad input, 3 a run stopped on a "
-        "non-finite value.",
+        epilog="Indices are 0-based. Exit codes: 0 success, 1 check found a disagreement, 2 bad "
+        "input, 3 a run stopped on a non-finite value.",
     )
     parser.add_argument("--version", action="version", version=f"gradstep {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -62,6 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chain.add_argument("--json", action="store_true", help="print JSON")
 
+    check = sub.add_parser(
+        "check", help="compare your own train_step with the correct computation and name the bug"
+    )
+    check.add_argument(
+        "code", metavar="CODE.py", help="a file defining train_step(weights, biases, X, Y, learning_rate)"
+    )
+    check.add_argument("--session", required=True, metavar="SESSION", help="session file or example:NAME")
+    check.add_argument("--iterations", type=int, default=5, metavar="N", help="steps to compare (default 5)")
+    check.add_argument(
+        "--timeout", type=float, default=20.0, metavar="S", help="seconds your code may take (default 20)"
+    )
+    check.add_argument("--json", action="store_true", help="print JSON")
+
     sub.add_parser("examples", help="list the built-in examples")
     return parser
 
@@ -71,7 +85,7 @@ def main(argv: Sequence[str] | None = None, launcher: Launcher | None = None) ->
     args_list = list(sys.argv[1:] if argv is None else argv)
     allocator.tune()
     parser = build_parser()
-    commands = {"run", "chain", "examples"}
+    commands = {"run", "chain", "check", "examples"}
     if args_list and not args_list[0].startswith("-") and args_list[0] not in commands:
         if len(args_list) > 1:
             parser.error(f"unexpected arguments after the session: {' '.join(args_list[1:])}")
@@ -84,6 +98,8 @@ def main(argv: Sequence[str] | None = None, launcher: Launcher | None = None) ->
             return _examples()
         if args.command == "run":
             return _run(args)
+        if args.command == "check":
+            return _check(args)
         return _chain(args)
     except GradstepError as exc:
         print(f"gradstep: {exc}", file=sys.stderr)
@@ -183,3 +199,17 @@ def _chain(args: argparse.Namespace) -> int:
     else:
         print(explanation.to_text(max_samples=10))
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from engine.check import check_code
+
+    config = resolve(args.session)
+    if args.timeout <= 0:
+        raise GradstepError(f"--timeout must be positive, got {args.timeout}")
+    report = check_code(args.code, config, iterations=args.iterations, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.to_text())
+    return EXIT_OK if report.agrees else EXIT_DISAGREES
