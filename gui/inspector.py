@@ -49,6 +49,7 @@ def _plot_widget() -> pg.PlotWidget:
     for axis in ("left", "bottom"):
         item.getAxis(axis).setTextPen("#333")
         item.getAxis(axis).setPen("#888")
+        item.getAxis(axis).enableAutoSIPrefix(False)  # "loss (x0.001)" misreads the engine's numbers
     item.setMenuEnabled(False)
     return plot
 
@@ -113,8 +114,9 @@ class MatricesTab(QWidget):
             grid.addWidget(self.views[left], row, 0)
             if right is not None:
                 grid.addWidget(self.views[right], row, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        # The right-hand column holds vectors and per-unit tables: give it its content width only.
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 0)
         grid.setRowStretch(4, 1)
         body = QWidget()
         body.setLayout(grid)
@@ -148,7 +150,10 @@ class MatricesTab(QWidget):
         snap = self._controller.snapshot()
         layer = max(0, self.layer_box.currentIndex())
         record = snap.record
-        self.where.setText(f"At {snapshot_label(snap)}. Hover a cell for its full value.")
+        self.where.setText(
+            f"At {snapshot_label(snap)}. z, a and δ have one row per sample (data row at the left). "
+            "Hover a cell for its full value."
+        )
         sup = f"<sup>({layer})</sup>"
         params = record.params[layer]
         units = [str(j) for j in range(params.weights.shape[0])]
@@ -163,21 +168,21 @@ class MatricesTab(QWidget):
         bwd_pending = f"pending: computed by {Stage('backward', layer).label}"
         self.views["z"].set_matrix(
             f"z[{layer}]",
-            f"z{sup}&nbsp;&nbsp;<small>rows: samples</small>",
+            f"z{sup}",
             None if forward is None else forward.z,
             fwd_pending,
             rows,
         )
         self.views["a"].set_matrix(
             f"a[{layer}]",
-            f"a{sup}&nbsp;&nbsp;<small>rows: samples</small>",
+            f"a{sup}",
             None if forward is None else forward.a,
             fwd_pending,
             rows,
         )
         self.views["delta"].set_matrix(
             f"delta[{layer}]",
-            f"δ{sup} = ∂ℓ/∂z{sup}&nbsp;&nbsp;<small>rows: samples</small>",
+            f"δ{sup} = ∂ℓ/∂z{sup}",
             None if backward is None else backward.delta,
             bwd_pending,
             rows,
@@ -262,11 +267,14 @@ class BoundaryTab(QWidget):
         self._cmap = diverging_colormap()
         self.plot = _plot_widget()
         item = self.plot.getPlotItem()
-        item.setAspectLocked(True)
+        item.setLabel("bottom", "x<sub>0</sub>")
+        item.setLabel("left", "x<sub>1</sub>")
+        item.layout.setContentsMargins(4, 12, 4, 4)  # room for the colour bar's top label
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(self._cmap)
         item.addItem(self.image)
-        self.points = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#222", width=1))
+        # A white ring keeps every point visible on the surface, whatever the colour under it.
+        self.points = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#ffffff", width=1.5))
         item.addItem(self.points)
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self._cmap, interactive=False, width=14)
         self.colorbar.setImageItem(self.image, insert_in=item)
@@ -290,7 +298,10 @@ class BoundaryTab(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.stack)
         self.output_box.currentIndexChanged.connect(self._on_output_changed)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.surface: NDArray[np.float64] | None = None
+        self._rect = QRectF()
+        self._caption = ""
         self.rebuild()
 
     @property
@@ -357,12 +368,13 @@ class BoundaryTab(QWidget):
         k = self._output()
         targets = np.argmax(config.y, axis=1) if k == -1 else config.y[:, k]
         low, high = self._levels()
-        colors = self._cmap.map(np.clip((targets - low) / (high - low), 0, 1), mode="qcolor")
+        # The map's mid-saturation band: the darkest ends would make both classes look black.
+        where = 0.12 + 0.76 * np.clip((targets - low) / (high - low), 0, 1)
+        colors = self._cmap.map(where, mode="qcolor")
         self.points.setData(pos=config.x, brush=colors)
         what = "largest output" if k == -1 else f"output {k}"
-        self.caption.setText(
-            f"Surface: the network's {what} over the input plane. Points: data, coloured by target."
-        )
+        self._caption = f"Surface: the network's {what}. Points: the data, coloured by target."
+        self.caption.setText(self._caption)
         self.colorbar.setLevels((low, high))
 
     def refresh(self) -> None:
@@ -378,8 +390,28 @@ class BoundaryTab(QWidget):
         k = self._output()
         values = np.argmax(out, axis=1).astype(np.float64) if k == -1 else out[:, k]
         self.surface = values.reshape(GRID_STEPS, GRID_STEPS)
+        self.caption.setText(self._caption)
         self.image.setImage(self.surface, levels=self._levels(), autoLevels=False)
         self.image.setRect(self._rect)
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        if self.surface is None:
+            return
+        p = self.plot.getPlotItem().vb.mapSceneToView(scene_pos)
+        if not self._rect.contains(p):
+            self.caption.setText(self._caption)
+            return
+        # The grid cell under the pointer: its value is the one predict() returned for it.
+        col = round((p.x() - self._rect.left()) / self._rect.width() * (GRID_STEPS - 1))
+        row = round((p.y() - self._rect.top()) / self._rect.height() * (GRID_STEPS - 1))
+        k = self._output()
+        what = "class" if k == -1 else f"output {k}"
+        value = self.surface[row, col]
+        shown = str(int(value)) if k == -1 else format_number(float(value), 6)
+        self.caption.setText(
+            f"x<sub>0</sub> = {format_number(p.x(), 3)}, x<sub>1</sub> = {format_number(p.y(), 3)}:"
+            f" {what} <b>{shown}</b>"
+        )
 
 
 # ---- tab 4: gradient norms ----

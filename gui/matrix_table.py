@@ -207,9 +207,9 @@ class MatrixView(QWidget):
             self.pending.show()
             return
         scale = format_cell(self.model.scale, 3)
-        self.caption.setText(
-            f"<b>{html_name}</b>&nbsp;&nbsp;({shape_text(array.shape)})"
-            f'&nbsp;&nbsp;<span style="color:#6e6e6e">colour scale ±{scale}</span>'
+        self.caption.setText(f"<b>{html_name}</b>&nbsp;&nbsp;({shape_text(array.shape)})")
+        self.caption.setToolTip(
+            f"{name}: shape {array.shape}; colours run from −{scale} (blue) to +{scale} (red)"
         )
         self.pending.hide()
         self.table.show()
