@@ -222,15 +222,28 @@ class ChainExplanation:
         return "\n".join(lines)
 
     def to_latex(self) -> str:
-        """The breakdown as LaTeX (an align* environment)."""
+        """The breakdown as LaTeX: an ``aligned`` block (for $$ ... $$ or an equation)."""
         layer, unit = self.ref.layer + 1, self.ref.unit + 1
         target = (
             f"b^{{({layer})}}_{{{unit}}}"
             if self.ref.is_bias
             else f"w^{{({layer})}}_{{{unit}{self.ref.input + 1}}}"  # type: ignore[operator]
         )
-        rows = [r"\begin{align*}"]
+        rows = [r"\begin{aligned}"]
+        a_sym = f"a^{{({layer})}}_{{{unit}}}"
         for s in self.samples:
+            if s.upstream is not None:
+                terms = " + ".join(
+                    f"w^{{({layer + 1})}}_{{{u.unit + 1}{unit}}} \\delta^{{({layer + 1})}}_{{{u.unit + 1}}}"
+                    for u in s.upstream
+                )
+                numbers = " + ".join(
+                    f"{_latex_value(u.weight)} \\cdot {_latex_value(u.delta)}" for u in s.upstream
+                )
+                rows.append(
+                    rf"\frac{{\partial \ell_{{{s.sample}}}}}{{\partial {a_sym}}} &= {terms} = {numbers}"
+                    rf" = {_latex_value(s.factors[0].value)} \\"
+                )
             symbols = r" \cdot ".join(_latex_symbol(f, layer, unit, target) for f in s.factors)
             values = r" \cdot ".join(_latex_value(f.value) for f in s.factors)
             rows.append(
@@ -249,7 +262,7 @@ class ChainExplanation:
                 rf" \cdot {_latex_value(u.step)}"
                 rf" = {_latex_value(u.new)}"
             )
-        rows.append(r"\end{align*}")
+        rows.append(r"\end{aligned}")
         return "\n".join(rows)
 
 
@@ -260,7 +273,7 @@ def _fmt(value: float | None, spec: str = ".10g") -> str:
 def _latex_value(value: float | None) -> str:
     if value is None:
         return r"\text{pending}"
-    text = format(value, ".6g")
+    text = format(value, ".10g")
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"

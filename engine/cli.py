@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
@@ -14,7 +15,8 @@ import numpy as np
 from engine import __version__, allocator
 from engine.chain import parse_parameter
 from engine.errors import GradstepError
-from engine.examples import example, example_names, resolve
+from engine.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
+from engine.jsonio import write_atomic
 from engine.session import Breakpoints, IterationSummary, Session
 
 EXIT_OK = 0
@@ -23,6 +25,8 @@ EXIT_NON_FINITE = 3
 EXIT_DISAGREES = 1
 
 Launcher = Callable[[str | None], int]
+# renders a walkthrough through the window's widgets: (walkthrough, out path, (w, h)) -> exit code
+Exporter = Callable[[object, Path, tuple[int, int]], int]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,16 +80,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--json", action="store_true", help="print JSON")
 
+    export = sub.add_parser(
+        "export", help="write a walkthrough as PNG frames, GIF, MP4 or Markdown, or a session as Markdown"
+    )
+    export.add_argument("source", metavar="WALKTHROUGH|SESSION", help="a file or example:NAME")
+    export.add_argument(
+        "--out", required=True, metavar="OUT", help="a folder (PNG per step), .gif, .mp4 or .md"
+    )
+    export.add_argument("--size", default="1280x800", metavar="WxH", help="frame size (default 1280x800)")
+
     sub.add_parser("examples", help="list the built-in examples")
     return parser
 
 
-def main(argv: Sequence[str] | None = None, launcher: Launcher | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, launcher: Launcher | None = None, exporter: Exporter | None = None
+) -> int:
     """Run the command line; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     allocator.tune()
     parser = build_parser()
-    commands = {"run", "chain", "check", "examples"}
+    commands = {"run", "chain", "check", "export", "examples"}
     if args_list and not args_list[0].startswith("-") and args_list[0] not in commands:
         if len(args_list) > 1:
             parser.error(f"unexpected arguments after the session: {' '.join(args_list[1:])}")
@@ -100,6 +115,8 @@ def main(argv: Sequence[str] | None = None, launcher: Launcher | None = None) ->
             return _run(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "export":
+            return _export(args, exporter)
         return _chain(args)
     except GradstepError as exc:
         print(f"gradstep: {exc}", file=sys.stderr)
@@ -116,9 +133,18 @@ def _open(spec: str | None, launcher: Launcher | None) -> int:
 
 
 def _examples() -> int:
-    width = max(len(name) for name in example_names())
+    from engine.examples import walkthrough_names
+    from engine.walkthrough import load_walkthrough
+
+    names = [*example_names(), *walkthrough_names()]
+    width = max(len(name) for name in names)
+    print("sessions:")
     for name in example_names():
-        print(f"example:{name:<{width}}  {example(name).summary}")
+        print(f"  example:{name:<{width}}  {example(name).summary}")
+    print("walkthroughs (open in tutorial mode; gradstep export example:NAME --out ...):")
+    for name in walkthrough_names():
+        title = load_walkthrough(resolve_walkthrough_path(name)).title
+        print(f"  example:{name:<{width}}  {title}")
     return EXIT_OK
 
 
@@ -215,3 +241,35 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print(report.to_text())
     return EXIT_OK if report.agrees else EXIT_DISAGREES
+
+
+def _export(args: argparse.Namespace, exporter: Exporter | None) -> int:
+    from engine.walkthrough import Walkthrough
+    from engine.worked import walkthrough_markdown, worked_iteration
+
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise GradstepError(f"--size: expected WxH like 1280x800, got {args.size!r}") from None
+    if not (200 <= width <= 7680 and 200 <= height <= 4320):
+        raise GradstepError(f"--size: {width}x{height} is outside 200x200 .. 7680x4320")
+    source = resolve_any(args.source)
+    out = Path(args.out)
+    if out.suffix.lower() == ".md":
+        if isinstance(source, Walkthrough):
+            text = walkthrough_markdown(source)
+        else:
+            text = worked_iteration(Session(source))
+        write_atomic(out, text + "\n")
+        print(f"wrote {out}")
+        return EXIT_OK
+    if not isinstance(source, Walkthrough):
+        raise GradstepError(
+            f"{args.source}: a session exports only as Markdown (--out worked.md); frames, GIF and MP4 "
+            "are made from walkthroughs"
+        )
+    if out.suffix.lower() not in ("", ".gif", ".mp4"):
+        raise GradstepError(f"--out: {out.name}: expected a folder, .gif, .mp4 or .md")
+    if exporter is None:
+        raise GradstepError("rendering frames needs the window's widgets (run the gradstep command)")
+    return exporter(source, out, (width, height))

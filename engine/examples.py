@@ -8,12 +8,18 @@ explicit values, transposed into Gradstep's (units, fan_in) orientation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from engine.config import FORMAT, VERSION, SessionConfig, parse_session
 from engine.errors import GradstepError
+
+if TYPE_CHECKING:
+    from engine.walkthrough import Walkthrough
+
+_WALKTHROUGHS = Path(__file__).resolve().parents[1] / "resources" / "walkthroughs"
 
 XOR_INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_TARGETS = [[0.0], [1.0], [1.0], [0.0]]
@@ -226,3 +232,27 @@ def resolve(spec: str) -> SessionConfig:
     if spec.startswith("example:"):
         return parse_session(example(spec.removeprefix("example:")).session)
     return load_session_config(spec)
+
+
+def walkthrough_names() -> list[str]:
+    """Names of the built-in walkthroughs (files in resources/walkthroughs)."""
+    return sorted(p.stem for p in _WALKTHROUGHS.glob("*.json"))
+
+
+def resolve_walkthrough_path(name: str) -> Path:
+    """The file of the built-in walkthrough ``name``."""
+    return _WALKTHROUGHS / f"{name}.json"
+
+
+def resolve_any(spec: str) -> SessionConfig | Walkthrough:
+    """A session or a walkthrough, from a path or ``example:NAME``."""
+    from engine.walkthrough import is_walkthrough_file, load_walkthrough
+
+    if spec.startswith("example:"):
+        name = spec.removeprefix("example:")
+        if name in walkthrough_names():
+            return load_walkthrough(_WALKTHROUGHS / f"{name}.json")
+        return parse_session(example(name).session)
+    if is_walkthrough_file(spec):
+        return load_walkthrough(spec)
+    return resolve(spec)

@@ -1,0 +1,208 @@
+"""Walkthroughs: the file format, replay with expect values, and the Markdown export."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from engine import Session
+from engine.chain import ParameterRef
+from engine.cli import main as cli_main
+from engine.examples import resolve, resolve_any, walkthrough_names
+from engine.walkthrough import Player, Walkthrough, load_walkthrough, parse_walkthrough
+from engine.worked import plain, worked_iteration
+
+ROOT = Path(__file__).resolve().parents[2]
+TOURS = ROOT / "resources" / "walkthroughs"
+
+
+def test_every_builtin_walkthrough_is_listed_and_replays_with_its_expect_values_met() -> None:
+    names = walkthrough_names()
+    assert {
+        "tour-every-number",
+        "tour-tutorial-000",
+        "tour-tutorial-001",
+        "tour-tutorial-002",
+        "tour-tutorial-003",
+        "tour-tutorial-004",
+    } <= set(names)
+    for name in names:
+        walkthrough = resolve_any(f"example:{name}")
+        assert isinstance(walkthrough, Walkthrough)
+        player = Player(walkthrough)
+        checked = 0
+        for index, step in enumerate(walkthrough.steps):
+            assert step.expect, f"{name} step {index} has no expect values"
+            results = player.next()
+            assert all(r.met for r in results), (name, index, [r for r in results if not r.met])
+            checked += len(results)
+        assert checked >= 2 * len(walkthrough.steps)
+
+
+def test_every_number_tour_reproduces_the_published_example() -> None:
+    """The classic 2-2-2 example publishes E = 0.298371109, w5+ = 0.35891648, w1+ = 0.149780716."""
+    walkthrough = load_walkthrough(TOURS / "tour-every-number.json")
+    session = Session(walkthrough.session)
+    session.finish_iteration()
+    record = session.iteration_record(0)
+    assert record.loss is not None
+    assert round(record.loss.loss, 9) == 0.298371109
+    assert round(float(session.params[1].weights[0, 0]), 8) == 0.35891648
+    assert round(float(session.params[0].weights[0, 0]), 9) == 0.149780716
+    assert round(float(record.forward[1].a[0, 0]), 8) == 0.75136507
+
+
+def test_expect_mismatch_is_reported(tmp_path: Path) -> None:
+    data = json.loads((TOURS / "tour-every-number.json").read_text())
+    loss_step = next(i for i, s in enumerate(data["steps"]) if "loss" in s.get("expect", {}))
+    data["steps"][loss_step]["expect"]["loss"] = 0.3
+    walkthrough = parse_walkthrough(data)
+    player = Player(walkthrough)
+    results = player.goto(loss_step)
+    bad = [r for r in results if not r.met]
+    assert [r.key for r in bad] == ["loss"]
+    assert bad[0].actual is not None
+    assert abs(bad[0].actual - 0.298371109) < 1e-9
+
+
+def _state(session: Session) -> list[np.ndarray]:
+    snap = session.snapshot()
+    arrays = [p.weights for p in snap.params] + [p.bias for p in snap.params]
+    arrays += [f.a for f in snap.record.forward] + [b.dW for b in snap.record.backward]
+    return [np.asarray(snap.iteration), np.asarray(snap.stage), *arrays]
+
+
+def test_player_back_and_forth_gives_identical_states() -> None:
+    walkthrough = resolve_any("example:tour-tutorial-004")
+    assert isinstance(walkthrough, Walkthrough)
+    player = Player(walkthrough)
+    seen = []
+    for _ in walkthrough.steps:
+        player.next()
+        seen.append((_state(player.session), player.view))
+    for index in [3, 0, 5, -1, 6, 2, 6]:
+        player.goto(index)
+        if index >= 0:
+            fresh = Player(walkthrough)
+            fresh.goto(index)
+            for a, b in zip(_state(player.session), _state(fresh.session), strict=True):
+                assert np.array_equal(a, b)
+            for a, b in zip(_state(player.session), seen[index][0], strict=True):
+                assert np.array_equal(a, b)
+            assert player.view == seen[index][1]
+
+
+def test_set_step_then_going_back_restores_the_unedited_state() -> None:
+    data = json.loads((TOURS / "tour-every-number.json").read_text())
+    data["steps"] = [
+        {"action": "step", "count": 2},
+        {"action": "set", "weight": "1:0:0", "value": 3.0},
+        {"action": "step", "count": 2},
+    ]
+    player = Player(parse_walkthrough(data))
+    player.goto(2)
+    assert player.session.params[1].weights[0, 0] == 3.0
+    player.goto(0)
+    assert player.session.params[1].weights[0, 0] == 0.4
+    assert player.session.stage == 2
+
+
+def _tour() -> dict[str, Any]:
+    return json.loads((TOURS / "tour-every-number.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(format="gradstep-walkthru"), "format: expected 'gradstep-walkthrough'"),
+        (lambda d: d.update(version=7), "version: unknown walkthrough version 7"),
+        (lambda d: d.update(steps={}), "steps: expected a list"),
+        (lambda d: d["steps"].append({"action": "jump"}), r"steps\[\d+\]\.action: unknown action 'jump'"),
+        (lambda d: d["steps"].append({"action": "step", "count": 0}), r"steps\[\d+\]\.count"),
+        (lambda d: d["steps"].append({"action": "step", "count": "2"}), r"steps\[\d+\]\.count"),
+        (
+            lambda d: d["steps"].append({"action": "select", "weight": "9:0:0"}),
+            r"steps\[\d+\]\.weight: .*layer 9",
+        ),
+        (
+            lambda d: d["steps"].append({"action": "select", "weight": "0:0"}),
+            r"steps\[\d+\]\.weight: .*expected L:J:I",
+        ),
+        (lambda d: d["steps"].append({"action": "select"}), r"steps\[\d+\]: give exactly one of 'weight'"),
+        (
+            lambda d: d["steps"].append({"action": "set", "bias": "0:0"}),
+            r"steps\[\d+\]\.value: expected a finite",
+        ),
+        (lambda d: d["steps"].append({"action": "view", "color_by": "rainbow"}), r"steps\[\d+\]\.color_by"),
+        (lambda d: d["steps"].append({"action": "note", "count": 3}), r"steps\[\d+\]\.count: not a field"),
+        (lambda d: d["steps"].append({"action": "note", "expect": {"speed": 1}}), r"expect\.speed: unknown"),
+        (
+            lambda d: d["steps"].append({"action": "note", "caption": 5}),
+            r"steps\[\d+\]\.caption: expected text",
+        ),
+        (lambda d: d["session"]["network"]["layers"][0].update(units=0), r"network\.layers\[0\]\.units"),
+    ],
+)
+def test_bad_walkthrough_files_are_refused_naming_step_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mutate: Any, message: str
+) -> None:
+    data = copy.deepcopy(_tour())
+    mutate(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    assert cli_main(["export", str(path), "--out", str(tmp_path / "out.md")]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out.md").exists()
+
+
+def test_session_markdown_export_numbers_equal_the_engine(tmp_path: Path) -> None:
+    out = tmp_path / "worked.md"
+    assert cli_main(["export", "example:tutorial-004", "--out", str(out)]) == 0
+    text = out.read_text()
+    session = Session(resolve("example:tutorial-004"))
+    record = session.iteration_record(0)
+    assert record.loss is not None
+    assert record.update is not None
+    assert f"= {plain(record.loss.loss)}\n$$" in text
+    for k, (before, after) in enumerate(
+        zip(record.update.params_before, record.update.params_after, strict=True)
+    ):
+        for (j, i), old in np.ndenumerate(before.weights):
+            row = f"| W[{k}][{j},{i}] | {plain(float(old))} | {plain(float(after.weights[j, i]))} |"
+            assert row in text
+    for layer in range(2):
+        for _, z in np.ndenumerate(record.forward[layer].z):
+            assert plain(float(z)) in text
+    explanation = session.explain(ParameterRef(0, 1, 1), record)
+    assert explanation.to_latex() in text
+    assert text == worked_iteration(Session(resolve("example:tutorial-004"))) + "\n"
+
+
+def test_walkthrough_markdown_has_every_step_and_caption(tmp_path: Path) -> None:
+    out = tmp_path / "tour.md"
+    assert cli_main(["export", "example:tour-every-number", "--out", str(out)]) == 0
+    text = out.read_text()
+    walkthrough = load_walkthrough(TOURS / "tour-every-number.json")
+    for index, step in enumerate(walkthrough.steps):
+        assert f"## Step {index + 1}: {step.label}" in text
+        assert step.caption.strip() in text
+    assert "0.2983711088" in text
+    assert "Mismatch" not in text
+
+
+def test_frames_from_a_session_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["export", "example:xor", "--out", str(tmp_path / "frames")]) == 2
+    assert "exports only as Markdown" in capsys.readouterr().err
+    assert (
+        cli_main(["export", "example:tour-every-number", "--out", str(tmp_path / "x.md"), "--size", "ab"])
+        == 2
+    )
+    assert "--size" in capsys.readouterr().err
