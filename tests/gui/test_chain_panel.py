@@ -1,0 +1,222 @@
+"""The chain-rule panel shows the engine's explanation: same numbers, pending until computed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
+
+from engine import ParameterRef, parse_session
+from engine.chain import ChainExplanation
+from gui.chain_panel import HINT, MAX_SAMPLE_ROWS, ChainPanel
+from gui.controller import SessionController
+from gui.formatting import format_number
+from tests.conftest import tiny_session_dict
+
+HIDDEN_WEIGHT = ParameterRef(0, 1, 0)  # 2-3-1 network: a weight into hidden unit 1
+OUTPUT_BIAS = ParameterRef(1, 0)
+
+
+def show_in_host(qtbot, widget: QWidget, width: int = 520, height: int = 800) -> QWidget:
+    """Show ``widget`` inside a plain window, as a dock would hold it.
+
+    The host's layout never sets the window's minimum size: the offscreen platform warns on
+    every size-constraint change of a top-level window, and warnings fail the tests.
+    """
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+    layout.addWidget(widget)
+    qtbot.addWidget(host)
+    host.resize(width, height)
+    host.show()
+    qtbot.waitExposed(host)
+    return host
+
+
+@pytest.fixture
+def controller() -> Iterator[SessionController]:
+    ctrl = SessionController(parse_session(tiny_session_dict()))
+    yield ctrl
+    ctrl.wait_idle()
+
+
+@pytest.fixture
+def panel(qtbot, controller: SessionController) -> Iterator[ChainPanel]:
+    widget = ChainPanel(controller)
+    host = show_in_host(qtbot, widget)
+    yield widget
+    host.close()
+
+
+def engine_explanation(controller: SessionController, ref: ParameterRef) -> ChainExplanation:
+    """Independently of the panel: the engine's explanation of the record the window shows."""
+    snap = controller.session.snapshot()
+    record = snap.previous if snap.stage == 0 and snap.previous is not None else snap.record
+    return controller.session.explain(ref, record)
+
+
+def test_without_selection_the_panel_says_what_to_do(panel: ChainPanel) -> None:
+    assert HINT in panel.browser.toPlainText()
+    assert panel.explanation is None
+    assert not panel.copy_latex_button.isEnabled()
+    assert not panel.copy_text_button.isEnabled()
+
+
+def test_numbers_follow_the_engine_through_a_whole_iteration(
+    panel: ChainPanel, controller: SessionController
+) -> None:
+    controller.select(HIDDEN_WEIGHT)
+    n_stages = len(controller.session.stages)
+    seen_pending = seen_filled = False
+    for _ in range(n_stages):
+        controller.step()
+        expected = engine_explanation(controller, HIDDEN_WEIGHT)
+        shown = panel.explanation
+        assert shown is not None
+        assert shown.to_json() == expected.to_json()
+        text = panel.browser.toPlainText()
+        first = expected.samples[0]
+        for factor in first.factors:
+            assert format_number(factor.value) in text
+        assert format_number(expected.finite_difference) in text
+        if expected.gradient is None:
+            seen_pending = True
+            assert "pending" in text
+            assert "PASS" not in text
+        else:
+            seen_filled = True
+            assert all(f.value is not None for f in first.factors)
+            assert format_number(expected.gradient) in text
+            assert ("✔ PASS" if expected.passed else "✘ FAIL") in text
+    assert seen_pending
+    assert seen_filled
+
+
+def test_pending_factors_fill_in_as_the_backward_pass_reaches_the_layer(
+    panel: ChainPanel, controller: SessionController
+) -> None:
+    controller.select(HIDDEN_WEIGHT)
+    n_layers = len(controller.config.layers)
+    controller.goto_stage(n_layers + 1)  # forward and loss done, backward not started
+    shown = panel.explanation
+    assert shown is not None
+    kinds = {f.kind: f.value for f in shown.samples[0].factors}
+    assert kinds["dl_da"] is None
+    assert kinds["da_dz"] is None
+    assert kinds["dz_dw"] is not None  # the input activation is known after the forward pass
+    assert shown.update is None
+    assert "pending" in panel.browser.toPlainText()
+
+    controller.goto_stage(n_layers + 1 + n_layers)  # every backward stage done
+    shown = panel.explanation
+    assert shown is not None
+    assert all(f.value is not None for f in shown.samples[0].factors)
+    assert shown.passed is True
+
+
+def test_hidden_unit_lists_the_next_layers_units(panel: ChainPanel, controller: SessionController) -> None:
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    shown = panel.explanation
+    assert shown is not None
+    upstream = shown.samples[0].upstream
+    assert upstream is not None
+    assert len(upstream) == controller.config.layers[1].units
+    text = panel.browser.toPlainText()
+    assert "Hidden unit" in text
+    for term in upstream:
+        assert format_number(term.weight) in text
+        assert format_number(term.delta) in text
+        assert format_number(term.product) in text
+
+
+def test_output_unit_has_no_expansion(panel: ChainPanel, controller: SessionController) -> None:
+    controller.select(OUTPUT_BIAS)
+    controller.finish_iteration()
+    assert panel.explanation is not None
+    assert panel.explanation.samples[0].upstream is None
+    assert "Hidden unit" not in panel.browser.toPlainText()
+
+
+def test_choosing_a_sample_shows_its_expansion(panel: ChainPanel, controller: SessionController) -> None:
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    shown = panel.explanation
+    assert shown is not None
+    assert panel.sample_box.isVisible()
+    assert panel.sample_box.maximum() == len(shown.samples) - 1
+    panel.sample_box.setValue(2)
+    sample = shown.samples[2]
+    text = panel.browser.toPlainText()
+    assert f"With numbers, sample {sample.sample}" in text
+    assert sample.upstream is not None
+    assert format_number(sample.upstream[0].delta) in text
+
+
+def test_one_row_per_sample_with_the_reduction(panel: ChainPanel, controller: SessionController) -> None:
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    shown = panel.explanation
+    assert shown is not None
+    text = panel.browser.toPlainText()
+    assert f"Per sample ({len(shown.samples)} in the batch)" in text
+    for sample in shown.samples:
+        assert format_number(sample.contribution) in text
+    assert shown.reduction == "sum"  # half_sse sums over the samples
+    assert f"sum over {len(shown.samples)} samples" in text
+
+
+def test_large_batches_are_capped(qtbot, panel: ChainPanel) -> None:
+    doc = tiny_session_dict(data={"preset": "moons", "samples": 40, "noise": 0.1}, loss="mse")
+    controller = SessionController(parse_session(doc))
+    big = ChainPanel(controller)
+    host = show_in_host(qtbot, big)
+    controller.select(OUTPUT_BIAS)
+    controller.finish_iteration()
+    text = big.browser.toPlainText()
+    assert f"… {40 - MAX_SAMPLE_ROWS} more samples" in text
+    assert "mean over N = 40 samples" in text
+    assert format_number(big.explanation.scale) in text  # type: ignore[union-attr]
+    host.close()
+
+
+def test_update_line_after_the_update(panel: ChainPanel, controller: SessionController) -> None:
+    controller.select(HIDDEN_WEIGHT)
+    controller.goto_stage(len(controller.session.stages) - 1)  # everything but the update
+    assert panel.explanation is not None
+    assert panel.explanation.update is None
+    controller.step()  # the update; the panel keeps showing the finished iteration
+    update = panel.explanation.update  # type: ignore[union-attr]
+    assert update is not None
+    text = panel.browser.toPlainText()
+    assert "Update (sgd)" in text
+    assert format_number(update.old) in text
+    assert format_number(update.new) in text
+    assert controller.session.params[0].weights[1, 0] == update.new
+
+
+def test_copy_puts_the_engines_text_on_the_clipboard(
+    qtbot, panel: ChainPanel, controller: SessionController
+) -> None:
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    expected = engine_explanation(controller, HIDDEN_WEIGHT)
+    qtbot.mouseClick(panel.copy_latex_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == expected.to_latex()
+    qtbot.mouseClick(panel.copy_text_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == expected.to_text()
+    QGuiApplication.clipboard().clear()
+    panel.copy_latex_action.trigger()  # the context menu's action does the same
+    assert QGuiApplication.clipboard().text() == expected.to_latex()
+
+
+def test_new_session_clears_the_selection(panel: ChainPanel, controller: SessionController) -> None:
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    controller.new_session(parse_session(tiny_session_dict(seed=3)))
+    assert panel.explanation is None
+    assert HINT in panel.browser.toPlainText()
