@@ -1,0 +1,222 @@
+"""The inspector's tabs show the engine's arrays, losses, surface and gradient norms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
+
+from engine import parse_session
+from gui.controller import SessionController
+from gui.formatting import format_cell, format_number
+from gui.inspector import GRID_STEPS, Inspector
+from tests.conftest import tiny_session_dict
+
+
+def show_in_host(qtbot, widget: QWidget, width: int = 700, height: int = 700) -> QWidget:
+    """Show ``widget`` inside a plain window whose layout never constrains the window size
+    (the offscreen platform warns on each size-constraint change, and warnings fail tests)."""
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+    layout.addWidget(widget)
+    qtbot.addWidget(host)
+    host.resize(width, height)
+    host.show()
+    qtbot.waitExposed(host)
+    return host
+
+
+@pytest.fixture
+def controller() -> Iterator[SessionController]:
+    ctrl = SessionController(parse_session(tiny_session_dict()))
+    yield ctrl
+    ctrl.wait_idle()
+
+
+@pytest.fixture
+def inspector(qtbot, controller: SessionController) -> Iterator[Inspector]:
+    widget = Inspector(controller)
+    host = show_in_host(qtbot, widget)
+    yield widget
+    host.close()
+
+
+def test_matrices_show_the_records_arrays_with_shapes(
+    inspector: Inspector, controller: SessionController
+) -> None:
+    tab = inspector.matrices
+    tab.layer_box.setCurrentIndex(0)
+    record = controller.session.snapshot().record
+    w = tab.views["W"]
+    assert np.array_equal(w.model.array, record.params[0].weights)
+    assert "(3 × 2)" in w.caption.text()
+    assert np.array_equal(tab.views["b"].model.array[:, 0], record.params[0].bias)
+    assert "(3)" in tab.views["b"].caption.text()
+    for name in ("z", "a", "delta", "dW", "db"):
+        assert tab.views[name].is_pending, name
+    assert "Forward 0" in tab.views["z"].pending.text()
+    assert "Backward 0" in tab.views["dW"].pending.text()
+
+    controller.step()  # forward 0
+    record = controller.session.snapshot().record
+    assert not tab.views["z"].is_pending
+    assert np.array_equal(tab.views["z"].model.array, record.forward[0].z)
+    assert np.array_equal(tab.views["a"].model.array, record.forward[0].a)
+    assert "(4 × 3)" in tab.views["a"].caption.text()
+    assert tab.views["delta"].is_pending
+
+    controller.goto_stage(len(controller.session.stages) - 1)  # all but the update
+    record = controller.session.snapshot().record
+    backward = record.backward_of(0)
+    assert backward is not None
+    assert np.array_equal(tab.views["delta"].model.array, backward.delta)
+    assert np.array_equal(tab.views["dW"].model.array, backward.dW)
+    assert np.array_equal(tab.views["db"].model.array[:, 0], backward.db)
+
+
+def test_matrix_cells_format_and_colour(inspector: Inspector, controller: SessionController) -> None:
+    tab = inspector.matrices
+    tab.layer_box.setCurrentIndex(0)
+    model = tab.views["W"].model
+    weights = controller.session.params[0].weights
+    index = model.index(1, 0)
+    assert model.data(index) == format_cell(float(weights[1, 0]))
+    assert model.data(index, Qt.ItemDataRole.UserRole) == float(weights[1, 0])
+    assert "W[0][1, 0]" in model.data(index, Qt.ItemDataRole.ToolTipRole)
+    # The largest magnitude gets the strongest colour; its sign decides blue or red.
+    j, i = np.unravel_index(np.argmax(np.abs(weights)), weights.shape)
+    colour: QColor = model.data(model.index(int(j), int(i)), Qt.ItemDataRole.BackgroundRole)
+    if weights[j, i] > 0:
+        assert colour.red() > colour.blue()
+    else:
+        assert colour.blue() > colour.red()
+    assert model.rowCount() == 3
+    assert model.columnCount() == 2
+
+
+def test_zero_is_pale(inspector: Inspector) -> None:
+    model = inspector.matrices.views["b"].model
+    model.set_array("zeros", np.zeros(3))
+    colour: QColor = model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole)
+    assert min(colour.red(), colour.green(), colour.blue()) > 230
+
+
+def test_layer_choice_switches_matrices(inspector: Inspector, controller: SessionController) -> None:
+    tab = inspector.matrices
+    assert tab.layer_box.count() == 2
+    tab.layer_box.setCurrentIndex(1)
+    assert np.array_equal(tab.views["W"].model.array, controller.session.params[1].weights)
+    assert "(1 × 3)" in tab.views["W"].caption.text()
+
+
+def test_loss_curve_is_the_controllers_losses(
+    qtbot, inspector: Inspector, controller: SessionController
+) -> None:
+    for _ in range(6):
+        controller.finish_iteration()
+    inspector.tabs.setCurrentWidget(inspector.loss)
+    x, y = controller.losses()
+    assert x.size == 6
+    cx, cy = inspector.loss.curve.getData()
+    assert np.array_equal(cx, x)
+    assert np.array_equal(cy, y)
+
+    inspector.loss.log_box.setChecked(True)
+    assert inspector.loss.plot.getPlotItem().ctrl.logYCheck.isChecked()
+    inspector.loss.log_box.setChecked(False)
+
+    # Hover over iteration 3: the readout names it and its exact loss.
+    qtbot.wait(50)  # the view box settles its range on the event loop
+    vb = inspector.loss.plot.getPlotItem().vb
+    scene = vb.mapViewToScene(QPointF(3.1, float(y[3])))
+    inspector.loss.hover.on_mouse_moved(scene)
+    text = inspector.loss.readout.text()
+    assert "iteration <b>3</b>" in text
+    assert format_number(float(y[3]), 12) in text
+
+
+def test_only_the_visible_tab_redraws(inspector: Inspector, controller: SessionController) -> None:
+    assert inspector.tabs.currentWidget() is inspector.matrices
+    controller.finish_iteration()
+    controller.finish_iteration()
+    cx, _ = inspector.loss.curve.getData()
+    assert cx is None or len(cx) == 0  # hidden tab untouched
+    inspector.tabs.setCurrentWidget(inspector.loss)
+    cx, _ = inspector.loss.curve.getData()
+    assert len(cx) == 2
+
+
+def test_decision_boundary_is_the_engines_prediction(
+    inspector: Inspector, controller: SessionController
+) -> None:
+    controller.finish_iteration()
+    inspector.tabs.setCurrentWidget(inspector.boundary)
+    tab = inspector.boundary
+    assert tab.available
+    assert tab.stack.currentIndex() == 0
+    assert tab.surface is not None
+    assert tab.surface.shape == (GRID_STEPS, GRID_STEPS)
+    grid = tab._grid
+    expected = controller.session.predict(grid)[:, 0].reshape(GRID_STEPS, GRID_STEPS)
+    assert np.array_equal(tab.surface, expected)
+    # The grid covers every data point.
+    x = controller.config.x
+    assert np.all(grid.min(axis=0) < x.min(axis=0))
+    assert np.all(grid.max(axis=0) > x.max(axis=0))
+    assert len(tab.points.data) == x.shape[0]
+
+
+def test_decision_boundary_unavailable_without_two_inputs(qtbot) -> None:
+    doc = tiny_session_dict(
+        network={
+            "inputs": 3,
+            "layers": [{"units": 2, "activation": "tanh"}, {"units": 1, "activation": "linear"}],
+        },
+        data={"inputs": [[0, 1, 2], [1, 0, 2], [2, 2, 0]], "targets": [[1], [0], [1]]},
+    )
+    controller = SessionController(parse_session(doc))
+    inspector = Inspector(controller)
+    host = show_in_host(qtbot, inspector)
+    inspector.tabs.setCurrentWidget(inspector.boundary)
+    assert not inspector.boundary.available
+    assert inspector.boundary.stack.currentWidget() is inspector.boundary.unavailable
+    assert "2 inputs" in inspector.boundary.unavailable.text()
+    assert "has 3" in inspector.boundary.unavailable.text()
+    assert inspector.boundary.surface is None
+    host.close()
+
+
+def test_gradient_norms_one_curve_per_layer(inspector: Inspector, controller: SessionController) -> None:
+    for _ in range(4):
+        controller.finish_iteration()
+    inspector.tabs.setCurrentWidget(inspector.norms)
+    x, norms = controller.gradient_norms()
+    tab = inspector.norms
+    assert len(tab.curves) == len(controller.config.layers)
+    for k, curve in enumerate(tab.curves):
+        assert np.array_equal(curve.xData, x)  # xData/yData: the data as given, before log mapping
+        assert np.array_equal(curve.yData, norms[:, k])
+    assert tab.plot.getPlotItem().ctrl.logYCheck.isChecked()
+    assert [label.text for _, label in tab.legend.items] == ["layer 0", "layer 1"]
+
+
+def test_new_architecture_rebuilds_the_tabs(inspector: Inspector, controller: SessionController) -> None:
+    doc = tiny_session_dict()
+    doc["network"]["layers"].insert(0, {"units": 5, "activation": "relu"})
+    controller.new_session(parse_session(doc))
+    assert inspector.matrices.layer_box.count() == 3
+    assert len(inspector.norms.curves) == 3
+
+
+def test_run_updates_the_visible_tab(qtbot, inspector: Inspector, controller: SessionController) -> None:
+    inspector.tabs.setCurrentWidget(inspector.loss)
+    with qtbot.waitSignal(controller.run_finished, timeout=10_000):
+        controller.run(200)
+    losses = controller.losses()[1]
+    assert losses.size == 200
+    qtbot.waitUntil(lambda: np.array_equal(inspector.loss.curve.yData, losses), timeout=2000)
