@@ -41,6 +41,7 @@ from engine.activations import ACTIVATIONS
 from engine.config import FORMAT, INITS, OPTIMIZERS, VERSION, parse_session, session_json
 from engine.data import LOGIC_PRESETS, PRESETS
 from engine.losses import LOSSES
+from engine.mistakes import MISTAKES
 from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR
 
@@ -245,6 +246,16 @@ class ConfigPanel(QWidget):
         self.batch_box.setRange(0, 1_000_000)
         self.batch_box.setSuffix(" per batch")
         self.batch_box.setToolTip("Samples per mini-batch (when Full batch is off)")
+        self.mistake_box = QComboBox()
+        self.mistake_box.addItem("none: correct backpropagation", None)
+        for mistake in MISTAKES.values():
+            self.mistake_box.addItem(mistake.title, mistake.name)
+            self.mistake_box.setItemData(
+                self.mistake_box.count() - 1, mistake.explanation, Qt.ItemDataRole.ToolTipRole
+            )
+        self.mistake_box.setToolTip(
+            "Teaching mode: train with one classic backprop mistake switched on, to show what it does"
+        )
         self.iterations_box = QSpinBox()
         self.iterations_box.setRange(0, 100_000_000)
         self.iterations_box.setToolTip("How many iterations Run goes for")
@@ -271,6 +282,7 @@ class ConfigPanel(QWidget):
             self._optimizer_rows[key] = (name, field)
         form.addRow("Batch", self._with_error(batch, "batch_size"))
         form.addRow("Iterations", self._with_error(self.iterations_box, "iterations"))
+        form.addRow("Mistake", self._with_error(self.mistake_box, "mistake"))
 
         self.loss_box.currentIndexChanged.connect(self._on_field_changed)
         self.optimizer_box.currentIndexChanged.connect(self._on_optimizer_changed)
@@ -279,6 +291,7 @@ class ConfigPanel(QWidget):
         self.full_batch_box.toggled.connect(self._on_full_batch_toggled)
         self.batch_box.valueChanged.connect(self._on_field_changed)
         self.iterations_box.valueChanged.connect(self._on_field_changed)
+        self.mistake_box.currentIndexChanged.connect(self._on_field_changed)
 
     def _build_data_group(self) -> None:
         self.data_group = QGroupBox("Data")
@@ -526,6 +539,7 @@ class ConfigPanel(QWidget):
             self.full_batch_box.setChecked(doc.get("batch_size") is None)
             self.batch_box.setValue(doc.get("batch_size") or min(32, samples))
             self.iterations_box.setValue(doc.get("iterations", 1000))
+            self.mistake_box.setCurrentIndex(max(0, self.mistake_box.findData(doc.get("mistake"))))
             self._load_data(doc["data"], config)
         finally:
             self._loading = False
@@ -717,10 +731,15 @@ class ConfigPanel(QWidget):
             optimizer["beta1"] = _number_or_text(self.beta1_edit.text())
             optimizer["beta2"] = _number_or_text(self.beta2_edit.text())
             optimizer["eps"] = _number_or_text(self.eps_edit.text())
-        doc: dict[str, Any] = {"format": FORMAT, "version": VERSION}
-        for key in ("title", "description"):
-            if loaded.get(key):
-                doc[key] = loaded[key]
+        # Fields the form does not edit (title, description, ...) pass through; a saved state
+        # does not: Apply starts the new session at iteration 0.
+        doc: dict[str, Any] = {key: value for key, value in loaded.items() if key != "state"}
+        doc.update(format=FORMAT, version=VERSION)
+        mistake = self.mistake_box.currentData()
+        if mistake is None:
+            doc.pop("mistake", None)
+        else:
+            doc["mistake"] = mistake
         doc.update(
             seed=self.seed_box.value(),
             network={"inputs": inputs, "init": str(self.init_box.currentData()), "layers": layers},

@@ -1,0 +1,293 @@
+"""The configuration form: the engine judges it, invalid input keeps the old session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QLayout, QVBoxLayout, QWidget
+
+from engine import GradstepError, parse_session
+from engine.config import session_json
+from engine.examples import resolve
+from gui.config_panel import MAX_TABLE_ROWS, ConfigPanel
+from gui.controller import SessionController
+from tests.conftest import tiny_session_dict
+
+
+def show_in_host(qtbot, widget: QWidget, width: int = 420, height: int = 900) -> QWidget:
+    """Show ``widget`` inside a plain window whose layout never constrains the window size
+    (the offscreen platform warns on each size-constraint change, and warnings fail tests)."""
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+    layout.addWidget(widget)
+    qtbot.addWidget(host)
+    host.resize(width, height)
+    host.show()
+    qtbot.waitExposed(host)
+    return host
+
+
+def engine_message(doc: dict[str, Any]) -> str:
+    """What the engine says about ``doc``, independently of the panel."""
+    with pytest.raises(GradstepError) as info:
+        parse_session(doc)
+    return str(info.value)
+
+
+@pytest.fixture
+def controller() -> Iterator[SessionController]:
+    ctrl = SessionController(parse_session(tiny_session_dict()))
+    yield ctrl
+    ctrl.wait_idle()
+
+
+@pytest.fixture
+def panel(qtbot, controller: SessionController) -> Iterator[ConfigPanel]:
+    widget = ConfigPanel(controller)
+    host = show_in_host(qtbot, widget)
+    yield widget
+    host.close()
+
+
+def test_form_shows_the_current_configuration(panel: ConfigPanel) -> None:
+    assert panel.inputs_box.value() == 2
+    assert panel.layer_specs() == [(3, "sigmoid"), (1, "sigmoid")]
+    assert panel.loss_box.currentData() == "half_sse"
+    assert panel.optimizer_box.currentData() == "sgd"
+    assert float(panel.lr_edit.text()) == 0.5
+    assert panel.seed_box.value() == 7
+    assert panel.source_box.currentData() == "preset"
+    assert panel.preset_box.currentData() == "xor"
+    assert panel.full_batch_box.isChecked()
+    assert panel.error_text is None
+    # The form as it stands is the session it was filled from.
+    assert session_json(parse_session(panel.session_dict())) == session_json(
+        parse_session(tiny_session_dict())
+    )
+
+
+def test_learning_rate_zero_shows_the_engines_message_and_keeps_the_session(
+    qtbot, panel: ConfigPanel, controller: SessionController
+) -> None:
+    old = controller.session
+    panel.lr_edit.setText("0")
+    with qtbot.assertNotEmitted(controller.session_replaced):
+        qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    expected = engine_message(tiny_session_dict(optimizer={"name": "sgd", "learning_rate": 0}))
+    assert panel.error_text == expected
+    assert expected in (panel.field_error("optimizer.learning_rate") or "")
+    assert panel.error_label.isVisible()
+    assert controller.session is old
+
+
+def test_message_appears_while_typing(qtbot, panel: ConfigPanel) -> None:
+    panel.lr_edit.setText("fast")
+    qtbot.waitUntil(lambda: panel.error_text is not None, timeout=2000)
+    assert panel.error_text == "optimizer.learning_rate: expected a number, got a string"
+    panel.lr_edit.setText("0.1")
+    qtbot.waitUntil(lambda: panel.error_text is None, timeout=2000)
+    assert not panel.error_label.isVisible()
+    assert panel.field_error("optimizer.learning_rate") is None
+
+
+def test_softmax_hidden_layer_is_flagged_on_its_row(
+    panel: ConfigPanel, controller: SessionController
+) -> None:
+    old = controller.session
+    row = panel._rows[0]
+    row.activation.setCurrentIndex(row.activation.findData("softmax"))
+    assert not panel.apply()
+    doc = tiny_session_dict()
+    doc["network"]["layers"][0]["activation"] = "softmax"
+    expected = engine_message(doc)
+    assert "softmax is allowed on the output layer only" in expected
+    assert panel.field_error("network.layers[0]") == f"⚠ {expected}"
+    assert panel.field_error("network.layers[1]") is None
+    assert controller.session is old
+
+
+def test_zero_units_is_flagged(panel: ConfigPanel, controller: SessionController) -> None:
+    old = controller.session
+    panel._rows[0].units.setValue(0)
+    assert not panel.apply()
+    assert "network.layers[0].units: must be at least 1, got 0" in (
+        panel.field_error("network.layers[0]") or ""
+    )
+    assert controller.session is old
+
+
+def test_loss_and_output_mismatch_is_flagged_on_the_loss(panel: ConfigPanel) -> None:
+    panel.loss_box.setCurrentIndex(panel.loss_box.findData("cross_entropy"))
+    assert panel.validate() is None
+    assert "cross_entropy goes with a softmax output layer" in (panel.field_error("loss") or "")
+
+
+def test_valid_apply_replaces_the_session(qtbot, panel: ConfigPanel, controller: SessionController) -> None:
+    old = controller.session
+    controller.finish_iteration()
+    qtbot.mouseClick(panel.add_layer_button, Qt.MouseButton.LeftButton)
+    assert len(panel.layer_specs()) == 3
+    panel._rows[1].units.setValue(5)
+    panel._rows[1].activation.setCurrentIndex(panel._rows[1].activation.findData("tanh"))
+    panel.optimizer_box.setCurrentIndex(panel.optimizer_box.findData("momentum"))
+    panel.momentum_edit.setText("0.8")
+    panel.lr_edit.setText("0.25")
+    with qtbot.waitSignal(controller.session_replaced):
+        qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    assert controller.session is not old
+    config = controller.config
+    assert config.sizes == (2, 3, 5, 1)
+    assert [layer.activation for layer in config.layers] == ["sigmoid", "tanh", "sigmoid"]
+    assert config.optimizer.name == "momentum"
+    assert config.optimizer.momentum == 0.8
+    assert config.optimizer.learning_rate == 0.25
+    assert controller.session.iteration == 0
+    # The form reloads from the new session and agrees with it.
+    assert panel.layer_specs() == [(3, "sigmoid"), (5, "tanh"), (1, "sigmoid")]
+    assert panel.error_text is None
+
+
+def test_remove_hidden_layer(panel: ConfigPanel, controller: SessionController) -> None:
+    panel._on_add_layer_clicked()
+    assert len(panel.layer_specs()) == 3
+    panel._rows[0].remove.click()
+    assert panel.layer_specs() == [(3, "sigmoid"), (1, "sigmoid")]
+    assert not panel._rows[-1].remove.isVisible()  # the output layer stays
+    assert panel.apply()
+    assert controller.config.sizes == (2, 3, 1)
+
+
+def test_preset_data_with_samples_and_noise(panel: ConfigPanel, controller: SessionController) -> None:
+    panel.preset_box.setCurrentIndex(panel.preset_box.findData("moons"))
+    assert panel.samples_box.isEnabled()
+    panel.samples_box.setValue(60)
+    panel.noise_edit.setText("0.05")
+    panel.full_batch_box.setChecked(False)
+    panel.batch_box.setValue(16)
+    assert panel.apply()
+    assert controller.config.x.shape == (60, 2)
+    assert controller.config.data == {"preset": "moons", "samples": 60, "noise": 0.05}
+    assert controller.config.batch_size == 16
+
+
+def test_batch_larger_than_data_is_flagged(panel: ConfigPanel) -> None:
+    panel.full_batch_box.setChecked(False)
+    panel.batch_box.setValue(10)
+    assert panel.validate() is None
+    assert "batch_size: 10 is larger than the 4 samples" in (panel.field_error("batch_size") or "")
+
+
+def test_inline_table_editing(panel: ConfigPanel, controller: SessionController) -> None:
+    panel.source_box.setCurrentIndex(panel.source_box.findData("table"))
+    table = panel.table
+    assert table.rowCount() == 4  # starts from the data in use
+    assert [table.horizontalHeaderItem(c).text() for c in range(3)] == ["x0", "x1", "y0"]
+    table.item(3, 2).setText("1")  # XOR becomes OR
+    assert panel.apply()
+    np.testing.assert_array_equal(controller.config.y[:, 0], [0.0, 1.0, 1.0, 1.0])
+    assert "inputs" in controller.config.data
+
+
+def test_bad_table_cell_shows_the_engines_message(panel: ConfigPanel, controller: SessionController) -> None:
+    old = controller.session
+    panel.source_box.setCurrentIndex(panel.source_box.findData("table"))
+    panel.table.item(1, 0).setText("abc")
+    assert not panel.apply()
+    assert panel.error_text == "data.inputs[1][0]: expected a number, got a string"
+    assert panel.field_error("data") is not None
+    assert controller.session is old
+
+
+def test_table_rows_are_capped(panel: ConfigPanel) -> None:
+    panel.source_box.setCurrentIndex(panel.source_box.findData("table"))
+    while panel.add_row_button.isEnabled():
+        panel.add_row_button.click()
+    assert panel.table.rowCount() == MAX_TABLE_ROWS
+
+
+def test_csv_import(monkeypatch, tmp_path: Path, panel: ConfigPanel, controller: SessionController) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text("a,b,label\n0,0,0\n0,1,1\n1,0,1\n1,1,1\n0.5,0.5,1\n")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), "CSV files (*.csv)")
+    )
+    panel.source_box.setCurrentIndex(panel.source_box.findData("csv"))
+    panel.browse_button.click()
+    assert panel.csv_edit.text() == str(path)
+    panel.targets_edit.setText("label")
+    assert panel.apply()
+    assert controller.config.x.shape == (5, 2)
+    np.testing.assert_array_equal(controller.config.y[:, 0], [0, 1, 1, 1, 1])
+
+
+def test_csv_with_a_missing_column_keeps_the_session(
+    tmp_path: Path, panel: ConfigPanel, controller: SessionController
+) -> None:
+    old = controller.session
+    path = tmp_path / "points.csv"
+    path.write_text("a,b,label\n0,0,0\n0,1,1\n")
+    panel.source_box.setCurrentIndex(panel.source_box.findData("csv"))
+    panel.csv_edit.setText(str(path))
+    panel.targets_edit.setText("target")
+    assert not panel.apply()
+    expected = engine_message(tiny_session_dict(data={"csv": str(path), "targets": ["target"]}))
+    assert panel.error_text == expected
+    assert controller.session is old
+
+
+def test_explicit_initial_weights_are_kept_while_the_shape_is(qtbot) -> None:
+    config = resolve("example:tutorial-001")
+    controller = SessionController(config)
+    panel = ConfigPanel(controller)
+    host = show_in_host(qtbot, panel)
+    assert panel.keep_weights_box.isVisible()
+    assert panel.apply()
+    for old, new in zip(config.layers, controller.config.layers, strict=True):
+        np.testing.assert_array_equal(new.weights, old.weights)
+    panel._rows[0].units.setValue(3)  # hidden layer grows: its weights and the next layer's no longer fit
+    assert panel.apply()
+    assert controller.config.sizes == (2, 3, 1)
+    assert all(layer.weights is None for layer in controller.config.layers)
+    host.close()
+
+
+def test_revert_restores_the_session_values(panel: ConfigPanel) -> None:
+    panel.lr_edit.setText("0")
+    panel._rows[0].units.setValue(9)
+    panel.revert_button.click()
+    assert float(panel.lr_edit.text()) == 0.5
+    assert panel.layer_specs() == [(3, "sigmoid"), (1, "sigmoid")]
+    assert panel.error_text is None
+
+
+def test_form_follows_a_replaced_session(panel: ConfigPanel, controller: SessionController) -> None:
+    controller.open("example:moons")
+    assert panel.layer_specs() == [(layer.units, layer.activation) for layer in controller.config.layers]
+    assert panel.preset_box.currentData() == "moons"
+
+
+def test_teaching_mistake_is_applied_and_kept(panel: ConfigPanel, controller: SessionController) -> None:
+    panel.mistake_box.setCurrentIndex(panel.mistake_box.findData("wrong_sign"))
+    assert panel.apply()
+    assert controller.config.mistake == "wrong_sign"
+    assert panel.mistake_box.currentData() == "wrong_sign"  # reloaded from the new session
+    panel.mistake_box.setCurrentIndex(panel.mistake_box.findData(None))
+    assert panel.apply()
+    assert controller.config.mistake is None
+
+
+def test_title_and_description_pass_through(qtbot) -> None:
+    controller = SessionController(resolve("example:tutorial-004"))
+    panel = ConfigPanel(controller)
+    host = show_in_host(qtbot, panel)
+    title = controller.config.title
+    assert title
+    assert panel.apply()
+    assert controller.config.title == title
+    host.close()
