@@ -46,6 +46,7 @@ from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR
 
 MAX_TABLE_ROWS = 64  # inline editing is for small hand-made sets; larger data lives in a CSV
+MAX_TABLE_COLUMNS = 24  # inputs plus targets; wider data is no hand-made set either
 VALIDATE_DELAY_MS = 150  # re-validate shortly after typing stops, not on every keystroke
 
 SOURCES = ("preset", "csv", "table", "loaded")
@@ -72,6 +73,11 @@ def _number_or_text(text: str) -> float | str:
         return float(text.strip())
     except ValueError:
         return text
+
+
+def _fits_table(config: SessionConfig) -> bool:
+    """Whether the configuration's data is small enough to edit in the table."""
+    return config.x.shape[0] <= MAX_TABLE_ROWS and config.x.shape[1] + config.y.shape[1] <= MAX_TABLE_COLUMNS
 
 
 def _names(text: str) -> list[str]:
@@ -247,12 +253,16 @@ class ConfigPanel(QWidget):
         self.batch_box.setSuffix(" per batch")
         self.batch_box.setToolTip("Samples per mini-batch (when Full batch is off)")
         self.mistake_box = QComboBox()
-        self.mistake_box.addItem("none: correct backpropagation", None)
+        self.mistake_box.addItem("none (correct backprop)", None)
         for mistake in MISTAKES.values():
             self.mistake_box.addItem(mistake.title, mistake.name)
             self.mistake_box.setItemData(
                 self.mistake_box.count() - 1, mistake.explanation, Qt.ItemDataRole.ToolTipRole
             )
+        # Long catalogue titles must not set the dock's minimum width.
+        self.mistake_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mistake_box.setMinimumContentsLength(16)
+        self.mistake_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.mistake_box.setToolTip(
             "Teaching mode: train with one classic backprop mistake switched on, to show what it does"
         )
@@ -343,7 +353,7 @@ class ConfigPanel(QWidget):
 
         # Table page.
         self.table = QTableWidget(0, 0)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setDefaultSectionSize(64)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setMinimumHeight(150)
         self.add_row_button = QPushButton("Add row")
@@ -561,13 +571,15 @@ class ConfigPanel(QWidget):
             source = "preset"
         elif "csv" in data:
             source = "csv"
-        elif samples <= MAX_TABLE_ROWS:
+        elif _fits_table(config):
             source = "table"
         else:
             source = "loaded"
+        columns = config.x.shape[1] + config.y.shape[1]
         self.loaded_note.setText(
-            f"{samples} rows given inline in the session: too many to edit here "
-            f"(the table takes {MAX_TABLE_ROWS}). They are kept as they are."
+            f"{samples} rows of {columns} columns given inline in the session: too large to edit here "
+            f"(the table takes {MAX_TABLE_ROWS} rows of {MAX_TABLE_COLUMNS} columns). "
+            "They are kept as they are."
         )
         self._fill_table(config if source == "table" else None)
         self.source_box.setCurrentIndex(SOURCES.index(source))
@@ -604,6 +616,9 @@ class ConfigPanel(QWidget):
         self.table.blockSignals(True)
         self.table.setColumnCount(n_in + n_out)
         self.table.setHorizontalHeaderLabels([f"x{i}" for i in range(n_in)] + [f"y{k}" for k in range(n_out)])
+        # Few columns share the width; many keep a readable width and scroll.
+        mode = QHeaderView.ResizeMode.Stretch if n_in + n_out <= 6 else QHeaderView.ResizeMode.Interactive
+        self.table.horizontalHeader().setSectionResizeMode(mode)
         self.table.setVerticalHeaderLabels([str(r) for r in range(self.table.rowCount())])
         self.table.blockSignals(False)
         self.add_row_button.setEnabled(self.table.rowCount() < MAX_TABLE_ROWS)
@@ -630,7 +645,7 @@ class ConfigPanel(QWidget):
 
     def _on_source_changed(self, index: int) -> None:
         config = self._controller.config
-        if SOURCES[index] == "table" and self.table.rowCount() == 0 and config.x.shape[0] <= MAX_TABLE_ROWS:
+        if SOURCES[index] == "table" and self.table.rowCount() == 0 and _fits_table(config):
             self._fill_table(config)  # start from the data in use rather than an empty table
         self._show_data_page(index)
         self._update_visibility()
@@ -642,7 +657,7 @@ class ConfigPanel(QWidget):
 
     def _on_to_table_clicked(self) -> None:
         config = self._controller.config
-        if config.x.shape[0] > MAX_TABLE_ROWS:
+        if not _fits_table(config):
             self._set_error(
                 f"data: {config.x.shape[0]} rows are too many for the table ({MAX_TABLE_ROWS} at most)"
             )
@@ -691,15 +706,14 @@ class ConfigPanel(QWidget):
         self.noise_edit.setEnabled(not logic)
         source = self.source_box.currentData()
         self.to_table_button.setVisible(source != "table")
-        self.to_table_button.setEnabled(self._controller.config.x.shape[0] <= MAX_TABLE_ROWS)
+        self.to_table_button.setEnabled(_fits_table(self._controller.config))
         loaded_index = SOURCES.index("loaded")
         # "As loaded" is offered only when there is loaded inline data the table cannot hold.
         view = self.source_box.view()
         if view is not None:
             view.setRowHidden(
                 loaded_index,
-                "inputs" not in self._loaded.get("data", {})
-                or (self._controller.config.x.shape[0] <= MAX_TABLE_ROWS),
+                "inputs" not in self._loaded.get("data", {}) or _fits_table(self._controller.config),
             )
 
     # ---- the session dict ----

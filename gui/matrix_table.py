@@ -53,6 +53,9 @@ def diverging_index(value: float, scale: float) -> int:
     return round((t + 1) / 2 * (len(_BACKGROUNDS) - 1))
 
 
+COLUMN_WIDTH = 88  # fits "−0.0004435", the widest 4-significant-digit cell, in a monospace font
+
+
 class MatrixModel(QAbstractTableModel):
     """A 1-D or 2-D array as a table; a vector is shown as one column."""
 
@@ -169,7 +172,7 @@ class MatrixView(QWidget):
         font.setFamily("monospace")
         self.table.setFont(font)
         # Fixed section sizes: resizing to contents would walk every cell of a 128 x 784 matrix.
-        self.table.horizontalHeader().setDefaultSectionSize(78)
+        self.table.horizontalHeader().setDefaultSectionSize(COLUMN_WIDTH)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
