@@ -61,6 +61,13 @@ def _hint_label(text: str = "") -> QLabel:
     return label
 
 
+def _few_points_style(count: int, color: str) -> dict[str, object]:
+    """Dots while a curve has few points: one iteration alone would draw nothing."""
+    if count <= 40:
+        return {"symbol": "o", "symbolSize": 6, "symbolBrush": color, "symbolPen": None}
+    return {"symbol": None}
+
+
 class _HoverReadout:
     """Tracks the mouse over a plot and reports the nearest recorded iteration."""
 
@@ -240,7 +247,7 @@ class LossTab(QWidget):
         """Redraw from the controller's losses."""
         x, y = self._controller.losses()
         self.hover.x, self.y = x, y
-        self.curve.setData(x, y)
+        self.curve.setData(x, y, **_few_points_style(x.size, CATEGORICAL[0]))
         self.cursor_line.setValue(self._controller.snapshot().iteration)
         if x.size == 0:
             self.marker.setData([], [])
@@ -469,7 +476,10 @@ class NormsTab(QWidget):
         x, norms = self._controller.gradient_norms()
         self.hover.x, self.norms = x, norms
         for k, curve in enumerate(self.curves):
-            curve.setData(x, norms[:, k] if norms.shape[0] else np.zeros(0))
+            style = _few_points_style(x.size, CATEGORICAL[k % len(CATEGORICAL)])
+            curve.setData(x, norms[:, k] if norms.shape[0] else np.zeros(0), **style)
+        if x.size == 0:
+            self.readout.setText("No gradients yet: step through a backward pass (F10) or run (F5).")
 
     def _show_point(self, index: int | None) -> None:
         if index is None:
