@@ -121,9 +121,9 @@ class MatricesTab(QWidget):
             grid.addWidget(self.views[left], row, 0)
             if right is not None:
                 grid.addWidget(self.views[right], row, 1)
-        # The right-hand column holds vectors and per-unit tables: give it its content width only.
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 0)
+        # Both columns keep their content width; spare width goes to an empty third column so
+        # a vector stays beside its matrix in a wide dock.
+        grid.setColumnStretch(2, 1)
         grid.setRowStretch(4, 1)
         body = QWidget()
         body.setLayout(grid)

@@ -233,7 +233,9 @@ class MatrixView(QWidget):
         return header + rows * self.table.verticalHeader().defaultSectionSize() + extra
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(240, super().sizeHint().height())
+        visible = self.pending if self.table.isHidden() else self.table
+        width = max(self.caption.sizeHint().width(), visible.sizeHint().width())
+        return QSize(width, super().sizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
