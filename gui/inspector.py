@@ -61,6 +61,11 @@ def _hint_label(text: str = "") -> QLabel:
     return label
 
 
+def _tint(color: QColor, amount: float) -> QColor:
+    """``color`` mixed with white: ``amount`` 0 keeps it, 1 gives white."""
+    return QColor(*(round(v + (255 - v) * amount) for v in color.getRgb()[:3]))
+
+
 def _few_points_style(count: int, color: str) -> dict[str, object]:
     """Dots while a curve has few points: one iteration alone would draw nothing."""
     if count <= 40:
@@ -375,10 +380,26 @@ class BoundaryTab(QWidget):
         k = self._output()
         targets = np.argmax(config.y, axis=1) if k == -1 else config.y[:, k]
         low, high = self._levels()
-        # The map's mid-saturation band: the darkest ends would make both classes look black.
-        where = 0.12 + 0.76 * np.clip((targets - low) / (high - low), 0, 1)
-        colors = self._cmap.map(where, mode="qcolor")
-        self.points.setData(pos=config.x, brush=colors)
+        if k == -1:
+            # Classes are categories, not a scale: one Okabe-Ito colour each, exact at each class.
+            classes = config.layers[-1].units
+            palette = [QColor(CATEGORICAL[c % len(CATEGORICAL)]) for c in range(classes)]
+            stops = np.linspace(0.0, 1.0, classes)
+            points_map = pg.ColorMap(stops, palette)
+            # The regions in a paler tint, so each point's own class colour stands out on them.
+            self._cmap = pg.ColorMap(stops, [_tint(c, 0.55) for c in palette])
+            where = np.clip((targets - low) / (high - low), 0, 1)
+            pen = pg.mkPen("#222222", width=1)
+        else:
+            self._cmap = points_map = diverging_colormap()
+            # The map's mid-saturation band: the darkest ends would make both classes look black.
+            where = 0.12 + 0.76 * np.clip((targets - low) / (high - low), 0, 1)
+            pen = pg.mkPen("#ffffff", width=1.5)
+        self.image.setColorMap(self._cmap)
+        self.colorbar.setColorMap(self._cmap)
+        self.colorbar.setVisible(k != -1)  # a scale means nothing for class numbers
+        colors = points_map.map(where, mode="qcolor")
+        self.points.setData(pos=config.x, brush=colors, pen=pen)
         what = "largest output" if k == -1 else f"output {k}"
         self._caption = f"Surface: the network's {what}. Points: the data, coloured by target."
         self.caption.setText(self._caption)

@@ -220,3 +220,28 @@ def test_run_updates_the_visible_tab(qtbot, inspector: Inspector, controller: Se
     losses = controller.losses()[1]
     assert losses.size == 200
     qtbot.waitUntil(lambda: np.array_equal(inspector.loss.curve.yData, losses), timeout=2000)
+
+
+def test_multi_class_surface_shows_the_largest_output(qtbot) -> None:
+    doc = tiny_session_dict(
+        network={
+            "inputs": 2,
+            "layers": [{"units": 4, "activation": "tanh"}, {"units": 3, "activation": "softmax"}],
+        },
+        loss="cross_entropy",
+        data={
+            "inputs": [[0, 0], [1, 0], [0, 1], [1, 1], [0.5, 0.5], [0.2, 0.9]],
+            "targets": [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [0, 0, 1]],
+        },
+    )
+    controller = SessionController(parse_session(doc))
+    inspector = Inspector(controller)
+    host = show_in_host(qtbot, inspector)
+    inspector.tabs.setCurrentWidget(inspector.boundary)
+    tab = inspector.boundary
+    assert tab.output_box.currentData() == -1  # more than two outputs: the class by default
+    out = controller.session.predict(tab._grid)
+    assert np.array_equal(tab.surface.ravel(), np.argmax(out, axis=1))
+    tab.output_box.setCurrentIndex(tab.output_box.findData(2))
+    assert np.array_equal(tab.surface.ravel(), out[:, 2])
+    host.close()
