@@ -255,6 +255,12 @@ class SessionController(QObject):
         self.session_replaced.emit()
         self._changed()
 
+    def apply_config(self, config: SessionConfig) -> None:
+        """Rebuild the session from an edited configuration (the Configuration panel's Apply):
+        the same file, with changes not saved yet."""
+        self.new_session(config, self._path)
+        self._set_modified(True)
+
     def open(self, spec: str) -> None:
         """Open a session file or ``example:NAME``; raises GradstepError and keeps the old one."""
         config = resolve(spec)
