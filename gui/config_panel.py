@@ -867,6 +867,6 @@ class ConfigPanel(QWidget):
         if config is None:
             self._controller.message.emit(f"configuration not applied: {self._error_text}")
             return False
-        self._controller.new_session(config, self._controller.path)
+        self._controller.apply_config(config)
         self._controller.message.emit("configuration applied: a new session starts at iteration 0")
         return True

@@ -148,6 +148,7 @@ def test_valid_apply_replaces_the_session(qtbot, panel: ConfigPanel, controller:
     assert config.optimizer.momentum == 0.8
     assert config.optimizer.learning_rate == 0.25
     assert controller.session.iteration == 0
+    assert controller.modified  # the applied configuration is not saved yet
     # The form reloads from the new session and agrees with it.
     assert panel.layer_specs() == [(3, "sigmoid"), (5, "tanh"), (1, "sigmoid")]
     assert panel.error_text is None
