@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, ParameterRef
-from engine.chain import ChainExplanation, Factor, SampleTerms
+from engine.chain import ChainExplanation, SampleTerms
 from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR, PASS_COLOR, PENDING_COLOR, format_number, html_number
 
@@ -131,7 +131,6 @@ class ChainPanel(QWidget):
         self.sample_box.valueChanged.connect(self._on_sample_changed)
         controller.selection_changed.connect(self._on_selection_changed)
         controller.stage_changed.connect(self._on_stage_changed)
-        controller.session_replaced.connect(self._on_stage_changed)
         controller.running_changed.connect(self._on_running_changed)
         self._refresh()
 
@@ -390,8 +389,3 @@ class ChainPanel(QWidget):
             f"<b>{html_number(u.new)}</b></p>"
             f'<p class="note">η is the learning rate; {step} is {step_note}.</p>'
         )
-
-
-def factor_value_texts(factors: tuple[Factor, ...]) -> list[str]:
-    """How each factor's value is written in the panel (for tests and tooltips)."""
-    return [format_number(f.value) for f in factors]

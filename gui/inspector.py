@@ -5,6 +5,8 @@ Only the visible tab redraws; while a run goes on, redraws are throttled to ``RU
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
@@ -76,7 +78,7 @@ def _few_points_style(count: int, color: str) -> dict[str, object]:
 class _HoverReadout:
     """Tracks the mouse over a plot and reports the nearest recorded iteration."""
 
-    def __init__(self, plot: pg.PlotWidget, on_index: object) -> None:
+    def __init__(self, plot: pg.PlotWidget, on_index: Callable[[int | None], None]) -> None:
         self._plot = plot
         self._on_index = on_index
         self.x: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
@@ -86,7 +88,7 @@ class _HoverReadout:
         """Report the recorded iteration nearest to the pointer, or None outside the data."""
         item = self._plot.getPlotItem()
         if self.x.size == 0 or not item.sceneBoundingRect().contains(scene_pos):
-            self._on_index(None)  # type: ignore[operator]
+            self._on_index(None)
             return
         x_view = item.vb.mapSceneToView(scene_pos).x()
         if item.ctrl.logXCheck.isChecked():
@@ -95,7 +97,7 @@ class _HoverReadout:
         i = int(np.clip(np.searchsorted(self.x, x_view), 1, self.x.size - 1)) if self.x.size > 1 else 0
         if self.x.size > 1 and abs(self.x[i - 1] - x_view) <= abs(self.x[i] - x_view):
             i -= 1
-        self._on_index(i)  # type: ignore[operator]
+        self._on_index(i)
 
 
 # ---- tab 1: matrices ----
@@ -547,10 +549,11 @@ class Inspector(QWidget):
         return self.matrices, self.loss, self.boundary, self.norms
 
     def _on_session_replaced(self) -> None:
+        # The controller follows with stage_changed, which redraws.
         self.matrices.rebuild()
         self.boundary.rebuild()
         self.norms.rebuild()
-        self._on_stage_changed()
+        self._dirty = set(self._tab_pages())
 
     def _on_stage_changed(self) -> None:
         self._dirty = set(self._tab_pages())
