@@ -223,7 +223,15 @@ class ChainPanel(QWidget):
             else:
                 text = HINT
             self.title.setText("<b>Chain rule</b>")
-            self.browser.setHtml(f'<p style="color:#666; margin-top:12px">{text}</p>')
+            detail = (
+                "Its gradient is shown as a product of factors, first in symbols, then with the "
+                "numbers of the current iteration. Factors the current stage has not computed yet "
+                "say <i>pending</i> and fill in as you step through the backward pass (F10)."
+            )
+            self.browser.setHtml(
+                f'<p style="color:#333; font-size:11pt; margin-top:18px" align="center">{text}</p>'
+                f'<p style="color:#777" align="center">{detail if error is None else ""}</p>'
+            )
             return
         self.title.setText(self._title_html(ex))
         row = min(self.sample_box.value(), len(ex.samples) - 1)
