@@ -44,8 +44,26 @@ def diverging_colormap() -> pg.ColorMap:
     return pg.ColorMap(np.linspace(0.0, 1.0, len(colors)), colors)
 
 
+class _ValueAxis(pg.AxisItem):
+    """A y axis that, in log mode, labels only 1, 2 and 5 times a power of ten.
+
+    pyqtgraph labels every minor tick of a range under two decades, and "0.09 0.08 0.07" then
+    overprint each other; the ticks themselves stay.
+    """
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        strings: list[str] = super().tickStrings(values, scale, spacing)
+        if not self.logMode:
+            return strings
+        keep = []
+        for value, text in zip(values, strings, strict=True):
+            mantissa = 10 ** (value - np.floor(value))
+            keep.append(text if min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-6 else "")
+        return keep
+
+
 def _plot_widget() -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
+    plot = pg.PlotWidget(background="w", axisItems={"left": _ValueAxis("left")})
     item = plot.getPlotItem()
     item.showGrid(x=True, y=True, alpha=0.25)
     for axis in ("left", "bottom"):
@@ -61,6 +79,10 @@ def _hint_label(text: str = "") -> QLabel:
     label.setStyleSheet("color: #555;")
     label.setWordWrap(True)
     return label
+
+
+def _set_log_y(plot: pg.PlotWidget, on: bool) -> None:
+    plot.getPlotItem().setLogMode(y=on)
 
 
 def _tint(color: QColor, amount: float) -> QColor:
@@ -248,7 +270,7 @@ class LossTab(QWidget):
         self.log_box.toggled.connect(self._on_log_changed)
 
     def _on_log_changed(self, on: bool) -> None:
-        self.plot.getPlotItem().setLogMode(y=on)
+        _set_log_y(self.plot, on)
 
     def refresh(self) -> None:
         """Redraw from the controller's losses."""
@@ -460,7 +482,7 @@ class NormsTab(QWidget):
         self.legend = item.addLegend(
             offset=(-10, 10), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200)
         )
-        item.setLogMode(y=True)
+        _set_log_y(self.plot, True)
         self.log_box = QCheckBox("Log scale")
         self.log_box.setChecked(True)
         self.readout = _hint_label("Hover the plot for each layer's gradient norm at an iteration.")
@@ -478,7 +500,7 @@ class NormsTab(QWidget):
         self.rebuild()
 
     def _on_log_changed(self, on: bool) -> None:
-        self.plot.getPlotItem().setLogMode(y=on)
+        _set_log_y(self.plot, on)
 
     def rebuild(self) -> None:
         """One curve per layer of the current network."""
