@@ -16,9 +16,20 @@ import numpy as np
 from numpy.typing import NDArray
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine import Breakpoints, GradstepError, ParameterRef, RunResult, Session, SessionConfig, Snapshot
+from engine import (
+    Breakpoints,
+    GradstepError,
+    IterationRecord,
+    LayerParams,
+    ParameterRef,
+    RunResult,
+    Session,
+    SessionConfig,
+    Snapshot,
+)
 from engine.chain import ChainExplanation
 from engine.examples import resolve
+from engine.session import IterationSummary
 
 FRAME_SECONDS = 1 / 30  # the view refreshes at most this often while a run goes flat out
 
@@ -38,11 +49,14 @@ class _RunWorker(QObject):
     progress = Signal(object)  # RunProgress
     finished = Signal(object)  # RunResult
 
-    def __init__(self, session: Session, count: int, breakpoints: Breakpoints) -> None:
+    def __init__(
+        self, session: Session, count: int, breakpoints: Breakpoints, speed: float | None = None
+    ) -> None:
         super().__init__()
         self._session = session
         self._count = count
         self._breakpoints = breakpoints
+        self._speed = speed  # iterations per second; None runs flat out
         self._stop = False
 
     def stop(self) -> None:
@@ -52,21 +66,27 @@ class _RunWorker(QObject):
     def run(self) -> None:
         done = 0
         result = RunResult(0)
-        last_emit = time.monotonic()
+        start = last_emit = time.monotonic()
         while done < self._count and not self._stop:
             deadline = time.monotonic() + FRAME_SECONDS
+            budget = self._count - done
+            if self._speed is not None:
+                # A paced run: only the iterations due by now, so each one can be seen.
+                due = int(self._speed * (time.monotonic() - start)) + 1 - done
+                budget = min(budget, due)
+                if budget <= 0:
+                    time.sleep(0.005)  # short naps keep Pause well inside 100 ms
+                    continue
 
             def should_stop(deadline: float = deadline) -> bool:
                 return self._stop or time.monotonic() >= deadline
 
-            result = self._session.run_iterations(
-                self._count - done, self._breakpoints, should_stop=should_stop
-            )
+            result = self._session.run_iterations(budget, self._breakpoints, should_stop=should_stop)
             done += result.iterations
             if result.reason not in (None, "stopped"):
                 break
             now = time.monotonic()
-            if now - last_emit >= FRAME_SECONDS:
+            if now - last_emit >= FRAME_SECONDS or (self._speed is not None and result.iterations):
                 self.progress.emit(
                     RunProgress(
                         self._session.snapshot(),
@@ -80,7 +100,9 @@ class _RunWorker(QObject):
         if result.reason == "stopped" or (self._stop and result.reason is None and done < self._count):
             result = RunResult(done, "stopped", f"paused at iteration {self._session.iteration}")
         else:
-            result = RunResult(done, result.reason, result.message, result.iteration, result.stage, result.layer)
+            result = RunResult(
+                done, result.reason, result.message, result.iteration, result.stage, result.layer
+            )
         self.finished.emit(result)
 
 
@@ -96,10 +118,16 @@ class SessionController(QObject):
     modified_changed = Signal(bool)
     path_changed = Signal(object)  # Path | None
     message = Signal(str)  # for the status bar
+    sample_changed = Signal(int)  # the batch row whose activations the views show
 
-    def __init__(self, config: SessionConfig, path: Path | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, config: SessionConfig, path: Path | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.breakpoints = Breakpoints()
+        self.speed: float | None = None  # iterations per second of the next run; None: flat out
+        self._sample = 0
+        self._hit: RunResult | None = None
         self._thread: QThread | None = None
         self._worker: _RunWorker | None = None
         self._selection: ParameterRef | None = None
@@ -136,6 +164,16 @@ class SessionController(QObject):
     def color_by(self) -> str:
         return self._color_by
 
+    @property
+    def sample(self) -> int:
+        """The batch row whose activations and deltas the views show."""
+        return self._sample
+
+    @property
+    def breakpoint_hit(self) -> RunResult | None:
+        """The breakpoint that ended the last run, until the cursor moves again."""
+        return self._hit
+
     def snapshot(self) -> Snapshot:
         """The state to draw (during a run: the worker's latest)."""
         if self._snapshot is None:
@@ -164,7 +202,61 @@ class SessionController(QObject):
         record = snap.previous if snap.stage == 0 and snap.previous is not None else snap.record
         return self._session.explain(ref, record)
 
+    def last_update(self) -> tuple[IterationRecord, tuple[LayerParams, ...]] | None:
+        """The latest update visible at the cursor and each layer's change (after - before).
+
+        The change is the one subtraction the window does: the engine records the parameters
+        before and after the update, and "last update" colouring shows their difference.
+        """
+        snap = self.snapshot()
+        record = snap.record if snap.record.update is not None else snap.previous
+        if record is None or record.update is None:
+            return None
+        u = record.update
+        deltas = tuple(
+            LayerParams(a.weights - b.weights, a.bias - b.bias)
+            for b, a in zip(u.params_before, u.params_after, strict=True)
+        )
+        return record, deltas
+
+    def completed_iterations(self) -> range:
+        """Iterations whose update has run (the history a trace can hold)."""
+        last = self._session.iteration if not self.running else self.snapshot().iteration
+        return range(self._session.start_iteration, last)
+
+    def export_trace(self, path: Path) -> int:
+        """Write the completed iterations to a trace file; returns how many (raises GradstepError)."""
+        from engine.trace import TraceWriter
+
+        if self.running:
+            raise GradstepError("pause the run before exporting a trace")
+        iterations = self.completed_iterations()
+        with TraceWriter(path) as writer:
+            for k in iterations:
+                record = self._session.iteration_record(k)
+                assert record.loss is not None
+                assert record.update is not None
+                writer.write(
+                    IterationSummary(
+                        record.iteration,
+                        record.loss.loss,
+                        tuple(f.z for f in record.forward),
+                        tuple(f.a for f in record.forward),
+                        tuple(LayerParams(b.dW, b.db) for b in reversed(record.backward)),
+                        record.update.params_after,
+                    )
+                )
+        return len(iterations)
+
     # ---- commands ----
+
+    def set_sample(self, sample: int) -> None:
+        """Show batch row ``sample`` (clamped to the batch)."""
+        rows = self.snapshot().record.inputs.shape[0]
+        sample = max(0, min(int(sample), rows - 1))
+        if sample != self._sample:
+            self._sample = sample
+            self.sample_changed.emit(sample)
 
     def step(self) -> None:
         if self._guard():
@@ -227,7 +319,8 @@ class SessionController(QObject):
             self.snapshot(), self._session.losses(), self._session.gradient_norms(), 0, count
         )
         self._thread = QThread()
-        self._worker = _RunWorker(self._session, count, self.breakpoints)
+        self._hit = None
+        self._worker = _RunWorker(self._session, count, self.breakpoints, self.speed)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progress.connect(self._on_run_progress)
@@ -286,6 +379,8 @@ class SessionController(QObject):
         self._path = path
         self._modified = False
         self._selection = None
+        self._sample = 0
+        self._hit = None
         self.path_changed.emit(path)
         self.modified_changed.emit(False)
         self.selection_changed.emit(None)
@@ -298,6 +393,11 @@ class SessionController(QObject):
 
     def _changed(self) -> None:
         self._snapshot = None
+        self._hit = None
+        rows = self.snapshot().record.inputs.shape[0]
+        if self._sample >= rows:  # a smaller mini-batch: the last row stays shown
+            self._sample = rows - 1
+            self.sample_changed.emit(self._sample)
         self.stage_changed.emit()
 
     def _set_modified(self, value: bool) -> None:
@@ -322,6 +422,7 @@ class SessionController(QObject):
         self._thread = None
         self._snapshot = None
         self._progress = None
+        self._hit = result if result.reason not in (None, "stopped") else None
         self.running_changed.emit(False)
         if result.reason is None:
             self.message.emit(f"ran {result.iterations} iterations")

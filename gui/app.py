@@ -1,0 +1,72 @@
+"""Application set-up for ``gradstep [SESSION]``: name, organisation, icon, and the window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from engine import GradstepError, SessionConfig, __version__
+from engine.examples import resolve_any
+from engine.walkthrough import Walkthrough
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "gradstep.svg"
+DEFAULT_SPEC = "example:xor"
+EXIT_BAD_INPUT = 2
+
+
+def create_app() -> QApplication:
+    """The QApplication, named so QSettings and the desktop find Gradstep."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("Gradstep")
+    app.setOrganizationName("Gradstep")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("gradstep")
+    app.setWindowIcon(QIcon(str(ICON_PATH)))
+    return app
+
+
+def load_spec(spec: str | None) -> tuple[SessionConfig, Path | None]:
+    """The session ``spec`` names (a file or example:NAME; a walkthrough opens its session)."""
+    spec = spec or DEFAULT_SPEC
+    source = resolve_any(spec)
+    config = source.session if isinstance(source, Walkthrough) else source
+    path = None if spec.startswith("example:") or isinstance(source, Walkthrough) else Path(spec)
+    return config, path
+
+
+def create_window(spec: str | None) -> MainWindow:
+    """A window on ``spec``; raises GradstepError for a bad session."""
+    from gui.main_window import MainWindow
+
+    create_app()
+    config, path = load_spec(spec)
+    window = MainWindow(config, path)
+    if spec is None or spec.startswith("example:"):
+        window.set_example_title((spec or DEFAULT_SPEC).removeprefix("example:"))
+    return window
+
+
+def run_app(spec: str | None) -> int:
+    """Open the window on ``spec`` (default: the XOR example) and run until it closes."""
+    try:
+        config, path = load_spec(spec)
+    except GradstepError as exc:
+        print(f"gradstep: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from gui.main_window import MainWindow
+
+    app = create_app()
+    window = MainWindow(config, path)
+    if spec is None or spec.startswith("example:"):
+        window.set_example_title((spec or DEFAULT_SPEC).removeprefix("example:"))
+    window.show()
+    return app.exec()
