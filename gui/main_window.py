@@ -40,6 +40,7 @@ from gui.stage_strip import StageStrip
 
 MAX_RECENT = 8
 DEFAULT_SIZE = QSize(1400, 900)
+MINIMUM_SIZE = QSize(960, 640)
 DEFAULT_RUN = 1000
 SPEEDS: tuple[tuple[str, float | None], ...] = (
     ("Flat out", None),
@@ -81,6 +82,9 @@ class MainWindow(QMainWindow):
         self.controller = SessionController(config, path, self)
         self._example_title = ""
         self.setObjectName("MainWindow")
+        # An explicit minimum: below it the docks crush the network. (Being explicit also keeps the
+        # layout from re-deriving the window's size hints on every dock change.)
+        self.setMinimumSize(MINIMUM_SIZE)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
 
         # ---- centre: stage strip, network, history ----

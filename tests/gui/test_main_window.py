@@ -1,0 +1,296 @@
+"""The main window driven through its actions and the mouse, as a user would."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from engine import ParameterRef, parse_session
+from gui.main_window import MainWindow
+from tests.conftest import tiny_session_dict
+
+WEIGHT = ParameterRef(0, 1, 0)  # 2-3-1 network: input 0 into hidden unit 1
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "gradstep.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings: QSettings) -> MainWindow:
+    win = MainWindow(parse_session(tiny_session_dict()), None, settings)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.controller.wait_idle()
+    win.controller._set_modified(False)  # closing must not prompt
+    win.close()
+    win.deleteLater()
+
+
+def test_stepping_an_iteration_updates_strip_view_and_chain_panel(window: MainWindow) -> None:
+    c = window.controller
+    session = c.session
+    c.select(WEIGHT)
+    c.set_color_by("gradient")
+    stages = len(session.stages)
+    for s in range(stages):
+        assert window.stage_strip.done == s
+        assert window.stage_strip.iteration == 0
+        window.step_action.trigger()
+        record = session.record() if s + 1 < stages else session.iteration_record(0)
+        snap = c.snapshot()
+        assert window.stage_strip.done == snap.stage
+        # the nodes of every layer whose forward stage ran are filled with its activations
+        for layer, fwd in enumerate(snap.record.forward):
+            np.testing.assert_array_equal(window.network_view.node_values(layer + 1), fwd.a[0])
+        # the edges show dW once the backward pass has reached their layer, and are pending before
+        for layer in range(2):
+            back = record.backward_of(layer)
+            shown = window.network_view.edge_values(layer)
+            if back is None:
+                assert shown is None
+            else:
+                np.testing.assert_array_equal(shown, back.dW)
+        # the chain panel shows the engine's own numbers
+        expected = c.explain(WEIGHT)
+        panel = window.chain_panel.explanation
+        assert panel is not None
+        assert expected is not None
+        assert panel.gradient == expected.gradient
+        assert panel.finite_difference == expected.finite_difference
+    assert window.stage_strip.done == 0
+    assert window.stage_strip.iteration == 1
+    assert window.history_slider.maximum() >= 1
+
+
+def test_step_back_restores_the_previous_stage(window: MainWindow) -> None:
+    c = window.controller
+    c.select(WEIGHT)
+    for _ in range(4):  # forward 0, forward 1, loss, backward 1
+        window.step_action.trigger()
+    view = window.network_view
+    before_nodes = view.node_values(2).copy()
+    before_gradient = window.chain_panel.explanation.samples[0].factors[0].value
+    window.step_action.trigger()
+    assert window.stage_strip.done == 5
+    window.back_action.trigger()
+    assert window.stage_strip.done == 4
+    np.testing.assert_array_equal(view.node_values(2), before_nodes)
+    assert window.chain_panel.explanation.samples[0].factors[0].value == before_gradient
+    for _ in range(3):
+        window.back_action.trigger()
+    assert window.stage_strip.done == 1
+    assert view.node_values(2) is None  # the output layer's forward stage is undone
+
+
+def test_clicking_an_edge_selects_that_weight(qtbot, window: MainWindow) -> None:
+    view = window.network_view
+    view.fit()
+    qtbot.wait(10)
+    for ref in (WEIGHT, ParameterRef(1, 0, 2), ParameterRef(0, 2, 1)):
+        point = view.viewport_point(ref)
+        qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        assert window.controller.selection == ref
+    bias = ParameterRef(1, 0, None)
+    qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=view.viewport_point(bias))
+    assert window.controller.selection == bias
+
+
+def test_double_click_edits_the_weight_in_the_engine(qtbot, window: MainWindow, monkeypatch) -> None:
+    asked = []
+
+    def fake_get_double(parent, title, label, value, *args):
+        asked.append((title, value))
+        return 0.75, True
+
+    monkeypatch.setattr(QInputDialog, "getDouble", fake_get_double)
+    c = window.controller
+    for _ in range(3):
+        window.step_action.trigger()
+    old = float(c.session.params[0].weights[1, 0])
+    view = window.network_view
+    # a real double click: press, release, double-click, release (QTest sends only the last two)
+    qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=view.viewport_point(WEIGHT))
+    point = view.viewport_point(WEIGHT)  # the chain panel filled in: the docks may have moved
+    qtbot.mouseDClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseRelease(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert asked == [("Edit W[0][1,0]", old)]
+    assert c.session.params[0].weights[1, 0] == 0.75
+    assert c.snapshot().stage == 0  # every stage depended on it: the engine invalidated them
+    assert c.modified
+    assert window.isWindowModified()
+    np.testing.assert_array_equal(view.edge_values(0), c.session.params[0].weights)
+    assert view.edge_values(0)[1, 0] == 0.75
+
+
+def test_run_and_pause_on_the_worker(qtbot, window: MainWindow) -> None:
+    c = window.controller
+    window.run_count.setValue(10_000_000)
+    with qtbot.waitSignal(c.running_changed, timeout=2000) as started:
+        window.run_action.trigger()
+    assert started.args == [True]
+    assert window.run_action.text() == "&Pause"
+    assert not window.step_action.isEnabled()
+    qtbot.waitUntil(lambda: c.snapshot().iteration > 0, timeout=5000)
+    with qtbot.waitSignal(c.run_finished, timeout=2000) as finished:
+        window.run_action.trigger()  # F5 again pauses
+    assert finished.args[0].reason == "stopped"
+    assert not c.running
+    assert window.step_action.isEnabled()
+    assert window.stage_strip.iteration == c.session.iteration > 0
+
+
+def test_breakpoint_pauses_the_run_and_marks_the_place(qtbot, window: MainWindow, monkeypatch) -> None:
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *args: (10.0, True))
+    window.bp_loss.trigger()  # checks it and asks the threshold
+    assert window.controller.breakpoints.loss_below == 10.0
+    assert window.breakpoints_button.text() == "Breakpoints (2)"
+    with qtbot.waitSignal(window.controller.run_finished, timeout=5000) as finished:
+        window.run_action.trigger()
+    result = finished.args[0]
+    assert result.reason == "loss_below"
+    assert "loss" in window.statusBar().currentMessage()
+    assert result.message in window.status_breakpoint.text()
+    assert window.stage_strip.current == result.stage
+    assert window.network_view._hit_band.isVisible()
+    window.step_action.trigger()  # moving on clears the mark
+    assert not window.network_view._hit_band.isVisible()
+    window.bp_dead.trigger()
+    assert window.controller.breakpoints.dead_relu
+
+
+def test_history_slider_goes_back_to_an_earlier_iteration(window: MainWindow) -> None:
+    for _ in range(3):
+        window.finish_action.trigger()
+    assert window.history_slider.maximum() == 3
+    window.history_slider.setValue(1)
+    assert window.controller.snapshot().iteration == 1
+    assert window.stage_strip.iteration == 1
+    assert window.history_label.text() == "iteration 1 of 3"
+
+
+def test_opening_a_bad_file_shows_the_engine_message(window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    bad = tmp_path / "bad.json"
+    data = tiny_session_dict()
+    data["optimizer"] = {"name": "sgd", "learning_rate": "fast"}
+    bad.write_text(json.dumps(data))
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (str(bad), ""))
+    sizes = window.controller.config.sizes
+    window.open_action.trigger()
+    assert len(shown) == 1
+    assert "learning_rate" in shown[0]
+    assert window.controller.config.sizes == sizes
+    window.step_action.trigger()  # still usable
+    assert window.stage_strip.done == 1
+    assert window.open_spec(str(tmp_path / "missing.json")) is False
+    assert len(shown) == 2
+
+
+def test_every_example_opens(window: MainWindow) -> None:
+    actions = window.examples_menu.actions()
+    assert actions
+    for action in actions:
+        action.trigger()
+        assert window.controller.path is None
+        name = str(action.data()).removeprefix("example:")
+        assert window.windowTitle() == f"{name}[*] — Gradstep"
+        assert window.network_view.sizes == window.controller.config.sizes
+
+
+def test_save_clears_the_modified_mark_and_remembers_the_file(
+    window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
+    window.controller.set_parameter(WEIGHT, 0.5)
+    assert window.isWindowModified()
+    target = tmp_path / "mine"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
+    window.save_action.trigger()
+    saved = tmp_path / "mine.json"
+    assert saved.exists()
+    assert not window.isWindowModified()
+    assert window.windowTitle() == "mine[*] — Gradstep"
+    assert window.recent_files()[0] == str(saved.resolve())
+    window.finish_action.trigger()
+    window.open_spec(str(saved))
+    assert window.controller.session.params[0].weights[1, 0] == 0.5
+
+
+def test_exports_png_svg_and_trace(window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    for _ in range(2):
+        window.finish_action.trigger()
+    window.step_action.trigger()
+    targets = iter([tmp_path / "net.png", tmp_path / "net.svg", tmp_path / "trace.json"])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(next(targets)), ""))
+    window.export_png_action.trigger()
+    window.export_svg_action.trigger()
+    window.export_trace_action.trigger()
+    assert (tmp_path / "net.png").stat().st_size > 1000
+    assert b"<svg" in (tmp_path / "net.svg").read_bytes()
+    trace = json.loads((tmp_path / "trace.json").read_text())
+    assert [item["iteration"] for item in trace["iterations"]] == [0, 1]
+    record = window.controller.session.iteration_record(1)
+    assert trace["iterations"][1]["loss"] == record.loss.loss
+    assert window.controller.snapshot().stage == 1  # exporting did not move the cursor
+
+
+def test_closing_with_unsaved_changes_prompts(qtbot, window: MainWindow, monkeypatch) -> None:
+    window.controller.set_parameter(WEIGHT, 0.25)
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard]
+    asked = []
+
+    def fake_question(*args):
+        asked.append(args[1])
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", fake_question)
+    assert window.close() is False
+    assert window.isVisible()
+    assert window.close() is True
+    assert asked == ["Unsaved changes", "Unsaved changes"]
+    assert not window.settings.value("window_state").isEmpty()
+
+
+def test_shortcuts_are_the_debugger_ones(window: MainWindow) -> None:
+    def keys(action):
+        return [k.toString() for k in action.shortcuts()]
+
+    assert keys(window.step_action) == ["F10"]
+    assert keys(window.back_action) == ["Shift+F10"]
+    assert keys(window.finish_action) == ["F11"]
+    assert keys(window.run_action) == ["F5"]
+    assert keys(window.reset_action) == ["Shift+F5", "Ctrl+R"]
+    assert keys(window.save_as_action) == ["Ctrl+Shift+S"]
+    window.finish_action.trigger()
+    window.reset_action.trigger()
+    assert window.controller.snapshot().iteration == 0
+
+
+def test_number_format_is_remembered(qtbot, window: MainWindow, settings: QSettings) -> None:
+    window.digits_actions[10].trigger()
+    assert window.network_view.digits == 10
+    other = MainWindow(parse_session(tiny_session_dict()), None, settings)
+    assert other.network_view.digits == 10
+    other.deleteLater()
+
+
+def test_repaint_loop_keeps_none_referenced(qtbot, window: MainWindow) -> None:
+    """Guard for PySide6 6.12's none_dealloc fault: void calls dropped a reference to None."""
+    view = window.network_view
+    window.controller.select(WEIGHT)
+    before = sys.getrefcount(None)
+    for frame in range(2000):
+        if frame % 50 == 0:
+            window.step_action.trigger()
+        view.plot.viewport().repaint()
+    after = sys.getrefcount(None)
+    assert after >= before - 100

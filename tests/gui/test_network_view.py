@@ -1,0 +1,159 @@
+"""The network view: geometry hit-testing, colours from the engine's arrays, wide layers as bands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
+
+from engine import ParameterRef, parse_session
+from gui.colormap import buckets
+from gui.controller import SessionController
+from gui.network_view import NetworkView
+from tests.conftest import tiny_session_dict
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from gui_bench import network_config  # noqa: E402
+
+
+def show_in_host(qtbot, widget: QWidget, width: int, height: int) -> QWidget:
+    """Show ``widget`` in a plain window whose layout never sets the window's size constraints
+    (the offscreen platform warns on each change, and warnings fail the tests)."""
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(widget)
+    qtbot.addWidget(host)
+    host.resize(width, height)
+    host.show()
+    qtbot.waitExposed(host)
+    return host
+
+
+def make_view(qtbot, config) -> tuple[SessionController, NetworkView]:
+    controller = SessionController(config)
+    view = NetworkView(controller)
+    view.host_window = show_in_host(qtbot, view, 900, 600)  # keeps the host alive
+    view.fit()
+    return controller, view
+
+
+@pytest.fixture
+def tiny(qtbot) -> tuple[SessionController, NetworkView]:
+    return make_view(qtbot, parse_session(tiny_session_dict()))
+
+
+def all_refs(sizes: tuple[int, ...]) -> list[ParameterRef]:
+    refs = []
+    for layer in range(len(sizes) - 1):
+        for unit in range(sizes[layer + 1]):
+            refs.append(ParameterRef(layer, unit, None))
+            refs.extend(ParameterRef(layer, unit, i) for i in range(sizes[layer]))
+    return refs
+
+
+def test_every_parameter_is_found_where_it_is_drawn(tiny) -> None:
+    _, view = tiny
+    tolerance = view._tolerance()
+    for ref in all_refs(view.sizes):
+        hit = view.hit_test(view.parameter_point(ref), tolerance)
+        assert hit is not None
+        assert hit.ref == ref
+
+
+def test_nodes_inputs_and_empty_space(tiny) -> None:
+    _, view = tiny
+    column = view._columns[1]
+    hit = view.hit_test(QPointF(column.x, float(column.y[2])), view._tolerance())
+    assert hit.kind == "unit"
+    assert hit.ref == ParameterRef(0, 2, None)
+    hit = view.hit_test(QPointF(0.0, float(view._columns[0].y[1])), view._tolerance())
+    assert hit.kind == "input"
+    assert hit.index == 1
+    assert view.hit_test(QPointF(-50.0, 40.0), view._tolerance()) is None
+
+
+def test_edge_colours_follow_the_mode_and_stage(tiny) -> None:
+    controller, view = tiny
+    params = controller.snapshot().params
+    np.testing.assert_array_equal(view.edge_values(0), params[0].weights)
+    np.testing.assert_array_equal(view.edge_buckets(1), buckets(params[1].weights, view.color_scale))
+    controller.set_color_by("gradient")
+    assert view.edge_values(0) is None
+    assert view.color_scale is None  # the colour bar says pending
+    for _ in range(4):  # forward 0, forward 1, loss, backward 1
+        controller.step()
+    assert view.edge_values(0) is None
+    np.testing.assert_array_equal(view.edge_values(1), controller.snapshot().record.backward_of(1).dW)
+    controller.set_color_by("update")
+    assert view.edge_values(1) is None
+    controller.finish_iteration()
+    record = controller.session.iteration_record(0)
+    expected = record.update.params_after[0].weights - record.update.params_before[0].weights
+    np.testing.assert_array_equal(view.edge_values(0), expected)
+    assert view._changed_curve.isVisible()  # the update just ran: changed edges glow
+
+
+def test_tooltip_has_value_gradient_and_update(tiny) -> None:
+    controller, view = tiny
+    ref = ParameterRef(1, 0, 2)
+    text = view.describe(view.hit_test(view.parameter_point(ref), view._tolerance()))
+    assert "W[1][0,2]" in text
+    assert "gradient ∂L/∂w pending" in text
+    controller.finish_iteration()
+    view.digits = 10
+    text = view.describe(view.hit_test(view.parameter_point(ref), view._tolerance()))
+    record = controller.session.iteration_record(0)
+    from gui.formatting import format_number
+
+    assert format_number(float(record.backward_of(1).dW[0, 2]), 10) in text
+    assert format_number(float(controller.snapshot().params[1].weights[0, 2]), 10) in text
+
+
+def test_selection_highlights_paths_to_the_loss(tiny) -> None:
+    controller, view = tiny
+    controller.select(ParameterRef(0, 1, 0))
+    xs, _ = view._path_curve.getData()
+    assert len(xs) == 2  # 2-3-1: one edge leaves hidden unit 1, to the output
+    assert view._selected_curve.isVisible()
+    controller.select(None)
+    assert not view._selected_curve.isVisible()
+
+
+def test_nodes_show_the_selected_sample(tiny) -> None:
+    controller, view = tiny
+    controller.step()
+    controller.set_sample(2)
+    np.testing.assert_array_equal(view.node_values(0), controller.snapshot().record.inputs[2])
+    np.testing.assert_array_equal(view.node_values(1), controller.snapshot().record.forward[0].a[2])
+    assert view.node_values(2) is None
+    assert view.sample_box.value() == 2
+
+
+def test_wide_layer_is_a_weight_band_with_selectable_pixels(qtbot) -> None:
+    controller, view = make_view(qtbot, network_config([784, 128, 10], samples=8))
+    assert 0 in view._band_rects  # 100,352 weights: one pixel each, not one line each
+    assert 1 in view._edge_offset  # 1,280 weights: lines
+    assert view._x0.size == 128 * 10
+    tolerance = view._tolerance()
+    for ref in (ParameterRef(0, 0, 0), ParameterRef(0, 127, 783), ParameterRef(0, 64, 300)):
+        hit = view.hit_test(view.parameter_point(ref), tolerance)
+        assert hit.ref == ref
+    hit = view.hit_test(view.parameter_point(ParameterRef(1, 9, 127)), tolerance)
+    assert hit.ref == ParameterRef(1, 9, 127)
+    image = view._band_images[0].image
+    weights = controller.snapshot().params[0].weights
+    assert image[5, 0] == weights[5, 783]  # input 0 is drawn at the top
+
+
+def test_export_svg_and_png(tiny, tmp_path: Path) -> None:
+    _, view = tiny
+    view.export_svg(tmp_path / "n.svg")
+    view.export_png(tmp_path / "n.png")
+    assert "<svg" in (tmp_path / "n.svg").read_text()
+    assert (tmp_path / "n.png").stat().st_size > 1000

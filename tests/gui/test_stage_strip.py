@@ -1,0 +1,74 @@
+"""The stage strip: marks the cursor's stage and moves it when a chip is clicked."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
+
+from engine import parse_session
+from gui.controller import SessionController
+from gui.stage_strip import StageStrip
+from tests.conftest import tiny_session_dict
+
+
+def show_in_host(qtbot, widget: QWidget, width: int, height: int) -> QWidget:
+    """Show ``widget`` in a plain window whose layout never sets the window's size constraints
+    (the offscreen platform warns on each change, and warnings fail the tests)."""
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(widget)
+    qtbot.addWidget(host)
+    host.resize(width, height)
+    host.show()
+    qtbot.waitExposed(host)
+    return host
+
+
+def make_strip(qtbot) -> tuple[SessionController, StageStrip]:
+    controller = SessionController(parse_session(tiny_session_dict()))
+    strip = StageStrip(controller)
+    strip.host_window = show_in_host(qtbot, strip, 900, 44)  # keeps the host alive
+    return controller, strip
+
+
+def test_strip_lists_the_stages_and_follows_the_cursor(qtbot) -> None:
+    controller, strip = make_strip(qtbot)
+    assert [s.label for s in strip.stages] == [
+        "Forward 0",
+        "Forward 1",
+        "Loss",
+        "Backward 1",
+        "Backward 0",
+        "Update",
+    ]
+    assert strip.done == 0
+    assert strip.current is None
+    controller.step()
+    controller.step()
+    assert strip.current.label == "Forward 1"
+    controller.finish_iteration()
+    assert strip.iteration == 1
+    assert strip.done == 0
+
+
+def test_clicking_a_later_chip_runs_to_it_and_an_earlier_one_goes_back(qtbot) -> None:
+    controller, strip = make_strip(qtbot)
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.chip_rect(3).center().toPoint())
+    assert controller.snapshot().stage == 4  # through Backward 1
+    assert strip.current.label == "Backward 1"
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.chip_rect(0).center().toPoint())
+    assert controller.snapshot().stage == 1
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.chip_rect(-1).center().toPoint())
+    assert controller.snapshot().stage == 0
+    assert controller.snapshot().iteration == 0
+
+
+def test_chip_rects_fit_and_do_not_overlap(qtbot) -> None:
+    _, strip = make_strip(qtbot)
+    rects = [strip.chip_rect(i) for i in range(-1, len(strip.stages))]
+    for a, b in zip(rects, rects[1:], strict=False):
+        assert a.right() < b.left()
+    assert rects[-1].right() <= strip.width()
+    assert strip.chip_at(rects[2].center()) == 1
