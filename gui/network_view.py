@@ -370,6 +370,10 @@ class NetworkView(QWidget):
         self._segment_len2 = np.maximum(self._segment_dx**2 + self._segment_dy**2, 1e-12)
         max_fan = max(max(sizes[layer], sizes[layer + 1]) for layer in range(len(sizes) - 1))
         self._max_width = float(np.clip(9.0 / np.sqrt(max_fan), 0.7, 4.5))
+        for b, curve in enumerate(self._bucket_curves):  # pens are fixed per bucket: set once per network
+            r, g, bl = BUCKET_RGB[b]
+            width = 0.6 + (self._max_width - 0.6) * bucket_magnitude(b)
+            curve.setPen(pg.mkPen(QColor(int(r), int(g), int(bl)), width=width))
         self._path_curve.setPen(pg.mkPen(PATH_COLOR, width=self._max_width + 3.5))
         self._selected_curve.setPen(pg.mkPen("#111111", width=self._max_width + 6))
 
@@ -567,9 +571,6 @@ class NetworkView(QWidget):
                 if counts[b] == 0:
                     curve.setVisible(False)
                     continue
-                r, g, bl = BUCKET_RGB[b]
-                width = 0.6 + (self._max_width - 0.6) * bucket_magnitude(b)
-                curve.setPen(pg.mkPen(QColor(int(r), int(g), int(bl)), width=width))
                 self._set_segments(curve, idx[order[bounds[b] : bounds[b + 1]]])
                 curve.setVisible(True)
         else:
@@ -831,7 +832,7 @@ class NetworkView(QWidget):
     def _update_caption(self, snap: Snapshot, sample: int) -> None:
         last = snap.last_stage
         if snap.stage == 0:
-            where = "ready to run Forward 0" if last is None else "ready to run Forward 0 (update done)"
+            where = "ready: next Forward 0" if last is None else "update done: next Forward 0"
         else:
             where = f"after {last.label}" if last is not None else ""
         rows = snap.record.inputs.shape[0]

@@ -1,0 +1,96 @@
+"""Render the window offscreen at every stage of one iteration, and the README screenshot.
+
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out DIR] [--session SPEC]
+
+Writes DIR/stage-00-start.png ... one per stage (default DIR: build/screenshots) and
+docs/screenshot.png (the XOR example after its first backward stage, a weight selected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine import ParameterRef  # noqa: E402
+from gui.app import create_app, load_spec  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+
+SIZE = (1400, 900)
+README_WEIGHT = ParameterRef(0, 1, 0)
+
+
+def _settle(app: QApplication) -> None:
+    for _ in range(3):
+        app.processEvents()
+
+
+def _window(spec: str, settings_dir: Path) -> MainWindow:
+    settings = QSettings(str(settings_dir / "screenshots.ini"), QSettings.Format.IniFormat)
+    config, path = load_spec(spec)
+    window = MainWindow(config, path, settings)
+    if spec.startswith("example:"):
+        window.set_example_title(spec.removeprefix("example:"))
+    window.resize(*SIZE)
+    window.show()
+    return window
+
+
+def render(spec: str, out: Path, readme: Path | None) -> list[Path]:
+    """Save one PNG per stage of the first iteration of ``spec``; returns the paths."""
+    app = create_app()
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        window = _window(spec, Path(tmp))
+        _settle(app)
+        controller = window.controller
+        controller.select(README_WEIGHT)
+        stages = controller.session.stages
+        for s in range(len(stages) + 1):
+            window.network_view.fit()
+            _settle(app)
+            name = "start" if s == 0 else stages[s - 1].label.lower().replace(" ", "-")
+            path = out / f"stage-{s:02d}-{name}.png"
+            window.grab().save(str(path))
+            written.append(path)
+            if s < len(stages):
+                controller.step()
+        if readme is not None:
+            controller.goto_iteration(0, len(stages) - 1)  # after the last backward stage
+            controller.set_color_by("gradient")
+            window.network_view.fit()
+            _settle(app)
+            readme.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(readme))
+            written.append(readme)
+        controller.select(None)
+        window.close()
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out", default=str(ROOT / "build" / "screenshots"), help="folder for the stage PNGs"
+    )
+    parser.add_argument("--session", default="example:xor", help="session file or example:NAME")
+    parser.add_argument("--no-readme", action="store_true", help="do not rewrite docs/screenshot.png")
+    args = parser.parse_args()
+    readme = None if args.no_readme else ROOT / "docs" / "screenshot.png"
+    for path in render(args.session, Path(args.out), readme):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
