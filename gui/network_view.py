@@ -40,7 +40,6 @@ from gui.colormap import (
     PENDING_EDGE,
     bucket_magnitude,
     buckets,
-    color_of,
 )
 from gui.controller import SessionController
 from gui.formatting import format_number
@@ -57,6 +56,7 @@ LABEL_NODES = 16  # columns up to this size label every node
 VALUE_NODES = 8  # ... and print each activation under it
 BIAS_NODES = 64  # columns up to this size draw a bias square per unit
 HOVER_PIXELS = 5.0  # how near the pointer must be to an edge to pick it
+SMOOTH_EDGES = 2_000  # up to this many line-drawn edges are antialiased
 
 COLOR_MODES = {"weight": "weight w", "gradient": "gradient ∂L/∂w", "update": "last update Δw"}
 STAGE_TINTS = {"forward": "#e3f1e6", "loss": "#fcefd0", "backward": "#ece4f6", "update": "#ececec"}
@@ -66,6 +66,12 @@ NODE_OUTLINE = "#5c5c5c"
 PENDING_FILL = "#ffffff"
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+# one brush and one ring pen per colour bucket, shared by every node instead of made per node
+_BUCKET_BRUSHES = [pg.mkBrush(QColor(int(r), int(g), int(b))) for r, g, b in BUCKET_RGB]
+_RING_PENS = [pg.mkPen(QColor(int(r), int(g), int(b)), width=3.5) for r, g, b in BUCKET_RGB]
+_PENDING_BRUSH = pg.mkBrush(PENDING_FILL)
 
 
 def _sub(number: int) -> str:
@@ -370,9 +376,16 @@ class NetworkView(QWidget):
         self._segment_len2 = np.maximum(self._segment_dx**2 + self._segment_dy**2, 1e-12)
         max_fan = max(max(sizes[layer], sizes[layer + 1]) for layer in range(len(sizes) - 1))
         self._max_width = float(np.clip(9.0 / np.sqrt(max_fan), 0.7, 4.5))
+        # Antialiased lines cost most of a frame once there are thousands; so many thin lines read
+        # as a texture anyway, so they are drawn aliased (a few hundred stay smooth).
+        smooth = self._x0.size <= SMOOTH_EDGES
+        for curve in (*self._bucket_curves, self._pending_curve, self._changed_curve, self._path_curve):
+            curve.opts["antialias"] = smooth
         for b, curve in enumerate(self._bucket_curves):  # pens are fixed per bucket: set once per network
             r, g, bl = BUCKET_RGB[b]
-            width = 0.6 + (self._max_width - 0.6) * bucket_magnitude(b)
+            # one-pixel pens take Qt's fast line path; wider ones are stroked, which thousands of
+            # edges cannot afford, so dense networks show magnitude by colour and stacking only
+            width = 0.6 + (self._max_width - 0.6) * bucket_magnitude(b) if smooth else 1.0
             curve.setPen(pg.mkPen(QColor(int(r), int(g), int(bl)), width=width))
         self._path_curve.setPen(pg.mkPen(PATH_COLOR, width=self._max_width + 3.5))
         self._selected_curve.setPen(pg.mkPen("#111111", width=self._max_width + 6))
@@ -598,14 +611,12 @@ class NetworkView(QWidget):
             if self._sizes[layer + 1] > BIAS_NODES or column.strip:
                 continue
             values = self._bias_values.get(layer)
+            index = None if values is None else buckets(values, scale)
             for j, y in enumerate(column.y):
                 bx, by = self._bias_position(layer, j)
                 xs.append(bx)
                 ys.append(by)
-                if values is None:
-                    brushes.append(pg.mkBrush(PENDING_FILL))
-                else:
-                    brushes.append(pg.mkBrush(color_of(float(values[j]), scale)))
+                brushes.append(_PENDING_BRUSH if index is None else _BUCKET_BRUSHES[index[j]])
                 link_x += [bx, column.x]
                 link_y += [by, float(y)]
         sizes = [
@@ -682,9 +693,11 @@ class NetworkView(QWidget):
             xs.append(np.full(len(column.y), column.x))
             ys.append(column.y)
             sizes.append(np.full(len(column.y), column.diameter))
+            if values is None:
+                brushes.extend([_PENDING_BRUSH] * len(column.y))
+            else:
+                brushes.extend(_BUCKET_BRUSHES[k] for k in buckets(values, node_scale))
             for i in range(len(column.y)):
-                fill = QColor(PENDING_FILL) if values is None else color_of(float(values[i]), node_scale)
-                brushes.append(pg.mkBrush(fill))
                 text = self._value_texts.get((c, i))
                 if text is not None:
                     text.setText("" if values is None else format_number(float(values[i]), 4))
@@ -706,11 +719,10 @@ class NetworkView(QWidget):
             peak = max(float(np.max(np.abs(d), initial=0.0, where=np.isfinite(d))) for _, d in deltas)
             for layer, delta in deltas:
                 column = self._columns[layer + 1]
-                for j, y in enumerate(column.y):
-                    rx.append(column.x)
-                    ry.append(float(y))
-                    rs.append(column.diameter * 1.42)
-                    pens.append(pg.mkPen(color_of(float(delta[j]), peak or 1.0), width=3.5))
+                rx.extend([column.x] * len(column.y))
+                ry.extend(column.y.tolist())
+                rs.extend([column.diameter * 1.42] * len(column.y))
+                pens.extend(_RING_PENS[k] for k in buckets(delta, peak or 1.0))
         self._ring_item.setData(x=np.array(rx), y=np.array(ry), size=np.array(rs), pen=pens, brush=None)
 
         loss = record.loss

@@ -134,13 +134,13 @@ def test_double_click_edits_the_weight_in_the_engine(qtbot, window: MainWindow, 
 def test_run_and_pause_on_the_worker(qtbot, window: MainWindow) -> None:
     c = window.controller
     window.run_count.setValue(10_000_000)
-    with qtbot.waitSignal(c.running_changed, timeout=2000) as started:
+    with qtbot.waitSignal(c.running_changed, timeout=10_000) as started:
         window.run_action.trigger()
     assert started.args == [True]
     assert window.run_action.text() == "&Pause"
     assert not window.step_action.isEnabled()
-    qtbot.waitUntil(lambda: c.snapshot().iteration > 0, timeout=5000)
-    with qtbot.waitSignal(c.run_finished, timeout=2000) as finished:
+    qtbot.waitUntil(lambda: c.snapshot().iteration > 0, timeout=10_000)
+    with qtbot.waitSignal(c.run_finished, timeout=10_000) as finished:
         window.run_action.trigger()  # F5 again pauses
     assert finished.args[0].reason == "stopped"
     assert not c.running
