@@ -57,6 +57,7 @@ VALUE_NODES = 8  # ... and print each activation under it
 BIAS_NODES = 64  # columns up to this size draw a bias square per unit
 HOVER_PIXELS = 5.0  # how near the pointer must be to an edge to pick it
 SMOOTH_EDGES = 2_000  # up to this many line-drawn edges are antialiased
+GLOW_EDGES = 400  # wide halos (update glow, selection paths) are stroked: only this many per frame
 
 COLOR_MODES = {"weight": "weight w", "gradient": "gradient ∂L/∂w", "update": "last update Δw"}
 STAGE_TINTS = {"forward": "#e3f1e6", "loss": "#fcefd0", "backward": "#ece4f6", "update": "#ececec"}
@@ -381,6 +382,8 @@ class NetworkView(QWidget):
         smooth = self._x0.size <= SMOOTH_EDGES
         for curve in (*self._bucket_curves, self._pending_curve, self._changed_curve, self._path_curve):
             curve.opts["antialias"] = smooth
+            # drawLines per segment; one QPainterPath of thousands of wide subpaths takes ~1 s to stroke
+            curve.setSegmentedLineMode("on")
         for b, curve in enumerate(self._bucket_curves):  # pens are fixed per bucket: set once per network
             r, g, bl = BUCKET_RGB[b]
             # one-pixel pens take Qt's fast line path; wider ones are stroked, which thousands of
@@ -633,7 +636,13 @@ class NetworkView(QWidget):
         # the glow under what the last update changed, while the update is the stage just run
         snap = self._snapshot
         glow: list[NDArray[np.intp]] = []
-        if snap is not None and snap.last_stage is not None and snap.last_stage.kind == "update":
+        # (only where edges are few enough to tell apart: in a dense network every edge changes)
+        if (
+            snap is not None
+            and snap.last_stage is not None
+            and snap.last_stage.kind == "update"
+            and self._x0.size <= GLOW_EDGES
+        ):
             update = self._controller.last_update()
             if update is not None:
                 for layer in self._line_layers:
@@ -821,7 +830,10 @@ class NetworkView(QWidget):
                 self._add_selected_rect(QRectF(rect.left(), row.top(), rect.width(), row.height()), 1.5)
             else:
                 self._add_selected_rect(self._band_rects[later], 1.5)
-        self._set_segments(self._path_curve, np.concatenate(path) if path else None)
+        indices = np.concatenate(path) if path else None
+        wide = indices is None or indices.size <= GLOW_EDGES
+        self._path_curve.setPen(pg.mkPen(PATH_COLOR, width=self._max_width + 3.5 if wide else 1.0))
+        self._set_segments(self._path_curve, indices)
         self._marker_item.setData(
             x=np.array(mx), y=np.array(my), size=np.array(ms), pen=pg.mkPen("#111111", width=2.5), brush=None
         )

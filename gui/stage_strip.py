@@ -22,7 +22,7 @@ COUNTER_WIDTH = 118
 
 
 class StageStrip(QWidget):
-    """Iteration counter and one chip per stage; emits nothing, drives the controller."""
+    """Iteration counter and one chip per stage; a click drives the controller."""
 
     stage_clicked = Signal(int)  # the stage count the cursor was sent to
 
