@@ -457,11 +457,8 @@ class NetworkView(QWidget):
         last = len(self._sizes) - 1
         for c, column in enumerate(self._columns):
             n = self._sizes[c]
-            if c == 0:
-                title = f"input x\n{n} value{'s' if n != 1 else ''}"
-            else:
-                role = "output" if c == last else "hidden"
-                title = f"layer {c - 1} · {role}\n{n} × {self._activations[c - 1]}"
+            # short enough not to run into the next column's header when zoomed out
+            title = f"input x\n{n}" if c == 0 else f"layer {c - 1}\n{n} × {self._activations[c - 1]}"
             header = _centred_text(title)
             header.setPos(column.x, top + 0.35)
             self._add_text(header)
