@@ -294,3 +294,31 @@ def test_repaint_loop_keeps_none_referenced(qtbot, window: MainWindow) -> None:
         view.plot.viewport().repaint()
     after = sys.getrefcount(None)
     assert after >= before - 100
+
+
+def test_a_paced_run_shows_each_iteration(qtbot, window: MainWindow) -> None:
+    c = window.controller
+    window.speed_box.setCurrentIndex(window.speed_box.findText("100 it/s"))
+    assert c.speed == 100.0
+    window.run_count.setValue(1000)
+    seen = []
+    c.stage_changed.connect(lambda: seen.append(c.snapshot().iteration))
+    window.run_action.trigger()
+    qtbot.waitUntil(lambda: len(seen) >= 3, timeout=10_000)
+    with qtbot.waitSignal(c.run_finished, timeout=10_000) as finished:
+        window.run_action.trigger()
+    assert finished.args[0].reason == "stopped"
+    assert 0 < c.session.iteration < 1000  # paced: far from done when paused
+    assert seen == sorted(seen)
+
+
+def test_about_names_the_version(window: MainWindow, monkeypatch) -> None:
+    from engine import __version__
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    window.about_action.trigger()
+    window.help_action.trigger()
+    assert __version__ in shown[0]
+    assert "F10" in shown[1]
