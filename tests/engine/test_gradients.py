@@ -234,7 +234,8 @@ def test_losses_are_the_issue_definitions() -> None:
 def test_huge_pre_activations_stay_finite_without_warnings(activation: str, loss: str, outputs: int) -> None:
     """z = +-1000 overflows a naive exp; the engine neither warns (warnings are errors) nor goes NaN."""
     w = [[1000.0]] + ([[-1000.0]] if outputs == 2 else [])
-    y = [[0.0] * outputs, [1.0] + [0.0] * (outputs - 1)]
+    # Each sample's target is the class its huge z argues against.
+    y = [[0.0, 1.0], [1.0, 0.0]] if outputs == 2 else [[0.0], [1.0]]
     p = {
         "x": np.array([[1.0], [-1.0]]),
         "y": np.array(y),
@@ -247,8 +248,9 @@ def test_huge_pre_activations_stay_finite_without_warnings(activation: str, loss
     rec = full_iteration(session)
     session.step()
     assert np.isfinite(rec.loss.loss)
-    # Confidently wrong on both samples: log-losses are about 1000, mse is exactly 1.
-    expected = 1.0 if loss == "mse" else 1000.0
+    # Confidently wrong on both samples: bce is about 1000, cross-entropy about 2000 (the two
+    # logits are 2000 apart), mse exactly 1.
+    expected = {"mse": 1.0, "bce": 1000.0, "cross_entropy": 2000.0}[loss]
     assert rec.loss.loss == pytest.approx(expected, rel=1e-9)
     assert np.all(np.isfinite(rec.backward_of(0).dW))
     assert all(np.all(np.isfinite(lp.weights)) for lp in session.params)
