@@ -165,6 +165,10 @@ def test_gradient_matches_finite_differences(p: dict[str, Any], iteration: int) 
     np.testing.assert_array_equal(y, p["y"][idx])
     assume(away_from_kinks(p, x))
     out, _ = forward(p["params"], p["acts"], x)
+    # A few updates of an unlucky linear network can blow up; a finite difference of a loss of
+    # 1e8 cancels away most of its digits, so such cases say nothing about the engine.
+    assume(loss_of(p["loss"], out, y) < 1e3)
+    assume(max(np.abs(w).max() for w, _ in p["params"]) < 1e2)
     assert rec.loss is not None
     assert rec.loss.loss == pytest.approx(loss_of(p["loss"], out, y), rel=1e-12, abs=1e-12)
     np.testing.assert_allclose(rec.forward[-1].a, out, rtol=1e-12, atol=1e-12)
