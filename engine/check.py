@@ -78,6 +78,36 @@ class Diagnosis:
 
 
 @dataclass(frozen=True)
+class LayerMarks:
+    """Which elements of one layer's gradient disagree: ``weights`` (units, fan_in), ``bias`` (units,)."""
+
+    weights: NDArray[np.bool_]
+    bias: NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class GradientComparison:
+    """The first disagreeing iteration's gradients, element by element, in Gradstep's orientation.
+
+    ``yours`` is what the learner's ``gradients()`` returned or, when it has none (or its
+    gradients agree and the mistake is in the update), the gradient the update implies,
+    (old - new) / learning rate. ``correct`` is the engine's gradient from the same
+    parameters, ``params`` those parameters, ``relative`` the element-wise relative
+    difference |yours - correct| / max(|yours|, |correct|), and ``marks`` flags the elements
+    that disagree by the checker's rule (relative tolerance 1e-7) in the gradient or in the
+    updated value.
+    """
+
+    iteration: int
+    implied: bool
+    params: Params
+    yours: Params
+    correct: Params
+    relative: Params
+    marks: tuple[LayerMarks, ...]
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """What ``gradstep check`` found."""
 
@@ -86,6 +116,7 @@ class CheckReport:
     diagnosis: Diagnosis | None
     used_gradients: bool
     learner_output: str
+    gradients: GradientComparison | None = None  # None when everything agrees
 
     @property
     def agrees(self) -> bool:
@@ -188,10 +219,22 @@ def _relative(yours: Array, correct: Array) -> float:
 
 
 def _agree(yours: Array, correct: Array, rtol: float) -> bool:
-    if not (np.isfinite(yours).all() and np.isfinite(correct).all()):
-        return False
+    return bool(_agree_elements(yours, correct, rtol).all())
+
+
+def _agree_elements(yours: Array, correct: Array, rtol: float) -> NDArray[np.bool_]:
+    """Element by element, the rule :func:`_agree` applies to the whole array."""
+    finite = np.isfinite(yours) & np.isfinite(correct)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scale = np.maximum(np.abs(yours), np.abs(correct))
+        close = np.abs(yours - correct) <= rtol * scale + ABSOLUTE_TOLERANCE
+    return np.asarray(finite & close, dtype=np.bool_)
+
+
+def _relative_elements(yours: Array, correct: Array) -> Array:
     scale = np.maximum(np.abs(yours), np.abs(correct))
-    return bool(np.all(np.abs(yours - correct) <= rtol * scale + ABSOLUTE_TOLERANCE))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.asarray(np.where(scale > 0, np.abs(yours - correct) / scale, 0.0), dtype=np.float64)
 
 
 def _step(config: SessionConfig, params: Params, mistake: str | None) -> tuple[Params, Params]:
@@ -285,6 +328,41 @@ def _diagnose(
     if yours_grads is None:
         evidence.insert(0, "your gradient is implied by your update: (old - new) / learning rate")
     return Diagnosis(tuple(matches), tuple(evidence))
+
+
+def _compare_gradients(
+    config: SessionConfig,
+    iteration: int,
+    before: Params,
+    yours_after: Params,
+    yours_grads: Params | None,
+) -> GradientComparison:
+    """Element-wise gradients of the first disagreeing iteration (the window marks them)."""
+    lr = config.optimizer.learning_rate
+    correct_after, correct_grads = _step(config, before, None)
+    implied = yours_grads is None or _params_agree(yours_grads, correct_grads, RELATIVE_TOLERANCE)
+    if implied:
+        yours = _implied(before, yours_after, lr)
+        # like for like: both sides' rounding of (old - new) / lr, so a correct element never flags
+        reference = _implied(before, correct_after, lr)
+    else:
+        assert yours_grads is not None
+        yours, reference = yours_grads, correct_grads
+    marks = []
+    for y, r, ya, ca in zip(yours, reference, yours_after, correct_after, strict=True):
+        marks.append(
+            LayerMarks(
+                ~_agree_elements(y.weights, r.weights, RELATIVE_TOLERANCE)
+                | ~_agree_elements(ya.weights, ca.weights, RELATIVE_TOLERANCE),
+                ~_agree_elements(y.bias, r.bias, RELATIVE_TOLERANCE)
+                | ~_agree_elements(ya.bias, ca.bias, RELATIVE_TOLERANCE),
+            )
+        )
+    relative = tuple(
+        LayerParams(_relative_elements(y.weights, c.weights), _relative_elements(y.bias, c.bias))
+        for y, c in zip(yours, correct_grads, strict=True)
+    )
+    return GradientComparison(iteration, implied, before, yours, correct_grads, relative, tuple(marks))
 
 
 def check_code(
@@ -410,8 +488,10 @@ def check_code(
     assert chosen is not None
     index, (its, before, yours_after, yours_grads) = chosen
     diagnosis = None
+    gradients = None
     if not all(v.agrees for v in its):
         diagnosis = _diagnose(config, before, yours_after, yours_grads)
+        gradients = _compare_gradients(config, its[-1].iteration, before, yours_after, yours_grads)
     orientation = tuple(report["orientations"][index]["orientation"])
     return CheckReport(
         orientation=(orientation[0], orientation[1], orientation[2]),
@@ -419,4 +499,5 @@ def check_code(
         diagnosis=diagnosis,
         used_gradients=has_gradients,
         learner_output=printed[:4000],
+        gradients=gradients,
     )

@@ -249,3 +249,93 @@ def test_check_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "no such file" in capsys.readouterr().err
     assert cli_main(["check", str(CHECK / "reference.py"), "--session", "example:moons"]) == 2
     assert "optimizer is adam" in capsys.readouterr().err
+
+
+def test_doubled_gradient_is_reported_element_by_element(tmp_path: Path) -> None:
+    code = _write(tmp_path, "double.py", LEARNER_TEMPLATE.format(mistake="double_gradient"))
+    config = _square_session()
+    report = check_code(code, config, iterations=3)
+    g = report.gradients
+    assert g is not None
+    assert g.iteration == 0
+    assert g.implied  # no gradients(): (old - new) / learning rate
+    start = Session(config).params
+    session = Session(config)
+    record = session.iteration_record(0)
+    for k, (yours, correct, marks, relative, before) in enumerate(
+        zip(g.yours, g.correct, g.marks, g.relative, g.params, strict=True)
+    ):
+        back = record.backward_of(k)
+        assert back is not None
+        # correct is the engine's own gradient from the session's initial parameters
+        np.testing.assert_array_equal(correct.weights, back.dW)
+        np.testing.assert_array_equal(correct.bias, back.db)
+        np.testing.assert_array_equal(before.weights, start[k].weights)
+        np.testing.assert_allclose(yours.weights, 2 * correct.weights, rtol=1e-9)
+        np.testing.assert_allclose(yours.bias, 2 * correct.bias, rtol=1e-9)
+        np.testing.assert_allclose(relative.weights, 0.5, rtol=1e-9)
+        assert marks.weights.shape == correct.weights.shape
+        assert marks.bias.shape == correct.bias.shape
+        assert marks.weights.all()
+        assert marks.bias.all()
+
+
+def test_marks_cover_only_the_elements_that_differ() -> None:
+    """Tutorial 004 back-propagates through updated weights: layer 0 differs, layer 1 does not."""
+    report = check_code(CHECK / "tutorial_004.py", resolve("example:tutorial-004"), iterations=2)
+    g = report.gradients
+    assert g is not None
+    marks = g.marks
+    assert marks[0].weights.all()
+    assert marks[0].bias.all()
+    assert not marks[1].weights.any()
+    assert not marks[1].bias.any()
+    verdicts = {p.name: p.agrees for p in report.iterations[-1].parameters}
+    assert verdicts == {"W[0]": False, "b[0]": False, "W[1]": True, "b[1]": True}
+
+
+def test_returned_gradients_are_compared_and_an_update_mistake_falls_back_to_the_update(
+    tmp_path: Path,
+) -> None:
+    gradients = """
+
+def gradients(weights, biases, X, Y):
+    new_w, new_b = train_step(weights, biases, X, Y, 1.0)
+    return [w - nw for w, nw in zip(weights, new_w)], [b - nb for b, nb in zip(biases, new_b)]
+"""
+    half = _write(tmp_path, "half.py", LEARNER_TEMPLATE.format(mistake="half_gradient") + gradients)
+    g = check_code(half, _square_session(), iterations=1).gradients
+    assert g is not None
+    assert not g.implied
+    for yours, correct in zip(g.yours, g.correct, strict=True):
+        np.testing.assert_allclose(yours.weights, 0.5 * correct.weights, rtol=1e-9)
+    # gradients() returns the correct gradient, but the update adds it
+    correct_grads = LEARNER_TEMPLATE.format(mistake=None) + gradients
+    ascent = correct_grads.replace(
+        "        new_w[layer] = weights[layer] - lr * dW\n        new_b[layer] = biases[layer] - lr * db",
+        "        new_w[layer] = weights[layer] + lr * dW\n        new_b[layer] = biases[layer] + lr * db",
+    )
+    assert ascent != correct_grads
+    # gradients() reuses train_step, so keep a correct copy for it
+    code = _write(
+        tmp_path,
+        "ascent.py",
+        ascent.replace("def gradients(weights, biases, X, Y):", "def _unused(weights, biases, X, Y):")
+        + "\n\ndef gradients(weights, biases, X, Y):\n"
+        "    new_w, new_b = train_step(weights, biases, X, Y, 1.0)\n"
+        "    return [nw - w for w, nw in zip(weights, new_w)], [nb - b for b, nb in zip(biases, new_b)]\n",
+    )
+    report = check_code(code, _square_session(), iterations=1)
+    g = report.gradients
+    assert g is not None
+    assert g.implied
+    for yours, correct, marks in zip(g.yours, g.correct, g.marks, strict=True):
+        np.testing.assert_allclose(yours.weights, -correct.weights, rtol=1e-9)
+        assert marks.weights.all()
+
+
+def test_agreeing_code_has_no_gradient_comparison() -> None:
+    report = check_code(CHECK / "reference.py", resolve("example:tutorial-001"), iterations=2)
+    assert report.agrees
+    assert report.gradients is None
+    assert "gradients" not in report.to_json()
