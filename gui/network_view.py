@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, IterationRecord, ParameterRef, Snapshot
+from engine.check import LayerMarks
 from gui.colormap import (
     BUCKET_RGB,
     BUCKETS,
@@ -62,6 +63,7 @@ GLOW_EDGES = 400  # wide halos (update glow, selection paths) are stroked: only 
 COLOR_MODES = {"weight": "weight w", "gradient": "gradient ∂L/∂w", "update": "last update Δw"}
 STAGE_TINTS = {"forward": "#e3f1e6", "loss": "#fcefd0", "backward": "#ece4f6", "update": "#ececec"}
 HIT_COLOR = "#cf222e"
+MARK_COLOR = "#d000d0"  # magenta: a gradient that disagrees with the learner's (apart from the map)
 PATH_COLOR = QColor(255, 193, 7, 150)  # amber halo: apart from both ends of the diverging map
 NODE_OUTLINE = "#5c5c5c"
 PENDING_FILL = "#ffffff"
@@ -160,6 +162,12 @@ class _ColorBar(QWidget):
 
 class NetworkView(QWidget):
     """The network of the controller's session, redrawn from each snapshot."""
+
+    # the check's marks: made on first use, redrawn only when a check result arrives or clears
+    _marks: tuple[LayerMarks, ...] | None = None
+    _mark_curve: pg.PlotCurveItem | None = None
+    _mark_rings: pg.ScatterPlotItem | None = None
+    _mark_bands: tuple[QGraphicsRectItem | pg.ImageItem, ...] = ()
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -912,6 +920,87 @@ class NetworkView(QWidget):
         """Where ``ref`` is on screen, in the plot's viewport coordinates."""
         scene = self.view_box.mapViewToScene(self.parameter_point(ref))
         return self.plot.mapFromScene(scene)
+
+    # ---- check marks (File > Check my code) ----
+
+    @property
+    def marks(self) -> tuple[LayerMarks, ...] | None:
+        """The gradient elements marked as disagreeing with the learner's code."""
+        return self._marks
+
+    def set_marks(self, marks: tuple[LayerMarks, ...] | None) -> None:
+        """Mark the weights and biases whose gradient disagrees (None clears the marks)."""
+        if marks is not None:
+            if len(marks) != len(self._sizes) - 1:
+                raise ValueError(f"{len(marks)} layers of marks for a {len(self._sizes) - 1}-layer network")
+            for k, m in enumerate(marks):
+                if m.weights.shape != (self._sizes[k + 1], self._sizes[k]) or m.bias.shape != (
+                    self._sizes[k + 1],
+                ):
+                    raise ValueError(f"marks of layer {k} do not fit the network")
+        self._marks = marks
+        if self._mark_curve is None:
+            self._mark_curve = pg.PlotCurveItem(connect="pairs", antialias=True)
+            self._mark_curve.setSegmentedLineMode("on")
+            self._mark_curve.setZValue(-2)  # over every coloured edge, under the nodes
+            self.view_box.addItem(self._mark_curve)
+            ring_pen = pg.mkPen(MARK_COLOR, width=2.5)
+            self._mark_rings = pg.ScatterPlotItem(pxMode=False, brush=None, pen=ring_pen)
+            self._mark_rings.setZValue(8.5)
+            self.view_box.addItem(self._mark_rings)
+        assert self._mark_rings is not None
+        # bold where edges are few; thin where many, or the marks would hide the colours under them
+        width = min(3.0, max(1.2, self._max_width)) if self._sizes else 3.0
+        self._mark_curve.setPen(pg.mkPen(MARK_COLOR, width=width, style=Qt.PenStyle.DashLine))
+        for item in self._mark_bands:
+            self.view_box.removeItem(item)
+        self._mark_bands = ()
+        indices: list[NDArray[np.intp]] = []
+        rx: list[float] = []
+        ry: list[float] = []
+        rs: list[float] = []
+        for layer, m in enumerate(marks or ()):
+            if layer in self._edge_offset:
+                indices.append(self._edge_offset[layer] + np.flatnonzero(m.weights.ravel()))
+            elif layer in self._band_rects and m.weights.any():
+                self._mark_band(layer, m.weights)
+            column = self._columns[layer + 1]
+            for unit in np.flatnonzero(m.bias):
+                if self._sizes[layer + 1] <= BIAS_NODES and not column.strip:
+                    bx, by = self._bias_position(layer, int(unit))
+                    rx.append(bx)
+                    ry.append(by)
+                    rs.append(self._bias_size(layer) * 2.2)
+                elif not column.strip:
+                    rx.append(column.x)
+                    ry.append(float(column.y[unit]))
+                    rs.append(column.diameter * 1.6)
+        self._set_segments(self._mark_curve, np.concatenate(indices) if indices else None)
+        self._mark_rings.setData(x=np.array(rx), y=np.array(ry), size=np.array(rs))
+
+    def mark_segments(self) -> Array:
+        """The marked line edges as drawn: one row (x0, y0, x1, y1) per edge, view coordinates."""
+        if self._mark_curve is None or not self._mark_curve.isVisible():
+            return np.zeros((0, 4))
+        xs, ys = self._mark_curve.getData()
+        return np.column_stack([xs[0::2], ys[0::2], xs[1::2], ys[1::2]])
+
+    def _mark_band(self, layer: int, marked: NDArray[np.bool_]) -> None:
+        """A weight-matrix band: tint its marked pixels and outline the band."""
+        rgba = np.zeros((*marked.shape, 4), dtype=np.ubyte)
+        rgba[marked] = (*QColor(MARK_COLOR).getRgb()[:3], 110)  # the weights' colours show through
+        image = pg.ImageItem(np.ascontiguousarray(rgba[:, ::-1]), axisOrder="col-major")  # as _draw_edges
+        image.setRect(self._band_rects[layer])
+        image.setZValue(-2)
+        self.view_box.addItem(image)
+        outline = QGraphicsRectItem(self._band_rects[layer])
+        pen = QPen(QColor(MARK_COLOR), 2.5)
+        pen.setCosmetic(True)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        outline.setPen(pen)
+        outline.setZValue(-2)
+        self.view_box.addItem(outline)
+        self._mark_bands = (*self._mark_bands, image, outline)
 
     # ---- hit-testing ----
 
