@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 
 from engine import GradstepError, ParameterRef
 from engine.chain import ChainExplanation, SampleTerms
+from engine.check import CheckReport
 from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR, PASS_COLOR, PENDING_COLOR, format_number, html_number
 
 MAX_SAMPLE_ROWS = 16  # rows of the per-sample table; the rest are counted, not listed
+MARK_COLOR = "#d000d0"  # the network view's mark of a disagreeing gradient
 
 HINT = "Click a weight or bias in the network to see its chain rule."
 
@@ -90,6 +92,7 @@ class ChainPanel(QWidget):
         super().__init__(parent)
         self._controller = controller
         self._explanation: ChainExplanation | None = None
+        self._check: CheckReport | None = None
         self._dirty = True
 
         self.title = QLabel()
@@ -140,6 +143,37 @@ class ChainPanel(QWidget):
     def explanation(self) -> ChainExplanation | None:
         """The engine's explanation currently on display."""
         return self._explanation
+
+    @property
+    def check(self) -> CheckReport | None:
+        """The result of File > Check my code shown beside the chain rule."""
+        return self._check
+
+    def set_check(self, report: CheckReport | None) -> None:
+        """Show the learner's gradient beside the correct one for the selection (None: hide)."""
+        self._check = report
+        self._render()
+
+    def check_values(self) -> tuple[float, float, float, bool] | None:
+        """(yours, correct, relative difference, differs) of the selection, as the check reported."""
+        ref = self._controller.selection
+        report = self._check
+        if ref is None or report is None or report.gradients is None:
+            return None
+        g = report.gradients
+        if ref.layer >= len(g.yours):
+            return None
+        k, j = ref.layer, ref.unit
+        if ref.input is None:
+            pick = (g.yours[k].bias, g.correct[k].bias, g.relative[k].bias, g.marks[k].bias)
+            where: tuple[int, ...] = (j,)
+        else:
+            pick = (g.yours[k].weights, g.correct[k].weights, g.relative[k].weights, g.marks[k].weights)
+            where = (j, ref.input)
+        yours, correct, relative, marks = pick
+        if any(i >= n for i, n in zip(where, yours.shape, strict=True)):
+            return None
+        return float(yours[where]), float(correct[where]), float(relative[where]), bool(marks[where])
 
     def copy_latex(self) -> None:
         """Put the engine's LaTeX of the explanation on the clipboard."""
@@ -228,6 +262,12 @@ class ChainPanel(QWidget):
                 "numbers of the current iteration. Factors the current stage has not computed yet "
                 "say <i>pending</i> and fill in as you step through the backward pass (F10)."
             )
+            if self._check is not None and error is None:
+                detail = (
+                    "The result of <i>Check my code</i> is shown here for the weight or bias you "
+                    f'click: <span style="color:{MARK_COLOR}">magenta dashed</span> edges and ringed '
+                    "biases are the gradients your code gets wrong."
+                )
             self.browser.setHtml(
                 f'<p style="color:#333; font-size:11pt; margin-top:18px" align="center">{text}</p>'
                 f'<p style="color:#777" align="center">{detail if error is None else ""}</p>'
@@ -236,6 +276,7 @@ class ChainPanel(QWidget):
         self.title.setText(self._title_html(ex))
         row = min(self.sample_box.value(), len(ex.samples) - 1)
         parts = [
+            self._yours_html(ex),
             self._formula_html(ex),
             self._factors_html(ex),
             self._numbers_html(ex, ex.samples[row], row),
@@ -250,6 +291,76 @@ class ChainPanel(QWidget):
         scroll = self.browser.verticalScrollBar().value()
         self.browser.setHtml("".join(parts))
         self.browser.verticalScrollBar().setValue(scroll)  # stepping should not jump the reader back
+
+    def _yours_html(self, ex: ChainExplanation) -> str:
+        """Check my code: the learner's gradient of the selection beside the correct one."""
+        report = self._check
+        if report is None:
+            return ""
+        t = _target(ex.ref)
+        if report.gradients is None:
+            n = len(report.iterations)
+            return (
+                "<h3>Your code</h3>"
+                f'<p><b style="color:{PASS_COLOR}">✔ agrees</b> with the correct computation for '
+                f"{n} iteration{'s' if n != 1 else ''} from the session's initial parameters.</p>"
+            )
+        g = report.gradients
+        values = self.check_values()
+        if values is None:
+            return ""
+        yours, correct, relative, differs = values
+        mark = (
+            f'<b style="color:{FAIL_COLOR}">✘ DIFFERS</b>'
+            if differs
+            else f'<b style="color:{PASS_COLOR}">✔ agrees</b>'
+        )
+        source = (
+            "implied by your update, (old − new) / η"
+            if g.implied
+            else "returned by your <tt>gradients()</tt>"
+        )
+        k = ex.ref.layer
+        before = g.params[k].bias if ex.ref.is_bias else g.params[k].weights
+        where = (ex.ref.unit,) if ex.ref.is_bias else (ex.ref.unit, ex.ref.input)
+        at = html_number(float(before[where]))
+        when = (
+            "iteration 0, from the session's initial parameters"
+            if g.iteration == 0
+            else f"iteration {g.iteration} of the check (it started from the session's initial "
+            "parameters; each step from your previous one)"
+        )
+        rows = (
+            f"<tr><td>yours</td><td class='num' style='white-space:nowrap'>{html_number(yours)}</td></tr>"
+            f"<tr><td>correct</td><td class='num' style='white-space:nowrap'>{html_number(correct)}</td></tr>"
+            "<tr><td style='white-space:nowrap'>relative difference</td>"
+            f"<td class='num' style='white-space:nowrap'>{html_number(relative, 3)}</td></tr>"
+        )
+        parts = [
+            f"<h3>Your code: ∂<i>L</i>/∂{t} beside the correct one</h3>",
+            f'<p class="note">{when}, at {t} = {at}</p>',
+            f"<table>{rows}</table>",
+            f"<p>{mark}</p>",
+            f'<p class="note">yours: {source}; correct: the engine\'s chain rule; they agree within a '
+            "relative 1e−7</p>",
+        ]
+        diagnosis = report.diagnosis
+        if diagnosis is not None:
+            if diagnosis.matches:
+                first, *others = diagnosis.matches
+                parts.append(
+                    f"<p>Likely cause: <b>{html.escape(first.title)}</b><br>"
+                    f'<span class="note">{html.escape(first.explanation)}</span></p>'
+                )
+                parts.extend(
+                    f'<p class="note">also consistent with: {html.escape(o.title)}</p>' for o in others
+                )
+            else:
+                parts.append("<p>Likely cause: none of the catalogue's mistakes reproduces your step.</p>")
+            if diagnosis.evidence:
+                items = "".join(f"<li>{html.escape(e)}</li>" for e in diagnosis.evidence)
+                parts.append(f'<ul class="note">{items}</ul>')
+        return "".join(parts)
 
     def _title_html(self, ex: ChainExplanation) -> str:
         ref = ex.ref
