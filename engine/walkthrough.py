@@ -8,6 +8,7 @@ Gradstep computes something different.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,13 +292,32 @@ class Player:
     replays from the start otherwise (an edit starts a new branch of history).
     """
 
-    def __init__(self, walkthrough: Walkthrough, session: Session | None = None) -> None:
+    def __init__(
+        self,
+        walkthrough: Walkthrough,
+        session: Session | None = None,
+        session_factory: Callable[[SessionConfig], Session] = Session,
+    ) -> None:
         self.walkthrough = walkthrough
-        self.session = session or Session(walkthrough.session)
+        self._factory = session_factory
+        self.session = session or session_factory(walkthrough.session)
         self.view = ViewState()
         self.index = -1  # steps done: -1 is before the first
         self._positions: list[int] = []
         self._views: list[ViewState] = []
+
+    def restart(self) -> None:
+        """A fresh session before the first step (after the state was changed by hand)."""
+        self.session = self._factory(self.walkthrough.session)
+        self.view = ViewState()
+        self.index = -1
+        del self._positions[:], self._views[:]
+
+    def position_of(self, index: int) -> int | None:
+        """The session position recorded after step ``index`` (None if not reached yet)."""
+        if index < 0:
+            return 0
+        return self._positions[index] if index < len(self._positions) else None
 
     @property
     def step(self) -> Step | None:
@@ -328,10 +348,7 @@ class Player:
                 self.view = self._views[index]
                 self.index = index
             else:
-                self.session = Session(self.walkthrough.session)
-                self.view = ViewState()
-                self.index = -1
-                del self._positions[:], self._views[:]
+                self.restart()
         while self.index < index:
             self.index += 1
             self.view = apply_step(self.session, self.view, steps[self.index])

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -43,30 +44,31 @@ def load_spec(spec: str | None) -> tuple[SessionConfig, Path | None]:
     return config, path
 
 
-def create_window(spec: str | None) -> MainWindow:
-    """A window on ``spec``; raises GradstepError for a bad session."""
+def create_window(spec: str | None, settings: QSettings | None = None) -> MainWindow:
+    """A window on ``spec``: a session, or a walkthrough in tutorial mode. Raises GradstepError."""
     from gui.main_window import MainWindow
 
     create_app()
-    config, path = load_spec(spec)
-    window = MainWindow(config, path)
-    if spec is None or spec.startswith("example:"):
-        window.set_example_title((spec or DEFAULT_SPEC).removeprefix("example:"))
+    spec = spec or DEFAULT_SPEC
+    source = resolve_any(spec)
+    if isinstance(source, Walkthrough):
+        window = MainWindow(source.session, None, settings)
+        window.play_walkthrough(source)
+        return window
+    path = None if spec.startswith("example:") else Path(spec)
+    window = MainWindow(source, path, settings)
+    if spec.startswith("example:"):
+        window.set_example_title(spec.removeprefix("example:"))
     return window
 
 
 def run_app(spec: str | None) -> int:
     """Open the window on ``spec`` (default: the XOR example) and run until it closes."""
+    app = create_app()
     try:
-        config, path = load_spec(spec)
+        window = create_window(spec)
     except GradstepError as exc:
         print(f"gradstep: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from gui.main_window import MainWindow
-
-    app = create_app()
-    window = MainWindow(config, path)
-    if spec is None or spec.startswith("example:"):
-        window.set_example_title((spec or DEFAULT_SPEC).removeprefix("example:"))
     window.show()
     return app.exec()

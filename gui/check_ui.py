@@ -521,6 +521,4 @@ def _first_marked(report: CheckReport) -> ParameterRef | None:
 
 def install(window: QMainWindow) -> CheckUi:
     """Add File > Check my code… and Debug > Teaching Mode to ``window``."""
-    ui = CheckUi(window)
-    window.check_ui = ui  # type: ignore[attr-defined]
-    return ui
+    return CheckUi(window)

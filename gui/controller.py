@@ -30,6 +30,7 @@ from engine import (
 from engine.chain import ChainExplanation
 from engine.examples import resolve
 from engine.session import IterationSummary
+from engine.walkthrough import Step
 
 FRAME_SECONDS = 1 / 30  # the view refreshes at most this often while a run goes flat out
 
@@ -119,6 +120,9 @@ class SessionController(QObject):
     path_changed = Signal(object)  # Path | None
     message = Signal(str)  # for the status bar
     sample_changed = Signal(int)  # the batch row whose activations the views show
+    # What the user just did, as a walkthrough step (recording listens; tutorial mode notices
+    # when the user leaves the recorded path). Not emitted for adopt() or refresh().
+    action_taken = Signal(object)  # engine.walkthrough.Step
 
     def __init__(
         self, config: SessionConfig, path: Path | None = None, parent: QObject | None = None
@@ -132,6 +136,7 @@ class SessionController(QObject):
         self._worker: _RunWorker | None = None
         self._selection: ParameterRef | None = None
         self._color_by = "weight"
+        self._run_start = (0, 0)  # (iteration, position) where the current run began
         self._replace(config, path)
 
     # ---- state ----
@@ -260,48 +265,57 @@ class SessionController(QObject):
 
     def step(self) -> None:
         if self._guard():
+            before = self._session.position
             self._session.step()
-            self._changed()
+            self._moved(before)
 
     def back(self, count: int = 1) -> None:
         if self._guard():
+            before = self._session.position
             self._session.back(count)
-            self._changed()
+            self._moved(before)
 
     def finish_iteration(self) -> None:
         if self._guard():
+            before = self._session.position
             self._session.finish_iteration()
-            self._changed()
+            self._moved(before)
 
     def goto_stage(self, stage: int) -> None:
         """Move within the current iteration (forwards runs the stages, backwards is time travel)."""
         if self._guard():
+            before = self._session.position
             self._session.goto(self._session.iteration, stage)
-            self._changed()
+            self._moved(before)
 
     def goto_iteration(self, iteration: int, stage: int = 0) -> None:
         if self._guard():
+            before = self._session.position
             self._session.goto(iteration, stage)
-            self._changed()
+            self._moved(before)
 
     def reset(self) -> None:
         """Back to the session's first iteration (history stays for stepping forward again)."""
         if self.running:
             self.pause()
             return
+        before = self._session.position
         self._session.goto(self._session.start_iteration, 0)
-        self._changed()
+        self._moved(before)
 
     def set_parameter(self, ref: ParameterRef, value: float) -> None:
         if self._guard():
             self._session.set_parameter(ref, value)
             self._set_modified(True)
             self._changed()
+            self.action_taken.emit(Step("set", parameter=ref, value=float(value)))
 
     def select(self, ref: ParameterRef | None) -> None:
         if ref != self._selection:
             self._selection = ref
             self.selection_changed.emit(ref)
+            if ref is not None:
+                self.action_taken.emit(Step("select", parameter=ref))
 
     def set_color_by(self, mode: str) -> None:
         if mode not in ("weight", "gradient", "update"):
@@ -309,6 +323,25 @@ class SessionController(QObject):
         if mode != self._color_by:
             self._color_by = mode
             self.color_by_changed.emit(mode)
+            self.action_taken.emit(Step("view", color_by=mode))
+
+    def adopt(self, session: Session) -> None:
+        """Show ``session``, built elsewhere (tutorial mode's player) with :meth:`make_session`."""
+        if self.running:
+            self.wait_idle()
+        path = self._path
+        self._replace_with(session, path)
+        self.session_replaced.emit()
+        self._changed()
+
+    def refresh(self) -> None:
+        """Redraw after the session was moved by someone else (tutorial mode's player)."""
+        self._changed()
+
+    @staticmethod
+    def make_session(config: SessionConfig) -> Session:
+        """A session as the window keeps them (with per-layer gradient norms for the plot)."""
+        return Session(config, track_gradient_norms=True)
 
     def run(self, count: int) -> None:
         """Run ``count`` iterations on a worker thread; :meth:`pause` stops it."""
@@ -320,6 +353,7 @@ class SessionController(QObject):
         )
         self._thread = QThread()
         self._hit = None
+        self._run_start = (self._session.iteration, self._session.position)
         self._worker = _RunWorker(self._session, count, self.breakpoints, self.speed)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
@@ -373,7 +407,10 @@ class SessionController(QObject):
     # ---- internals ----
 
     def _replace(self, config: SessionConfig, path: Path | None) -> None:
-        self._session = Session(config, track_gradient_norms=True)
+        self._replace_with(self.make_session(config), path)
+
+    def _replace_with(self, session: Session, path: Path | None) -> None:
+        self._session = session
         self._snapshot: Snapshot | None = None
         self._progress: RunProgress | None = None
         self._path = path
@@ -390,6 +427,13 @@ class SessionController(QObject):
             self.message.emit("pause the run first (F5)")
             return False
         return True
+
+    def _moved(self, before: int) -> None:
+        """The cursor moved from position ``before``: redraw, and say what the user did."""
+        self._changed()
+        moved = self._session.position - before
+        if moved:
+            self.action_taken.emit(Step("step" if moved > 0 else "back", count=abs(moved)))
 
     def _changed(self) -> None:
         self._snapshot = None
@@ -432,3 +476,10 @@ class SessionController(QObject):
             self.message.emit(f"breakpoint: {result.message}")
         self.run_finished.emit(result)
         self.stage_changed.emit()
+        start_iteration, start_position = self._run_start
+        session = self._session
+        if session.stage == 0 and session.iteration > start_iteration:
+            # run_iterations(n) from the same place does the same: a started iteration counts as one
+            self.action_taken.emit(Step("iterations", count=session.iteration - start_iteration))
+        elif session.position != start_position:
+            self.action_taken.emit(Step("step", count=session.position - start_position))

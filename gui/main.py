@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from engine.cli import main as cli_main
 
@@ -15,9 +16,17 @@ def _launch(spec: str | None) -> int:
     return run_app(spec)
 
 
+def _export(walkthrough: object, out: Path, size: tuple[int, int]) -> int:
+    from engine.walkthrough import Walkthrough
+    from gui.export import export_walkthrough
+
+    assert isinstance(walkthrough, Walkthrough)
+    return export_walkthrough(walkthrough, out, size)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gradstep`` command."""
-    return cli_main(argv, launcher=_launch)
+    return cli_main(argv, launcher=_launch, exporter=_export)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ controller and redraw themselves, so nothing here computes a number.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
@@ -30,13 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from engine import Breakpoints, GradstepError, RunResult, SessionConfig, __version__
-from engine.examples import example, example_names, resolve
+from engine.examples import example, example_names, resolve, resolve_any, walkthrough_names
+from engine.walkthrough import Walkthrough
+from gui import check_ui
 from gui.chain_panel import ChainPanel
 from gui.config_panel import ConfigPanel
 from gui.controller import SessionController
 from gui.inspector import Inspector
 from gui.network_view import COLOR_MODES, NetworkView
 from gui.stage_strip import StageStrip
+from gui.tutorial import CaptionBanner, TutorialMode, WalkthroughPanel
 
 MAX_RECENT = 8
 DEFAULT_SIZE = QSize(1400, 900)
@@ -50,7 +54,8 @@ SPEEDS: tuple[tuple[str, float | None], ...] = (
     ("1 it/s", 1.0),
 )
 DIGITS = (4, 6, 10)
-SESSION_FILTER = "Gradstep sessions (*.json);;All files (*)"
+SESSION_FILTER = "Gradstep sessions and walkthroughs (*.json);;All files (*)"
+WALKTHROUGH_FILTER = "Gradstep walkthroughs (*.json);;All files (*)"
 DEFAULT_SPEC = "example:xor"
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
@@ -63,6 +68,9 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+S / Ctrl+Shift+S", "Save / Save As"),
     ("Ctrl+0", "Fit the network to the view"),
     ("Ctrl+1, Ctrl+2, Ctrl+3", "Colour edges by weight, gradient, last update"),
+    ("Right / Space, Left", "Tutorial: next step, previous step"),
+    ("Escape", "Leave the tutorial (the session stays live)"),
+    ("Ctrl+Shift+R", "Record a walkthrough / stop recording"),
     ("F1", "This help"),
 )
 
@@ -81,6 +89,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.controller = SessionController(config, path, self)
         self._example_title = ""
+        self._recording_saved = 0  # how many recorded steps the last Save Walkthrough wrote
         self.setObjectName("MainWindow")
         # An explicit minimum: below it the docks crush the network. (Being explicit also keeps the
         # layout from re-deriving the window's size hints on every dock change.)
@@ -89,6 +98,8 @@ class MainWindow(QMainWindow):
 
         # ---- centre: stage strip, network, history ----
         self.stage_strip = StageStrip(self.controller)
+        self.tutorial = TutorialMode(self.controller, self)
+        self.caption_banner = CaptionBanner(self.tutorial)
         self.network_view = NetworkView(self.controller)
         self.history_slider = QSlider(Qt.Orientation.Horizontal)
         self.history_slider.setTracking(False)  # moves the cursor on release, not on every pixel
@@ -106,6 +117,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.stage_strip)
+        column.addWidget(self.caption_banner)
         column.addWidget(self.network_view, 1)
         column.addLayout(history)
         self.setCentralWidget(central)
@@ -123,6 +135,13 @@ class MainWindow(QMainWindow):
         self.config_dock = self._dock(
             "Configuration", "ConfigurationDock", self.config_panel, Qt.DockWidgetArea.LeftDockWidgetArea
         )
+        self.walkthrough_panel = WalkthroughPanel(self.tutorial)
+        self.walkthrough_dock = self._dock(
+            "Walkthrough", "WalkthroughDock", self.walkthrough_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.tabifyDockWidget(self.chain_dock, self.walkthrough_dock)
+        self.walkthrough_dock.hide()  # shown when a walkthrough is played or recorded
+        self.chain_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
@@ -144,13 +163,16 @@ class MainWindow(QMainWindow):
         c.path_changed.connect(self._on_path_changed)
         c.color_by_changed.connect(self._on_color_by_changed)
         c.session_replaced.connect(self._on_session_replaced)
+        self.tutorial.changed.connect(self._on_tutorial_changed)
         self.history_slider.valueChanged.connect(self._on_history_slider_changed)
 
         self._restore_settings()
         self._on_path_changed(path)
         self._on_stage_changed()
         self._on_running_changed(False)
+        self._on_tutorial_changed()
         self.statusBar().showMessage("Ready: F10 steps one stage, F11 finishes the iteration, F5 runs", 8000)
+        self.check_ui = check_ui.install(self)
 
     # ---- construction ----
 
@@ -207,6 +229,25 @@ class MainWindow(QMainWindow):
             tip="Write every completed iteration to a trace",
         )
         self.quit_action = self._action("&Quit", self.close, (QKeySequence.StandardKey.Quit,))
+        self.save_walkthrough_action = self._action(
+            "Save &Walkthrough…", self.save_walkthrough, tip="Save the steps recorded so far as a walkthrough"
+        )
+        self.record_action = self._action(
+            "&Record Walkthrough",
+            self._on_record_toggled,
+            ("Ctrl+Shift+R",),
+            "Record every step, selection, edit and view change as a walkthrough",
+        )
+        self.record_action.setCheckable(True)
+        self.next_step_action = self._action(
+            "&Next Step", self.tutorial.next, ("Right", "Space"), "Next step of the walkthrough"
+        )
+        self.previous_step_action = self._action(
+            "&Previous Step", self.tutorial.previous, ("Left",), "Previous step of the walkthrough"
+        )
+        self.leave_tutorial_action = self._action(
+            "&Leave Tutorial", self.tutorial.leave, ("Escape",), "Leave the tutorial; the session stays live"
+        )
 
         self.back_action = self._action("Step &Back", lambda: c.back(), ("Shift+F10",), "Step back one stage")
         self.step_action = self._action("&Step", c.step, ("F10",), "Run the next stage")
@@ -275,11 +316,17 @@ class MainWindow(QMainWindow):
             action = self.examples_menu.addAction(f"{name} — {example(name).summary}")
             action.setData(f"example:{name}")
             action.triggered.connect(lambda _=False, spec=f"example:{name}": self.open_spec(spec))
+        self.examples_menu.addSection("Walkthroughs (tutorial mode)")
+        for name in walkthrough_names():
+            action = self.examples_menu.addAction(name)
+            action.setData(f"example:{name}")
+            action.triggered.connect(lambda _=False, spec=f"example:{name}": self.open_spec(spec))
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addAction(self.save_walkthrough_action)
         export_menu = file_menu.addMenu("E&xport")
         export_menu.addAction(self.export_png_action)
         export_menu.addAction(self.export_svg_action)
@@ -300,6 +347,13 @@ class MainWindow(QMainWindow):
         self.breakpoints_menu.addSeparator()
         self.breakpoints_menu.addAction(self.bp_thresholds_action)
 
+        tutorial = bar.addMenu("&Tutorial")
+        for action in (self.previous_step_action, self.next_step_action, self.leave_tutorial_action):
+            tutorial.addAction(action)
+        tutorial.addSeparator()
+        tutorial.addAction(self.record_action)
+        tutorial.addAction(self.save_walkthrough_action)
+
         view = bar.addMenu("&View")
         view.addAction(self.fit_action)
         view.addSeparator()
@@ -310,7 +364,7 @@ class MainWindow(QMainWindow):
         for action in self.digits_actions.values():
             number_menu.addAction(action)
         view.addSeparator()
-        for dock in (self.config_dock, self.chain_dock, self.inspector_dock):
+        for dock in (self.config_dock, self.chain_dock, self.inspector_dock, self.walkthrough_dock):
             view.addAction(dock.toggleViewAction())
         view.addAction(self.reset_layout_action)
 
@@ -380,17 +434,23 @@ class MainWindow(QMainWindow):
         """Ask about unsaved changes; False if the user cancelled."""
         if not self.controller.modified:
             return True
+        return self._offer_save(
+            "Unsaved changes", f"Save the changes to {self._display_name()} before closing it?", self.save
+        )
+
+    def _offer_save(self, title: str, question: str, save: Callable[[], bool]) -> bool:
+        """Save / Discard / Cancel; False if the user cancelled or the save failed."""
         answer = QMessageBox.question(
             self,
-            "Unsaved changes",
-            f"Save the changes to {self._display_name()} before closing it?",
+            title,
+            question,
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
         )
         if answer == QMessageBox.StandardButton.Save:
-            return self.save()
+            return save()
         return answer == QMessageBox.StandardButton.Discard
 
     def new_session(self) -> None:
@@ -406,20 +466,91 @@ class MainWindow(QMainWindow):
 
     def open_spec(self, spec: str) -> bool:
         """Open a session file or ``example:NAME``; a bad file is a dialog, never a crash."""
-        if not self.maybe_save():
+        if not self.maybe_save() or not self.maybe_save_recording():
             return False
+        example_spec = spec.startswith("example:")
         try:
-            self.controller.open(spec)
+            source = resolve_any(spec)
+            if isinstance(source, Walkthrough):
+                self.play_walkthrough(source)
+            else:
+                self.controller.new_session(source, None if example_spec else Path(spec))
         except (GradstepError, OSError) as exc:
-            QMessageBox.critical(self, "Cannot open the session", f"{spec}\n\n{exc}")
+            QMessageBox.critical(self, "Cannot open the file", f"{spec}\n\n{exc}")
             self.statusBar().showMessage(f"could not open {spec}", 8000)
             return False
-        self._example_title = spec.removeprefix("example:") if spec.startswith("example:") else ""
+        self._example_title = spec.removeprefix("example:") if example_spec else ""
+        if isinstance(source, Walkthrough):
+            self._example_title = source.title or Path(spec).stem
         self._update_title()
-        if not spec.startswith("example:"):
+        if not example_spec:
             self._add_recent(str(Path(spec).resolve()))
         self.statusBar().showMessage(f"opened {spec}", 5000)
         return True
+
+    def play_walkthrough(self, walkthrough: Walkthrough) -> None:
+        """Enter tutorial mode on ``walkthrough``: caption banner, step list, Next / Previous."""
+        self.tutorial.play(walkthrough)
+        self._example_title = walkthrough.title
+        self._update_title()
+        self.walkthrough_dock.show()
+        self.network_view.setFocus()
+
+    def save_walkthrough(self) -> bool:
+        """Save the recorded steps as a walkthrough file (the recording goes on)."""
+        mode = self.tutorial
+        if not mode.recorded:
+            QMessageBox.information(
+                self,
+                "Nothing recorded",
+                "Start recording (Ctrl+Shift+R) and take some steps first: each action becomes a step.",
+            )
+            return False
+        name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in mode.title.lower()).strip("-")
+        start = str(Path(self._last_dir()) / f"{name or 'walkthrough'}.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save walkthrough", start, WALKTHROUGH_FILTER)
+        if not path:
+            return False
+        target = Path(path) if Path(path).suffix else Path(path).with_suffix(".json")
+        try:
+            mode.save_recording(target)
+        except (GradstepError, OSError) as exc:
+            QMessageBox.critical(self, "Cannot save the walkthrough", f"{target}\n\n{exc}")
+            return False
+        self._recording_saved = len(mode.recorded)
+        self._add_recent(str(target.resolve()))
+        self.statusBar().showMessage(f"saved {len(mode.recorded)} steps to {target}", 8000)
+        return True
+
+    def maybe_save_recording(self) -> bool:
+        """Offer to save recorded steps that are not saved yet; False if the user cancelled."""
+        mode = self.tutorial
+        if not mode.recording or not mode.recorded or len(mode.recorded) == self._recording_saved:
+            return True
+        return self._offer_save(
+            "Unsaved walkthrough",
+            f"Save the {len(mode.recorded)} recorded steps as a walkthrough?",
+            self.save_walkthrough,
+        )
+
+    def _on_record_toggled(self, checked: bool) -> None:
+        if checked and not self.tutorial.recording:
+            self._recording_saved = 0
+            self.tutorial.start_recording(self._display_name())
+            self.walkthrough_dock.show()
+            self.walkthrough_dock.raise_()
+        elif not checked and self.tutorial.recording:
+            if self.maybe_save_recording():
+                self.tutorial.stop_recording()
+            else:
+                self.record_action.setChecked(True)
+
+    def _on_tutorial_changed(self) -> None:
+        mode = self.tutorial
+        self.record_action.setChecked(mode.recording)
+        for action in (self.next_step_action, self.previous_step_action, self.leave_tutorial_action):
+            action.setEnabled(mode.playing)
+        self.save_walkthrough_action.setEnabled(mode.recording)
 
     def save(self) -> bool:
         if self.controller.path is None:
@@ -736,7 +867,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.controller.running:
             self.controller.wait_idle()
-        if not self.maybe_save():
+        if not self.maybe_save() or not self.maybe_save_recording():
             event.ignore()
             return
         self._save_settings()

@@ -40,3 +40,25 @@ def tiny_dict() -> dict[str, Any]:
 @pytest.fixture
 def tiny_session() -> Session:
     return Session(parse_session(tiny_session_dict()))
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_dialogs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modal dialog nobody answers would hang the run offscreen: fail the test instead.
+    Tests that expect a dialog monkeypatch it themselves (after this fixture)."""
+    if "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+    def refuse(name: str) -> Any:
+        def dialog(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError(f"unexpected modal dialog {name}{args[1:3]!r}")
+
+        return dialog
+
+    for name in ("question", "critical", "information", "warning", "about"):
+        monkeypatch.setattr(QMessageBox, name, refuse(f"QMessageBox.{name}"))
+    for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
+        monkeypatch.setattr(QFileDialog, name, refuse(f"QFileDialog.{name}"))
+    for name in ("getDouble", "getInt", "getText"):
+        monkeypatch.setattr(QInputDialog, name, refuse(f"QInputDialog.{name}"))

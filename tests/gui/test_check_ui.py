@@ -20,38 +20,21 @@ from gui.check_ui import CheckDialog, CheckUi
 from gui.formatting import format_number
 from gui.main_window import MainWindow
 from tests.engine.test_check_my_code import LEARNER_TEMPLATE, _square_session
+from tests.gui.conftest import open_window
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "resources" / "check" / "reference.py"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "gradstep.ini"), QSettings.Format.IniFormat)
-
-
-def _window(qtbot, config: SessionConfig, settings: QSettings) -> Iterator[MainWindow]:
-    win = MainWindow(config, None, settings)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    ui: CheckUi = win.check_ui  # type: ignore[attr-defined]
-    ui.wait_done()
-    win.controller.wait_idle()
-    win.controller._set_modified(False)  # closing must not prompt
-    win.close()
-    win.deleteLater()
-
-
-@pytest.fixture
 def square_window(qtbot, settings: QSettings) -> Iterator[MainWindow]:
     """2-3-3 sigmoid under mse: the learner template's network, where every mistake applies."""
-    yield from _window(qtbot, _square_session(), settings)
+    yield from open_window(qtbot, _square_session(), settings)
 
 
 @pytest.fixture
 def tutorial_window(qtbot, settings: QSettings) -> Iterator[MainWindow]:
-    yield from _window(qtbot, resolve("example:tutorial-001"), settings)
+    yield from open_window(qtbot, resolve("example:tutorial-001"), settings)
 
 
 def _learner(tmp_path: Path, mistake: str | None) -> Path:
@@ -61,7 +44,7 @@ def _learner(tmp_path: Path, mistake: str | None) -> Path:
 
 
 def _run(qtbot, window: MainWindow, code: Path, iterations: int = 3) -> CheckReport:
-    ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = window.check_ui
     with qtbot.waitSignal(ui.check_finished, timeout=60_000) as blocker:
         ui.run_check(code, iterations, 30.0)
         assert ui.checking
@@ -124,7 +107,7 @@ def test_reference_code_agrees_and_marks_nothing(qtbot, tutorial_window: MainWin
     assert report.gradients is None
     assert window.network_view.marks is None
     assert window.network_view.mark_segments().shape == (0, 4)
-    ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = window.check_ui
     assert ui.result_panel is not None
     assert ui.result_dock is not None
     assert ui.result_dock.isVisible()
@@ -192,7 +175,7 @@ def test_a_mistake_marks_exactly_the_elements_that_differ(
     assert "DIFFERS" in text
     assert MISTAKES[mistake].title in text
     assert "initial parameters" in text
-    ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = window.check_ui
     assert ui.result_panel is not None
     assert MISTAKES[mistake].title in ui.result_panel.browser.toPlainText()
 
@@ -225,7 +208,7 @@ def test_marks_clear_when_the_session_is_replaced(qtbot, square_window: MainWind
 
 def test_clear_check_marks_action(qtbot, square_window: MainWindow, tmp_path: Path) -> None:
     window = square_window
-    ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = window.check_ui
     assert not ui.clear_action.isEnabled()
     _run(qtbot, window, _learner(tmp_path, "wrong_sign"))
     assert ui.clear_action.isEnabled()
@@ -243,7 +226,7 @@ def test_code_that_raises_is_an_error_dialog_and_the_window_survives(
     code = tmp_path / "broken.py"
     code.write_text("def train_step(w, b, X, Y, lr):\n    raise RuntimeError('my own bug')\n")
     window = square_window
-    ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = window.check_ui
     with qtbot.waitSignal(ui.check_failed, timeout=60_000) as blocker:
         ui.run_check(code, 2, 10.0)
     assert "my own bug" in blocker.args[0]
@@ -264,8 +247,8 @@ def test_a_non_sgd_session_is_refused_with_the_engines_message(
 ) -> None:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append(text))
-    for window in _window(qtbot, resolve("example:moons"), settings):
-        ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    for window in open_window(qtbot, resolve("example:moons"), settings):
+        ui: CheckUi = window.check_ui
         with qtbot.waitSignal(ui.check_failed, timeout=60_000):
             ui.run_check(REFERENCE, 2, 10.0)
         assert len(shown) == 1
@@ -290,7 +273,7 @@ def test_the_dialog_picks_a_file_and_remembers_its_folder(
     monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_open)
     monkeypatch.setattr(CheckDialog, "exec", fake_exec)
     window = square_window
-    ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = window.check_ui
     with qtbot.waitSignal(ui.check_finished, timeout=60_000) as blocker:
         ui.check_action.trigger()
     assert blocker.args[0].agrees
@@ -305,7 +288,7 @@ def test_the_dialog_picks_a_file_and_remembers_its_folder(
 
 def test_check_action_sits_in_the_file_menu_above_save(square_window: MainWindow) -> None:
     window = square_window
-    ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = window.check_ui
     file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
     actions = file_menu.actions()
     assert actions.index(ui.check_action) < actions.index(ui.clear_action) < actions.index(window.save_action)
@@ -314,7 +297,7 @@ def test_check_action_sits_in_the_file_menu_above_save(square_window: MainWindow
 
 def test_teaching_menu_switches_the_mistake_and_back(square_window: MainWindow) -> None:
     window = square_window
-    ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = window.check_ui
     c = window.controller
     debug = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Debug")
     assert ui.teaching_menu.menuAction() in debug.actions()
@@ -343,7 +326,7 @@ def test_teaching_menu_follows_the_session(square_window: MainWindow) -> None:
     import dataclasses
 
     window = square_window
-    ui: CheckUi = window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = window.check_ui
     c = window.controller
     c.apply_config(dataclasses.replace(c.config, mistake="wrong_sign"))  # e.g. the configuration panel
     assert ui.teaching_actions["wrong_sign"].isChecked()
@@ -354,7 +337,7 @@ def test_teaching_menu_follows_the_session(square_window: MainWindow) -> None:
 
 
 def test_mistakes_that_do_not_fit_the_network_are_disabled(tutorial_window: MainWindow) -> None:
-    ui: CheckUi = tutorial_window.check_ui  # type: ignore[attr-defined]
+    ui: CheckUi = tutorial_window.check_ui
     # tutorial 001 is 2-2-1: no square weight matrix after the first layer
     assert not ui.teaching_actions["transposed_weights"].isEnabled()
     assert "not for this network" in ui.teaching_actions["transposed_weights"].toolTip()

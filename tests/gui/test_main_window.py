@@ -7,32 +7,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from engine import ParameterRef, parse_session
+from engine.examples import example_names, walkthrough_names
 from gui.main_window import MainWindow
 from tests.conftest import tiny_session_dict
 
 WEIGHT = ParameterRef(0, 1, 0)  # 2-3-1 network: input 0 into hidden unit 1
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "gradstep.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, settings: QSettings) -> MainWindow:
-    win = MainWindow(parse_session(tiny_session_dict()), None, settings)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.controller.wait_idle()
-    win.controller._set_modified(False)  # closing must not prompt
-    win.close()
-    win.deleteLater()
 
 
 def test_stepping_an_iteration_updates_strip_view_and_chain_panel(window: MainWindow) -> None:
@@ -197,13 +180,20 @@ def test_opening_a_bad_file_shows_the_engine_message(window: MainWindow, tmp_pat
 
 
 def test_every_example_opens(window: MainWindow) -> None:
-    actions = window.examples_menu.actions()
-    assert actions
+    actions = [a for a in window.examples_menu.actions() if a.data()]  # sections carry no data
+    names = {str(a.data()).removeprefix("example:") for a in actions}
+    assert set(example_names()) | set(walkthrough_names()) == names
     for action in actions:
         action.trigger()
         assert window.controller.path is None
         name = str(action.data()).removeprefix("example:")
-        assert window.windowTitle() == f"{name}[*] — Gradstep"
+        if name in walkthrough_names():  # a walkthrough opens in tutorial mode, titled by its title
+            assert window.tutorial.playing
+            title = window.tutorial.walkthrough.title
+            assert window.windowTitle() == f"{title}[*] — Gradstep"
+        else:
+            assert not window.tutorial.playing
+            assert window.windowTitle() == f"{name}[*] — Gradstep"
         assert window.network_view.sizes == window.controller.config.sizes
 
 

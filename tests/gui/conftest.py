@@ -1,0 +1,38 @@
+"""Windows for the GUI tests: a temporary QSettings each, closed without prompts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from engine import SessionConfig, parse_session
+from gui.main_window import MainWindow
+from tests.conftest import tiny_session_dict
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "gradstep.ini"), QSettings.Format.IniFormat)
+
+
+def open_window(qtbot, config: SessionConfig, settings: QSettings) -> Iterator[MainWindow]:
+    """A shown window on ``config``; afterwards waits for its work and closes it unasked."""
+    win = MainWindow(config, None, settings)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.check_ui.wait_done()
+    win.controller.wait_idle()
+    win.tutorial.stop_recording()  # closing must not offer to save a recording
+    win.controller._set_modified(False)  # ... or the session
+    win.close()
+    win.deleteLater()
+
+
+@pytest.fixture
+def window(qtbot, settings: QSettings) -> Iterator[MainWindow]:
+    """The 2-3-1 sigmoid XOR window of ``tiny_session_dict``."""
+    yield from open_window(qtbot, parse_session(tiny_session_dict()), settings)
