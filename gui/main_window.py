@@ -66,6 +66,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Shift+F5, Ctrl+R", "Stop and reset to the first iteration"),
     ("Ctrl+N / Ctrl+O", "New session / Open a session file"),
     ("Ctrl+S / Ctrl+Shift+S", "Save / Save As"),
+    ("Ctrl+K", "Check my code: compare your train_step with the correct computation"),
     ("Ctrl+0", "Fit the network to the view"),
     ("Ctrl+1, Ctrl+2, Ctrl+3", "Colour edges by weight, gradient, last update"),
     ("Right / Space, Left", "Tutorial: next step, previous step"),
@@ -679,6 +680,17 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             self.addDockWidget(area, dock)
             dock.show()
+        # the walkthrough and check result docks share a tab with their neighbours
+        self.walkthrough_dock.setFloating(False)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.walkthrough_dock)
+        self.tabifyDockWidget(self.chain_dock, self.walkthrough_dock)
+        self.walkthrough_dock.setVisible(self.tutorial.playing or self.tutorial.recording)
+        result = self.check_ui.result_dock
+        if result is not None:
+            result.setFloating(False)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, result)
+            self.tabifyDockWidget(self.inspector_dock, result)
+        self.chain_dock.raise_()
         self._default_dock_sizes()
 
     def _default_dock_sizes(self) -> None:

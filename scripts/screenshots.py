@@ -2,8 +2,10 @@
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out DIR] [--session SPEC]
 
-Writes DIR/stage-00-start.png ... one per stage (default DIR: build/screenshots) and
-docs/screenshot.png (the XOR example after its first backward stage, a weight selected).
+Writes DIR/stage-00-start.png ... one per stage (default DIR: build/screenshots) and the
+README's pictures: docs/screenshot.png (the XOR example after its backward pass, a weight
+selected), docs/tutorial.png (tutorial mode in the tour of seed tutorial 004) and docs/check.png
+(Check my code on seed tutorial 004's own training step).
 """
 
 from __future__ import annotations
@@ -79,6 +81,46 @@ def render(spec: str, out: Path, readme: Path | None) -> list[Path]:
     return written
 
 
+def render_tutorial(out: Path, spec: str = "example:tour-tutorial-004", fraction: float = 0.6) -> Path:
+    """Tutorial mode part-way through a built-in walkthrough."""
+    app = create_app()
+    with tempfile.TemporaryDirectory() as tmp:
+        window = _window("example:xor", Path(tmp))
+        _settle(app)
+        window.open_spec(spec)
+        walkthrough = window.tutorial.walkthrough
+        assert walkthrough is not None
+        window.tutorial.goto(int(fraction * (len(walkthrough.steps) - 1)))
+        window.network_view.fit()
+        _settle(app)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out))
+        window.close()
+    return out
+
+
+def render_check(out: Path) -> Path:
+    """Check my code on seed tutorial 004's training step: marked edges, yours beside correct."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    app = create_app()
+    with tempfile.TemporaryDirectory() as tmp:
+        window = _window("example:tutorial-004", Path(tmp))
+        _settle(app)
+        loop = QEventLoop()
+        window.check_ui.check_finished.connect(loop.quit)
+        window.check_ui.check_failed.connect(loop.quit)
+        QTimer.singleShot(60_000, loop.quit)
+        window.check_ui.run_check(ROOT / "resources" / "check" / "tutorial_004.py", 3, 30.0)
+        loop.exec()
+        window.network_view.fit()
+        _settle(app)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out))
+        window.close()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -88,7 +130,11 @@ def main() -> None:
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite docs/screenshot.png")
     args = parser.parse_args()
     readme = None if args.no_readme else ROOT / "docs" / "screenshot.png"
-    for path in render(args.session, Path(args.out), readme):
+    written = render(args.session, Path(args.out), readme)
+    if not args.no_readme:
+        written.append(render_tutorial(ROOT / "docs" / "tutorial.png"))
+        written.append(render_check(ROOT / "docs" / "check.png"))
+    for path in written:
         print(f"wrote {path}")
 
 
