@@ -338,3 +338,45 @@ def test_a_walkthrough_without_steps_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(raw))
     parse_walkthrough(raw)  # a valid file ...
     assert gradstep_main(["export", str(path), "--out", str(tmp_path / "frames")]) == 2  # ... with no frames
+
+
+def test_unsaved_recorded_steps_are_offered_for_saving(window: MainWindow, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+
+    def answer(button: QMessageBox.StandardButton) -> Any:
+        def question(_parent: Any, _title: str, text: str, *args: Any) -> QMessageBox.StandardButton:
+            asked.append(text)
+            return button
+
+        return question
+
+    window.record_action.trigger()
+    assert window.maybe_save_recording()  # nothing recorded yet: nothing to ask
+    assert not asked
+    window.step_action.trigger()
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    assert not window.open_spec("example:moons")  # cancelled: the recording and session stay
+    assert window.tutorial.recording
+    assert asked == ["Save the 1 recorded steps as a walkthrough?"]
+    window.record_action.trigger()  # stopping asks too; cancelling keeps recording
+    assert window.tutorial.recording
+    assert window.record_action.isChecked()
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    window.record_action.trigger()
+    assert not window.tutorial.recording
+    assert not window.record_action.isChecked()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")  # floating offscreen
+def test_reset_layout_docks_the_walkthrough_panel_again(window: MainWindow) -> None:
+    assert window.open_spec("example:tour-tutorial-001")
+    window.walkthrough_dock.setFloating(True)
+    window.reset_layout()
+    assert not window.walkthrough_dock.isFloating()
+    assert window.walkthrough_dock in window.tabifiedDockWidgets(window.chain_dock)
+    assert window.walkthrough_dock.toggleViewAction().isChecked()  # still shown, as a tab
+    window.tutorial.leave()
+    window.reset_layout()
+    assert not window.walkthrough_dock.toggleViewAction().isChecked()  # nothing to show: hidden
