@@ -70,6 +70,13 @@ class UpdateRecord:
     state_after: OptimizerState
     learning_rate: float
 
+    def changes(self) -> Params:
+        """Each layer's change by this update (after - before): what "last update" shows."""
+        return tuple(
+            LayerParams(a.weights - b.weights, a.bias - b.bias)
+            for b, a in zip(self.params_before, self.params_after, strict=True)
+        )
+
 
 @dataclass(frozen=True)
 class IterationRecord:

@@ -208,21 +208,13 @@ class SessionController(QObject):
         return self._session.explain(ref, record)
 
     def last_update(self) -> tuple[IterationRecord, tuple[LayerParams, ...]] | None:
-        """The latest update visible at the cursor and each layer's change (after - before).
-
-        The change is the one subtraction the window does: the engine records the parameters
-        before and after the update, and "last update" colouring shows their difference.
-        """
+        """The latest update visible at the cursor and each layer's change (after - before,
+        computed by the engine's :meth:`UpdateRecord.changes`)."""
         snap = self.snapshot()
         record = snap.record if snap.record.update is not None else snap.previous
         if record is None or record.update is None:
             return None
-        u = record.update
-        deltas = tuple(
-            LayerParams(a.weights - b.weights, a.bias - b.bias)
-            for b, a in zip(u.params_before, u.params_after, strict=True)
-        )
-        return record, deltas
+        return record, record.update.changes()
 
     def completed_iterations(self) -> range:
         """Iterations whose update has run (the history a trace can hold)."""

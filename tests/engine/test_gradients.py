@@ -269,3 +269,17 @@ def test_huge_pre_activations_stay_finite_without_warnings(activation: str, loss
     assert rec.loss.loss == pytest.approx(expected, rel=1e-9)
     assert np.all(np.isfinite(rec.backward_of(0).dW))
     assert all(np.all(np.isfinite(lp.weights)) for lp in session.params)
+
+
+def test_an_sgd_update_changes_each_parameter_by_minus_lr_times_its_gradient(tiny_session) -> None:
+    tiny_session.finish_iteration()
+    record = tiny_session.iteration_record(0)
+    assert record.update is not None
+    lr = record.update.learning_rate
+    for layer, change in enumerate(record.update.changes()):
+        back = record.backward_of(layer)
+        assert back is not None
+        before = record.update.params_before[layer]
+        # the change is after - before, exactly: (w - lr*g) - w rounds like the update itself
+        np.testing.assert_array_equal(change.weights, (before.weights - lr * back.dW) - before.weights)
+        np.testing.assert_array_equal(change.bias, (before.bias - lr * back.db) - before.bias)
