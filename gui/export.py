@@ -59,7 +59,6 @@ class Progress:
 @contextmanager
 def _atomic_target(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` that replaces it when the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
@@ -162,6 +161,8 @@ def export_walkthrough(
         imageio = _require_video()
     if suffix in (".gif", ".mp4") and out.is_dir():
         raise GradstepError(f"--out: {out} is a folder")
+    if suffix and not out.parent.is_dir():
+        raise GradstepError(f"--out: the folder {out.parent} does not exist")
     if not suffix and out.exists() and not out.is_dir():
         raise GradstepError(f"--out: {out} exists and is not a folder")
     err = stream or sys.stderr

@@ -295,9 +295,13 @@ def test_export_gif_and_the_command_line(qtbot, tmp_path: Path, capsys) -> None:
     assert f"wrote {len(walkthrough.steps)} steps" in capsys.readouterr().out
     assert gradstep_main(["export", "example:tour-tutorial-003", "--out", str(tmp_path / "x.avi")]) == 2
     assert "expected a folder, .gif, .mp4 or .md" in capsys.readouterr().err
+    missing = tmp_path / "no-such-folder" / "tour.gif"
+    assert gradstep_main(["export", "example:tour-tutorial-003", "--out", str(missing)]) == 2
+    assert "no-such-folder does not exist" in capsys.readouterr().err
+    assert not missing.parent.exists()
 
 
-def test_mp4_without_the_video_extra_says_what_to_install(tmp_path: Path, monkeypatch) -> None:
+def test_mp4_without_the_video_extra_says_what_to_install(tmp_path: Path, monkeypatch, capsys) -> None:
     import builtins
 
     real_import = builtins.__import__
@@ -311,6 +315,7 @@ def test_mp4_without_the_video_extra_says_what_to_install(tmp_path: Path, monkey
     out = tmp_path / "tour.mp4"
     code = gradstep_main(["export", "example:tour-tutorial-003", "--out", str(out)])
     assert code == 2
+    assert "pip install 'gradstep[video]'" in capsys.readouterr().err
     assert not out.exists()
 
 
