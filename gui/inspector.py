@@ -29,6 +29,7 @@ from engine import GradstepError, Snapshot
 from engine.stages import Stage
 from gui.controller import SessionController
 from gui.formatting import format_number
+from gui.live_label import LiveLabel
 from gui.matrix_table import DIVERGING_STOPS, MatrixView
 
 RUN_REFRESH_MS = 100  # at most ~10 redraws a second while the engine runs flat out
@@ -133,7 +134,8 @@ class MatricesTab(QWidget):
         self._controller = controller
         self.layer_box = QComboBox()
         self.layer_box.setToolTip("The layer whose matrices are shown (0-based, like the stages)")
-        self.where = _hint_label()
+        self.where = LiveLabel(lines=2)  # changes every step: kept from re-laying out the dock
+        self.where.setStyleSheet("color: #555;")
         self.views: dict[str, MatrixView] = {
             name: MatrixView() for name in ("W", "b", "dW", "db", "z", "a", "delta")
         }

@@ -8,7 +8,16 @@ import numpy as np
 from numpy.typing import NDArray
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.formatting import PENDING_COLOR, format_cell, format_plain, shape_text
 
@@ -53,6 +62,11 @@ def diverging_index(value: float, scale: float) -> int:
     return round((t + 1) / 2 * (len(_BACKGROUNDS) - 1))
 
 
+def same_bits(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
+    """True when ``a`` and ``b`` hold the same numbers bit for bit (NaN equals NaN, -0 is not 0)."""
+    return a is b or (a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes())
+
+
 COLUMN_WIDTH = 88  # fits "−0.0004435", the widest 4-significant-digit cell, in a monospace font
 
 
@@ -83,19 +97,34 @@ class MatrixModel(QAbstractTableModel):
         array: NDArray[np.float64] | None,
         row_labels: Sequence[str] = (),
         column_labels: Sequence[str] = (),
-    ) -> None:
-        """Show ``array`` (None empties the table); labels default to 0-based indices."""
-        self.beginResetModel()
+    ) -> bool:
+        """Show ``array`` (None empties the table); labels default to 0-based indices.
+
+        Returns True when the table's shape or labels changed (the model was reset).
+        """
+        shown = np.zeros((0, 0)) if array is None else (array[:, None] if array.ndim == 1 else array)
+        labels = (tuple(row_labels), tuple(column_labels))
+        same_layout = shown.shape == self._array.shape and labels == (
+            tuple(self._row_labels),
+            tuple(self._column_labels),
+        )
+        if same_layout and name == self._name and same_bits(shown, self._array):
+            return False  # a stage that did not touch this matrix: nothing to redraw
+        if not same_layout:
+            self.beginResetModel()
         self._name = name
-        if array is None:
-            self._array = np.zeros((0, 0))
-        else:
-            self._array = array[:, None] if array.ndim == 1 else array
-        self._row_labels = row_labels
-        self._column_labels = column_labels
+        self._array = shown
+        self._row_labels, self._column_labels = labels
         finite = self._array[np.isfinite(self._array)]
         self._scale = float(np.abs(finite).max()) if finite.size else 0.0
-        self.endResetModel()
+        if not same_layout:
+            self.endResetModel()
+        elif shown.size:
+            # Same shape: repaint the cells in place. A reset would re-measure the headers and
+            # re-lay out the dock around the table on every step.
+            last = self.index(shown.shape[0] - 1, shown.shape[1] - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+        return not same_layout
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else self._array.shape[0]
@@ -151,6 +180,11 @@ class _FittedTableView(QTableView):
         return QSize(width, super().sizeHint().height())
 
 
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)
+
+
 class MatrixView(QWidget):
     """A caption with the name and shape over a heat-coloured table, or a pending note."""
 
@@ -179,18 +213,28 @@ class MatrixView(QWidget):
         self.table.horizontalHeader().setMinimumSectionSize(40)
         self.pending = QLabel()
         self.pending.setStyleSheet(f"color: {PENDING_COLOR}; font-style: italic; padding: 4px 0;")
+        self.pending.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        table_page = QWidget()
+        row = QHBoxLayout(table_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.table)
+        row.addStretch(1)
+        # The pending note takes the table's place in a stack as large as either, so stepping
+        # between pending and computed neither moves the panel's layout nor re-lays out the dock.
+        self.stack = QStackedWidget()
+        self.stack.addWidget(table_page)
+        self.stack.addWidget(self.pending)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
         layout.addWidget(self.caption)
-        layout.addWidget(self.table, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.pending)
+        layout.addWidget(self.stack, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
 
     @property
     def is_pending(self) -> bool:
         """True while the stage that computes this matrix has not run."""
-        return self.table.isHidden()
+        return self.stack.currentWidget() is self.pending
 
     def set_matrix(
         self,
@@ -202,21 +246,28 @@ class MatrixView(QWidget):
         column_labels: Sequence[str] = (),
     ) -> None:
         """Show ``array`` under a caption "name (rows × columns)", or ``pending_text``."""
-        self.model.set_array(name, array, row_labels, column_labels)
+        # Every setter below is guarded: an unchanged text or size would still ask the layouts
+        # up to the window to recompute, which costs more than the table's repaint.
         if array is None:
-            self.caption.setText(f"<b>{html_name}</b>")
-            self.pending.setText(pending_text)
-            self.table.hide()
-            self.pending.show()
+            # The hidden table keeps its last array, so the same shape coming back is a repaint.
+            _set_text(self.caption, f"<b>{html_name}</b>")
+            _set_text(self.pending, pending_text)
+            if not self.is_pending:
+                self.stack.setCurrentWidget(self.pending)
             return
+        reset = self.model.set_array(name, array, row_labels, column_labels)
         scale = format_cell(self.model.scale, 3)
-        self.caption.setText(f"<b>{html_name}</b>&nbsp;&nbsp;({shape_text(array.shape)})")
-        self.caption.setToolTip(
-            f"{name}: shape {array.shape}; colours run from −{scale} (blue) to +{scale} (red)"
-        )
-        self.pending.hide()
-        self.table.show()
-        self.table.setFixedHeight(self._table_height())
+        _set_text(self.caption, f"<b>{html_name}</b>&nbsp;&nbsp;({shape_text(array.shape)})")
+        tip = f"{name}: shape {array.shape}; colours run from −{scale} (blue) to +{scale} (red)"
+        if self.caption.toolTip() != tip:
+            self.caption.setToolTip(tip)
+        if self.is_pending:
+            self.stack.setCurrentIndex(0)
+        if not reset:
+            return  # same shape and labels as before: the height and the size hint stand
+        height = self._table_height()
+        if self.table.height() != height or self.table.minimumHeight() != height:
+            self.table.setFixedHeight(height)
         self.table.updateGeometry()
 
     def _table_height(self) -> int:
@@ -233,11 +284,10 @@ class MatrixView(QWidget):
         return header + rows * self.table.verticalHeader().defaultSectionSize() + extra
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        visible = self.pending if self.table.isHidden() else self.table
-        width = max(self.caption.sizeHint().width(), visible.sizeHint().width())
+        width = max(self.caption.sizeHint().width(), self.stack.sizeHint().width())
         return QSize(width, super().sizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
-        if not self.table.isHidden():
+        if not self.is_pending:
             self.table.setFixedHeight(self._table_height())  # a horizontal scroll bar may come or go
