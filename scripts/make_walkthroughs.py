@@ -4,22 +4,29 @@
 
 Each step's ``expect`` is recorded by replaying it with this version of the engine, the way
 the window records a walkthrough; replaying the files later (tests/engine/test_walkthrough.py)
-then tells when a change computes something different. The published numbers quoted in the
-captions are checked independently by the tests.
+then tells when a change computes something different. Every number a tutorial tour's caption
+quotes is computed here by the engine (``Probe``); where a caption compares it with what a tutorial
+prints, the script checks the comparison still holds and refuses to write otherwise. The tests
+check the published numbers independently.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.chain import ParameterRef  # noqa: E402
+from engine.chain import ChainExplanation, ParameterRef  # noqa: E402
 from engine.config import parse_session  # noqa: E402
 from engine.examples import example  # noqa: E402
+from engine.losses import loss_value  # noqa: E402
+from engine.records import IterationRecord  # noqa: E402
 from engine.session import Session  # noqa: E402
 from engine.walkthrough import Step, ViewState, Walkthrough, apply_step, record_step  # noqa: E402
 
@@ -135,155 +142,635 @@ TOURS: dict[str, tuple[str, str, dict[str, Any], list[Step]]] = {
             S("note", "That is one iteration, every number. Step back (Left) to see any of it again."),
         ],
     ),
-    "tour-tutorial-001": (
+}
+
+
+# ---- the tutorial tours ----------------------------------------------------------------------
+# Each follows its seed tutorial (../shared/seeds/) line by line. Every number a caption quotes is
+# read from a probe session of the same example at generation time, never typed in.
+
+Tour = tuple[str, str, dict[str, Any], list[Step]]
+
+# What the tutorials print, quoted from their published output.
+PRINTED_001 = "[[0.06029012]\n [0.94447222]\n [0.944367  ]\n [0.05997169]]"
+PRINTED_004 = {
+    10: "0.024850926922809005",
+    20: "0.019815846923920258",
+    30: "0.015923917754564688",
+    40: "0.012899201199448299",
+    50: "0.010531406234111765",
+    60: "0.008662813808854386",
+    70: "0.007175820212663337",
+    80: "0.00598270229969578",
+    90: "0.005017757799181896",
+    100: "0.0042314681042219015",
+}
+
+
+def n(x: float) -> str:
+    """A number as the captions quote it: 10 significant digits."""
+    return f"{x:.10g}"
+
+
+def ns(values: Any, spec: str = ".10g") -> str:
+    return ", ".join(format(float(v), spec) for v in values)
+
+
+def first_differing_digit(a: float, b: float) -> str:
+    """The significant digit a and b first differ in, as a word: "fifth"."""
+    da, db = f"{a:.16e}".replace(".", ""), f"{b:.16e}".replace(".", "")
+    index = next(i for i, (x, y) in enumerate(zip(da, db, strict=True)) if x != y)
+    return ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"][index]
+
+
+class Probe:
+    """The example's session, run ahead to read the numbers a caption quotes."""
+
+    def __init__(self, session: dict[str, Any]) -> None:
+        self.session = Session(parse_session(session))
+
+    def record(self, k: int) -> IterationRecord:
+        return self.session.iteration_record(k)
+
+    def loss(self, k: int) -> float:
+        loss = self.record(k).loss
+        if loss is None:
+            raise RuntimeError(f"iteration {k} has no loss")
+        return loss.loss
+
+    def mse(self, k: int) -> float:
+        """The mean squared error of iteration k's predictions (what tutorials 000 and 003 print)."""
+        rec = self.record(k)
+        return loss_value("mse", rec.forward[-1].z, rec.forward[-1].a, rec.targets)
+
+    def outputs(self, k: int) -> Any:
+        return self.record(k).forward[-1].a[:, 0]
+
+    def chain(self, ref: ParameterRef, k: int = 0) -> ChainExplanation:
+        return self.session.explain(ref, self.record(k))
+
+
+def _update(chain: ChainExplanation) -> tuple[str, str]:
+    if chain.update is None:
+        raise RuntimeError(f"{chain.ref.label}: no update")
+    return n(chain.update.old), n(chain.update.new)
+
+
+def _tutorial_001() -> Tour:
+    session = example("tutorial-001").session
+    p = Probe(session)
+    r0 = p.record(0)
+    w_in, w_out = W("0:1:0"), W("1:0:1")
+    c_in, c_out = p.chain(w_in), p.chain(w_out)
+    hidden = r0.forward[0].a
+    last = p.outputs(9999)
+    printed = np.array2string(last[:, None])
+    if printed != PRINTED_001:
+        raise RuntimeError(f"tutorial 001: the engine now prints {printed!r}, not the tutorial's output")
+    old, new = _update(c_in)
+    return (
         "Tutorial 001: XOR with seed 42",
-        "Follows seed tutorial 001: a 2-2-1 sigmoid network on XOR, weights from np.random.seed(42), "
-        "E = 1/2 sum (y - a)^2, learning rate 0.1, 10,000 full-batch updates.",
-        example("tutorial-001").session,
+        "Follows seed tutorial 001 line by line: a 2-2-1 sigmoid network on XOR, weights from "
+        "np.random.seed(42), E = 1/2 sum (y - a)^2, learning rate 0.1, 10,000 full-batch updates, "
+        "and the final predictions it prints, reproduced exactly.",
+        session,
         [
             S(
                 "note",
-                "The tutorial draws its weights with np.random.seed(42) then np.random.rand, in the "
-                "order W_ih, W_ho, b_h, b_o. Gradstep stores the same numbers, transposed to "
-                "(units, inputs).",
-            ),
-            S("step", "Forward through the hidden layer: hidden_layer_output in the tutorial.", count=1),
-            S(
-                "step",
-                "Forward through the output layer: predicted_output. XOR is not learnt yet: all four "
-                "predictions are close to each other.",
-                count=1,
-            ),
-            S(
-                "step",
-                "The loss. The tutorial never prints it, but its update is the gradient of "
-                "E = 1/2 sum (y - a)^2: error * sigmoid_derivative(predicted_output).",
-                count=1,
-            ),
-            S("select", "Select the weight from input 0 to hidden unit 1.", parameter=W("0:1:0")),
-            S(
-                "step",
-                "Backward through the output layer: output_gradient in the tutorial (with the opposite "
-                "sign, since it adds the update).",
-                count=2,
-            ),
-            S("step", "The update: weights += X.T . gradient * 0.1 is gradient descent on E.", count=1),
-            S("iterations", "Run to iteration 9,999, the tutorial's last.", count=9998),
-            S(
-                "step",
-                "Forward through both layers of the last iteration: the predictions are 0.06029012, "
-                "0.94447222, 0.944367 and 0.05997169, exactly as the tutorial prints.",
-                count=2,
-            ),
-        ],
-    ),
-    "tour-tutorial-004": (
-        "Tutorial 004: the stale weight",
-        "Follows seed tutorial 004 (one sample, seed 42) and shows where its printed losses go wrong.",
-        example("tutorial-004").session,
-        [
-            S(
-                "note",
-                "The tutorial trains a 2-2-1 sigmoid network on one sample, (0.5, 0.6) -> 0.8, with "
-                "E = 1/2 sum (a - y)^2 and learning rate 0.1.",
-            ),
-            S(
-                "step",
-                "The forward pass and the loss, 0.030647948, the same as the tutorial's first loss.",
-                count=3,
+                "Tutorial 001 trains a 2-2-1 sigmoid network on XOR: the four rows of `X`, targets "
+                "`y` = 0, 1, 1, 0, learning rate 0.1, 10,000 full-batch epochs. Each step below runs "
+                "the next lines of its loop.",
             ),
             S(
                 "select",
-                "Select a hidden weight: its gradient flows back through weights_hidden_output.",
-                parameter=W("0:0:0"),
+                "`np.random.seed(42)` then `np.random.rand` draw `weights_input_hidden`, "
+                "`weights_hidden_output`, `bias_hidden`, `bias_output`; Gradstep holds the same "
+                f"numbers, stored (out, in): `weights_input_hidden[0, 1]` = {n(c_in.value)} is "
+                "W[0][1,0] (layer 0, hidden unit 1, input 0), selected.",
+                parameter=w_in,
             ),
             S(
                 "step",
-                "Backward through both layers. dL/da of the hidden unit is w_KJ * delta_K with the "
-                "output weight the forward pass used.",
-                count=2,
+                "`hidden_layer_input = np.dot(X, weights_input_hidden) + bias_hidden` and "
+                "`hidden_layer_output = sigmoid(hidden_layer_input)`: stage Forward 0, one row per "
+                f"sample. For sample 0, (0, 0), z is the bias alone and a = ({ns(hidden[0])}).",
             ),
             S(
                 "step",
-                "The update. The tutorial's code updates weights_hidden_output first, then computes the "
-                "hidden layer's gradient through the updated weight: a different (wrong) number. "
-                "Gradstep uses "
-                "the weight the forward pass used.",
-                count=1,
+                "`output_layer_input = np.dot(hidden_layer_output, weights_hidden_output) + "
+                "bias_output` and `predicted_output = sigmoid(output_layer_input)`: Forward 1 predicts "
+                f"{ns(p.outputs(0))}. Nearly equal: XOR is not learnt yet.",
+            ),
+            S(
+                "step",
+                "`error = y - predicted_output`. The tutorial prints no loss, but its update is "
+                "gradient descent on E = ½ Σ (y − a)², Gradstep's `half_sse`: the Loss stage shows "
+                f"E = {n(p.loss(0))}.",
+            ),
+            S(
+                "view",
+                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
+                "until its stage computes ∂E/∂w.",
+                color_by="gradient",
+            ),
+            S(
+                "select",
+                f"Select W[1][0,1] = `weights_hidden_output[1, 0]` = {n(c_out.value)}, from hidden "
+                "unit 1 to the output.",
+                parameter=w_out,
+            ),
+            S(
+                "step",
+                "`output_gradient = error * sigmoid_derivative(predicted_output)` is −δ, where "
+                "δ = ∂ℓ/∂a · ∂a/∂z = (a − y) · a(1 − a), "
+                f"{n(r0.backward_of(1).delta[0, 0])} for sample 0. Times ∂z/∂w = hidden unit 1's a, "
+                f"summed over the 4 samples: ∂E/∂W[1][0,1] = {n(c_out.gradient)}.",
+            ),
+            S(
+                "select",
+                "Back to W[0][1,0]. Its ∂ℓ/∂a is W[1][0,1] · δ: the tutorial's "
+                "`hidden_error = output_gradient.dot(weights_hidden_output.T)`, with the sign flipped.",
+                parameter=w_in,
+            ),
+            S(
+                "step",
+                "`hidden_gradient = hidden_error * sigmoid_derivative(hidden_layer_output)` multiplies "
+                "by ∂a/∂z = a(1 − a); then ∂z/∂w = x₀, which is 0 for samples 0 and 1. Summed: "
+                f"∂E/∂W[0][1,0] = {n(c_in.gradient)} (`X.T.dot(hidden_gradient)[0, 1]` is its negative).",
+            ),
+            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            S(
+                "step",
+                "`weights_input_hidden += X.T.dot(hidden_gradient) * 0.1` is w − 0.1 · ∂E/∂w: "
+                f"W[0][1,0] goes from {old} to {new}. The tutorial updates `weights_hidden_output` "
+                "first, but `hidden_gradient` already holds the old values: no harm (see tutorial 004).",
             ),
             S(
                 "iterations",
-                "Nine more iterations: the correct loss of the tenth forward pass is "
-                "0.0248512666, while the tutorial prints 0.024850926922809005.",
-                count=9,
+                f"1,000 epochs: E has only fallen to {n(p.loss(999))}, and the predictions are "
+                f"{ns(p.outputs(1000), '.4f')}: about 0.5 for every input, a long plateau.",
+                count=999,
             ),
-            S("step", "Forward and loss of iteration 10.", count=3),
-        ],
-    ),
-    "tour-tutorial-000": (
-        "Tutorial 000: the loss it prints and the loss it trains",
-        "Seed tutorial 000 prints the mean squared error, but its gradient is binary cross-entropy's.",
-        example("tutorial-000").session,
-        [
             S(
-                "note",
-                "A 2-4-1 sigmoid network on XOR, learning rate 0.5. The tutorial's backward pass starts "
-                "from dZ2 = a2 - y with a 1/m factor. That is the gradient of mean binary cross-entropy "
-                "with a "
-                "sigmoid output, not of the MSE it prints: this example trains on bce.",
+                "iterations",
+                "On to the start of epoch 9,999 (0-based), the tutorial's last: the network has left "
+                f"the plateau, and the previous epoch's E is {n(p.loss(9998))}.",
+                count=8999,
             ),
-            S("step", "Forward through both layers, then the loss (binary cross-entropy).", count=3),
-            S("select", "Select the output bias.", parameter=B("1:0")),
             S(
                 "step",
-                "Backward through the output layer: with a sigmoid output and bce, dL/dz = a - y, "
-                "the tutorial's dZ2.",
-                count=1,
+                "Forward 0 and Forward 1 of the last epoch: `print(predicted_output)` after the loop "
+                f"shows this pass, {', '.join(re.findall(r'[0-9.]+', printed))}, exactly the tutorial's "
+                "output (NumPy drops the trailing zeros of 0.94436700).",
+                count=2,
             ),
-            S("iterations", "Train for 2,000 iterations.", count=2000),
         ],
-    ),
-    "tour-tutorial-002": (
-        "Tutorial 002: one update with a ReLU layer",
-        "Seed tutorial 002: one sample through a ReLU hidden layer and a sigmoid output, one update.",
-        example("tutorial-002").session,
+    )
+
+
+def _tutorial_004() -> Tour:
+    session = example("tutorial-004").session
+    p = Probe(session)
+    r0 = p.record(0)
+    w1, w5 = W("0:0:0"), W("1:0:0")
+    c1, c5 = p.chain(w1), p.chain(w5)
+    f0, f1 = r0.forward
+    out5 = c5.samples[0].factors
+    h1 = c1.samples[0].factors
+    up = c1.samples[0].upstream
+    if up is None or r0.update is None:
+        raise RuntimeError("tutorial 004: the hidden weight has no upstream terms or no update")
+    w5_new = float(r0.update.params_after[1].weights[0, 0])
+    old, new = _update(c1)
+    l10, l100 = p.loss(9), p.loss(99)
+    if any(abs(p.loss(epoch - 1) - float(text)) <= 1e-9 for epoch, text in PRINTED_004.items()):
+        raise RuntimeError("tutorial 004: a correct loss now equals a printed (wrong) one")
+    digit = first_differing_digit(l10, float(PRINTED_004[10]))
+    return (
+        "Tutorial 004: the stale weight",
+        "Follows seed tutorial 004 (one sample, seed 42) line by line and shows where and why its "
+        "printed losses differ from the correct ones.",
+        session,
         [
             S(
                 "note",
-                "Input (0.5, 0.1), target 0.7. The tutorial's dZ2 = A2 - Y is binary cross-entropy's "
-                "gradient with a sigmoid output; its weights are unseeded, so Gradstep draws its own.",
+                "Tutorial 004 trains a 2-2-1 sigmoid network on one sample, `X` = (0.5, 0.6) → `y` = 0.8: "
+                "`np.random.seed(42)` and `np.random.rand` weights, zero biases, learning rate 0.1, "
+                "100 epochs. Its printed losses hide a bug; this tour finds it.",
             ),
-            S("step", "Forward through the ReLU layer: units with z <= 0 output 0.", count=1),
-            S("step", "Forward through the output, then the loss.", count=2),
             S(
                 "select",
-                "Select a weight into the hidden layer: the ReLU derivative is 1 or 0.",
-                parameter=W("0:0:0"),
+                "Its docstring's x1, x2, h1, h2 are x₀, x₁, h₀, h₁ in the window, and w1 … w6 are "
+                "W[0][0,0], W[0][0,1], W[0][1,0], W[0][1,1], W[1][0,0], W[1][0,1]: 0-based, (out, in), "
+                f"so `weights_input_hidden[1, 0]`, w2, is W[0][0,1]. Selected: w1 = {n(c1.value)}.",
+                parameter=w1,
             ),
-            S("step", "Backward through both layers, then the update.", count=3),
+            S(
+                "step",
+                "`hidden_input = np.dot(X, weights_input_hidden) + bias_hidden` and "
+                "`hidden_output = sigmoid(hidden_input)`: Forward 0 gives "
+                f"h1 = σ({n(f0.z[0, 0])}) = {n(f0.a[0, 0])} and h2 = σ({n(f0.z[0, 1])}) = {n(f0.a[0, 1])}.",
+            ),
+            S(
+                "step",
+                "`output_input = np.dot(hidden_output, weights_hidden_output) + bias_output` and "
+                "`predicted_output = sigmoid(output_input)`: Forward 1 gives "
+                f"output = σ({n(f1.z[0, 0])}) = {n(f1.a[0, 0])}, against the target 0.8.",
+            ),
+            S(
+                "step",
+                f"`loss = 0.5 * np.sum((predicted_output - y) ** 2)` = {n(p.loss(0))}, Gradstep's "
+                "`half_sse`. The tutorial computes it every epoch but prints only every tenth, from "
+                "epoch 10.",
+            ),
+            S(
+                "view",
+                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
+                "until its stage computes ∂E/∂w.",
+                color_by="gradient",
+            ),
+            S("select", f"Select w5 = W[1][0,0] = {n(c5.value)}, from h1 to the output.", parameter=w5),
+            S(
+                "step",
+                f"`d_loss_d_output = predicted_output - y` = {n(out5[0].value)} and "
+                f"`d_output_d_hidden = sigmoid_derivative(predicted_output)` = {n(out5[1].value)} "
+                "(despite its name, ∂output/∂`output_input`). Times ∂z/∂w5 = h1: "
+                f"∂E/∂w5 = {n(c5.gradient)}.",
+            ),
+            S(
+                "select",
+                "Back to w1. Its chain passes through w5: ∂E/∂h1 = w5 · δ, with "
+                f"δ = ∂E/∂`output_input` = {n(up[0].delta)}.",
+                parameter=w1,
+            ),
+            S(
+                "step",
+                f"`d_hidden_d_input = sigmoid_derivative(hidden_output)` = {n(h1[1].value)} for h1. "
+                f"With the w5 = {n(up[0].weight)} the forward pass used, ∂E/∂h1 = {n(h1[0].value)}; "
+                f"times x1 = 0.5: ∂E/∂w1 = {n(c1.gradient)}.",
+            ),
+            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            S(
+                "step",
+                "Here is the bug: `weights_hidden_output -= ...` runs first, so the next line's "
+                f"`weights_hidden_output.T` is the updated w5 = {n(w5_new)}, not {n(up[0].weight)}. "
+                f"Gradstep moves w1 from {old} to {new} with the gradient above; the tutorial's w1 "
+                "comes out slightly different.",
+            ),
+            S(
+                "iterations",
+                "Eight more epochs: the cursor is at the start of epoch 10 (iteration 9, 0-based), the "
+                "first one the tutorial prints.",
+                count=8,
+            ),
+            S(
+                "step",
+                f"Epoch 10's forward pass and loss: Gradstep's correct loss is {l10!r}; the tutorial "
+                f"prints `{PRINTED_004[10]}`. They differ from the {digit} significant digit: the "
+                "tutorial's hidden weights have taken nine steps with the wrong w5.",
+                count=3,
+            ),
+            S("iterations", "Run on to the start of epoch 100, the tutorial's last.", count=90),
+            S(
+                "step",
+                f"Epoch 100: Gradstep's loss is {l100!r}, the tutorial prints `{PRINTED_004[100]}`. "
+                "All ten printed losses differ this way; the Loss tab plots Gradstep's curve.",
+                count=3,
+            ),
+            S(
+                "note",
+                "The fix: compute `np.dot(d_loss_d_output * d_output_d_hidden, "
+                "weights_hidden_output.T) * d_hidden_d_input` once, before updating "
+                "`weights_hidden_output` (tutorial 001's order). The tutorial then prints Gradstep's "
+                "losses, to rounding.",
+            ),
         ],
-    ),
-    "tour-tutorial-003": (
-        "Tutorial 003: the plateau of tiny weights",
-        "Seed tutorial 003 starts from randn * 0.01 weights: the first hundreds of iterations barely move.",
-        example("tutorial-003").session,
+    )
+
+
+def _tutorial_000() -> Tour:
+    session = example("tutorial-000").session
+    p = Probe(session)
+    r0 = p.record(0)
+    w_in, w_out = W("0:1:0"), W("1:0:1")
+    c_in, c_out = p.chain(w_in), p.chain(w_out)
+    old, new = _update(c_in)
+    return (
+        "Tutorial 000: the loss it prints and the loss it trains",
+        "Follows seed tutorial 000 line by line: it prints the mean squared error, but its gradient "
+        "is binary cross-entropy's, so that is the loss Gradstep trains and shows.",
+        session,
         [
             S(
                 "note",
-                "A 2-4-1 sigmoid network on XOR with weights of about 0.01. It prints MSE but, like "
-                "tutorial 000, trains binary cross-entropy.",
+                "Tutorial 000's `NeuralNetwork(2, 4, 1)` learns XOR at learning rate 0.5 for 10,000 "
+                "epochs. Its `np.random.randn` weights are unseeded, so Gradstep draws its own "
+                "standard-normal ones (seed 42): your run prints other numbers from the same formulas.",
             ),
-            S("step", "One whole iteration: with tiny weights every hidden unit outputs about 0.5.", count=6),
+            S(
+                "select",
+                f"`self.W1` is (out, in) like Gradstep's W, so `self.W1[1, 0]` = W[0][1,0] = "
+                f"{n(c_in.value)}, input 0 to hidden unit 1, selected. Its samples are the columns of "
+                "`X`; Gradstep's are rows, so its z and a are the tutorial's transposed.",
+                parameter=w_in,
+            ),
+            S(
+                "step",
+                "`self.z1 = np.dot(self.W1, X) + self.b1` and `self.a1 = self.sigmoid(self.z1)`: "
+                "Forward 0. For sample 0, (0, 0), z1 is `b1` = 0, so all four hidden units output "
+                f"{n(r0.forward[0].a[0, 0])}; the Matrices tab lists the other samples.",
+            ),
+            S(
+                "step",
+                "`self.z2 = np.dot(self.W2, self.a1) + self.b2` and `self.a2 = self.sigmoid(self.z2)`: "
+                f"Forward 1 predicts {ns(p.outputs(0))} for the targets 0, 1, 1, 0.",
+            ),
+            S(
+                "step",
+                f"`train` computes `loss = np.mean((predictions - y) ** 2)` = {n(p.mse(0))}, to print as "
+                f"`Epoch 0, Loss: {p.mse(0):.4f}`. But its gradient is binary cross-entropy's, so "
+                f"Gradstep trains and shows the mean BCE: L = {n(p.loss(0))}.",
+            ),
             S(
                 "view",
-                "Colour by gradient: the hidden weights' gradients are tiny, since they are multiplied "
-                "by output weights of 0.01.",
+                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
+                "until its stage computes ∂L/∂w.",
                 color_by="gradient",
             ),
-            S("iterations", "Run 1,000 iterations with learning rate 0.1.", count=999),
+            S(
+                "select",
+                f"Select W[1][0,1] = `self.W2[0, 1]` = {n(c_out.value)}, from hidden unit 1 to the output.",
+                parameter=w_out,
+            ),
+            S(
+                "step",
+                "`dZ2 = self.a2 - y` is δ: for BCE, ∂ℓ/∂a = (a − y)/(a(1 − a)) times ∂a/∂z = a(1 − a) is "
+                "exactly a − y (the MSE would give 2(a − y)·a(1 − a)). `dW2 = (1 / m) * np.dot(dZ2, "
+                f"self.a1.T)`, a mean over 4: ∂L/∂W[1][0,1] = {n(c_out.gradient)}.",
+            ),
+            S(
+                "select",
+                "Back to W[0][1,0]: its ∂ℓ/∂a is W[1][0,1] · δ, the row of `np.dot(self.W2.T, dZ2)` "
+                "for hidden unit 1.",
+                parameter=w_in,
+            ),
+            S(
+                "step",
+                "`dZ1 = np.dot(self.W2.T, dZ2) * self.sigmoid_derivative(self.a1)` multiplies by "
+                "a(1 − a) (`sigmoid_derivative` takes the activation, correctly); "
+                "`dW1 = (1 / m) * np.dot(dZ1, X.T)` by x₀ and 1/m: "
+                f"∂L/∂W[0][1,0] = {n(c_in.gradient)}.",
+            ),
+            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            S(
+                "step",
+                f"`self.W1 -= learning_rate * dW1`: W[0][1,0] goes from {old} to {new}. As published, "
+                "`self.b2 -= learning rate * db2` is a syntax error (a space for the underscore); "
+                "Gradstep updates `b2` with `learning_rate` = 0.5 like the rest.",
+            ),
+            S(
+                "iterations",
+                f"1,000 epochs: the BCE has fallen from {n(p.loss(0))} to {n(p.loss(999))}. The MSE "
+                f"falls too (its `Epoch 900` line would read `Loss: {p.mse(900):.4f}`): both losses "
+                "are smallest at the targets.",
+                count=999,
+            ),
+            S(
+                "iterations",
+                f"All 10,000 epochs of `nn.train`: the last BCE is {n(p.loss(9999))}, and the "
+                f"tutorial's last line would be `Epoch 9900, Loss: {p.mse(9900):.4f}` "
+                f"(MSE {n(p.mse(9900))}).",
+                count=9000,
+            ),
+            S(
+                "step",
+                "`predictions = nn.predict(X)` is one more forward pass with the trained weights, "
+                f"Forward 0 and 1 here: {ns(p.outputs(10000))}. XOR is learnt.",
+                count=2,
+            ),
+            S(
+                "note",
+                "To make the tutorial consistent, print the BCE, "
+                "`-np.mean(y * np.log(predictions) + (1 - y) * np.log(1 - predictions))`, or keep the "
+                "MSE and use `dZ2 = 2 * (self.a2 - y) * self.a2 * (1 - self.a2)`.",
+            ),
         ],
-    ),
-}
+    )
+
+
+def _tutorial_002() -> Tour:
+    session = example("tutorial-002").session
+    p = Probe(session)
+    r0 = p.record(0)
+    w_in, w_out, w_off = W("0:1:0"), W("1:0:1"), W("0:2:0")
+    c_in, c_out, c_off = p.chain(w_in), p.chain(w_out), p.chain(w_off)
+    f0, f1 = r0.forward
+    if not (f0.z[0, 2] < 0 < f0.z[0, 1]) or c_off.gradient != 0.0:
+        raise RuntimeError("tutorial 002: hidden unit 2 is expected off and unit 1 on")
+    delta = r0.backward_of(1).delta[0, 0]
+    old, new = _update(c_in)
+    return (
+        "Tutorial 002: one update with a ReLU layer",
+        "Follows seed tutorial 002 line by line: one sample through a ReLU hidden layer and a "
+        "sigmoid output, one update; its dZ2 = A2 - Y is binary cross-entropy's gradient.",
+        session,
+        [
+            S(
+                "note",
+                "Tutorial 002 sends one sample, `X` = (0.5, 0.1) with target `Y` = 0.7, through 3 ReLU "
+                "units and a sigmoid output, then makes one update at learning rate 0.1. Its "
+                "`np.random.randn` weights are unseeded; Gradstep draws standard-normal ones (seed 42).",
+            ),
+            S(
+                "select",
+                f"`W1` and `W2` are (out, in) as in Gradstep: `W1[1, 0]` is W[0][1,0] = {n(c_in.value)}, "
+                "from input 0 to hidden unit 1, selected. `X` is a column there, a row here.",
+                parameter=w_in,
+            ),
+            S(
+                "step",
+                f"`Z1 = np.dot(W1, X) + b1` = ({ns(f0.z[0])}) and `A1 = relu(Z1)` = ({ns(f0.a[0])}): "
+                "hidden unit 2's z is negative, so ReLU outputs 0.",
+            ),
+            S(
+                "step",
+                f"`Z2 = np.dot(W2, A1) + b2` = {n(f1.z[0, 0])} and `A2 = sigmoid(Z2)` = "
+                f"{n(f1.a[0, 0])}, against the target 0.7.",
+            ),
+            S(
+                "step",
+                "The tutorial computes no loss, but its `dZ2 = A2 - Y` is the gradient of binary "
+                f"cross-entropy through a sigmoid, so Gradstep shows BCE: L = {n(p.loss(0))}. For the "
+                "MSE, `dZ2` would be 2(A2 − Y)·A2(1 − A2).",
+            ),
+            S(
+                "view",
+                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
+                "until its stage computes ∂L/∂w.",
+                color_by="gradient",
+            ),
+            S(
+                "select",
+                f"Select W[1][0,1] = `W2[0, 1]` = {n(c_out.value)}, from hidden unit 1 to the output.",
+                parameter=w_out,
+            ),
+            S(
+                "step",
+                f"`dZ2 = A2 - Y` = {n(delta)}: the chain panel's ∂ℓ/∂a = (a − y)/(a(1 − a)) times "
+                "∂a/∂z = a(1 − a). `dW2 = np.dot(dZ2, A1.T)`: ∂L/∂W[1][0,1] = `dZ2` · `A1[1]` = "
+                f"{n(c_out.gradient)}; W[1][0,2] gets 0, as A1[2] = 0.",
+            ),
+            S(
+                "select",
+                "Back to W[0][1,0]: ∂ℓ/∂a of hidden unit 1 is W[1][0,1] · δ, its row of `np.dot(W2.T, dZ2)`.",
+                parameter=w_in,
+            ),
+            S(
+                "step",
+                f"`dZ1 = np.dot(W2.T, dZ2) * relu_derivative(Z1)`: {n(c_in.samples[0].factors[0].value)} "
+                f"· 1 (Z1 > 0) = {n(r0.backward_of(0).delta[0, 1])}; `dW1 = np.dot(dZ1, X.T)` "
+                f"multiplies by x₀ = 0.5: ∂L/∂W[0][1,0] = {n(c_in.gradient)}.",
+            ),
+            S(
+                "select",
+                f"Select W[0][2,0], into hidden unit 2: `relu_derivative(Z1)` is 0 there "
+                f"(Z1 = {n(f0.z[0, 2])}), so its gradient is exactly {n(c_off.gradient)}: a ReLU unit "
+                "that is off learns nothing from this sample.",
+                parameter=w_off,
+            ),
+            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            S(
+                "step",
+                "`W1 -= learning_rate * dW1`, and the same for `b1`, `W2`, `b2`: the selected "
+                f"W[0][2,0] keeps {n(c_off.value)}, while W[0][1,0] moves from {old} to {new}.",
+            ),
+            S(
+                "step",
+                "The tutorial stops here. One more forward pass and loss show what the update did: "
+                f"`A2` = {n(p.outputs(1)[0])} (was {n(f1.a[0, 0])}), and the BCE fell from "
+                f"{n(p.loss(0))} to {n(p.loss(1))}.",
+                count=3,
+            ),
+        ],
+    )
+
+
+def _tutorial_003() -> Tour:
+    session = example("tutorial-003").session
+    p = Probe(session)
+    r0 = p.record(0)
+    w_in, w_out = W("0:1:0"), W("1:0:1")
+    c_in, c_out = p.chain(w_in), p.chain(w_out)
+    hidden, out = r0.forward[0].a, p.outputs(0)
+    old, new = _update(c_in)
+    printed = {f"{p.mse(epoch):.4f}" for epoch in range(0, 1000, 100)}
+    if len(printed) != 1:
+        raise RuntimeError(f"tutorial 003: the printed losses now vary: {sorted(printed)}")
+    (flat,) = printed
+    return (
+        "Tutorial 003: the plateau of tiny weights",
+        "Follows seed tutorial 003 line by line: randn * 0.01 weights put XOR on a plateau that "
+        "these weights do not leave in 1,000 epochs; it prints MSE but trains binary cross-entropy.",
+        session,
+        [
+            S(
+                "note",
+                "Tutorial 003 trains a 2-4-1 sigmoid network on XOR, learning rate 0.1, 1,000 epochs, "
+                "from `np.random.randn(...) * 0.01` weights with no seed. Gradstep stores one such "
+                "draw (seeded), so your run prints other numbers from the same formulas.",
+            ),
+            S(
+                "select",
+                f"`self.W1` is (in, out), so `self.W1[0, 1]` = {n(c_in.value)} is W[0][1,0] here "
+                "(0-based, stored (out, in)): input 0 to hidden unit 1, selected.",
+                parameter=w_in,
+            ),
+            S(
+                "step",
+                "`self.z1 = np.dot(X, self.W1) + self.b1` and `self.a1 = self.sigmoid(self.z1)`: with "
+                "weights of order 0.01 every z is near 0, so every hidden activation lies between "
+                f"{n(hidden.min())} and {n(hidden.max())}.",
+            ),
+            S(
+                "step",
+                "`self.z2 = np.dot(self.a1, self.W2) + self.b2` and `self.a2 = self.sigmoid(self.z2)`: "
+                f"all four predictions lie between {n(out.min())} and {n(out.max())}, about 0.5 "
+                "whatever the input.",
+            ),
+            S(
+                "step",
+                f"`train` prints `np.mean(np.square(output - y))`, here `Epoch 0, Loss: {p.mse(0):.4f}` "
+                "(the published run: 0.2508). Its gradient `output - y` with 1/m is mean binary "
+                f"cross-entropy's, so Gradstep trains BCE: L = {n(p.loss(0))}, about ln 2.",
+            ),
+            S(
+                "view",
+                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
+                "until its stage computes ∂L/∂w.",
+                color_by="gradient",
+            ),
+            S(
+                "select",
+                f"Select W[1][0,1] = `self.W2[1, 0]` = {n(c_out.value)}, from hidden unit 1 to the output.",
+                parameter=w_out,
+            ),
+            S(
+                "step",
+                "`dz2 = output - y` is δ: about +0.5 for the targets 0 and −0.5 for the 1s. "
+                "`dW2 = (1/m) * np.dot(self.a1.T, dz2)`: the activations are all about 0.5, so the "
+                f"four terms nearly cancel: ∂L/∂W[1][0,1] = {n(c_out.gradient)}.",
+            ),
+            S(
+                "select",
+                f"Back to W[0][1,0]: its ∂ℓ/∂a is W[1][0,1] · δ, and W[1][0,1] is only {n(c_out.value)}.",
+                parameter=w_in,
+            ),
+            S(
+                "step",
+                "`dz1 = np.dot(dz2, self.W2.T) * self.sigmoid_derivative(self.a1)` and "
+                f"`dW1 = (1/m) * np.dot(X.T, dz1)`: ∂L/∂W[0][1,0] = {n(c_in.gradient)}, against "
+                f"{n(c_out.gradient)} for W[1][0,1]. The tiny output weights shrink every hidden "
+                "gradient: this is the plateau.",
+            ),
+            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            S(
+                "step",
+                f"`self.W1 -= learning_rate * dW1`: W[0][1,0] goes from {old} to {new}. The hidden "
+                "weights barely move.",
+            ),
+            S(
+                "iterations",
+                f"`nn.train(X, y, epochs=1000)`: after 1,000 epochs the BCE is {n(p.loss(999))} (it "
+                f"started at {n(p.loss(0))}), and every line the tutorial prints, `Epoch 0` to "
+                f"`Epoch 900`, would read `Loss: {flat}`.",
+                count=999,
+            ),
+            S(
+                "step",
+                "The test, `predictions = nn.forward(X)`: Forward 0 and 1 predict "
+                f"{ns(p.outputs(1000))}. XOR is not learnt: these weights never leave the "
+                "plateau in 1,000 epochs, and the tutorial's own loop would not either from them.",
+                count=2,
+            ),
+            S(
+                "note",
+                "The published output (loss 0.2508 down to 0.0061 by epoch 900, predictions 0.0324, "
+                "0.9629, 0.9631, 0.0391) cannot be reproduced: its weights were never seeded, and "
+                "from these weights its code stays at `Loss: 0.2500`.",
+            ),
+        ],
+    )
+
+
+TOURS.update(
+    {
+        "tour-tutorial-001": _tutorial_001(),
+        "tour-tutorial-004": _tutorial_004(),
+        "tour-tutorial-000": _tutorial_000(),
+        "tour-tutorial-002": _tutorial_002(),
+        "tour-tutorial-003": _tutorial_003(),
+    }
+)
 
 
 def build(name: str) -> Walkthrough:
