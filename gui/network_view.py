@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt
+from pyqtgraph.Qt.internals import PrimitiveArray
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QCursor, QLinearGradient, QPainter, QPaintEvent, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QComboBox,
+    QGraphicsItem,
     QGraphicsRectItem,
     QHBoxLayout,
     QInputDialog,
@@ -44,7 +46,8 @@ from gui.colormap import (
 )
 from gui.controller import SessionController
 from gui.formatting import format_number
-from gui.matrix_table import DIVERGING_STOPS
+from gui.live_label import LiveLabel
+from gui.matrix_table import DIVERGING_STOPS, same_bits
 
 Array = NDArray[np.float64]
 
@@ -75,6 +78,17 @@ _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _BUCKET_BRUSHES = [pg.mkBrush(QColor(int(r), int(g), int(b))) for r, g, b in BUCKET_RGB]
 _RING_PENS = [pg.mkPen(QColor(int(r), int(g), int(b)), width=3.5) for r, g, b in BUCKET_RGB]
 _PENDING_BRUSH = pg.mkBrush(PENDING_FILL)
+_NODE_PEN = pg.mkPen(NODE_OUTLINE, width=1.2)
+_BUCKETS_WEAK_FIRST = sorted(range(BUCKETS), key=bucket_magnitude)  # drawing order: strong on top
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether two drawings' inputs are equal: arrays bit for bit, tuples item by item."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and same_bits(a, b)
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a is b or bool(a == b)
 
 
 def _sub(number: int) -> str:
@@ -122,6 +136,8 @@ class _ColorBar(QWidget):
 
     def set_scale(self, title: str, scale: float | None) -> None:
         """Show ``title`` over a bar from -scale to +scale (None: nothing computed yet)."""
+        if (title, scale) == (self.title, self.scale):
+            return  # most stages keep the scale: no repaint
         self.title = title
         self.scale = scale
         self.update()
@@ -160,6 +176,67 @@ class _ColorBar(QWidget):
         painter.end()
 
 
+class _EdgeLayer(pg.GraphicsObject):
+    """Every line-drawn edge in one item: a pen per group (pending, then bucket by bucket, weak
+    under strong), each group one ``drawLines`` call.
+
+    Qt keeps the drawing as a pixmap in device coordinates, so a stage that leaves the edges
+    alone (every forward stage in weight colouring) repaints them with one blit instead of
+    stroking thousands of lines; new lines, a zoom or a resize redraw it once.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._groups: list[tuple[QPen, PrimitiveArray]] = []
+        self._bounds = QRectF()
+        self._padding = 0.0  # pixels: half the widest pen, and a pixel of antialiasing
+        self._rect: QRectF | None = None
+        self.antialias = True
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_lines(self, groups: list[tuple[QPen, Array]]) -> None:
+        """Draw each (pen, lines) group in order; a row of ``lines`` is x0, y0, x1, y1."""
+        self.prepareGeometryChange()
+        self._groups = []
+        for pen, lines in groups:
+            if len(lines):
+                array = PrimitiveArray(QLineF, 4)  # what PlotCurveItem hands drawLines, too
+                array.resize(len(lines))
+                array.ndarray()[:] = lines
+                self._groups.append((pen, array))
+        if self._groups:
+            every = np.concatenate([lines.ndarray() for _, lines in self._groups])
+            xs, ys = every[:, 0::2], every[:, 1::2]
+            left, top = float(xs.min()), float(ys.min())
+            self._bounds = QRectF(left, top, float(xs.max()) - left, float(ys.max()) - top)
+            self._padding = max(pen.widthF() for pen, _ in self._groups) / 2 + 1.0
+        else:
+            self._bounds = QRectF()
+        self._rect = None
+        self.update()
+
+    def viewTransformChanged(self) -> None:  # noqa: N802
+        self.prepareGeometryChange()  # the padding is in pixels
+        self._rect = None
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        if self._rect is None:
+            if not self._groups:
+                self._rect = QRectF()
+            else:
+                px, py = self.pixelVectors()
+                w = 0.0 if px is None else px.length() * self._padding
+                h = 0.0 if py is None else py.length() * self._padding
+                self._rect = self._bounds.adjusted(-w, -h, w, h)
+        return self._rect
+
+    def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.antialias)
+        for pen, lines in self._groups:
+            painter.setPen(pen)
+            painter.drawLines(*lines.drawargs())
+
+
 class NetworkView(QWidget):
     """The network of the controller's session, redrawn from each snapshot."""
 
@@ -189,11 +266,10 @@ class NetworkView(QWidget):
         self._scale: float | None = None
         self._text_items: list[pg.TextItem] = []
         self._value_texts: dict[tuple[int, int], pg.TextItem] = {}
+        self._drawn: dict[str, object] = {}  # what each part of the drawing was last made from
 
         # ---- header: what is shown and how ----
-        self.caption = QLabel()
-        self.caption.setTextFormat(Qt.TextFormat.RichText)
-        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.caption = LiveLabel()  # changes every step: kept from re-laying out the window
         self.color_box = QComboBox()
         for mode, text in COLOR_MODES.items():
             self.color_box.addItem(text, mode)
@@ -279,16 +355,11 @@ class NetworkView(QWidget):
         self._stage_text = pg.TextItem(color="#444444", anchor=(0.5, 1.0))
         vb.addItem(self._stage_text)
 
-        self._pending_curve = pg.PlotCurveItem(pen=pg.mkPen(PENDING_EDGE, width=1), connect="pairs")
-        self._pending_curve.setZValue(-5)
-        vb.addItem(self._pending_curve)
-        self._bucket_curves: list[pg.PlotCurveItem] = []
-        for b in range(BUCKETS):
-            curve = pg.PlotCurveItem(connect="pairs", antialias=True)
-            curve.setSegmentedLineMode("on")
-            curve.setZValue(-4 + bucket_magnitude(b))  # strong edges over weak ones
-            vb.addItem(curve)
-            self._bucket_curves.append(curve)
+        self._edge_layer = _EdgeLayer()  # pending edges, then the buckets, strong over weak
+        self._edge_layer.setZValue(-4)
+        vb.addItem(self._edge_layer)
+        self._pending_pen = pg.mkPen(PENDING_EDGE, width=1)
+        self._bucket_pens: list[QPen] = []  # set per network: widths follow the fan-in
         self._changed_curve = pg.PlotCurveItem(pen=pg.mkPen("#f2c14e", width=7), connect="pairs")
         self._changed_curve.setZValue(-6)  # a glow under the edges the update changed
         vb.addItem(self._changed_curve)
@@ -388,16 +459,19 @@ class NetworkView(QWidget):
         # Antialiased lines cost most of a frame once there are thousands; so many thin lines read
         # as a texture anyway, so they are drawn aliased (a few hundred stay smooth).
         smooth = self._x0.size <= SMOOTH_EDGES
-        for curve in (*self._bucket_curves, self._pending_curve, self._changed_curve, self._path_curve):
+        self._edge_layer.antialias = smooth
+        for curve in (self._changed_curve, self._path_curve):
             curve.opts["antialias"] = smooth
             # drawLines per segment; one QPainterPath of thousands of wide subpaths takes ~1 s to stroke
             curve.setSegmentedLineMode("on")
-        for b, curve in enumerate(self._bucket_curves):  # pens are fixed per bucket: set once per network
+        self._bucket_pens = []
+        for b in range(BUCKETS):  # pens are fixed per bucket: set once per network
             r, g, bl = BUCKET_RGB[b]
             # one-pixel pens take Qt's fast line path; wider ones are stroked, which thousands of
             # edges cannot afford, so dense networks show magnitude by colour and stacking only
             width = 0.6 + (self._max_width - 0.6) * bucket_magnitude(b) if smooth else 1.0
-            curve.setPen(pg.mkPen(QColor(int(r), int(g), int(bl)), width=width))
+            self._bucket_pens.append(pg.mkPen(QColor(int(r), int(g), int(bl)), width=width))
+        self._drawn.clear()  # a new layout: everything is drawn afresh
         self._path_curve.setPen(pg.mkPen(PATH_COLOR, width=self._max_width + 3.5))
         self._selected_curve.setPen(pg.mkPen("#111111", width=self._max_width + 6))
 
@@ -440,6 +514,7 @@ class NetworkView(QWidget):
                 self._strip_images[c] = image
 
         self._add_labels()
+        self._draw_selection()  # the selection depends on the layout alone, not on the stage
         self.fit()
 
     def _radius(self, column: int) -> float:
@@ -521,7 +596,7 @@ class NetworkView(QWidget):
     # ---- drawing a snapshot ----
 
     def show_snapshot(self, snap: Snapshot) -> None:
-        """Redraw everything from ``snap`` and the controller's colour mode, selection and sample."""
+        """Redraw from ``snap`` and the controller's colour mode and sample (what is unchanged stays)."""
         self._snapshot = snap
         mode = self._controller.color_by
         record = snap.record
@@ -530,7 +605,6 @@ class NetworkView(QWidget):
         self._draw_edges()
         self._draw_nodes(record, sample)
         self._draw_stage(snap)
-        self._draw_selection()
         self._update_caption(snap, sample)
 
     def _gradient_record(self, snap: Snapshot) -> IterationRecord:
@@ -568,6 +642,17 @@ class NetworkView(QWidget):
 
     def _draw_edges(self) -> None:
         scale = self._scale or 1.0
+        layers = range(len(self._sizes) - 1)
+        # Each part is redrawn only when what it shows changed: in weight colouring the edges
+        # and biases change at the update alone, so the other stages leave them as drawn.
+        if not self._unchanged("edges", (scale, tuple(self._edge_values.get(k) for k in layers))):
+            self._draw_lines(scale)
+            self._draw_bands(scale)
+        if not self._unchanged("biases", (scale, tuple(self._bias_values.get(k) for k in layers))):
+            self._draw_biases(scale)
+        self._draw_glow()
+
+    def _draw_lines(self, scale: float) -> None:
         pending: list[NDArray[np.intp]] = []
         parts_idx: list[NDArray[np.intp]] = []
         parts_bucket: list[NDArray[np.intp]] = []
@@ -581,23 +666,32 @@ class NetworkView(QWidget):
             else:
                 parts_idx.append(idx)
                 parts_bucket.append(buckets(values.ravel(), scale))
-        self._set_segments(self._pending_curve, np.concatenate(pending) if pending else None)
+        groups: list[tuple[QPen, Array]] = []
+        if pending:
+            groups.append((self._pending_pen, self._lines(np.concatenate(pending))))
         if parts_idx:
-            idx = np.concatenate(parts_idx)
             bucket = np.concatenate(parts_bucket)
             order = np.argsort(bucket, kind="stable")
+            lines = self._lines(np.concatenate(parts_idx)[order])
             counts = np.bincount(bucket, minlength=BUCKETS)
             bounds = np.concatenate([[0], np.cumsum(counts)])
-            for b, curve in enumerate(self._bucket_curves):
-                if counts[b] == 0:
-                    curve.setVisible(False)
-                    continue
-                self._set_segments(curve, idx[order[bounds[b] : bounds[b + 1]]])
-                curve.setVisible(True)
-        else:
-            for curve in self._bucket_curves:
-                curve.setVisible(False)
+            for b in _BUCKETS_WEAK_FIRST:
+                if counts[b]:
+                    groups.append((self._bucket_pens[b], lines[bounds[b] : bounds[b + 1]]))
+        self._edge_layer.set_lines(groups)
 
+    def _lines(self, idx: NDArray[np.intp]) -> Array:
+        """Rows (x0, y0, x1, y1) of the edges ``idx``."""
+        return np.column_stack((self._x0[idx], self._y0[idx], self._x1[idx], self._y1[idx]))
+
+    def _unchanged(self, part: str, inputs: object) -> bool:
+        """True when ``part`` was last drawn from the same ``inputs``; otherwise remembers them."""
+        if part in self._drawn and _same(self._drawn[part], inputs):
+            return True
+        self._drawn[part] = inputs
+        return False
+
+    def _draw_bands(self, scale: float) -> None:
         for layer, image in self._band_images.items():
             values = self._edge_values.get(layer)
             placeholder = self._band_placeholders[layer]
@@ -611,7 +705,7 @@ class NetworkView(QWidget):
             image.setVisible(True)
             placeholder.setVisible(False)
 
-        # biases
+    def _draw_biases(self, scale: float) -> None:
         xs, ys, brushes = [], [], []
         link_x, link_y = [], []
         for layer in range(len(self._sizes) - 1):
@@ -638,7 +732,8 @@ class NetworkView(QWidget):
         )
         self._bias_links.setData(np.array(link_x), np.array(link_y))
 
-        # the glow under what the last update changed, while the update is the stage just run
+    def _draw_glow(self) -> None:
+        """The glow under what the last update changed, while the update is the stage just run."""
         snap = self._snapshot
         glow: list[NDArray[np.intp]] = []
         # (only where edges are few enough to tell apart: in a dense network every edge changes)
@@ -665,6 +760,8 @@ class NetworkView(QWidget):
 
     def _set_segments(self, curve: pg.PlotCurveItem, idx: NDArray[np.intp] | None) -> None:
         if idx is None or idx.size == 0:
+            if not curve.isVisible():
+                return  # emptied when it was hidden
             curve.setData(np.zeros(0), np.zeros(0))
             curve.setVisible(False)
             return
@@ -689,7 +786,13 @@ class NetworkView(QWidget):
         ]
         node_scale = max([1.0, *peaks])
         self.node_bar.set_scale("activation a (sample)", node_scale)
+        fills = (node_scale, tuple(self._node_values[c] for c in range(len(self._sizes))))
+        if not self._unchanged("nodes", fills):
+            self._draw_node_fills(node_scale)
+        self._draw_rings(record, sample)
+        self._draw_loss(record)
 
+    def _draw_node_fills(self, node_scale: float) -> None:
         xs, ys, sizes, brushes = [], [], [], []
         for c, column in enumerate(self._columns):
             values = self._node_values[c]
@@ -720,15 +823,19 @@ class NetworkView(QWidget):
             y=np.concatenate(ys),
             size=np.concatenate(sizes),
             brush=brushes,
-            pen=pg.mkPen(NODE_OUTLINE, width=1.2),
+            pen=_NODE_PEN,
         )
-        # deltas: a ring around each unit whose delta the backward pass has computed
-        rx, ry, rs, pens = [], [], [], []
+
+    def _draw_rings(self, record: IterationRecord, sample: int) -> None:
+        """A ring around each unit whose delta the backward pass has computed."""
         deltas = [
             (layer, back.delta[sample])
             for layer in range(len(self._sizes) - 1)
             if (back := record.backward_of(layer)) is not None and not self._columns[layer + 1].strip
         ]
+        if self._unchanged("rings", tuple(x for pair in deltas for x in pair)):
+            return
+        rx, ry, rs, pens = [], [], [], []
         if deltas:
             peak = max(float(np.max(np.abs(d), initial=0.0, where=np.isfinite(d))) for _, d in deltas)
             for layer, delta in deltas:
@@ -739,14 +846,17 @@ class NetworkView(QWidget):
                 pens.extend(_RING_PENS[k] for k in buckets(delta, peak or 1.0))
         self._ring_item.setData(x=np.array(rx), y=np.array(ry), size=np.array(rs), pen=pens, brush=None)
 
+    def _draw_loss(self, record: IterationRecord) -> None:
         loss = record.loss
+        if self._unchanged("loss", None if loss is None else loss.loss):
+            return
         lit = loss is not None
         self._loss_item.setData(
             x=[self._loss_pos.x()],
             y=[self._loss_pos.y()],
             size=[0.6],
             brush=pg.mkBrush("#f6c98f" if lit else PENDING_FILL),
-            pen=pg.mkPen(NODE_OUTLINE, width=1.2),
+            pen=_NODE_PEN,
         )
         self._loss_text.setText("pending" if loss is None else format_number(loss.loss, 5))
         self._loss_curve.setPen(pg.mkPen("#9a6a2b" if lit else PENDING_EDGE, width=2.0 if lit else 1.0))
@@ -762,6 +872,9 @@ class NetworkView(QWidget):
         return self._columns[0].x - 0.7, self._loss_pos.x() + 0.7
 
     def _draw_stage(self, snap: Snapshot) -> None:
+        hit = self._controller.breakpoint_hit
+        if self._unchanged("stage", (snap.last_stage, snap.stage == 0, snap.iteration, hit)):
+            return
         bounds = self.scene_bounds()
         last = snap.last_stage
         if last is None:
@@ -779,7 +892,6 @@ class NetworkView(QWidget):
                 text += f" (iteration {snap.iteration - 1})"
             self._stage_text.setText(text)
             self._stage_text.setPos((left + right) / 2, bounds.top())  # y grows upwards: the bottom edge
-        hit = self._controller.breakpoint_hit
         if hit is not None and hit.stage is not None:
             left, right = self._stage_span(
                 hit.stage.kind, hit.layer if hit.layer is not None else hit.stage.layer
@@ -864,15 +976,19 @@ class NetworkView(QWidget):
             where = "ready: next Forward 0" if last is None else "update done: next Forward 0"
         else:
             where = f"after {last.label}" if last is not None else ""
+        caption = f"<b>{where[0].upper()}{where[1:]}</b>"
+        if self.caption.text() != caption:
+            self.caption.setText(caption)
+        inputs = snap.record.inputs[sample]
         rows = snap.record.inputs.shape[0]
+        if self._unchanged("sample", (sample, rows, inputs)):
+            return  # the spin box's range, suffix and tooltip stand (each setter re-lays it out)
         self.sample_box.blockSignals(True)
         self.sample_box.setRange(0, rows - 1)
         self.sample_box.setValue(sample)
         self.sample_box.blockSignals(False)
         self.sample_box.setSuffix(f" of {rows}")
-        inputs = snap.record.inputs[sample]
         shown = ", ".join(format_number(float(v), 4) for v in inputs[:8]) + (", …" if inputs.size > 8 else "")
-        self.caption.setText(f"<b>{where[0].upper()}{where[1:]}</b>")
         self.sample_box.setToolTip(
             f"The batch row whose activations fill the nodes\nsample {sample}: x = [{shown}]"
         )
@@ -1159,8 +1275,13 @@ class NetworkView(QWidget):
         painter = QPainter()
         if not painter.begin(generator):
             raise GradstepError(f"{path}: could not write the SVG")
-        self.plot.render(painter)
-        painter.end()
+        # Cached, the edges would go into the SVG as the screen's pixmap: draw them as lines.
+        self._edge_layer.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        try:
+            self.plot.render(painter)
+        finally:
+            painter.end()
+            self._edge_layer.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # ---- handlers ----
 
