@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,19 @@ def network_config(sizes: list[int], samples: int = 64, seed: int = 1) -> Sessio
 def step_times(sizes: list[int], iterations: int = 6, full: bool = True) -> list[float]:
     """Seconds per stage step including the window's repaint: of every widget (``full``), or of
     what changed, as Qt paints it when the event loop runs."""
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
-    window = MainWindow(network_config(sizes), None)
+    with tempfile.TemporaryDirectory() as folder:
+        # Fresh settings: the default dock layout every time, not whatever the last run saved.
+        settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.Format.IniFormat)
+        return _window_step_times(app, MainWindow(network_config(sizes), None, settings), iterations, full)
+
+
+def _window_step_times(app: Any, window: Any, iterations: int, full: bool) -> list[float]:
     window.resize(1400, 900)
     window.show()
     app.processEvents()
@@ -67,7 +75,7 @@ def step_times(sizes: list[int], iterations: int = 6, full: bool = True) -> list
     controller = window.controller
     stages = len(controller.session.stages)
     times = []
-    for _ in range(iterations * stages + 2):
+    for _ in range((iterations + 1) * stages):
         t = time.perf_counter()
         controller.step()
         app.processEvents()
@@ -78,7 +86,7 @@ def step_times(sizes: list[int], iterations: int = 6, full: bool = True) -> list
     window.close()
     window.deleteLater()
     app.processEvents()
-    return times[2:]  # the first steps warm caches (fonts, pens)
+    return times[stages:]  # the first iteration warms caches (fonts, glyphs, pens, pixmaps)
 
 
 def view_step_times(sizes: list[int], iterations: int = 6) -> list[float]:
@@ -96,7 +104,8 @@ def view_step_times(sizes: list[int], iterations: int = 6) -> list[float]:
     app.processEvents()
     view.repaint()
     times = []
-    for _ in range(iterations * len(controller.session.stages) + 2):
+    stages = len(controller.session.stages)
+    for _ in range((iterations + 1) * stages):
         t = time.perf_counter()
         controller.step()
         app.processEvents()
@@ -105,7 +114,7 @@ def view_step_times(sizes: list[int], iterations: int = 6) -> list[float]:
     view.close()
     view.deleteLater()
     app.processEvents()
-    return times[2:]
+    return times[stages:]
 
 
 LAUNCH_SCRIPT = """
