@@ -144,8 +144,10 @@ def _tutorial_003() -> dict[str, Any]:
         "stores them), zero biases, learning rate 0.1, 1,000 updates. The tutorial prints the "
         "mean squared error but its gradient output - y with 1/m is mean binary cross-entropy's, "
         "so this example trains on bce. Its printed numbers cannot be reproduced: the "
-        "initial weights are unseeded. The tiny weights make the first hundreds of iterations "
-        "a plateau, as the tutorial's loss curve shows.",
+        "initial weights are unseeded. The tiny weights leave the network on a plateau: every "
+        "output near 0.5 and the loss at ln 2, still there after 20,000 updates from these "
+        "weights (the tutorial's own loop from other randn * 0.01 draws stays there too, so its "
+        "published falling curve did not come from the code as published).",
         seed=3,
         network={
             "inputs": 2,

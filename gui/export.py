@@ -32,6 +32,11 @@ def frame_seconds(caption: str) -> float:
     return min(MAX_SECONDS, BASE_SECONDS + SECONDS_PER_CHAR * len(caption))
 
 
+def gif_milliseconds(seconds: float) -> int:
+    """A GIF frame's delay: GIF stores hundredths of a second, so round to 10 ms."""
+    return 10 * round(seconds * 100)
+
+
 class Progress:
     """A progress bar on the terminal (stderr); a final line only when stderr is not a terminal."""
 
@@ -224,7 +229,7 @@ def _write_gif(out: Path, frames: list[tuple[bytes, int, int]], durations: list[
             format="GIF",
             save_all=True,
             append_images=quantized[1:],
-            duration=[int(d * 1000) for d in durations],
+            duration=[gif_milliseconds(d) for d in durations],
             loop=0,
             optimize=False,
         )

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 from engine import ParameterRef, parse_session
 from engine.examples import resolve_walkthrough_path
 from engine.walkthrough import Player, load_walkthrough, parse_walkthrough
-from gui.export import export_walkthrough, frame_seconds
+from gui.export import export_walkthrough, frame_seconds, gif_milliseconds
 from gui.main import main as gradstep_main
 from gui.main_window import MainWindow
 from tests.conftest import tiny_session_dict
@@ -291,7 +291,7 @@ def test_export_gif_and_the_command_line(qtbot, tmp_path: Path, capsys) -> None:
         for k in range(gif.n_frames):
             gif.seek(k)
             durations.append(gif.info["duration"])
-    assert durations == [int(frame_seconds(s.caption) * 1000) for s in walkthrough.steps]
+    assert durations == [gif_milliseconds(frame_seconds(s.caption)) for s in walkthrough.steps]
     assert f"wrote {len(walkthrough.steps)} steps" in capsys.readouterr().out
     assert gradstep_main(["export", "example:tour-tutorial-003", "--out", str(tmp_path / "x.avi")]) == 2
     assert "expected a folder, .gif, .mp4 or .md" in capsys.readouterr().err
