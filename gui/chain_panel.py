@@ -40,8 +40,10 @@ h3 {{ margin: 10px 0 4px 0; font-size: 10pt; color: #444; }}
 .pending {{ color: {PENDING_COLOR}; font-style: italic; }}
 td {{ padding: 2px 8px 2px 0; }}
 th {{ padding: 2px 8px 2px 0; text-align: left; color: #444; font-weight: 600; }}
-td.num {{ font-family: monospace; text-align: right; }}
+td.num {{ font-family: monospace; text-align: right; white-space: nowrap; }}
 """
+
+SAMPLE_DIGITS = 7  # per-sample table
 
 
 # ---- symbols: real partial signs, subscripts and superscripts (0-based like the engine) ----
@@ -108,6 +110,7 @@ class ChainPanel(QWidget):
         self.copy_text_action = QAction("Copy as text", self)
 
         self.browser = QTextBrowser()
+        self._html = ""  # what the browser shows
         self.browser.setOpenLinks(False)
         self.browser.document().setDefaultStyleSheet(_CSS)
         self.browser.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -268,7 +271,7 @@ class ChainPanel(QWidget):
                     f'click: <span style="color:{MARK_COLOR}">magenta dashed</span> edges and ringed '
                     "biases are the gradients your code gets wrong."
                 )
-            self.browser.setHtml(
+            self._set_html(
                 f'<p style="color:#333; font-size:11pt; margin-top:18px" align="center">{text}</p>'
                 f'<p style="color:#777" align="center">{detail if error is None else ""}</p>'
             )
@@ -288,8 +291,15 @@ class ChainPanel(QWidget):
         parts.append(self._gradient_html(ex))
         parts.append(self._check_html(ex))
         parts.append(self._update_html(ex))
+        self._set_html("".join(parts))
+
+    def _set_html(self, text: str) -> None:
+        """Show ``text`` unless it is already shown (a step with nothing new redraws nothing)."""
+        if text == self._html:
+            return
+        self._html = text
         scroll = self.browser.verticalScrollBar().value()
-        self.browser.setHtml("".join(parts))
+        self.browser.setHtml(text)
         self.browser.verticalScrollBar().setValue(scroll)  # stepping should not jump the reader back
 
     def _yours_html(self, ex: ChainExplanation) -> str:
@@ -435,14 +445,15 @@ class ChainPanel(QWidget):
         head = "".join(f"<th>{_factor_symbol(f.kind, ex.ref)}</th>" for f in first.factors)
         rows = []
         for s in ex.samples[:MAX_SAMPLE_ROWS]:
-            cells = "".join(f"<td class='num'>{html_number(f.value)}</td>" for f in s.factors)
-            total = html_number(s.contribution)
+            # 7 digits keep four columns inside a narrow dock; the rows above have all 10
+            cells = "".join(f"<td class='num'>{html_number(f.value, SAMPLE_DIGITS)}</td>" for f in s.factors)
+            total = html_number(s.contribution, SAMPLE_DIGITS)
             rows.append(f"<tr><td class='num'>{s.sample}</td>{cells}<td class='num'>{total}</td></tr>")
         more = len(ex.samples) - MAX_SAMPLE_ROWS
         tail = f'<p class="note">… {more} more samples (Copy as text lists them all)</p>' if more > 0 else ""
         return (
             f"<h3>Per sample ({len(ex.samples)} in the batch)</h3>"
-            f"<table><tr><th>sample</th>{head}<th>∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)}</th></tr>"
+            f"<table><tr><th><i>s</i></th>{head}<th>∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)}</th></tr>"
             f"{''.join(rows)}</table>{tail}"
         )
 

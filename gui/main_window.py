@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QStyle,
@@ -38,6 +39,7 @@ from gui.chain_panel import ChainPanel
 from gui.config_panel import ConfigPanel
 from gui.controller import SessionController
 from gui.inspector import Inspector
+from gui.live_label import LiveLabel
 from gui.network_view import COLOR_MODES, NetworkView
 from gui.stage_strip import StageStrip
 from gui.tutorial import CaptionBanner, TutorialMode, WalkthroughPanel
@@ -105,8 +107,11 @@ class MainWindow(QMainWindow):
         self.history_slider = QSlider(Qt.Orientation.Horizontal)
         self.history_slider.setTracking(False)  # moves the cursor on release, not on every pixel
         self.history_slider.setToolTip("Scrub to any earlier iteration (the engine recomputes it exactly)")
-        self.history_label = QLabel()
-        self.history_label.setMinimumWidth(150)
+        self.history_label = LiveLabel()  # new text every step: no re-layout of the window
+        self.history_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.history_label.setFixedWidth(
+            self.history_label.fontMetrics().horizontalAdvance("iteration 000000 of 000000") + 8
+        )
         history = QHBoxLayout()
         history.setContentsMargins(10, 2, 10, 4)
         history.setSpacing(8)
@@ -149,7 +154,11 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
-        self.status_position = QLabel()
+        self.status_position = LiveLabel()
+        self.status_position.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.status_position.setFixedWidth(
+            self.status_position.fontMetrics().horizontalAdvance("iteration 000000 · stage 00/00") + 8
+        )
         self.status_breakpoint = QLabel()
         self.status_breakpoint.setStyleSheet("color: #cf222e; font-weight: 600;")
         self.statusBar().addPermanentWidget(self.status_breakpoint)

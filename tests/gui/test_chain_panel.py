@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from engine import ParameterRef, parse_session
 from engine.chain import ChainExplanation
-from gui.chain_panel import HINT, MAX_SAMPLE_ROWS, ChainPanel
+from gui.chain_panel import HINT, MAX_SAMPLE_ROWS, SAMPLE_DIGITS, ChainPanel
 from gui.controller import SessionController
 from gui.formatting import format_number
 from tests.conftest import tiny_session_dict
@@ -164,8 +164,8 @@ def test_one_row_per_sample_with_the_reduction(panel: ChainPanel, controller: Se
     assert shown is not None
     text = panel.browser.toPlainText()
     assert f"Per sample ({len(shown.samples)} in the batch)" in text
-    for sample in shown.samples:
-        assert format_number(sample.contribution) in text
+    for sample in shown.samples:  # the table rounds to SAMPLE_DIGITS to fit a narrow dock
+        assert format_number(sample.contribution, SAMPLE_DIGITS) in text
     assert shown.reduction == "sum"  # half_sse sums over the samples
     assert f"sum over {len(shown.samples)} samples" in text
 
