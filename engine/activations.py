@@ -13,12 +13,16 @@ Array = NDArray[np.float64]
 LEAKY_SLOPE = 0.01
 
 
-@np.errstate(over="ignore")  # the decorator form is thread-safe and cheaper than `with`
-def _sigmoid(z: Array) -> Array:
+def _sigmoid_unguarded(z: Array) -> Array:
     # The textbook form, as the tutorials write it: accurate for every z, and exp's
     # overflow for z < -709 only produces the correct limit 0, so silence the warning.
     result: Array = 1 / (1 + np.exp(-z))
     return result
+
+
+# The decorator form is thread-safe and cheaper than `with`, but entering it still costs
+# about as much as the arithmetic on a tiny layer; see forward_unguarded.
+_sigmoid = np.errstate(over="ignore")(_sigmoid_unguarded)
 
 
 def _sigmoid_derivative(z: Array, a: Array) -> Array:
@@ -106,3 +110,10 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
     )
 }
+
+
+def forward_unguarded(name: str) -> Callable[[Array], Array]:
+    """The forward function of activation ``name`` without its own ``np.errstate``, for a
+    caller that already runs under one ignoring overflow (a run enters it once, not per call).
+    The arithmetic is the same function's."""
+    return _sigmoid_unguarded if name == "sigmoid" else ACTIVATIONS[name].forward

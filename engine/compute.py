@@ -7,16 +7,19 @@ the same order, so both produce bit-identical numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.activations import ACTIVATIONS
+from engine.activations import ACTIVATIONS, forward_unguarded
 from engine.config import OptimizerConfig, SessionConfig
-from engine.losses import fused_delta, output_dl_da
+from engine.losses import batch_scale, fused_delta, loss_function, output_dl_da
 from engine.records import LayerParams, OptimizerState, Params
 
 Array = NDArray[np.float64]
+
+_add_reduce = np.add.reduce
 
 
 def init_params(config: SessionConfig) -> Params:
@@ -55,8 +58,14 @@ def draw_weights(scheme: str, shape: tuple[int, int], rng: np.random.Generator) 
 
 def forward_layer(p: LayerParams, a_prev: Array, activation: str) -> tuple[Array, Array]:
     """z = a_prev @ W.T + b and a = f(z), samples as rows."""
-    z = a_prev @ p.weights.T + p.bias
+    z = affine(a_prev, p.weights, p.bias)
     return z, ACTIVATIONS[activation].forward(z)
+
+
+def affine(a_prev: Array, weights: Array, bias: Array) -> Array:
+    """z = a_prev @ W.T + b, samples as rows."""
+    z: Array = a_prev @ weights.T + bias
+    return z
 
 
 def output_delta(
@@ -86,9 +95,65 @@ def hidden_delta(
 
 def parameter_gradients(delta: Array, a_prev: Array, scale: float) -> tuple[Array, Array]:
     """dW = scale * δᵀ a_prev and db = scale * Σ_s δ: the batch reduction of per-sample terms."""
+    # np.add.reduce is what delta.sum(axis=0) runs, without the Python call in between
     if scale == 1.0:  # a sum over the batch: multiplying by 1.0 would change nothing
-        return delta.T @ a_prev, delta.sum(axis=0)
-    return scale * (delta.T @ a_prev), scale * delta.sum(axis=0)
+        return delta.T @ a_prev, _add_reduce(delta, 0)
+    return scale * (delta.T @ a_prev), scale * _add_reduce(delta, 0)
+
+
+Backprop = Callable[
+    [Array, Array, list[Array], list[Array]],
+    tuple[float, list[Array], list[Array], list[Array], list[Array]],
+]
+
+
+def backprop_function(loss: str, activations: Sequence[str], samples: int) -> Backprop:
+    """A function ``(x, y, weights, biases) -> (loss, zs, activations, dWs, dbs)`` for whole
+    iterations on bare arrays (``activations`` starts with the input x).
+
+    It calls the functions the stages call, in their order, with every look-up done here
+    once: on a tiny network the look-ups cost as much as the arithmetic. It uses the
+    activations' unguarded forms, so call it under ``np.errstate(over="ignore")``.
+    """
+    forwards = tuple(forward_unguarded(name) for name in activations)
+    output_activation = activations[-1]
+    hidden_activations = tuple(activations)
+    value = loss_function(loss)
+    full_scale = batch_scale(loss, samples)
+
+    def backprop(
+        x: Array, y: Array, weights: list[Array], biases: list[Array]
+    ) -> tuple[float, list[Array], list[Array], list[Array], list[Array]]:
+        zs = []
+        acts = [x]
+        z = a = x
+        for w, b, forward in zip(weights, biases, forwards, strict=True):
+            z = affine(a, w, b)
+            a = forward(z)
+            zs.append(z)
+            acts.append(a)
+        batch_loss = value(z, a, y)
+        delta = output_delta(loss, output_activation, z, a, y, factors=False)[0]
+        batch = x.shape[0]
+        scale = full_scale if batch == samples else batch_scale(loss, batch)
+        dws = []
+        dbs = []
+        layer = len(weights) - 1
+        while True:  # last layer first, as the stages go
+            dw, db = parameter_gradients(delta, acts[layer], scale)
+            dws.append(dw)
+            dbs.append(db)
+            if not layer:
+                break
+            delta = hidden_delta(
+                delta, weights[layer], hidden_activations[layer - 1], zs[layer - 1], acts[layer]
+            )[0]
+            layer -= 1
+        dws.reverse()
+        dbs.reverse()
+        return batch_loss, zs, acts, dws, dbs
+
+    return backprop
 
 
 def optimizer_step(
@@ -97,10 +162,9 @@ def optimizer_step(
     """One update in PyTorch's conventions (SGD, SGD with momentum, Adam)."""
     lr = opt.learning_rate
     if opt.name == "sgd":
-        new = tuple(
-            LayerParams(p.weights - lr * g.weights, p.bias - lr * g.bias)
-            for p, g in zip(params, grads, strict=True)
-        )
+        weights = sgd_step([p.weights for p in params], [g.weights for g in grads], lr)
+        biases = sgd_step([p.bias for p in params], [g.bias for g in grads], lr)
+        new = tuple(LayerParams(w, b) for w, b in zip(weights, biases, strict=True))
         return new, OptimizerState(state.step + 1)
     if opt.name == "momentum":
         m = opt.momentum
@@ -147,6 +211,14 @@ def optimizer_step(
     raise ValueError(f"unknown optimizer {opt.name!r}")
 
 
+def sgd_step(values: Sequence[Array], grads: Sequence[Array], lr: float) -> list[Array]:
+    """Plain SGD on each array: value - lr * grad (new arrays; history keeps the old ones)."""
+    new = []
+    for value, grad in zip(values, grads, strict=True):  # a loop: a comprehension is a call more
+        new.append(value - lr * grad)
+    return new
+
+
 def batch_loss(config: SessionConfig, params: Params, x: Array, y: Array) -> float:
     """The loss of ``params`` on a batch (used for finite differences)."""
     from engine.losses import loss_value
@@ -165,6 +237,14 @@ def params_nbytes(params: Params | None) -> int:
     return sum(p.weights.nbytes + p.bias.nbytes for p in params)
 
 
+@np.errstate(over="ignore", invalid="ignore")  # the sums below may overflow, by design
 def all_finite(params: Params) -> bool:
     """True when no parameter is NaN or infinite."""
-    return all(np.isfinite(p.weights).all() and np.isfinite(p.bias).all() for p in params)
+    for p in params:
+        for values in (p.weights, p.bias):
+            # A NaN or infinite term makes the sum non-finite, so a finite sum proves them
+            # all finite in one pass and no temporary; only a finite sum that overflowed
+            # needs the element-wise test.
+            if not math.isfinite(_add_reduce(values, None)) and not np.isfinite(values).all():
+                return False
+    return True

@@ -131,6 +131,8 @@ class Session:
         self._x = config.x
         self._y = config.y
         self._samples = config.x.shape[0]
+        # called under the _quiet of run_iterations, goto and iteration_record
+        self._backprop = compute.backprop_function(config.loss, self._activations, self._samples)
         self._track_norms = track_gradient_norms
         self._mistake = config.mistake
         self._budget = history_bytes
@@ -348,43 +350,123 @@ class Session:
             if on_iteration is not None:
                 on_iteration(self._summary(self.iteration_record(k)))
             done = 1
-        k, params, opt = self._k, self._params, self._opt
-        clean = (k, params, opt)  # last start known to be finite
-        check_every = 1 if on_iteration is not None else 32
+        cfg = self.config
+        # Plain SGD without a mistake runs on bare arrays: LayerParams, OptimizerState and
+        # the tuples around them are built only when something keeps or shows them (a
+        # checkpoint, a finite check, a breakpoint, the callback, the run's end), because
+        # on a tiny network building them costs as much as the arithmetic.
+        plain_sgd = self._mistake is None and cfg.optimizer.name == "sgd"
+        lr = cfg.optimizer.learning_rate
+        sgd_step = compute.sgd_step
+        backprop = self._backprop
+        checkpoints = self._checkpoints
+        start = self.start_iteration
+        losses = self._losses
+        track_norms = self._track_norms
+        full_batch = cfg.batch_size is None
+        x_all, y_all = self._x, self._y
+        non_finite = bp.non_finite
+        isfinite = math.isfinite
+        k = self._k
+        params: Params | None = self._params
+        opt: OptimizerState | None = self._opt
+        ws = [p.weights for p in self._params]
+        bs = [p.bias for p in self._params]
+        step = self._opt.step
+
+        def state() -> tuple[Params, OptimizerState]:
+            """The start of iteration k as records (built once, when first asked for)."""
+            nonlocal params, opt
+            if params is None:
+                params = tuple(LayerParams(w, b) for w, b in zip(ws, bs, strict=True))
+            if opt is None:
+                opt = OptimizerState(step)
+            return params, opt
+
+        clean = (k, *state())  # last start known to be finite
+        collect = on_iteration is not None
+        check_every = 1 if collect else 32
         staged_checks = bp.loss_below is not None or bp.grad_norm_above is not None or bp.dead_relu
+        keep_arrays = staged_checks or collect  # the activations and gradients are looked at
+        no_arrays: tuple[list[Array], list[Array]] = ([], [])
         stopped_at_hit = False
         try:
             while done < count:
                 if should_stop is not None and should_stop():
                     return RunResult(done, "stopped", f"paused at iteration {k}")
-                new_params, new_opt, loss, acts, grads = self._fast_iteration(
-                    k, params, opt, collect=on_iteration is not None
-                )
-                if bp.non_finite and not math.isfinite(loss):
+                new_params: Params | None
+                new_opt: OptimizerState | None
+                grads: Params | None = None
+                if plain_sgd:
+                    if full_batch:
+                        x, y = x_all, y_all
+                    else:
+                        idx = self.batch_indices(k)
+                        x, y = x_all[idx], y_all[idx]
+                    loss, zs, a_in, dws, dbs = backprop(x, y, ws, bs)
+                    if track_norms:
+                        self._record_metrics(k, loss, tuple(float(np.linalg.norm(dw)) for dw in dws))
+                    else:  # _record_metrics inlined
+                        i = k - start
+                        if i == len(losses):
+                            losses.append(loss)
+                        elif i < len(losses):
+                            losses[i] = loss
+                    new_ws = sgd_step(ws, dws, lr)
+                    new_bs = sgd_step(bs, dbs, lr)
+                    new_params = new_opt = None
+                    acts = (zs, a_in[1:]) if keep_arrays else no_arrays
+                else:
+                    new_params, new_opt, loss, acts, grads = self._fast_iteration(k, *state())
+                    new_ws = [p.weights for p in new_params]
+                    new_bs = [p.bias for p in new_params]
+                if non_finite and not isfinite(loss):
                     stopped_at_hit = True
                     hit = self._locate(bp, clean, k)
                     return replace(hit, iterations=(hit.iteration or k) - first)
-                if staged_checks and self._suspicious(bp, loss, acts, grads):
-                    self._begin(k, params, opt)
-                    hit = self._finish_checked(bp)
-                    if hit is not None:
-                        stopped_at_hit = True
-                        return replace(hit, iterations=done)
-                    self._begin(k, params, opt)  # a false alarm: the fast path goes on from here
-                if bp.non_finite and (done % check_every == check_every - 1 or done == count - 1):
+                if grads is None and keep_arrays:
+                    grads = tuple(LayerParams(dw, db) for dw, db in zip(dws, dbs, strict=True))
+                if staged_checks:
+                    assert grads is not None
+                    if self._suspicious(bp, loss, acts, grads):
+                        self._begin(k, *state())
+                        hit = self._finish_checked(bp)
+                        if hit is not None:
+                            stopped_at_hit = True
+                            return replace(hit, iterations=done)
+                        self._begin(k, *state())  # a false alarm: the fast path goes on from here
+                check = non_finite and (done % check_every == check_every - 1 or done == count - 1)
+                if new_params is None and (check or collect):
+                    new_params = tuple(LayerParams(w, b) for w, b in zip(new_ws, new_bs, strict=True))
+                if new_opt is None and check:
+                    new_opt = OptimizerState(step + 1)
+                if check:
+                    assert new_params is not None
+                    assert new_opt is not None
                     if not compute.all_finite(new_params):
                         stopped_at_hit = True
                         hit = self._locate(bp, clean, k)
                         return replace(hit, iterations=(hit.iteration or k) - first)
                     clean = (k + 1, new_params, new_opt)
                 if on_iteration is not None:
+                    assert grads is not None
+                    assert new_params is not None
                     on_iteration(IterationSummary(k, loss, tuple(acts[0]), tuple(acts[1]), grads, new_params))
                 k += 1
-                params, opt = self._checkpoint_or(k, new_params, new_opt)
                 done += 1
+                params, opt, ws, bs = new_params, new_opt, new_ws, new_bs
+                step = step + 1 if new_opt is None else new_opt.step
+                # _checkpoint_or, with the records built only when a checkpoint is due
+                if k in checkpoints:
+                    params, opt = checkpoints[k]  # a pinned (edited) checkpoint wins
+                    ws = [p.weights for p in params]
+                    bs = [p.bias for p in params]
+                    step = opt.step
+                elif (k - start) % self._interval == 0:
+                    self._add_checkpoint(k, *state())
         finally:
             if not stopped_at_hit and (self._k != k or self._s != 0):
-                self._begin(k, params, opt)
+                self._begin(k, *state())
         return RunResult(done)
 
     def _locate(self, bp: Breakpoints, clean: tuple[int, Params, OptimizerState], last: int) -> RunResult:
@@ -559,7 +641,7 @@ class Session:
         if self._k <= k and self._k > j:
             j, params, opt = self._k, self._params, self._opt  # closer to the target
         for it in range(j, k):
-            params, opt, *_ = self._fast_iteration(it, params, opt, collect=False)
+            params, opt, *_ = self._fast_iteration(it, params, opt)
             params, opt = self._checkpoint_or(it + 1, params, opt)
         return params, opt
 
@@ -664,43 +746,24 @@ class Session:
         return record
 
     def _fast_iteration(
-        self, k: int, params: Params, opt: OptimizerState, *, collect: bool
+        self, k: int, params: Params, opt: OptimizerState
     ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]:
         """One whole iteration without records, through the same functions as the stages."""
         if self._mistake is not None:
             return self._staged_iteration(k, params, opt)
-        cfg = self.config
-        if cfg.batch_size is None:
+        if self.config.batch_size is None:
             x, y = self._x, self._y
         else:
             idx = self.batch_indices(k)
             x, y = self._x[idx], self._y[idx]
-        forward = compute.forward_layer
-        activations = self._activations
-        acts = [x]
-        zs = []
-        a = x
-        for p, act in zip(params, activations, strict=True):
-            z, a = forward(p, a, act)
-            zs.append(z)
-            acts.append(a)
-        loss = loss_value(cfg.loss, z, a, y)
-        delta = compute.output_delta(cfg.loss, activations[-1], z, a, y, factors=False)[0]
-        scale = batch_scale(cfg.loss, x.shape[0])
-        grads: list[LayerParams] = [params[0]] * self._n
-        gradients = compute.parameter_gradients
-        hidden = compute.hidden_delta
-        for layer in range(self._n - 1, -1, -1):
-            dw, db = gradients(delta, acts[layer], scale)
-            grads[layer] = LayerParams(dw, db)
-            if layer:
-                delta = hidden(
-                    delta, params[layer].weights, activations[layer - 1], zs[layer - 1], acts[layer]
-                )[0]
-        new_params, new_opt = compute.optimizer_step(cfg.optimizer, params, tuple(grads), opt)
-        norms = tuple(float(np.linalg.norm(g.weights)) for g in grads) if self._track_norms else None
+        ws = [p.weights for p in params]
+        bs = [p.bias for p in params]
+        loss, zs, acts, dws, dbs = self._backprop(x, y, ws, bs)
+        grads = tuple(LayerParams(dw, db) for dw, db in zip(dws, dbs, strict=True))
+        new_params, new_opt = compute.optimizer_step(self.config.optimizer, params, grads, opt)
+        norms = tuple(float(np.linalg.norm(dw)) for dw in dws) if self._track_norms else None
         self._record_metrics(k, loss, norms)
-        return new_params, new_opt, loss, (zs, acts[1:]), tuple(grads)
+        return new_params, new_opt, loss, (zs, acts[1:]), grads
 
     def _staged_iteration(
         self, k: int, params: Params, opt: OptimizerState
