@@ -17,7 +17,7 @@ from engine.chain import parse_parameter
 from engine.errors import GradstepError
 from engine.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
 from engine.jsonio import write_atomic
-from engine.session import Breakpoints, IterationSummary, Session
+from engine.session import Breakpoints, IterationSummary, RunResult, Session
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -165,37 +165,44 @@ def _run(args: argparse.Namespace) -> int:
         f"lr {config.optimizer.learning_rate:g}, {config.x.shape[0]} samples"
     )
 
-    def report(item: IterationSummary | None, k: int, loss: float) -> None:
+    def report(k: int, loss: float) -> None:
         done = k - start + 1
         if done % every == 0 or done == iterations:
             print(f"iteration {done}/{iterations}  loss {loss!r}", flush=True)
 
-    last: dict[str, IterationSummary] = {}
-
-    def on_iteration(item: IterationSummary) -> None:
-        last["item"] = item
-        if writer is not None:
-            writer.write(item)
-        report(item, item.iteration, item.loss)
-
-    writer = None
     if args.trace:
         from engine.trace import TraceWriter
+
+        def on_iteration(item: IterationSummary) -> None:
+            writer.write(item)
+            report(item.iteration, item.loss)
 
         with TraceWriter(args.trace) as writer:
             result = session.run_iterations(iterations, breakpoints, on_iteration=on_iteration)
     else:
-        result = session.run_iterations(iterations, breakpoints, on_iteration=on_iteration)
+        # Without a trace nothing needs every iteration's values: run in chunks of --every on
+        # the engine's fast path and print each chunk's last loss from the session's history.
+        result = RunResult(0)
+        done = 0
+        while done < iterations and result.reason is None:
+            chunk = min(every - done % every, iterations - done)
+            result = session.run_iterations(chunk, breakpoints)
+            done += result.iterations
+            ks, losses = session.losses()
+            if result.reason is None and ks.size:
+                report(int(ks[-1]), float(losses[-1]))
 
     if result.reason == "non_finite":
         print(f"gradstep: stopped: {result.message}", file=sys.stderr)
         return EXIT_NON_FINITE
     if result.reason is not None:
         print(f"stopped: {result.message}")
-    if "item" in last:
-        item = last["item"]
-        print(f"final loss {item.loss!r} (iteration {item.iteration}, before its update)")
-        out = item.a[-1]
+    last = session.iteration - 1  # the last iteration whose update ran
+    if last >= start:
+        record = session.iteration_record(last)
+        assert record.loss is not None
+        print(f"final loss {record.loss.loss!r} (iteration {last}, before its update)")
+        out = record.forward[-1].a
         if out.shape[0] <= 16 and out.shape[1] <= 4:
             print("predictions of that forward pass:")
             print(np.array2string(out, precision=8, floatmode="fixed"))

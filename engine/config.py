@@ -518,7 +518,10 @@ def session_json(
     )
     if config.mistake is not None:
         out["mistake"] = config.mistake
-    if params is not None and iteration is not None and state is not None:
+    if params is None and config.state is not None:
+        # a loaded live session written back as it was loaded: its state goes with it
+        state, iteration = config.state.optimizer, config.state.iteration
+    if iteration is not None and state is not None:
         saved: dict[str, Any] = {"step": state.step}
         if state.first is not None:
             saved["first"] = _params_json(state.first)

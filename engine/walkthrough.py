@@ -238,12 +238,19 @@ class ExpectResult:
         return abs(self.actual - self.expected) <= EXPECT_TOLERANCE * max(1.0, abs(self.expected))
 
 
-def observe(session: Session, view: ViewState) -> dict[str, float]:
+def observe(session: Session, view: ViewState, since: int | None = None) -> dict[str, float]:
     """The values a recorded step expects: where the cursor is, the loss it shows, and the
-    selected parameter's value and gradient when they are known."""
+    selected parameter's value and gradient when they are known.
+
+    Before the current iteration's loss stage the previous iteration's values are shown, but
+    only from iteration ``since`` on (default: the session's first): a walkthrough recorded
+    from iteration k cannot replay what was computed before k.
+    """
     snap = session.snapshot()
     out: dict[str, float] = {"iteration": snap.iteration, "stage": snap.stage}
-    record = snap.record if snap.record.loss is not None or snap.previous is None else snap.previous
+    first = session.start_iteration if since is None else since
+    previous = snap.previous if snap.previous is not None and snap.previous.iteration >= first else None
+    record = snap.record if snap.record.loss is not None or previous is None else previous
     if record.loss is not None:
         out["loss"] = record.loss.loss
     ref = view.selection
@@ -358,8 +365,9 @@ class Player:
         return check_expect(self.session, self.view, steps[index]) if index >= 0 else ()
 
 
-def record_step(session: Session, view: ViewState, step: Step) -> Step:
-    """``step`` with ``expect`` filled in from the state it leads to (for recording)."""
+def record_step(session: Session, view: ViewState, step: Step, since: int | None = None) -> Step:
+    """``step`` with ``expect`` filled in from the state it leads to (for recording from
+    iteration ``since``; default the session's first)."""
     return Step(
         step.action,
         step.count,
@@ -367,5 +375,5 @@ def record_step(session: Session, view: ViewState, step: Step) -> Step:
         step.value,
         step.color_by,
         step.caption,
-        observe(session, view),
+        observe(session, view, since),
     )

@@ -68,6 +68,7 @@ class TutorialMode(QObject):
         self.recorded: list[Step] = []
         self.title = ""
         self._recorded_session = controller.config
+        self._recorded_since = 0
         controller.action_taken.connect(self._on_action)
         controller.session_replaced.connect(self._on_session_replaced)
 
@@ -175,6 +176,7 @@ class TutorialMode(QObject):
         c = self._controller
         session = c.session
         self._recorded_session = parse_session(session.to_json(), session.config.base_dir)
+        self._recorded_since = session.iteration  # what was computed before cannot be replayed
         self.title = title or c.config.title or "Untitled walkthrough"
         self.recorded = []
         self.recording = True
@@ -221,7 +223,8 @@ class TutorialMode(QObject):
 
     def _append(self, step: Step) -> None:
         c = self._controller
-        self.recorded.append(record_step(c.session, ViewState(c.selection, c.color_by), step))
+        view = ViewState(c.selection, c.color_by)
+        self.recorded.append(record_step(c.session, view, step, self._recorded_since))
 
     # ---- signals ----
 

@@ -326,3 +326,20 @@ def test_run_prints_the_final_loss(capsys: pytest.CaptureFixture[str]) -> None:
     assert "final loss" in out
     assert "0.06029012" in out
     assert "0.94447222" in out
+
+
+@pytest.mark.parametrize(
+    "extra", [[], ["--every", "7"], ["--every", "1"], ["--loss-below", "0.2"], ["--iterations", "0"]]
+)
+def test_run_prints_the_same_with_and_without_a_trace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str]
+) -> None:
+    """Without --trace the run goes in chunks on the fast path; the printout must not change."""
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(tiny_session_dict(iterations=60)))
+    assert main(["run", str(path), *extra]) == 0
+    plain = capsys.readouterr().out
+    assert main(["run", str(path), "--trace", str(tmp_path / "t.json"), *extra]) == 0
+    traced = capsys.readouterr().out
+    assert plain == traced
+    assert ("final loss" in plain) == ("0" not in extra)

@@ -91,3 +91,24 @@ def test_csv_path_is_relative_to_the_session_file(tmp_path: Path, monkeypatch: p
     again = load_session_config(tmp_path / "elsewhere" / "copy.json")
     np.testing.assert_array_equal(again.x, config.x)
     np.testing.assert_array_equal(again.y, config.y)
+
+
+def test_a_loaded_live_session_written_back_keeps_its_state() -> None:
+    """session_json of a loaded live session (as a walkthrough embeds it) continues exactly."""
+    from engine.config import session_json
+
+    doc = tiny_session_dict(optimizer={"name": "adam", "learning_rate": 0.05}, batch_size=3)
+    live = Session(parse_session(doc))
+    live.run_iterations(5)
+    loaded = parse_session(live.to_json())
+    again = parse_session(json.loads(json.dumps(session_json(loaded))))
+    assert again.state is not None
+    assert again.state.iteration == 5
+    a, b = Session(loaded), Session(again)
+    a.run_iterations(4)
+    b.run_iterations(4)
+    live.run_iterations(4)
+    for x, y, z in zip(a.params, b.params, live.params, strict=True):
+        np.testing.assert_array_equal(x.weights, y.weights)
+        np.testing.assert_array_equal(x.weights, z.weights)
+        np.testing.assert_array_equal(x.bias, z.bias)

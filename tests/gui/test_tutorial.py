@@ -385,3 +385,30 @@ def test_reset_layout_docks_the_walkthrough_panel_again(window: MainWindow) -> N
     window.tutorial.leave()
     window.reset_layout()
     assert not window.walkthrough_dock.toggleViewAction().isChecked()  # nothing to show: hidden
+
+
+def test_a_recording_started_later_replays_from_where_it_began(
+    window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
+    doc = tiny_session_dict(optimizer={"name": "adam", "learning_rate": 0.05}, batch_size=3)
+    assert window.controller.apply_config(parse_session(doc)) is None
+    window.controller._set_modified(False)
+    for _ in range(3):
+        window.finish_action.trigger()
+    window.step_action.trigger()
+    window.record_action.trigger()
+    seen = [window_state(window)]
+    for action in (window.step_action, window.finish_action, window.step_action):
+        action.trigger()
+        seen.append(window_state(window))
+    target = tmp_path / "later.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.save_walkthrough_action.trigger()
+    walkthrough = load_walkthrough(target)
+    assert walkthrough.session.state is not None
+    assert walkthrough.session.state.iteration == 3  # with Adam's moments and the batch order
+    player = Player(walkthrough)
+    for index in range(len(walkthrough.steps)):
+        results = player.goto(index)
+        assert all(r.met for r in results), (index, results)
+        assert_same(state(player.session, player.view.selection, player.view.color_by), seen[index])
