@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         c.color_by_changed.connect(self._on_color_by_changed)
         c.session_replaced.connect(self._on_session_replaced)
         self.tutorial.changed.connect(self._on_tutorial_changed)
+        self.tutorial.message.connect(self._on_message)
         self.history_slider.valueChanged.connect(self._on_history_slider_changed)
 
         self._restore_settings()
@@ -535,16 +536,23 @@ class MainWindow(QMainWindow):
     def maybe_save_recording(self) -> bool:
         """Offer to save recorded steps that are not saved yet; False if the user cancelled."""
         mode = self.tutorial
-        if not mode.recording or not mode.recorded or len(mode.recorded) == self._recording_saved:
+        if not mode.recorded or len(mode.recorded) == self._recording_saved:
             return True
-        return self._offer_save(
+        if not self._offer_save(
             "Unsaved walkthrough",
             f"Save the {len(mode.recorded)} recorded steps as a walkthrough?",
             self.save_walkthrough,
-        )
+        ):
+            return False
+        if len(mode.recorded) != self._recording_saved:  # the user chose Discard
+            mode.discard_recorded()
+        return True
 
     def _on_record_toggled(self, checked: bool) -> None:
         if checked and not self.tutorial.recording:
+            if not self.maybe_save_recording():  # steps of an earlier recording, not saved yet
+                self.record_action.setChecked(False)
+                return
             self._recording_saved = 0
             self.tutorial.start_recording(self._display_name())
             self.walkthrough_dock.show()
@@ -560,7 +568,7 @@ class MainWindow(QMainWindow):
         self.record_action.setChecked(mode.recording)
         for action in (self.next_step_action, self.previous_step_action, self.leave_tutorial_action):
             action.setEnabled(mode.playing)
-        self.save_walkthrough_action.setEnabled(mode.recording)
+        self.save_walkthrough_action.setEnabled(bool(mode.recorded))
 
     def save(self) -> bool:
         if self.controller.path is None:

@@ -54,6 +54,7 @@ class TutorialMode(QObject):
     """
 
     changed = Signal()  # mode, step, results or the recorded list changed
+    message = Signal(str)  # for the status bar
 
     def __init__(self, controller: SessionController, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -206,6 +207,12 @@ class TutorialMode(QObject):
         if 0 <= index < len(self.recorded) and self.recorded[index].caption != caption:
             self.recorded[index] = replace(self.recorded[index], caption=caption)
 
+    def discard_recorded(self) -> None:
+        """Forget the recorded steps (after the user chose not to save them)."""
+        if self.recorded:
+            self.recorded = []
+            self.changed.emit()
+
     def remove_last(self) -> None:
         """Forget the last recorded step (the window stays where it is)."""
         if self.recorded:
@@ -245,6 +252,11 @@ class TutorialMode(QObject):
             self.leave()
         if self.recording:
             self.stop_recording()
+            count = len(self.recorded)
+            self.message.emit(
+                f"recording stopped: another session replaced the recorded one; Save Walkthrough "
+                f"still keeps the {count} step{'s' if count != 1 else ''} recorded"
+            )
 
 
 def expect_text(results: tuple[ExpectResult, ...]) -> tuple[str, bool]:
@@ -406,7 +418,7 @@ class WalkthroughPanel(QWidget):
         self.remove_button.clicked.connect(mode.remove_last)
         self.empty = QLabel(
             "Open a walkthrough (File › Open, or File › Open Example › a tour) to follow it step by "
-            "step, or start recording (Debug › Record Walkthrough) to make one."
+            "step, or start recording (Tutorial › Record Walkthrough, Ctrl+Shift+R) to make one."
         )
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop)

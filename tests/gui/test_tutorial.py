@@ -412,3 +412,40 @@ def test_a_recording_started_later_replays_from_where_it_began(
         results = player.goto(index)
         assert all(r.met for r in results), (index, results)
         assert_same(state(player.session, player.view.selection, player.view.color_by), seen[index])
+
+
+def test_replacing_the_session_stops_recording_but_keeps_the_steps(
+    window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window.record_action.trigger()
+    window.step_action.trigger()
+    window.controller.select(WEIGHT)
+    window.new_action.trigger()  # File > New: another session
+    assert not window.tutorial.recording
+    assert len(window.tutorial.recorded) == 2
+    assert "Save Walkthrough still keeps the 2 steps" in window.statusBar().currentMessage()
+    assert window.save_walkthrough_action.isEnabled()
+    target = tmp_path / "kept.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.save_walkthrough_action.trigger()
+    kept = load_walkthrough(target)
+    assert kept.session.sizes == (2, 3, 1)  # the recorded session, not the new one
+    assert [s.action for s in kept.steps] == ["step", "select"]
+    assert all(r.met for i in range(2) for r in Player(kept).goto(i))
+    # a new recording asks about steps not saved yet; Discard forgets them
+    window.record_action.trigger()
+    window.step_action.trigger()
+    window.controller.apply_config(window.controller.config)  # the Configuration panel's Apply
+    assert not window.tutorial.recording
+    asked: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Discard,
+    )
+    window.record_action.trigger()
+    assert asked == ["Save the 1 recorded steps as a walkthrough?"]
+    assert window.tutorial.recording
+    assert window.tutorial.recorded == []
