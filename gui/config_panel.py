@@ -103,6 +103,12 @@ class _LayerRow:
     error: QLabel
 
 
+def exact_text(value: float) -> str:
+    """The shortest text that reads back as exactly ``value`` (0.6, not 0.59999999999999998):
+    a form must not round a number the user did not touch."""
+    return repr(float(value)).removesuffix(".0")
+
+
 class ConfigPanel(QWidget):
     """Edits a session's network, training and data; Apply replaces the controller's session."""
 
@@ -540,11 +546,11 @@ class ConfigPanel(QWidget):
             opt = doc["optimizer"]
             self.optimizer_box.setCurrentIndex(max(0, self.optimizer_box.findData(opt["name"])))
             defaults = {"momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-            self.lr_edit.setText(f"{opt['learning_rate']:g}")
-            self.momentum_edit.setText(f"{opt.get('momentum', defaults['momentum']):g}")
-            self.beta1_edit.setText(f"{opt.get('beta1', defaults['beta1']):g}")
-            self.beta2_edit.setText(f"{opt.get('beta2', defaults['beta2']):g}")
-            self.eps_edit.setText(f"{opt.get('eps', defaults['eps']):g}")
+            self.lr_edit.setText(exact_text(opt["learning_rate"]))
+            self.momentum_edit.setText(exact_text(opt.get("momentum", defaults["momentum"])))
+            self.beta1_edit.setText(exact_text(opt.get("beta1", defaults["beta1"])))
+            self.beta2_edit.setText(exact_text(opt.get("beta2", defaults["beta2"])))
+            self.eps_edit.setText(exact_text(opt.get("eps", defaults["eps"])))
             samples = int(config.x.shape[0])
             self.full_batch_box.setChecked(doc.get("batch_size") is None)
             self.batch_box.setValue(doc.get("batch_size") or min(32, samples))
@@ -561,7 +567,7 @@ class ConfigPanel(QWidget):
     def _load_data(self, data: dict[str, Any], config: SessionConfig) -> None:
         self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(data.get("preset", "xor"))))
         self.samples_box.setValue(int(data.get("samples", 200)))
-        self.noise_edit.setText(f"{data.get('noise', 0.1):g}")
+        self.noise_edit.setText(exact_text(data.get("noise", 0.1)))
         self.one_hot_box.setChecked(bool(data.get("one_hot", False)))
         self.csv_edit.setText(str(data.get("csv", "")))
         self.targets_edit.setText(", ".join(data.get("targets", [])) if "csv" in data else "")
@@ -605,7 +611,7 @@ class ConfigPanel(QWidget):
             self.table.setRowCount(x.shape[0])
             for r in range(x.shape[0]):
                 for c, v in enumerate([*x[r], *y[r]]):
-                    self.table.setItem(r, c, QTableWidgetItem(f"{v:.17g}"))
+                    self.table.setItem(r, c, QTableWidgetItem(exact_text(v)))
         self.table.blockSignals(False)
         self._shape_table()
 

@@ -292,3 +292,23 @@ def test_title_and_description_pass_through(qtbot) -> None:
     assert panel.apply()
     assert controller.config.title == title
     host.close()
+
+
+def test_numbers_nobody_touched_are_not_rounded(qtbot) -> None:
+    doc = tiny_session_dict(
+        optimizer={"name": "adam", "learning_rate": 0.123456789, "beta1": 0.91234567891, "eps": 1.2345678e-9},
+        data={"inputs": [[0.6, 0.1 + 0.2], [1.0, 2.0]], "targets": [[0.3], [0.7]]},
+    )
+    controller = SessionController(parse_session(doc))
+    panel = ConfigPanel(controller)
+    host = show_in_host(qtbot, panel)
+    assert panel.lr_edit.text() == "0.123456789"
+    assert panel.table.item(0, 0).text() == "0.6"  # not 0.59999999999999998
+    panel.seed_box.setValue(8)  # change something else only
+    config = parse_session(panel.session_dict())
+    assert config.optimizer.learning_rate == 0.123456789
+    assert config.optimizer.beta1 == 0.91234567891
+    assert config.optimizer.eps == 1.2345678e-9
+    assert config.x[0, 1] == 0.1 + 0.2  # every bit of the data survives the table
+    host.close()
+    controller.wait_idle()
