@@ -179,6 +179,11 @@ class ConfigPanel(QWidget):
         self.revert_button.clicked.connect(self.load_from_controller)
         controller.session_replaced.connect(self._on_session_replaced)
         controller.running_changed.connect(self._on_running_changed)
+        for box in (self.init_box, self.loss_box, self.mistake_box):
+            # long item texts must not set the dock's width: the box elides them
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(12)
+            box.setMinimumWidth(box.sizeHint().width())  # else its minimum is the current text's
         self.load_from_controller()
 
     # ---- building the form ----
@@ -206,7 +211,7 @@ class ConfigPanel(QWidget):
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, 2_147_483_647)
         self.seed_box.setToolTip("Seeds the weight initialisation and the generated data")
-        self.keep_weights_box = QCheckBox("Keep the initial weights given in the session")
+        self.keep_weights_box = QCheckBox("Keep the session's weights")
         self.keep_weights_box.setToolTip(
             "Layers whose shape is unchanged start from the weights in the session file"
         )

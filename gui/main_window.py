@@ -711,7 +711,7 @@ class MainWindow(QMainWindow):
         self._default_dock_sizes()
 
     def _default_dock_sizes(self) -> None:
-        self.resizeDocks([self.config_dock, self.chain_dock], [300, 390], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.config_dock, self.chain_dock], [375, 375], Qt.Orientation.Horizontal)
         self.resizeDocks([self.inspector_dock], [250], Qt.Orientation.Vertical)
 
     # ---- settings ----
