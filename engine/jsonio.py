@@ -15,15 +15,46 @@ from engine.errors import GradstepError
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
+class _NonFinite:
+    """Stands in for NaN or Infinity while looking for where the file has one."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 def _reject_constant(name: str) -> Any:
     raise GradstepError(f"{name} is not a number JSON allows (non-finite values are refused)")
 
 
+def _find_non_finite(value: Any, where: str = "") -> tuple[str, str] | None:
+    """(path like "steps[2].expect.loss", "NaN") of the first non-finite constant, if any."""
+    if isinstance(value, _NonFinite):
+        return where, value.name
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _find_non_finite(item, f"{where}.{key}" if where else str(key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _find_non_finite(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
 def loads(text: str, what: str) -> Any:
-    """Parse JSON, refusing NaN and Infinity, with a message that names ``what``."""
+    """Parse JSON, refusing NaN and Infinity, with a message that names ``what`` and the field."""
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except GradstepError as exc:
+        with contextlib.suppress(ValueError, RecursionError):
+            found = _find_non_finite(json.loads(text, parse_constant=_NonFinite))
+            if found is not None and found[0]:
+                where, name = found
+                raise GradstepError(
+                    f"{what}: {where}: {name} is not a number JSON allows (non-finite values are refused)"
+                ) from None
         raise GradstepError(f"{what}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise GradstepError(

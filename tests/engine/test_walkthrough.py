@@ -147,6 +147,10 @@ def _tour() -> dict[str, Any]:
             r"steps\[\d+\]\.caption: expected text",
         ),
         (lambda d: d["session"]["network"]["layers"][0].update(units=0), r"network\.layers\[0\]\.units"),
+        (
+            lambda d: d["steps"][3].setdefault("expect", {}).update(loss=float("nan")),
+            r"steps\[3\]\.expect\.loss: NaN is not a number JSON allows",
+        ),
     ],
 )
 def test_bad_walkthrough_files_are_refused_naming_step_and_field(
