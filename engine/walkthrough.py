@@ -128,7 +128,8 @@ def _step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
             raise GradstepError(f"{where}.count: expected an integer from 1 to {MAX_COUNT:,}, got {count!r}")
     parameter = None
-    if action in ("select", "set"):
+    clears = action == "select" and "weight" not in raw and "bias" not in raw  # select nothing
+    if action in ("select", "set") and not clears:
         if ("weight" in raw) == ("bias" in raw):
             raise GradstepError(f"{where}: give exactly one of 'weight' (\"L:J:I\") or 'bias' (\"L:J\")")
         key = "weight" if "weight" in raw else "bias"

@@ -306,8 +306,7 @@ class SessionController(QObject):
         if ref != self._selection:
             self._selection = ref
             self.selection_changed.emit(ref)
-            if ref is not None:
-                self.action_taken.emit(Step("select", parameter=ref))
+            self.action_taken.emit(Step("select", parameter=ref))  # None: the selection is cleared
 
     def set_color_by(self, mode: str) -> None:
         if mode not in ("weight", "gradient", "update"):

@@ -134,7 +134,11 @@ def _tour() -> dict[str, Any]:
             lambda d: d["steps"].append({"action": "select", "weight": "0:0"}),
             r"steps\[\d+\]\.weight: .*expected L:J:I",
         ),
-        (lambda d: d["steps"].append({"action": "select"}), r"steps\[\d+\]: give exactly one of 'weight'"),
+        (
+            lambda d: d["steps"].append({"action": "select", "weight": "0:0:0", "bias": "0:0"}),
+            r"steps\[\d+\]: give exactly one of 'weight'",
+        ),
+        (lambda d: d["steps"].append({"action": "set", "value": 1.0}), r"steps\[\d+\]: give exactly one"),
         (
             lambda d: d["steps"].append({"action": "set", "bias": "0:0"}),
             r"steps\[\d+\]\.value: expected a finite",

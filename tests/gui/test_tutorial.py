@@ -93,6 +93,7 @@ def test_record_save_load_and_replay_give_identical_states(
 
     act(run_three)
     act(lambda: window.tutorial.add_note("That is all."))
+    act(lambda: c.select(None))
     act(window.back_action.trigger)
 
     steps = window.tutorial.recorded
@@ -108,8 +109,10 @@ def test_record_save_load_and_replay_give_identical_states(
         "select",
         "iterations",
         "note",
+        "select",  # nothing: the selection cleared
         "back",
     ]
+    assert steps[11].parameter is None
     assert steps[9].count == 3
     assert all("iteration" in s.expect and "stage" in s.expect for s in steps)
     assert steps[2].expect["value"] == seen[2]["params"][0][0][1, 0]  # the selected weight's value
