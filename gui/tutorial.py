@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -132,13 +133,18 @@ class TutorialMode(QObject):
         player = self.player
         if player is None or self._controller.running:
             return
-        if self._edited:
-            player.restart()  # a hand edit started another branch: replay from the start
-        elif self.diverged:
-            position = player.position_of(player.index)
-            assert position is not None
-            player.session.goto_position(position)  # moves only: time travel back onto the path
-        self.results = player.goto(index)
+        # a step of many iterations, or a replay after an edit, can take a moment: say so
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            if self._edited:
+                player.restart()  # a hand edit started another branch: replay from the start
+            elif self.diverged:
+                position = player.position_of(player.index)
+                assert position is not None
+                player.session.goto_position(position)  # moves only: time travel back onto the path
+            self.results = player.goto(index)
+        finally:
+            QApplication.restoreOverrideCursor()
         self.diverged = self._edited = False
         if any(not r.met for r in self.results):
             self.mismatched.add(index)
