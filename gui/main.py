@@ -3,6 +3,7 @@ imported only when it is opened."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,16 @@ from engine.cli import main as cli_main
 
 
 def _launch(spec: str | None) -> int:
+    if sys.platform.startswith("linux") and not any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        # Qt would abort the interpreter with a page about platform plugins
+        print(
+            "gradstep: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set); "
+            "the headless commands work without one: gradstep --help",
+            file=sys.stderr,
+        )
+        return 2
     from gui.app import run_app
 
     return run_app(spec)

@@ -56,3 +56,13 @@ def test_a_walkthrough_opens_its_session() -> None:
     config, path = load_spec("example:tour-every-number")
     assert path is None
     assert config.sizes == (2, 2, 2)
+
+
+def test_no_display_is_one_clear_line_not_a_qt_abort(capsys, monkeypatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert main(["example:xor"]) == 2
+    err = capsys.readouterr().err
+    assert "no display" in err
+    assert err.count("\n") == 1
