@@ -1,8 +1,9 @@
 """Worked examples in Markdown: every number of an iteration written out the way published
 step-by-step backprop examples are, with the math in LaTeX.
 
-Math uses the textbook's 1-based notation (w^{(1)}_{11} is W[0][0,0] in Gradstep's 0-based
-indices); every number is the engine's, printed with 10 significant digits.
+Math uses Gradstep's 0-based indices, as the window writes them: w^{(k)}_{j,i} is W[k][j,i],
+a^{(k)}_{j} unit j of layer k, x_{i} input feature i. Every number is the engine's, printed with
+10 significant digits; the writer only formats.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.chain import ParameterRef
+from engine.chain import ChainExplanation, ParameterRef, shown_record
 from engine.config import SessionConfig
 from engine.losses import LOSSES
+from engine.mistakes import MISTAKES
 from engine.records import IterationRecord
 from engine.session import Session
 
@@ -23,6 +25,8 @@ Array = NDArray[np.float64]
 MAX_EXPANDED_TERMS = 600  # beyond this many products a layer's sums are shown as values only
 MAX_CHAIN_PARAMETERS = 60
 MAX_SAMPLES_SHOWN = 8
+MAX_UPDATE_ROWS = 400
+MAX_STAGES_SHOWN = 12  # a step of more stages shows its last ones
 
 _ACT_LATEX = {
     "sigmoid": r"\sigma",
@@ -49,8 +53,15 @@ def plain(value: float) -> str:
     return format(float(value), ".10g")
 
 
+NOTATION = (
+    "Indices are 0-based, as in the window: $w^{(k)}_{j,i}$ is W[k][j,i], the weight from input "
+    "$i$ to unit $j$ of layer $k$; $a^{(k)}_{j}$ and $z^{(k)}_{j}$ are that unit's activation and "
+    "pre-activation, $x_{i}$ input feature $i$."
+)
+
+
 def _input_symbol(layer: int, i: int) -> str:
-    return f"x_{{{i + 1}}}" if layer == 0 else f"a^{{({layer})}}_{{{i + 1}}}"
+    return f"x_{{{i}}}" if layer == 0 else f"a^{{({layer - 1})}}_{{{i}}}"
 
 
 def _sample_rows(record: IterationRecord) -> list[int]:
@@ -66,23 +77,23 @@ def forward_section(config: SessionConfig, record: IterationRecord, layer: int) 
     a_in = record.activation_in(layer)
     assert a_in is not None
     kind = "output" if layer == len(config.layers) - 1 else "hidden"
-    yield f"### Layer {layer + 1} ({kind}, {units} {act} unit{'s' if units != 1 else ''})\n"
+    yield f"### Forward, layer {layer} ({kind}, {units} {act} unit{'s' if units != 1 else ''})\n"
     expand = units * fan_in * len(_sample_rows(record)) <= MAX_EXPANDED_TERMS
     for s in _sample_rows(record):
         if record.inputs.shape[0] > 1:
             yield f"Sample {int(record.batch[s])}:\n"
         yield "$$\n\\begin{aligned}"
         for j in range(units):
-            z_sym = f"z^{{({layer + 1})}}_{{{j + 1}}}"
-            a_sym = f"a^{{({layer + 1})}}_{{{j + 1}}}"
+            z_sym = f"z^{{({layer})}}_{{{j}}}"
+            a_sym = f"a^{{({layer})}}_{{{j}}}"
             if expand:
                 symbols = " + ".join(
-                    f"w^{{({layer + 1})}}_{{{j + 1}{i + 1}}} {_input_symbol(layer, i)}" for i in range(fan_in)
+                    f"w^{{({layer})}}_{{{j},{i}}} {_input_symbol(layer, i)}" for i in range(fan_in)
                 )
                 numbers = " + ".join(
                     f"{num(params.weights[j, i])} \\cdot {num(a_in[s, i])}" for i in range(fan_in)
                 )
-                b_sym = f"b^{{({layer + 1})}}_{{{j + 1}}}"
+                b_sym = f"b^{{({layer})}}_{{{j}}}"
                 yield (
                     f"{z_sym} &= {symbols} + {b_sym} = {numbers} + {num(params.bias[j])}"
                     f" = {num(fwd.z[s, j])} \\\\"
@@ -90,7 +101,7 @@ def forward_section(config: SessionConfig, record: IterationRecord, layer: int) 
             else:
                 yield f"{z_sym} &= {num(fwd.z[s, j])} \\\\"
             if act == "softmax":
-                softmax = f"\\frac{{e^{{{z_sym}}}}}{{\\sum_k e^{{z^{{({layer + 1})}}_k}}}}"
+                softmax = f"\\frac{{e^{{{z_sym}}}}}{{\\sum_k e^{{z^{{({layer})}}_k}}}}"
                 yield f"{a_sym} &= {softmax} = {num(fwd.a[s, j])} \\\\"
             else:
                 yield f"{a_sym} &= {_ACT_LATEX[act]}({z_sym}) = {num(fwd.a[s, j])} \\\\"
@@ -113,9 +124,9 @@ def loss_section(config: SessionConfig, record: IterationRecord) -> Iterator[str
     rows = _sample_rows(record)
     yield (
         "| sample | "
-        + " | ".join(f"output {k + 1}" for k in range(out.shape[1]))
+        + " | ".join(f"output {k}" for k in range(out.shape[1]))
         + " | "
-        + " | ".join(f"target {k + 1}" for k in range(out.shape[1]))
+        + " | ".join(f"target {k}" for k in range(out.shape[1]))
         + " |"
     )
     yield "|---" * (1 + 2 * out.shape[1]) + "|"
@@ -131,7 +142,7 @@ def backward_section(
 ) -> Iterator[str]:
     """Each parameter of a layer: its chain rule with numbers, and its gradient."""
     units, fan_in = record.params[layer].weights.shape
-    yield f"### Layer {layer + 1}\n"
+    yield f"### Backward, layer {layer}\n"
     refs = [ParameterRef(layer, j, i) for j in range(units) for i in range(fan_in)]
     refs += [ParameterRef(layer, j, None) for j in range(units)]
     if len(refs) > MAX_CHAIN_PARAMETERS:
@@ -147,6 +158,17 @@ def backward_section(
             f"finite difference {plain(explanation.finite_difference)}\n"
         )
         yield f"$$\n{explanation.to_latex()}\n$$\n"
+        yield from mistake_notes(explanation)
+
+
+def mistake_notes(explanation: ChainExplanation) -> Iterator[str]:
+    """Teaching mode: what the injected mistake changes in this chain rule, in words."""
+    changed = {f.kind: f.note for s in explanation.samples for f in s.factors if f.mistaken}
+    symbols = {"dl_da": r"\partial \ell / \partial a", "da_dz": r"\partial a / \partial z"}
+    for kind, note in changed.items():
+        yield f"*Teaching mode:* ${symbols.get(kind, kind)}$ is {note}.\n"
+    if explanation.gradient_note:
+        yield f"*{explanation.gradient_note[0].upper()}{explanation.gradient_note[1:]}.*\n"
 
 
 def _matrix_table(matrix: Array) -> Iterator[str]:
@@ -158,30 +180,79 @@ def _matrix_table(matrix: Array) -> Iterator[str]:
     yield ""
 
 
+def _optimizer_rule(config: SessionConfig, step: int) -> str:
+    """The optimizer's update rule with its hyper-parameters, in LaTeX (step ``step`` = t)."""
+    opt = config.optimizer
+    eta = rf"\eta = {num(opt.learning_rate)}"
+    if opt.name == "momentum":
+        return (
+            rf"v \leftarrow \mu v + g, \quad w \leftarrow w - \eta v"
+            rf" \qquad ({eta},\ \mu = {num(opt.momentum)},\ v = 0 \text{{ before the first update}})"
+        )
+    if opt.name == "adam":
+        return (
+            r"m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow \beta_2 v + (1 - \beta_2) g^2,"
+            r" \quad \hat m = \frac{m}{1 - \beta_1^t}, \quad \hat v = \frac{v}{1 - \beta_2^t},"
+            r" \quad w \leftarrow w - \eta \frac{\hat m}{\sqrt{\hat v} + \epsilon}"
+            rf" \qquad ({eta},\ \beta_1 = {num(opt.beta1)},\ \beta_2 = {num(opt.beta2)},"
+            rf"\ \epsilon = {num(opt.eps)},\ t = {step})"
+        )
+    return rf"w \leftarrow w - \eta\, g \qquad ({eta})"
+
+
 def update_section(config: SessionConfig, record: IterationRecord) -> Iterator[str]:
-    """Old and new value of every parameter."""
-    assert record.update is not None
+    """The optimizer's rule, then old and new value of every parameter with the gradient and
+    the optimizer's state after the update (momentum's velocity, Adam's moments)."""
+    update = record.update
+    assert update is not None
     opt = config.optimizer
     yield f"## Update ({opt.name}, learning rate {opt.learning_rate:g})\n"
-    yield "| parameter | old | new | change |"
-    yield "|---|---:|---:|---:|"
+    yield f"$$\n{_optimizer_rule(config, update.state_after.step)}\n$$\n"
+    extra = {"momentum": ["v"], "adam": ["m", "v"]}.get(opt.name, [])
+    state = [p for p in (update.state_after.first, update.state_after.second) if p is not None][: len(extra)]
+    grads = tuple(reversed(record.backward))
+    yield "| parameter | old | new | change | g |" + "".join(f" {name} |" for name in extra)
+    yield "|---|---:|---:|---:|---:|" + "---:|" * len(extra)
     shown = 0
-    for k, (before, after) in enumerate(
-        zip(record.update.params_before, record.update.params_after, strict=True)
-    ):
-        for (j, i), old in np.ndenumerate(before.weights):
-            if shown < 400:
-                new = float(after.weights[j, i])
-                yield f"| W[{k}][{j},{i}] | {plain(float(old))} | {plain(new)} | {plain(new - float(old))} |"
+    for k, (before, after) in enumerate(zip(update.params_before, update.params_after, strict=True)):
+        cells = [
+            (f"W[{k}][{j},{i}]", float(old), float(after.weights[j, i]), grads[k].dW[j, i], "weights", (j, i))
+            for (j, i), old in np.ndenumerate(before.weights)
+        ] + [
+            (f"b[{k}][{j}]", float(old), float(after.bias[j]), grads[k].db[j], "bias", (j,))
+            for (j,), old in np.ndenumerate(before.bias)
+        ]
+        for label, old, new, g, field, where in cells:
+            if shown < MAX_UPDATE_ROWS:
+                moments = "".join(f" {plain(getattr(p[k], field)[where])} |" for p in state)
+                yield (
+                    f"| {label} | {plain(old)} | {plain(new)} | {plain(new - old)} | {plain(float(g))} |"
+                    + moments
+                )
             shown += 1
-        for (j,), old in np.ndenumerate(before.bias):
-            if shown < 400:
-                new = float(after.bias[j])
-                yield f"| b[{k}][{j}] | {plain(float(old))} | {plain(new)} | {plain(new - float(old))} |"
-            shown += 1
-    if shown > 400:
-        yield f"| ... {shown - 400} more | | | |"
+    if shown > MAX_UPDATE_ROWS:
+        yield f"| ... {shown - MAX_UPDATE_ROWS} more | | | | |" + " |" * len(extra)
     yield ""
+
+
+def _header(config: SessionConfig) -> str:
+    sizes = "-".join(str(s) for s in config.sizes)
+    opt = config.optimizer
+    extra = ""
+    if opt.name == "momentum":
+        extra = f" (momentum {opt.momentum:g})"
+    elif opt.name == "adam":
+        extra = f" (β1 {opt.beta1:g}, β2 {opt.beta2:g}, ε {opt.eps:g})"
+    mistake = ""
+    if config.mistake is not None:
+        mistake = (
+            f" **Teaching mode:** the backward pass makes the mistake *{MISTAKES[config.mistake].title}* "
+            f"({MISTAKES[config.mistake].explanation}); the factors it changes say so."
+        )
+    return (
+        f"Network {sizes} ({', '.join(layer.activation for layer in config.layers)}), loss `{config.loss}`, "
+        f"{opt.name}{extra} with learning rate {opt.learning_rate:g}.{mistake}\n"
+    )
 
 
 def worked_iteration(session: Session, iteration: int | None = None, title: str | None = None) -> str:
@@ -190,13 +261,10 @@ def worked_iteration(session: Session, iteration: int | None = None, title: str 
     k = session.start_iteration if iteration is None else iteration
     record = session.iteration_record(k)
     name = title or config.title or "Gradstep session"
-    sizes = "-".join(str(s) for s in config.sizes)
     lines = [
         f"# {name}: one iteration, every number\n",
-        f"Network {sizes}, {', '.join(layer.activation for layer in config.layers)}; loss `{config.loss}`; "
-        f"{config.optimizer.name} with learning rate {config.optimizer.learning_rate:g}; iteration {k}, "
-        f"{record.inputs.shape[0]} sample(s) in the batch.\n",
-        "Math uses 1-based textbook indices: $w^{(l)}_{ji}$ is Gradstep's W[l-1][j-1,i-1].\n",
+        _header(config).rstrip("\n") + f" Iteration {k}, {record.inputs.shape[0]} sample(s) in the batch.\n",
+        NOTATION + "\n",
         "## Forward pass\n",
     ]
     for layer in range(len(config.layers)):
@@ -204,7 +272,8 @@ def worked_iteration(session: Session, iteration: int | None = None, title: str 
     lines.extend(loss_section(config, record))
     lines.append("## Backward pass\n")
     lines.append(
-        "For each parameter and sample, the factors of the chain rule, then the reduction over the batch.\n"
+        "For each parameter and sample, the factors of the chain rule, then the reduction over the "
+        "batch and the parameter's update.\n"
     )
     for layer in reversed(range(len(config.layers))):
         lines.extend(backward_section(config, session, record, layer))
@@ -212,25 +281,61 @@ def worked_iteration(session: Session, iteration: int | None = None, title: str 
     return "\n".join(lines)
 
 
+def gradient_section(record: IterationRecord, layer: int) -> Iterator[str]:
+    """What a backward stage computed: the layer's gradients dW and db."""
+    backward = record.backward_of(layer)
+    assert backward is not None
+    yield f"### Backward, layer {layer}: gradients\n"
+    yield "dW[j, i]:\n"
+    yield from _matrix_table(backward.dW)
+    yield "db[j]: " + ", ".join(plain(v) for v in backward.db) + "\n"
+
+
+def stage_sections(
+    config: SessionConfig, record: IterationRecord, kind: str, layer: int | None
+) -> Iterator[str]:
+    """The numbers one stage computed, from ``record`` (which holds that stage)."""
+    if kind == "forward" and layer is not None:
+        yield from forward_section(config, record, layer)
+    elif kind == "loss":
+        yield from loss_section(config, record)
+    elif kind == "backward" and layer is not None:
+        yield from gradient_section(record, layer)
+    elif kind == "update":
+        yield from update_section(config, record)
+
+
+def _ran_stages(session: Session, before: int, after: int) -> Iterator[tuple[IterationRecord, int]]:
+    """(record, stage index) of each stage run going from position ``before`` to ``after``,
+    the last ``MAX_STAGES_SHOWN`` of them; each record holds its stage."""
+    n = len(session.stages)
+    current = session.record()
+    for position in range(max(before, after - MAX_STAGES_SHOWN), after):
+        k, s = divmod(position, n)
+        k += session.start_iteration
+        record = current if k == current.iteration else session.iteration_record(k)
+        yield record, s
+
+
 def walkthrough_markdown(walkthrough: object) -> str:
     """A walkthrough as a worked-example document: each step's caption and the numbers it
-    shows (forward values, loss, chain-rule factors of the selected parameter, updates)."""
+    shows (forward values, loss, chain-rule factors of the selected parameter, updates).
+
+    A step shows the state after it, as the window does: every stage it ran (a step of three
+    stages shows all three), and the chain rule of the selection at the cursor.
+    """
     from engine.walkthrough import Player, Walkthrough
 
     assert isinstance(walkthrough, Walkthrough)
     player = Player(walkthrough)
-    session = player.session
     config = walkthrough.session
     lines = [f"# {walkthrough.title or 'Gradstep walkthrough'}\n"]
     if walkthrough.description:
         lines.append(walkthrough.description + "\n")
-    sizes = "-".join(str(s) for s in config.sizes)
-    lines.append(
-        f"Network {sizes} ({', '.join(layer.activation for layer in config.layers)}), loss `{config.loss}`, "
-        f"{config.optimizer.name} with learning rate {config.optimizer.learning_rate:g}. Math uses 1-based "
-        "textbook indices: $w^{(l)}_{ji}$ is Gradstep's W[l-1][j-1,i-1].\n"
-    )
+    lines.append(_header(config))
+    lines.append(NOTATION + "\n")
     for index, step in enumerate(walkthrough.steps):
+        before = player.session.position
         results = player.goto(index)
         session = player.session
         snap = session.snapshot()
@@ -241,28 +346,40 @@ def walkthrough_markdown(walkthrough: object) -> str:
         if snap.last_stage is not None:
             where += f" (last: {snap.last_stage.label})"
         lines.append(f"*{where}.*\n")
-        last = snap.last_stage
-        record = snap.record if snap.stage > 0 else snap.previous
-        if step.action in ("step", "back") and last is not None and record is not None:
-            if last.kind == "forward" and last.layer is not None:
-                lines.extend(forward_section(config, record, last.layer))
-            elif last.kind == "loss":
-                lines.extend(loss_section(config, record))
-            elif last.kind == "update":
-                lines.extend(update_section(config, record))
-        elif step.action == "iterations" and record is not None and record.loss is not None:
-            lines.append(f"Loss of iteration {record.iteration}: {plain(record.loss.loss)}\n")
+        shown = shown_record(snap)
+        if step.action == "step":
+            after = snap.position
+            ran = after - before
+            if ran > MAX_STAGES_SHOWN:
+                lines.append(f"The last {MAX_STAGES_SHOWN} of the {ran} stages this step ran:\n")
+            for record, s in _ran_stages(session, after - ran, after):
+                stage = snap.stages[s]
+                lines.extend(stage_sections(config, record, stage.kind, stage.layer))
+        elif step.action == "back" and snap.last_stage is not None:
+            last = snap.last_stage
+            holder = snap.record if snap.stage > 0 else snap.previous
+            if holder is not None:
+                lines.extend(stage_sections(config, holder, last.kind, last.layer))
+        elif step.action == "iterations":
+            done = snap.record if snap.record.loss is not None else snap.previous
+            if done is not None and done.loss is not None:
+                lines.append(f"Loss of iteration {done.iteration}: {plain(done.loss.loss)}\n")
         elif step.action == "set" and step.parameter is not None and step.value is not None:
-            lines.append(f"{step.parameter.label} set to {plain(step.value)} by hand.\n")
+            lines.append(
+                f"{step.parameter.label} set to {plain(step.value)} by hand; the stages that depend on it "
+                "are computed again from here.\n"
+            )
         ref = player.view.selection
-        if (
-            ref is not None
-            and step.action in ("select", "step", "back", "set", "iterations")
-            and record is not None
-        ):
-            explanation = session.explain(ref, record)
-            lines.append(f"Chain rule for **{ref.label}** (0-based); pending factors are not computed yet:\n")
+        if ref is not None and step.action in ("select", "step", "back", "set", "iterations"):
+            explanation = session.explain(ref, shown)
+            lead = f"Chain rule for **{ref.label}** at iteration {explanation.iteration}"
+            if explanation.pending_factors:
+                lead += "; factors of stages not run yet are pending"
+            elif explanation.update is None:
+                lead += "; its update is pending"
+            lines.append(lead + ":\n")
             lines.append(f"$$\n{explanation.to_latex()}\n$$\n")
+            lines.extend(mistake_notes(explanation))
         for result in results:
             if not result.met:
                 lines.append(

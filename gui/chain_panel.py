@@ -7,6 +7,7 @@ only lays it out as rich text.
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QShowEvent
@@ -21,13 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, ParameterRef
-from engine.chain import ChainExplanation, SampleTerms
+from engine.chain import ChainExplanation, SampleTerms, UpdateLine, shown_record
 from engine.check import CheckReport
+from engine.mistakes import MISTAKES
 from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR, PASS_COLOR, PENDING_COLOR, format_number, html_number
 
 MAX_SAMPLE_ROWS = 16  # rows of the per-sample table; the rest are counted, not listed
 MARK_COLOR = "#d000d0"  # the network view's mark of a disagreeing gradient
+MISTAKE_COLOR = "#b35900"  # teaching mode: a factor the injected mistake changes
 
 HINT = "Click a weight or bias in the network to see its chain rule."
 
@@ -41,6 +44,7 @@ h3 {{ margin: 10px 0 4px 0; font-size: 10pt; color: #444; }}
 td {{ padding: 2px 8px 2px 0; }}
 th {{ padding: 2px 8px 2px 0; text-align: left; color: #444; font-weight: 600; }}
 td.num {{ font-family: monospace; text-align: right; white-space: nowrap; }}
+.mistake {{ color: {MISTAKE_COLOR}; }}
 """
 
 SAMPLE_DIGITS = 7  # per-sample table
@@ -77,6 +81,20 @@ def _factor_symbol(kind: str, ref: ParameterRef, loss: str = "ℓ") -> str:
         "dz_dw": f"∂{z}/∂{_target(ref)}",
         "dl_dz": f"∂{loss}/∂{z}",
     }[kind]
+
+
+_INDEXED = re.compile(r"(?<![\w\]])([a-zA-Zδ])\[(\d+)\]_(\d+)|(?<![\w\]])([a-zA-Zδ])_(\w+)")
+
+
+def _note_html(note: str) -> str:
+    """An engine note as rich text: a[0]_1 and w_kj written with sub- and superscripts."""
+
+    def symbol(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return _sub_sup(match.group(1), match.group(3), match.group(2))
+        return f"<i>{match.group(4)}</i><sub>{match.group(5)}</sub>"
+
+    return _INDEXED.sub(symbol, html.escape(note))
 
 
 def _reduction_prefix(explanation: ChainExplanation) -> str:
@@ -231,9 +249,13 @@ class ChainPanel(QWidget):
         self._dirty = False
         self._explanation = None
         error = None
-        if self._controller.selection is not None and not self._controller.running:
+        ref = self._controller.selection
+        if ref is not None and not self._controller.running:
             try:
-                self._explanation = self._controller.explain()
+                # the state the cursor shows: after an edit, the edited parameters, not the
+                # update of the iteration before that no longer leads to them
+                record = shown_record(self._controller.snapshot())
+                self._explanation = self._controller.session.explain(ref, record)
             except GradstepError as exc:  # a stale selection after an edit: say so, do not crash
                 error = str(exc)
         has = self._explanation is not None
@@ -404,10 +426,17 @@ class ChainPanel(QWidget):
 
     def _factors_html(self, ex: ChainExplanation) -> str:
         rows = "".join(
-            f"<tr><td>{_factor_symbol(f.kind, ex.ref)}</td><td class='note'>{html.escape(f.note)}</td></tr>"
+            f"<tr><td style='white-space:nowrap'>{_factor_symbol(f.kind, ex.ref)}</td>"
+            f"<td class='{'mistake' if f.mistaken else 'note'}'>{_note_html(f.note)}</td></tr>"
             for f in ex.samples[0].factors
         )
-        return f"<h3>Factors</h3><table>{rows}</table>"
+        head = "<h3>Factors</h3>"
+        if ex.mistake is not None:
+            head += (
+                f'<p class="mistake">Teaching mode: the backward pass makes the mistake '
+                f"<i>{html.escape(MISTAKES[ex.mistake].title)}</i>.</p>"
+            )
+        return f"{head}<table>{rows}</table>"
 
     def _numbers_html(self, ex: ChainExplanation, sample: SampleTerms, row: int) -> str:
         values = " · ".join(html_number(f.value, parens=True) for f in sample.factors)
@@ -463,11 +492,12 @@ class ChainPanel(QWidget):
             how = f"mean over <i>N</i> = {n} sample{'s' if n != 1 else ''} (× {format_number(ex.scale)})"
         else:
             how = f"sum over {n} sample{'s' if n != 1 else ''}"
+        mistake = f'<p class="mistake">{html.escape(ex.gradient_note)}</p>' if ex.gradient_note else ""
         return (
             "<h3>Gradient</h3>"
             f'<p class="formula">∂<i>L</i>/∂{_target(ex.ref)} = {_reduction_prefix(ex)}&thinsp;'
             f"∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)} = <b>{html_number(ex.gradient)}</b></p>"
-            f'<p class="note">{how}</p>'
+            f'<p class="note">{how}</p>{mistake}'
         )
 
     def _check_html(self, ex: ChainExplanation) -> str:
@@ -495,27 +525,58 @@ class ChainPanel(QWidget):
 
     def _update_html(self, ex: ChainExplanation) -> str:
         t = _target(ex.ref)
-        new = _sub_sup("w" if not ex.ref.is_bias else "b", "new", str(ex.ref.layer))
         u = ex.update
         if u is None:
+            rule = {"momentum": "<i>v</i>", "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)"}.get(
+                self._controller.config.optimizer.name, "<i>g</i>"
+            )
             return (
-                f'<h3>Update</h3><p class="formula">{new} = {t} − η · <i>g</i> = '
+                f'<h3>Update</h3><p class="formula">{t} ← {t} − η · {rule} = '
                 '<span class="pending">pending</span></p>'
             )
-        step = {
-            "sgd": "<i>g</i>",
-            "momentum": "<i>v</i>",
-            "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)",
-        }.get(u.optimizer, "step")
-        step_note = {
-            "sgd": "the gradient",
-            "momentum": "the velocity, momentum · v + g",
-            "adam": "Adam's bias-corrected step",
-        }.get(u.optimizer, "")
-        return (
-            f"<h3>Update ({html.escape(u.optimizer)})</h3>"
-            f'<p class="formula">{new} = {t} − η · {step} = {html_number(u.old)} − '
-            f"{html_number(u.learning_rate)} · {html_number(u.step, parens=True)} = "
-            f"<b>{html_number(u.new)}</b></p>"
-            f'<p class="note">η is the learning rate; {step} is {step_note}.</p>'
+        rows = _optimizer_rows(u)
+        step = {"momentum": "<i>v</i>", "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)"}.get(u.optimizer, "<i>g</i>")
+        rows.append(
+            f"{t} ← {t} − η · {step} = {html_number(u.old)} − {html_number(u.learning_rate)} · "
+            f"{html_number(u.step, parens=True)} = <b>{html_number(u.new)}</b>"
         )
+        lines = "".join(f'<p class="formula">{row}</p>' for row in rows)
+        return f'<h3>Update ({html.escape(u.optimizer)})</h3>{lines}<p class="note">{_optimizer_note(u)}</p>'
+
+
+def _optimizer_rows(u: UpdateLine) -> list[str]:
+    """The optimizer's state equations with the engine's numbers (none for SGD)."""
+    g = html_number(u.gradient, parens=True)
+    if u.momentum is not None:
+        m = u.momentum
+        return [
+            f"<i>v</i> = μ · <i>v</i><sub>prev</sub> + <i>g</i> = {html_number(m.momentum)} · "
+            f"{html_number(m.velocity_before, parens=True)} + {g} = <b>{html_number(m.velocity)}</b>"
+        ]
+    if u.adam is not None:
+        a = u.adam
+        return [
+            f"<i>m</i> = β<sub>1</sub> <i>m</i><sub>prev</sub> + (1 − β<sub>1</sub>) <i>g</i> = "
+            f"{html_number(a.beta1)} · {html_number(a.m_before, parens=True)} + "
+            f"(1 − {html_number(a.beta1)}) · {g} = {html_number(a.m)}",
+            f"<i>v</i> = β<sub>2</sub> <i>v</i><sub>prev</sub> + (1 − β<sub>2</sub>) <i>g</i>² = "
+            f"{html_number(a.beta2)} · {html_number(a.v_before)} + (1 − {html_number(a.beta2)}) · {g}² = "
+            f"{html_number(a.v)}",
+            f"<i>m̂</i> = <i>m</i> / (1 − β<sub>1</sub><sup>{a.t}</sup>) = {html_number(a.m_hat)}",
+            f"<i>v̂</i> = <i>v</i> / (1 − β<sub>2</sub><sup>{a.t}</sup>) = {html_number(a.v_hat)}",
+            f"<i>m̂</i> / (√<i>v̂</i> + ε) = {html_number(a.m_hat, parens=True)} / "
+            f"(√{html_number(a.v_hat)} + {html_number(a.eps)}) = <b>{html_number(u.step)}</b>",
+        ]
+    return []
+
+
+def _optimizer_note(u: UpdateLine) -> str:
+    if u.momentum is not None:
+        velocity = "<i>v</i> the velocity (0 before the first update)"
+        return f"η is the learning rate; {velocity}, <i>g</i> the gradient."
+    if u.adam is not None:
+        return (
+            f"η is the learning rate; <i>m</i>, <i>v</i> Adam's moments (0 before the first update), "
+            f"<i>m̂</i>, <i>v̂</i> their bias corrections at step <i>t</i> = {u.adam.t}; <i>g</i> the gradient."
+        )
+    return "η is the learning rate; <i>g</i> the gradient."

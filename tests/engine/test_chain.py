@@ -9,8 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import ParameterRef, Session
+from engine import ParameterRef, Session, parse_session
+from engine.chain import shown_record
+from tests.conftest import tiny_session_dict
 from tests.engine.test_gradients import away_from_kinks, problems, session_for
+
+WEIGHT = ParameterRef(0, 1, 0)  # tiny 2-3-1 network: a weight into hidden unit 1
 
 
 def all_refs(session: Session) -> list[ParameterRef]:
@@ -112,3 +116,226 @@ def test_text_latex_and_json_renderings_agree(tiny_session: Session) -> None:
     assert ex.to_json()["gradient"] == ex.gradient
     assert repr(ex.gradient)[:8] in ex.to_text() or f"{ex.gradient:.6g}"[:6] in ex.to_text()
     assert ex.to_latex().strip()
+
+
+def _iterations(optimizer: dict[str, Any], n: int = 2, **overrides: Any) -> Session:
+    session = Session(parse_session(tiny_session_dict(optimizer=optimizer, **overrides)))
+    session.goto(n, 0)
+    return session
+
+
+def test_sgd_update_is_w_minus_lr_times_the_gradient() -> None:
+    session = _iterations({"name": "sgd", "learning_rate": 0.5}, 1)
+    rec = session.iteration_record(0)
+    up = session.explain(WEIGHT, rec).update
+    assert up is not None
+    assert (up.momentum, up.adam) == (None, None)
+    assert up.step == up.gradient == rec.backward_of(0).dW[1, 0]
+    assert up.new == up.old - 0.5 * up.gradient
+
+
+def test_momentum_update_shows_the_velocity_from_the_recorded_state() -> None:
+    """Independently: v0 = g0, v1 = μ v0 + g1 (PyTorch), w -= η v."""
+    session = _iterations({"name": "momentum", "learning_rate": 0.5, "momentum": 0.8})
+    g0 = session.iteration_record(0).backward_of(0).dW[1, 0]
+    rec = session.iteration_record(1)
+    g1 = rec.backward_of(0).dW[1, 0]
+    up = session.explain(WEIGHT, rec).update
+    assert up is not None
+    assert up.momentum is not None
+    assert up.adam is None
+    assert up.gradient == g1
+    assert up.momentum.momentum == 0.8
+    assert up.momentum.velocity_before == g0
+    assert up.momentum.velocity == pytest.approx(0.8 * g0 + g1, rel=1e-15)
+    assert up.step == up.momentum.velocity
+    assert up.new == session.params[0].weights[1, 0]
+    assert up.new == pytest.approx(up.old - 0.5 * up.step, rel=1e-15)
+    first = session.explain(WEIGHT, session.iteration_record(0)).update
+    assert first is not None
+    assert first.momentum is not None
+    assert first.momentum.velocity_before == 0.0  # the buffer starts at g = μ·0 + g
+
+
+def test_adam_update_shows_moments_bias_correction_and_step() -> None:
+    """Independently of the engine's optimizer: Kingma & Ba with bias correction at t = 2."""
+    b1, b2, eps, lr = 0.9, 0.999, 1e-8, 0.05
+    session = _iterations({"name": "adam", "learning_rate": lr})
+    g0 = session.iteration_record(0).backward_of(0).dW[1, 0]
+    rec = session.iteration_record(1)
+    g1 = rec.backward_of(0).dW[1, 0]
+    m = b1 * (1 - b1) * g0 + (1 - b1) * g1
+    v = b2 * (1 - b2) * g0**2 + (1 - b2) * g1**2
+    m_hat, v_hat = m / (1 - b1**2), v / (1 - b2**2)
+    ex = session.explain(WEIGHT, rec)
+    up = ex.update
+    assert up is not None
+    assert up.adam is not None
+    a = up.adam
+    assert (a.beta1, a.beta2, a.eps, a.t) == (b1, b2, eps, 2)
+    assert a.m_before == pytest.approx((1 - b1) * g0, rel=1e-14)
+    assert a.v_before == pytest.approx((1 - b2) * g0**2, rel=1e-14)
+    assert (a.m, a.v) == (pytest.approx(m, rel=1e-14), pytest.approx(v, rel=1e-14))
+    assert (a.m_hat, a.v_hat) == (pytest.approx(m_hat, rel=1e-14), pytest.approx(v_hat, rel=1e-14))
+    assert up.step == pytest.approx(m_hat / (np.sqrt(v_hat) + eps), rel=1e-14)
+    assert up.new == session.params[0].weights[1, 0]
+    assert up.new == pytest.approx(up.old - lr * up.step, rel=1e-14)
+    # what the reviewer saw: the step is not the gradient, and every rendering says so
+    assert abs(up.step) > 10 * abs(up.gradient)
+    text = ex.to_text()
+    assert "m̂ = m / (1 − β1^2)" in text
+    assert f"− 0.05 · {up.step:.10g}" in text or f"− 0.05 · ({up.step:.10g})" in text
+    assert f"{up.gradient:.10g}" in text.split("update (adam)")[1]
+    latex = ex.to_latex()
+    assert r"\frac{\hat m}{\sqrt{\hat v} + \epsilon}" in latex
+    assert r"\hat m &= \frac{m}{1 - \beta_1^{2}}" in latex
+
+
+def test_chain_json_adds_the_optimizer_state_and_keeps_the_old_fields() -> None:
+    session = _iterations({"name": "adam", "learning_rate": 0.05}, 1)
+    doc = session.explain(WEIGHT, session.iteration_record(0)).to_json()
+    update = doc["update"]
+    assert {"optimizer", "old", "learning_rate", "step", "new"} <= set(update)
+    assert update["momentum"] is None
+    assert set(update["adam"]) == {
+        "beta1",
+        "beta2",
+        "eps",
+        "t",
+        "m_before",
+        "v_before",
+        "m",
+        "v",
+        "m_hat",
+        "v_hat",
+    }
+    assert update["gradient"] == doc["gradient"]
+    factor = doc["samples"][0]["factors"][0]
+    assert {"symbol", "value", "kind", "note", "mistaken"} == set(factor)
+    assert (doc["mistake"], doc["gradient_note"]) == (None, "")
+    session = _iterations({"name": "momentum", "learning_rate": 0.5}, 1)
+    update = session.explain(WEIGHT, session.iteration_record(0)).to_json()["update"]
+    assert set(update["momentum"]) == {"momentum", "velocity_before", "velocity"}
+    assert update["adam"] is None
+
+
+def test_notes_read_well_with_singular_and_plural() -> None:
+    session = _iterations({"name": "sgd", "learning_rate": 0.5}, 1)
+    rec = session.iteration_record(0)
+    hidden = session.explain(WEIGHT, rec).samples[0].factors
+    assert hidden[0].note == "sum over the 1 unit k of layer 1 of w_kj · δ_k"
+    assert hidden[1].note == "a(1 − a), the sigmoid's derivative"
+    wide = Session(
+        parse_session(
+            tiny_session_dict(
+                network={
+                    "inputs": 2,
+                    "layers": [{"units": 2, "activation": "tanh"}, {"units": 3, "activation": "sigmoid"}],
+                },
+                loss="mse",
+                data={"inputs": [[0.0, 1.0]], "targets": [[1.0, 0.0, 1.0]]},
+            )
+        )
+    )
+    wide.finish_iteration()
+    rec = wide.iteration_record(0)
+    assert (
+        wide.explain(ParameterRef(0, 0, 1), rec)
+        .samples[0]
+        .factors[0]
+        .note.startswith("sum over the 3 units k of layer 1")
+    )
+    out = wide.explain(ParameterRef(1, 2, 0), rec).samples[0].factors[0].note
+    assert out == "2(a − y)/K with K = 3 outputs, the derivative of the mean of (a − y)²"
+    text = wide.explain(ParameterRef(0, 0, 1), rec).to_text()
+    for ascii_form in ("units K", "w_KJ", "delta_K", "dl/d", " * "):
+        assert ascii_form not in text
+
+
+def test_latex_uses_the_windows_0_based_indices(tiny_session: Session) -> None:
+    tiny_session.finish_iteration()
+    rec = tiny_session.iteration_record(0)
+    latex = tiny_session.explain(ParameterRef(1, 0, 2), rec).to_latex()
+    assert r"\partial w^{(1)}_{0,2}" in latex
+    assert r"\partial a^{(1)}_{0}" in latex
+    assert "w^{(2)}" not in latex
+    hidden = tiny_session.explain(ParameterRef(0, 1, 0), rec).to_latex()
+    assert r"w^{(1)}_{0,1} \delta^{(1)}_{0}" in hidden
+    assert r"\partial b^{(0)}_{1}" in tiny_session.explain(ParameterRef(0, 1), rec).to_latex()
+
+
+def test_teaching_mode_marks_the_factors_its_mistake_changes() -> None:
+    session = _iterations({"name": "sgd", "learning_rate": 0.5}, 1, mistake="missing_activation_derivative")
+    rec = session.iteration_record(0)
+    for ref in (WEIGHT, ParameterRef(1, 0, 1)):
+        ex = session.explain(ref, rec)
+        assert ex.mistake == "missing_activation_derivative"
+        for sample in ex.samples:
+            dl_da, da_dz, dz_dw = sample.factors
+            assert da_dz.value == 1.0
+            assert da_dz.mistaken
+            assert da_dz.note == "1 (teaching mode: activation derivative missing)"
+            assert "sigmoid" not in da_dz.note
+            assert not dl_da.mistaken
+            assert not dz_dw.mistaken
+        assert "teaching mode: activation derivative missing" in ex.to_text()
+    # bce's fused output δ has no activation factor to leave out: the output keeps a(1 − a)
+    bce = _iterations(
+        {"name": "sgd", "learning_rate": 0.5}, 1, mistake="missing_activation_derivative", loss="bce"
+    )
+    out = bce.explain(ParameterRef(1, 0, 1), bce.iteration_record(0)).samples[0].factors[1]
+    assert not out.mistaken
+    assert out.note == "a(1 − a), the sigmoid's derivative"
+    halved = _iterations({"name": "sgd", "learning_rate": 0.5}, 1, mistake="half_gradient")
+    ex = halved.explain(WEIGHT, halved.iteration_record(0))
+    assert ex.gradient_note == "teaching mode: gradient halved, ½ × the reduction"
+    assert not any(f.mistaken for s in ex.samples for f in s.factors)
+    assert sum(s.contribution for s in ex.samples) == pytest.approx(2 * ex.gradient, rel=1e-12)
+    assert ex.gradient_note in ex.to_text()
+
+
+@pytest.mark.parametrize("mistake", ["transposed_weights", "updated_weights_backprop"])
+def test_teaching_mode_upstream_terms_are_the_ones_the_mistaken_code_sums(mistake: str) -> None:
+    """The listed w · δ terms add up to the dℓ/da the mistaken backward pass computed."""
+    doc = tiny_session_dict(
+        network={
+            "inputs": 2,
+            "init": "xavier_uniform",
+            "layers": [
+                {"units": 3, "activation": "sigmoid"},
+                {"units": 3, "activation": "tanh"},
+                {"units": 3, "activation": "sigmoid"},
+            ],
+        },
+        data={"inputs": [[0.0, 1.0], [1.0, 0.5]], "targets": [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]},
+        mistake=mistake,
+    )
+    session = Session(parse_session(doc))
+    session.finish_iteration()
+    rec = session.iteration_record(0)
+    ex = session.explain(ParameterRef(0, 2, 1), rec)
+    for sample in ex.samples:
+        dl_da = sample.factors[0]
+        assert dl_da.mistaken
+        assert "teaching mode" in dl_da.note
+        assert sum(t.product for t in sample.upstream) == pytest.approx(dl_da.value, rel=1e-12, abs=1e-15)
+
+
+def test_the_cursor_shows_the_edited_state_not_the_stale_update(tiny_session: Session) -> None:
+    """At the start of an iteration the finished one shows (its update stays visible), unless
+    a parameter was edited since."""
+    tiny_session.finish_iteration()
+    assert shown_record(tiny_session.snapshot()).iteration == 0
+    tiny_session.goto(0, 0)
+    tiny_session.goto(1, 0)  # recomputed, same state
+    assert shown_record(tiny_session.snapshot()).iteration == 0
+    tiny_session.step()
+    assert shown_record(tiny_session.snapshot()).iteration == 1
+    tiny_session.back()
+    tiny_session.set_parameter(WEIGHT, 2.5)
+    record = shown_record(tiny_session.snapshot())
+    assert record.iteration == 1
+    ex = tiny_session.explain(WEIGHT, record)
+    assert ex.value == 2.5
+    assert ex.update is None
+    assert ex.pending_factors

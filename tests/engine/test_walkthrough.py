@@ -16,7 +16,7 @@ from engine.chain import ParameterRef
 from engine.cli import main as cli_main
 from engine.examples import resolve, resolve_any, walkthrough_names
 from engine.walkthrough import Player, Walkthrough, load_walkthrough, parse_walkthrough
-from engine.worked import plain, worked_iteration
+from engine.worked import num, plain, walkthrough_markdown, worked_iteration
 
 ROOT = Path(__file__).resolve().parents[2]
 TOURS = ROOT / "resources" / "walkthroughs"
@@ -214,3 +214,121 @@ def test_frames_from_a_session_are_refused(tmp_path: Path, capsys: pytest.Captur
         == 2
     )
     assert "--size" in capsys.readouterr().err
+
+
+def _markdown(steps: list[dict[str, Any]], **session: Any) -> tuple[str, Walkthrough]:
+    data = _tour()
+    data["session"].update(session)
+    data["steps"] = steps
+    walkthrough = parse_walkthrough(data)
+    return walkthrough_markdown(walkthrough), walkthrough
+
+
+def _step_text(text: str, number: int) -> str:
+    """The Markdown of step ``number`` (1-based, as the document numbers them)."""
+    return text.split(f"## Step {number}:")[1].split("\n## Step ")[0]
+
+
+def test_a_step_of_several_stages_shows_every_stage_it_ran() -> None:
+    text, walkthrough = _markdown([{"action": "step", "count": 3}, {"action": "step", "count": 4}])
+    session = Session(walkthrough.session)
+    record = session.iteration_record(0)
+    assert record.loss is not None
+    first = _step_text(text, 1)
+    assert first.index("### Forward, layer 0") < first.index("### Forward, layer 1") < first.index("## Loss")
+    for layer in range(2):
+        for _, value in np.ndenumerate(record.forward[layer].a):
+            assert plain(float(value)) in first
+    assert f"= {plain(record.loss.loss)}\n$$" in first
+    second = _step_text(text, 2)  # backward 1, backward 0, the update, forward 0 of iteration 1
+    assert "### Backward, layer 1: gradients" in second
+    assert "### Backward, layer 0: gradients" in second
+    assert "## Update (sgd" in second
+    after = session.iteration_record(1)
+    assert "### Forward, layer 0" in second
+    assert plain(float(after.forward[0].z[0, 0])) in second
+    for _, value in np.ndenumerate(record.backward_of(0).dW):
+        assert plain(float(value)) in second
+
+
+def test_after_a_set_step_the_chain_rule_shows_the_edited_state() -> None:
+    text, _ = _markdown(
+        [
+            {"action": "select", "weight": "1:0:0"},
+            {"action": "step", "count": 6},
+            {"action": "set", "weight": "1:0:0", "value": 3.0},
+        ]
+    )
+    finished = _step_text(text, 2)
+    assert r"w^{(1)}_{0,0} &\leftarrow" in finished  # the finished iteration's update shows
+    edited = _step_text(text, 3)
+    assert "W[1][0,0] set to 3 by hand" in edited
+    assert r"\leftarrow" not in edited  # not iteration 0's update, which led to another value
+    assert "at iteration 1; factors of stages not run yet are pending" in edited
+    assert r"\text{pending}" in edited
+
+
+def test_pending_is_mentioned_only_when_something_is_pending() -> None:
+    text, _ = _markdown(
+        [
+            {"action": "select", "weight": "0:0:0"},
+            {"action": "step", "count": 5},
+            {"action": "step", "count": 1},
+            {"action": "back", "count": 2},
+        ]
+    )
+    assert "are pending" in _step_text(text, 1)
+    assert "its update is pending" in _step_text(text, 2)
+    complete = _step_text(text, 3)
+    assert "Chain rule for **W[0][0,0]** at iteration 0:" in complete
+    assert "pending" not in complete
+    assert "are pending" in _step_text(text, 4)
+
+
+def test_markdown_indices_are_0_based_like_the_window() -> None:
+    text = worked_iteration(Session(load_walkthrough(TOURS / "tour-every-number.json").session))
+    assert "1-based" not in text
+    assert "$w^{(k)}_{j,i}$ is W[k][j,i]" in text
+    assert r"z^{(0)}_{0} &= w^{(0)}_{0,0} x_{0} + w^{(0)}_{0,1} x_{1} + b^{(0)}_{0}" in text
+    assert r"z^{(1)}_{1} &= w^{(1)}_{1,0} a^{(0)}_{0} + w^{(1)}_{1,1} a^{(0)}_{1} + b^{(1)}_{1}" in text
+    assert r"\frac{\partial \ell_{0}}{\partial w^{(0)}_{0,0}}" in text
+    assert "w^{(2)}" not in text
+    assert "_{11}" not in text
+
+
+def test_adam_markdown_writes_adams_update_with_the_engines_numbers(tmp_path: Path) -> None:
+    out = tmp_path / "moons.md"
+    assert cli_main(["export", "example:moons", "--out", str(out)]) == 0
+    text = out.read_text()
+    session = Session(resolve("example:moons"))
+    record = session.iteration_record(0)
+    ex = session.explain(ParameterRef(1, 0, 0), record)
+    up = ex.update
+    assert up is not None
+    assert up.adam is not None
+    assert ex.to_latex() in text
+    assert r"\leftarrow w^{(1)}_{0,0} - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}" in text
+    assert f"= {num(up.adam.m_hat)}" in text
+    assert f"= {num(up.step)} \\\\" in text
+    # never the SGD form with Adam's step in place of the gradient
+    assert r"- \eta\, g =" not in text
+    assert "| parameter | old | new | change | g | m | v |" in text
+    assert r"\hat m = \frac{m}{1 - \beta_1^t}" in text
+
+
+def test_teaching_mode_markdown_says_which_factor_the_mistake_changes() -> None:
+    text, _ = _markdown(
+        [{"action": "select", "weight": "0:0:0"}, {"action": "step", "count": 6}],
+        mistake="missing_activation_derivative",
+    )
+    assert "**Teaching mode:**" in text
+    ex_text = _step_text(text, 2)
+    assert (
+        r"*Teaching mode:* $\partial a / \partial z$ is 1 (teaching mode: activation derivative missing)."
+        in ex_text
+    )
+    assert "sigmoid's derivative" not in text
+    halved, _ = _markdown(
+        [{"action": "select", "bias": "1:0"}, {"action": "step", "count": 6}], mistake="half_gradient"
+    )
+    assert "*Teaching mode: gradient halved, ½ × the reduction.*" in _step_text(halved, 2)

@@ -220,3 +220,80 @@ def test_new_session_clears_the_selection(panel: ChainPanel, controller: Session
     controller.new_session(parse_session(tiny_session_dict(seed=3)))
     assert panel.explanation is None
     assert HINT in panel.browser.toPlainText()
+
+
+def _panel_for(qtbot, doc: dict) -> tuple[ChainPanel, SessionController, QWidget]:
+    controller = SessionController(parse_session(doc))
+    widget = ChainPanel(controller)
+    return widget, controller, show_in_host(qtbot, widget, height=1100)
+
+
+def test_adam_update_line_shows_adams_moments_and_step(qtbot) -> None:
+    panel, controller, host = _panel_for(
+        qtbot, tiny_session_dict(optimizer={"name": "adam", "learning_rate": 0.05})
+    )
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    controller.finish_iteration()
+    shown = panel.explanation
+    assert shown is not None
+    assert shown.to_json() == engine_explanation(controller, HIDDEN_WEIGHT).to_json()
+    up = shown.update
+    assert up is not None
+    assert up.adam is not None
+    text = panel.browser.toPlainText()
+    assert "Update (adam)" in text
+    for value in (up.gradient, up.adam.m, up.adam.v, up.adam.m_hat, up.adam.v_hat, up.step, up.old, up.new):
+        assert format_number(value) in text
+    assert "m̂ / (√v̂ + ε)" in text
+    assert "η · g =" not in text  # not the SGD form
+    controller.wait_idle()
+    host.close()
+
+
+def test_momentum_update_line_shows_the_velocity(qtbot) -> None:
+    panel, controller, host = _panel_for(
+        qtbot, tiny_session_dict(optimizer={"name": "momentum", "learning_rate": 0.5})
+    )
+    controller.select(OUTPUT_BIAS)
+    controller.finish_iteration()
+    controller.finish_iteration()
+    up = panel.explanation.update  # type: ignore[union-attr]
+    assert up is not None
+    assert up.momentum is not None
+    text = panel.browser.toPlainText()
+    assert "v = μ · vprev + g" in text
+    for value in (up.momentum.velocity_before, up.gradient, up.momentum.velocity, up.new):
+        assert format_number(value) in text
+    controller.wait_idle()
+    host.close()
+
+
+def test_after_an_edit_the_panel_shows_the_edited_weight_not_the_old_update(
+    panel: ChainPanel, controller: SessionController
+) -> None:
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    assert panel.explanation is not None
+    assert panel.explanation.update is not None  # the finished iteration's update stays visible
+    controller.set_parameter(HIDDEN_WEIGHT, 2.5)
+    shown = panel.explanation
+    assert shown is not None
+    assert shown.iteration == 1
+    assert shown.value == 2.5
+    assert shown.update is None
+    assert "not started" in panel.title.text()
+
+
+def test_teaching_mode_factor_says_what_the_mistake_changed(qtbot) -> None:
+    panel, controller, host = _panel_for(qtbot, tiny_session_dict(mistake="missing_activation_derivative"))
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    text = panel.browser.toPlainText()
+    assert "1 (teaching mode: activation derivative missing)" in text
+    assert "sigmoid's derivative" not in text
+    assert "Teaching mode: the backward pass makes the mistake activation derivative missing" in text
+    assert "w_kj" not in text  # the note's symbols are typeset with subscripts
+    assert "sum over the 1 unit k of layer 1 of wkj · δk" in text
+    controller.wait_idle()
+    host.close()
