@@ -4,6 +4,7 @@ delegated to a launcher that the console script passes in."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -97,6 +98,12 @@ def main(
     argv: Sequence[str] | None = None, launcher: Launcher | None = None, exporter: Exporter | None = None
 ) -> int:
     """Run the command line; returns the exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        # ∂, δ and · in the chain rule must not crash a terminal or pipe in a legacy encoding
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
     args_list = list(sys.argv[1:] if argv is None else argv)
     allocator.tune()
     parser = build_parser()

@@ -27,7 +27,7 @@ from engine import (
     SessionConfig,
     Snapshot,
 )
-from engine.chain import ChainExplanation
+from engine.chain import ChainExplanation, shown_record
 from engine.examples import resolve
 from engine.session import IterationSummary
 from engine.walkthrough import Step
@@ -204,7 +204,7 @@ class SessionController(QObject):
         if ref is None or self.running:
             return None
         snap = self.snapshot()
-        record = snap.previous if snap.stage == 0 and snap.previous is not None else snap.record
+        record = shown_record(snap)
         return self._session.explain(ref, record)
 
     def last_update(self) -> tuple[IterationRecord, tuple[LayerParams, ...]] | None:

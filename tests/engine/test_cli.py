@@ -343,3 +343,16 @@ def test_run_prints_the_same_with_and_without_a_trace(
     traced = capsys.readouterr().out
     assert plain == traced
     assert ("final loss" in plain) == ("0" not in extra)
+
+
+def test_chain_text_survives_a_legacy_terminal_encoding() -> None:
+    """∂ and δ cannot be written in cp1252: they are escaped, not a UnicodeEncodeError."""
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gui.main", "chain", "example:xor", "--weight", "0:0:0"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"\\u2202" in proc.stdout
