@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from engine import mistakes as catalogue
 from engine.config import SessionConfig
 from engine.errors import GradstepError
 from engine.mistakes import MISTAKES, Mistake, applicable
@@ -34,6 +37,18 @@ RELATIVE_TOLERANCE = 1e-7
 ABSOLUTE_TOLERANCE = 1e-12
 DIAGNOSIS_TOLERANCE = 1e-6
 RUNNER = Path(__file__).with_name("check_runner.py")
+POLL_SECONDS = 0.05  # how often a running check looks at its time limit and its cancel request
+# mistakes a learner often makes in some layers only (the output delta written apart from the
+# hidden layers' loop); each is also tried in the hidden layers only and the output layer only
+PER_LAYER_MISTAKES = (
+    "missing_activation_derivative",
+    "derivative_of_z",
+    "derivative_of_a",
+    "wrong_batch_reduction",
+    "bias_not_summed",
+    "wrong_sign",
+)
+_CORRECT = ""  # a name no catalogue function knows: the layer is computed correctly
 
 _WORDS = {
     "rows": "samples as rows",
@@ -69,12 +84,22 @@ class IterationVerdict:
         return all(p.agrees for p in self.parameters)
 
 
+class CheckCancelled(GradstepError):
+    """The check was cancelled (its caller asked); the learner's process was stopped."""
+
+
 @dataclass(frozen=True)
 class Diagnosis:
-    """The catalogue mistakes whose step reproduces the learner's, with the evidence."""
+    """The catalogue mistakes whose step reproduces the learner's, with the evidence.
+
+    ``layers`` runs beside ``matches``: None when the mistake is made in every layer, else the
+    layers it is made in (the hidden layers only, or the output layer only); such a match's
+    title says where.
+    """
 
     matches: tuple[Mistake, ...]
     evidence: tuple[str, ...]
+    layers: tuple[tuple[int, ...] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +142,12 @@ class CheckReport:
     used_gradients: bool
     learner_output: str
     gradients: GradientComparison | None = None  # None when everything agrees
+    # why this orientation, when the shapes allowed several that give different numbers
+    orientation_note: str | None = None
+    # the first non-finite number in the learner's output, e.g. "your code produced NaN in W[0] ..."
+    non_finite: str | None = None
+    # what of the session the check does not use (its mini-batches, its teaching-mode mistake)
+    notes: tuple[str, ...] = ()
 
     @property
     def agrees(self) -> bool:
@@ -128,10 +159,13 @@ class CheckReport:
 
     def to_text(self) -> str:
         """The human-readable report."""
-        lines = [
-            f"orientation detected from the shapes: {self.orientation_text}",
-            "(parameters are shown in Gradstep's orientation: W[k][j, i] from input i to unit j of layer k)",
-        ]
+        lines = [f"note: {note}" for note in self.notes]
+        lines.append(f"orientation detected from the shapes: {self.orientation_text}")
+        if self.orientation_note is not None:
+            lines.append(f"  ({self.orientation_note})")
+        lines.append(
+            "(parameters are shown in Gradstep's orientation: W[k][j, i] from input i to unit j of layer k)"
+        )
         if self.used_gradients:
             lines.append("comparing the gradients your gradients() returns, then your updates")
         for verdict in self.iterations:
@@ -161,9 +195,11 @@ class CheckReport:
                 lines.append(f"  {first.explanation}")
                 for other in others:
                     lines.append(f"  also consistent with: {other.title} ({other.explanation})")
+            elif self.non_finite is not None:
+                lines.append(f"likely cause: {self.non_finite}")
             else:
                 lines.append("likely cause: none of the catalogue's mistakes reproduces your step")
-            lines.extend(f"  {e}" for e in self.diagnosis.evidence)
+            lines.extend(f"  {e}" for e in self.diagnosis.evidence if e != self.non_finite)
         elif self.agrees:
             lines.append(
                 f"your code agrees with the correct computation for {len(self.iterations)} iterations"
@@ -178,6 +214,9 @@ class CheckReport:
         return {
             "agrees": self.agrees,
             "orientation": list(self.orientation),
+            "orientation_note": self.orientation_note,
+            "non_finite": self.non_finite,
+            "notes": list(self.notes),
             "iterations": [
                 {
                     "iteration": v.iteration,
@@ -199,23 +238,52 @@ class CheckReport:
             if self.diagnosis is None
             else {
                 "mistakes": [m.name for m in self.diagnosis.matches],
+                "layers": [None if layers is None else list(layers) for layers in self.diagnosis.layers],
                 "evidence": list(self.diagnosis.evidence),
             },
         }
 
 
 def _worst_indices(yours: Array, correct: Array, count: int) -> list[tuple[int, ...]]:
-    diff = np.abs(yours - correct).reshape(-1)
+    """The ``count`` elements that differ most, a non-finite one first (NaN never compares greater)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(yours - correct).reshape(-1)
+    finite = (np.isfinite(yours) & np.isfinite(correct)).reshape(-1)
+    diff = np.where(finite, diff, np.inf)
     order = np.argsort(-diff, kind="stable")[:count]
     return [tuple(int(i) for i in np.unravel_index(int(j), yours.shape)) for j in order if diff[j] > 0]
 
 
 def _relative(yours: Array, correct: Array) -> float:
+    """The largest element-wise relative difference; inf where either side is not finite."""
+    if not yours.size:
+        return 0.0
     scale = np.maximum(np.abs(yours), np.abs(correct))
-    diff = np.abs(yours - correct)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        diff = np.abs(yours - correct)
         rel = np.where(scale > 0, diff / scale, 0.0)
-    return float(rel.max()) if rel.size else 0.0
+    rel = np.where(np.isfinite(yours) & np.isfinite(correct), rel, np.inf)
+    return float(rel.max())
+
+
+def _first_non_finite(verdict: IterationVerdict) -> str | None:
+    """Where the learner's output of ``verdict`` first holds NaN or inf, in the report's order."""
+    for p in verdict.parameters:
+        bad = ~np.isfinite(p.yours)
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            value = float(p.yours[index])
+            word = "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+            where = ",".join(str(i) for i in index)
+            return (
+                f"your code produced {word} in {p.name} at iteration {verdict.iteration} "
+                f"(first at {p.name}[{where}])"
+            )
+    return None
+
+
+def _all_finite(params: Params) -> bool:
+    return all(bool(np.isfinite(p.weights).all() and np.isfinite(p.bias).all()) for p in params)
 
 
 def _agree(yours: Array, correct: Array, rtol: float) -> bool:
@@ -250,6 +318,59 @@ def _step(config: SessionConfig, params: Params, mistake: str | None) -> tuple[P
     assert record.update is not None
     grads = tuple(LayerParams(b.dW, b.db) for b in reversed(record.backward))
     return record.update.params_after, grads
+
+
+def _layered_step(config: SessionConfig, params: Params, names: tuple[str, ...]) -> tuple[Params, Params]:
+    """(parameters after one full-batch step, gradients) with catalogue mistake ``names[k]``
+    made in layer ``k`` alone (``_CORRECT``: that layer computed correctly).
+
+    Teaching mode makes a mistake in every layer; a learner often writes the output layer apart
+    from the hidden layers' loop and makes it in one of them only. The same catalogue
+    functions as teaching mode's, layer by layer.
+    """
+    from engine.compute import forward_layer
+    from engine.losses import batch_scale
+
+    activations = [layer.activation for layer in config.layers]
+    lr = config.optimizer.learning_rate
+    acts, zs = [config.x], []
+    for p, activation in zip(params, activations, strict=True):
+        z, a = forward_layer(p, acts[-1], activation)
+        zs.append(z)
+        acts.append(a)
+    n = len(params)
+    batch = config.x.shape[0]
+    scale = batch_scale(config.loss, batch)
+    grads: list[LayerParams] = [params[k] for k in range(n)]  # placeholders, each replaced below
+    delta, _, _ = catalogue.output_delta(names[-1], config.loss, activations[-1], zs[-1], acts[-1], config.y)
+    for layer in range(n - 1, -1, -1):
+        if layer < n - 1:
+            delta, _, _ = catalogue.hidden_delta(
+                names[layer],
+                delta,
+                params[layer + 1].weights,
+                grads[layer + 1].weights,
+                lr,
+                activations[layer],
+                zs[layer],
+                acts[layer + 1],
+            )
+        dw, db = catalogue.parameter_gradients(names[layer], delta, acts[layer], scale, batch)
+        grads[layer] = LayerParams(dw, db)
+    after = tuple(
+        LayerParams(p.weights - lr * g.weights, p.bias - lr * g.bias)
+        for p, g in zip(params, grads, strict=True)
+    )
+    return after, tuple(grads)
+
+
+def _layer_variants(name: str, n: int) -> list[tuple[tuple[int, ...], str]]:
+    """(layers, where in words) for making mistake ``name`` in some layers only."""
+    if name not in PER_LAYER_MISTAKES or n < 2:
+        return []
+    hidden = tuple(range(n - 1))
+    hidden_words = "in the hidden layer only" if n == 2 else "in the hidden layers only"
+    return [(hidden, hidden_words), ((n - 1,), "in the output layer only")]
 
 
 def _names(k: int) -> tuple[str, str]:
@@ -296,20 +417,50 @@ def _diagnose(
     matches = []
     evidence = []
     yours_g = yours_grads if yours_grads is not None else _implied(before, yours_after, lr)
-    for name, mistake in MISTAKES.items():
-        if applicable(name, sizes, activations, config.loss) is not None:
-            continue
-        mistaken_after, mistaken_grads = _step(config, before, name)
+    layers_of: list[tuple[int, ...] | None] = []
+    # a mistake made in some layers only comes after those made in every layer
+    partial: list[tuple[Mistake, tuple[int, ...], str]] = []
+    non_finite = not (_all_finite(yours_after) and (yours_grads is None or _all_finite(yours_grads)))
+
+    def reproduces(name: str, mistaken_after: Params, mistaken_grads: Params) -> bool:
         if yours_grads is not None:
             # a gradients() function shows the gradient itself; sign and stale-weight mistakes
             # live in the update, so compare those by the update
             same = _params_agree(yours_grads, mistaken_grads, DIAGNOSIS_TOLERANCE)
             if name in ("wrong_sign", "updated_weights_backprop"):
                 same = same or _params_agree(yours_after, mistaken_after, DIAGNOSIS_TOLERANCE)
-        else:
-            same = _params_agree(yours_after, mistaken_after, DIAGNOSIS_TOLERANCE)
-        if same:
-            matches.append(mistake)
+            return same
+        return _params_agree(yours_after, mistaken_after, DIAGNOSIS_TOLERANCE)
+
+    n = len(before)
+    for name, mistake in MISTAKES.items():
+        if non_finite:
+            break  # no catalogue mistake makes NaN or inf out of finite numbers
+        whole_grads = None
+        if applicable(name, sizes, activations, config.loss) is None:
+            mistaken_after, whole_grads = _step(config, before, name)
+            if reproduces(name, mistaken_after, whole_grads):
+                matches.append(mistake)
+                layers_of.append(None)
+        for layers, words in _layer_variants(name, n):
+            names = tuple(name if k in layers else _CORRECT for k in range(n))
+            mistaken_after, mistaken_grads = _layered_step(config, before, names)
+            # in these layers alone the mistake may change nothing (bce's output delta has no
+            # derivative to get wrong), or the same as in every layer: then it says nothing new
+            if _params_agree(mistaken_grads, correct_grads, DIAGNOSIS_TOLERANCE) or (
+                whole_grads is not None and _params_agree(mistaken_grads, whole_grads, DIAGNOSIS_TOLERANCE)
+            ):
+                continue
+            if reproduces(name, mistaken_after, mistaken_grads):
+                partial.append((mistake, layers, words))
+    for mistake, layers, words in partial:
+        matches.append(replace(mistake, title=f"{mistake.title} {words}"))
+        layers_of.append(layers)
+        where = ", ".join(str(k) for k in layers)
+        evidence.append(
+            f"{mistake.title} {words} (layer{'s' if len(layers) > 1 else ''} {where}) reproduces "
+            "your step; the other layers are computed correctly"
+        )
     # evidence: where the gradient differs most, yours against the correct one
     correct_g = correct_grads if yours_grads is not None else _implied(before, correct_after, lr)
     for k, (y, c) in enumerate(zip(yours_g, correct_g, strict=True)):
@@ -320,14 +471,14 @@ def _diagnose(
             where = ",".join(str(i) for i in index)
             text = f"{label}[{k}][{where}]: your gradient {ya[index]:.10g}, correct {ca[index]:.10g}"
             nonzero = np.abs(ca) > 1e-300
-            if nonzero.any():
+            if nonzero.any() and np.isfinite(ya).all():
                 ratios = ya[nonzero] / ca[nonzero]
                 if np.allclose(ratios, ratios[0], rtol=1e-6, atol=0):
                     text += f" (yours = {ratios[0]:.6g} x correct for every element of {label}[{k}])"
             evidence.append(text)
     if yours_grads is None:
         evidence.insert(0, "your gradient is implied by your update: (old - new) / learning rate")
-    return Diagnosis(tuple(matches), tuple(evidence))
+    return Diagnosis(tuple(matches), tuple(evidence), tuple(layers_of))
 
 
 def _compare_gradients(
@@ -365,14 +516,135 @@ def _compare_gradients(
     return GradientComparison(iteration, implied, before, yours, correct_grads, relative, tuple(marks))
 
 
+def session_notes(config: SessionConfig) -> tuple[str, ...]:
+    """What of ``config`` the check does not use, in words."""
+    notes = []
+    if config.batch_size is not None:
+        notes.append(f"full-batch steps compared (the session's batch_size {config.batch_size} is not used)")
+    if config.mistake is not None:
+        notes.append(
+            f"the session's teaching-mode mistake ({config.mistake}) is not used: the check compares "
+            "with correct backprop"
+        )
+    return tuple(notes)
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Kill the learner's process (and anything it started) and reap it."""
+    if proc.poll() is None:
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGKILL)  # its own session: the learner's children too
+            else:  # pragma: no cover - Windows
+                proc.kill()
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+    try:
+        proc.communicate(timeout=5)
+    except subprocess.TimeoutExpired:  # a grandchild holds the pipes: give up on them
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        proc.wait()
+
+
+def _run_learner(
+    command: list[str],
+    cwd: str,
+    env: dict[str, str],
+    timeout: float,
+    cancel: Callable[[], bool] | None,
+    timeout_message: str,
+) -> tuple[int, str]:
+    """(exit code, stderr) of the runner; stopped at ``timeout`` or when ``cancel()`` says so."""
+    deadline = time.monotonic() + timeout
+    proc = subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=hasattr(os, "killpg"),
+    )
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                _, stderr = proc.communicate(timeout=max(0.0, min(POLL_SECONDS, left)))
+                return proc.returncode, stderr
+            except subprocess.TimeoutExpired:
+                pass
+            if cancel is not None and cancel():
+                raise CheckCancelled("the check was cancelled; your code was stopped")
+            if time.monotonic() >= deadline:
+                raise GradstepError(timeout_message)
+    finally:
+        _stop(proc)  # every way out (a time-out, a cancel, Ctrl+C) stops the learner's process
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One orientation's comparison: its verdicts up to the first disagreement."""
+
+    index: int
+    verdicts: tuple[IterationVerdict, ...]
+    before: Params
+    yours_after: Params
+    yours_grads: Params | None
+
+    @property
+    def agrees(self) -> bool:
+        return all(v.agrees for v in self.verdicts)
+
+    def distance(self, config: SessionConfig) -> tuple[int, float]:
+        """How far the disagreeing step is from the correct one: (non-finite elements, relative
+        norm of the gradient error over the finite ones), so a NaN does not hide the rest."""
+        if self.agrees:
+            return 0, 0.0
+        lr = config.optimizer.learning_rate
+        correct_after, correct_grads = _step(config, self.before, None)
+        if self.yours_grads is not None:
+            yours, correct = self.yours_grads, correct_grads
+        else:
+            yours = _implied(self.before, self.yours_after, lr)
+            correct = _implied(self.before, correct_after, lr)
+        ys = np.concatenate([np.concatenate([y.weights.ravel(), y.bias.ravel()]) for y in yours])
+        cs = np.concatenate([np.concatenate([c.weights.ravel(), c.bias.ravel()]) for c in correct])
+        finite = np.isfinite(ys) & np.isfinite(cs)
+        with np.errstate(invalid="ignore", over="ignore"):
+            error = float(np.sum((ys[finite] - cs[finite]) ** 2))
+            size = float(np.sum(cs[finite] ** 2))
+        value = float(np.sqrt(error / size)) if size > 0 else float(np.sqrt(error))
+        return int((~finite).sum()), value if np.isfinite(value) else float("inf")
+
+
+def _describe(orientation: tuple[str, ...]) -> str:
+    return ", ".join(_WORDS[w] for w in orientation[:2])
+
+
 def check_code(
-    code: str | Path, config: SessionConfig, iterations: int = 5, timeout: float = 20.0
+    code: str | Path,
+    config: SessionConfig,
+    iterations: int = 5,
+    timeout: float = 20.0,
+    cancel: Callable[[], bool] | None = None,
 ) -> CheckReport:
     """Run the learner's ``train_step`` for ``iterations`` steps and compare each with the
     engine's step from the same parameters.
 
+    Parameters
+    ----------
+    cancel
+        Asked every few hundredths of a second while the learner's code runs (for example
+        ``threading.Event().is_set``); when it returns True the learner's process is killed
+        and :class:`CheckCancelled` is raised.
+
     Raises
     ------
+    CheckCancelled
+        When ``cancel`` asked to stop.
     GradstepError
         When the file cannot be checked: missing, no ``train_step``, an exception in every
         orientation, a time-out, a crash, wrong shapes, or a session that is not plain
@@ -408,31 +680,25 @@ def check_code(
         }
         np.savez(folder / "job.npz", meta=np.array(json.dumps(meta)), **arrays)
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSTARTUP", "PYTHONINSPECT")}
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-I", str(RUNNER), str(folder / "job.npz")],
-                cwd=str(code.resolve().parent),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=env,
-            )
-        except subprocess.TimeoutExpired:
-            raise GradstepError(
-                f"{code}: your code did not finish {iterations} steps within {timeout:g} s "
-                "(an infinite loop?); it was stopped"
-            ) from None
+        returncode, stderr = _run_learner(
+            [sys.executable, "-I", "-B", str(RUNNER), str(folder / "job.npz")],
+            str(code.resolve().parent),
+            env,
+            timeout,
+            cancel,
+            f"{code}: your code did not finish {iterations} steps within {timeout:g} s "
+            "(an infinite loop?); it was stopped",
+        )
         printed = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-        if proc.returncode != 0 or not out.exists():
-            if proc.returncode < 0:
+        if returncode != 0 or not out.exists():
+            if returncode < 0:
                 try:
-                    why = signal.Signals(-proc.returncode).name
+                    why = signal.Signals(-returncode).name
                 except ValueError:
-                    why = f"signal {-proc.returncode}"
+                    why = f"signal {-returncode}"
                 raise GradstepError(f"{code}: your code crashed the Python interpreter ({why})")
-            tail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-            raise GradstepError(f"{code}: your code ended the process (exit code {proc.returncode}): {tail}")
+            tail = (stderr.strip().splitlines() or ["no message"])[-1]
+            raise GradstepError(f"{code}: your code ended the process (exit code {returncode}): {tail}")
         report = json.loads(out.read_text(encoding="utf-8"))
         if report["import_error"]:
             raise GradstepError(f"{code}: {report['import_error']}")
@@ -457,7 +723,7 @@ def check_code(
 
     has_gradients = bool(report["has_gradients"])
 
-    def verdicts(index: int) -> tuple[list[IterationVerdict], Params, Params, Params | None]:
+    def verdicts(index: int) -> _Run:
         before = start
         out_verdicts = []
         for step in range(iterations):
@@ -473,26 +739,62 @@ def check_code(
             verdict = IterationVerdict(step, tuple(params))
             out_verdicts.append(verdict)
             if not verdict.agrees:
-                return out_verdicts, before, yours_after, yours_grads
+                return _Run(index, tuple(out_verdicts), before, yours_after, yours_grads)
             before = yours_after  # lockstep: both sides start the next step from the same place
-        return out_verdicts, before, before, None
+        return _Run(index, tuple(out_verdicts), before, before, None)
 
-    chosen = None
-    for index, _entry in candidates:
-        found = verdicts(index)
-        if all(v.agrees for v in found[0]):
-            chosen = (index, found)
-            break
-        if chosen is None:
-            chosen = (index, found)
-    assert chosen is not None
-    index, (its, before, yours_after, yours_grads) = chosen
+    def orientation_of(run: _Run) -> tuple[str, ...]:
+        return tuple(report["orientations"][run.index]["orientation"])
+
+    runs = [verdicts(index) for index, _entry in candidates]
+    if cancel is not None and cancel():
+        raise CheckCancelled("the check was cancelled")
+    # Square weight matrices (a 2-2-2 network, say) run in either weight orientation, one of
+    # them with transposed numbers: prefer the one that agrees, then one whose disagreement
+    # a catalogue mistake reproduces, then the nearest, in the runner's order on a tie.
+    diagnoses: dict[int, Diagnosis] = {}
+    agreeing = [run for run in runs if run.agrees]
+    if agreeing:
+        chosen, because = agreeing[0], "your code agrees with the correct computation in it"
+    else:
+        for run in runs:
+            diagnoses[run.index] = _diagnose(config, run.before, run.yours_after, run.yours_grads)
+        named = [run for run in runs if diagnoses[run.index].matches]
+
+        def closeness(run: _Run) -> tuple[int, int, float]:
+            return (-len(run.verdicts), *run.distance(config))
+
+        if named:
+            chosen = min(named, key=closeness)
+            title = diagnoses[chosen.index].matches[0].title
+            because = f"in it a catalogue mistake reproduces your step ({title})"
+        else:
+            chosen = min(runs, key=closeness)
+            because = "in it your numbers are nearest the correct ones (none of the others agrees either)"
+    # the bias's shape alone (rows or vectors broadcast alike) changes no number: say nothing of it
+    kinds = list(dict.fromkeys(orientation_of(run)[:2] for run in runs))
+    orientation_note = None
+    if len(kinds) > 1:
+        orientation_note = (
+            "the shapes allow several orientations ("
+            + "; ".join(_describe(kind) for kind in kinds)
+            + f"); chose {_describe(orientation_of(chosen))} because {because}"
+        )
+    its = chosen.verdicts
     diagnosis = None
     gradients = None
-    if not all(v.agrees for v in its):
-        diagnosis = _diagnose(config, before, yours_after, yours_grads)
-        gradients = _compare_gradients(config, its[-1].iteration, before, yours_after, yours_grads)
-    orientation = tuple(report["orientations"][index]["orientation"])
+    non_finite = None
+    if not chosen.agrees:
+        diagnosis = diagnoses.get(chosen.index) or _diagnose(
+            config, chosen.before, chosen.yours_after, chosen.yours_grads
+        )
+        non_finite = _first_non_finite(its[-1])
+        if non_finite is not None:
+            diagnosis = replace(diagnosis, evidence=(non_finite, *diagnosis.evidence))
+        gradients = _compare_gradients(
+            config, its[-1].iteration, chosen.before, chosen.yours_after, chosen.yours_grads
+        )
+    orientation = orientation_of(chosen)
     return CheckReport(
         orientation=(orientation[0], orientation[1], orientation[2]),
         iterations=tuple(its),
@@ -500,4 +802,7 @@ def check_code(
         used_gradients=has_gradients,
         learner_output=printed[:4000],
         gradients=gradients,
+        orientation_note=orientation_note,
+        non_finite=non_finite,
+        notes=session_notes(config),
     )

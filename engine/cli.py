@@ -247,9 +247,9 @@ def _check(args: argparse.Namespace) -> int:
     config = resolve(args.session)
     if args.timeout <= 0:
         raise GradstepError(f"--timeout must be positive, got {args.timeout}")
+    # the report's text opens with what of the session it does not use (mini-batches, a
+    # teaching-mode mistake); its JSON lists the same under "notes"
     report = check_code(args.code, config, iterations=args.iterations, timeout=args.timeout)
-    if config.batch_size is not None and not args.json:
-        print(f"note: full-batch steps compared (the session's batch_size {config.batch_size} is not used)")
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:

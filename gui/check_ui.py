@@ -3,13 +3,16 @@
 
 The check runs the learner's file in a subprocess and can take seconds, so it goes on a worker
 thread; its report (every number, the marks included) comes from the engine, and this module
-only hands it to the network view, the chain-rule panel and a result dialog.
+only hands it to the network view, the chain-rule panel and a result dialog. A running check
+can be cancelled (the busy indicator's Cancel, Escape, or closing the window), which kills the
+learner's process.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, ParameterRef, SessionConfig
-from engine.check import CheckReport, check_code
+from engine.check import CheckCancelled, CheckReport, check_code
 from engine.mistakes import MISTAKES, applicable
 from gui.formatting import FAIL_COLOR, PASS_COLOR
 
@@ -50,13 +53,19 @@ INITIAL_NOTE = (
     "The check starts from the session's initial parameters (where Reset takes the network), "
     "not from the iteration the debugger is at, and compares plain full-batch gradient-descent steps."
 )
+CLOSE_WAIT_MS = 3000  # how long closing the window waits for a cancelled check's thread
+# threads of checks still ending when their window closed: a QThread destroyed while it runs
+# aborts Python, so they are kept until the process ends (rare: the learner's process is killed)
+_ORPHANS: list[tuple[QThread, QObject]] = []
 
 
 class _CheckWorker(QObject):
     """Runs :func:`engine.check.check_code` off the GUI thread."""
 
-    finished = Signal(object)  # CheckReport
-    failed = Signal(str)
+    # each signal carries the worker, so the window can tell a stale answer from the current one
+    finished = Signal(object, object)  # (worker, CheckReport)
+    failed = Signal(object, str)  # (worker, message)
+    cancelled = Signal(object)  # (worker)
 
     def __init__(self, code: Path, config: SessionConfig, iterations: int, timeout: float) -> None:
         super().__init__()
@@ -64,18 +73,24 @@ class _CheckWorker(QObject):
         self._config = config
         self._iterations = iterations
         self._timeout = timeout
+        self.cancel_event = threading.Event()  # set from the GUI thread; the engine polls it
 
     @Slot()
     def run(self) -> None:
         try:
-            report = check_code(self._code, self._config, self._iterations, self._timeout)
+            report = check_code(
+                self._code, self._config, self._iterations, self._timeout, cancel=self.cancel_event.is_set
+            )
+        except CheckCancelled:
+            self.cancelled.emit(self)
+            return
         except (GradstepError, OSError) as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(self, str(exc))
             return
         except Exception as exc:  # a thread must always answer, or the window waits forever
-            self.failed.emit(f"the check itself failed: {type(exc).__name__}: {exc}")
+            self.failed.emit(self, f"the check itself failed: {type(exc).__name__}: {exc}")
             return
-        self.finished.emit(report)
+        self.finished.emit(self, report)
 
 
 class CheckDialog(QDialog):
@@ -183,13 +198,15 @@ class CheckResultPanel(QWidget):
             self.headline.setText(
                 f'<b style="color:{FAIL_COLOR}; font-size:12pt">✘ {name} disagrees at iteration {last}</b>'
             )
-        lines = []
+        lines = [f"<b>Note:</b> {html.escape(note)}." for note in report.notes]
         if report.diagnosis is not None:
             if report.diagnosis.matches:
                 first, *others = report.diagnosis.matches
                 cause = f"<b>Likely cause: {html.escape(first.title)}</b>: {html.escape(first.explanation)}."
                 if others:
                     cause += " Also consistent with: " + ", ".join(html.escape(o.title) for o in others) + "."
+            elif report.non_finite is not None:
+                cause = f"<b>Likely cause:</b> {html.escape(report.non_finite)}."
             else:
                 cause = "<b>Likely cause:</b> none of the catalogue's mistakes reproduces your step."
             lines.append(cause)
@@ -212,7 +229,10 @@ class CheckResultPanel(QWidget):
                     f"bias{'es' if biases != 1 else ''} whose gradient ({source}) differs. Click one: "
                     "the Chain rule panel shows yours beside the correct one."
                 )
-        lines.append(f"<b>Orientation detected</b> from the shapes: {html.escape(report.orientation_text)}.")
+        orientation = f"<b>Orientation detected</b> from the shapes: {html.escape(report.orientation_text)}."
+        if report.orientation_note is not None:
+            orientation += f" ({html.escape(report.orientation_note)}.)"
+        lines.append(orientation)
         lines.append(f'<span style="color:#555">{html.escape(INITIAL_NOTE)}</span>')
         paragraphs = "".join(f"<p>{line}</p>" for line in lines)
         self.browser.setHtml(f"{paragraphs}<pre>{html.escape(report.to_text())}</pre>")
@@ -261,11 +281,25 @@ class CheckUi(QObject):
             file_menu.addSeparator()
             file_menu.addActions([self.check_action, self.clear_action])
 
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)  # busy: the check cannot say how far it is
-        self.busy.setMaximumWidth(120)
-        self.busy.setMaximumHeight(14)
-        self.busy.setTextVisible(False)
+        self.cancel_action = QAction("Cancel the check", window)
+        self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_action.setStatusTip("Stop the running check and your code's process")
+        self.cancel_action.setEnabled(False)  # Escape belongs to the rest of the window otherwise
+        self.cancel_action.triggered.connect(self.cancel)
+        window.addAction(self.cancel_action)
+        self.busy = QWidget()  # the busy indicator: a bar that cannot say how far, and Cancel
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setMaximumHeight(14)
+        self.busy_bar.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the check and your code's process (Esc)")
+        self.cancel_button.clicked.connect(self.cancel)
+        busy_layout = QHBoxLayout(self.busy)
+        busy_layout.setContentsMargins(0, 0, 0, 0)
+        busy_layout.addWidget(self.busy_bar)
+        busy_layout.addWidget(self.cancel_button)
         self.busy.setVisible(False)
         self.teaching_label = QLabel()
         self.teaching_label.setStyleSheet(f"color: {TEACHING_COLOR}; font-weight: 600;")
@@ -349,10 +383,39 @@ class CheckUi(QObject):
         self._thread.started.connect(self._worker.run)
         self._worker.finished.connect(self._on_check_finished)
         self._worker.failed.connect(self._on_check_failed)
+        self._worker.cancelled.connect(self._on_check_cancelled)
         self.check_action.setEnabled(False)
+        self.cancel_action.setEnabled(True)
+        self.cancel_button.setEnabled(True)
         self.busy.setVisible(True)
         self._window.statusBar().showMessage(f"checking {Path(code).name} against the correct computation…")
         self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask a running check to stop; its process is killed and the window says so, no dialog."""
+        if self._worker is None:
+            return
+        self._worker.cancel_event.set()
+        self.cancel_action.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+        self._window.statusBar().showMessage("cancelling the check…")
+
+    def shut_down(self, timeout_ms: int = CLOSE_WAIT_MS) -> None:
+        """Cancel a running check for good (the window is closing): wait briefly, answer nothing."""
+        thread, worker = self._thread, self._worker
+        if thread is None or worker is None:
+            return
+        worker.cancel_event.set()
+        self._thread = None
+        self._worker = None  # its answer, if one is on its way, is now stale and ignored
+        thread.quit()
+        if thread.wait(timeout_ms):
+            thread.deleteLater()
+        else:
+            _ORPHANS.append((thread, worker))
+        self.busy.setVisible(False)
+        self.cancel_action.setEnabled(False)
+        self.check_action.setEnabled(not self._controller.running)
 
     def wait_done(self, timeout_ms: int = 60_000) -> bool:
         """Block until a running check's thread has ended (closing the window)."""
@@ -375,10 +438,13 @@ class CheckUi(QObject):
         self._thread = None
         self._worker = None
         self.busy.setVisible(False)
+        self.cancel_action.setEnabled(False)
         self.check_action.setEnabled(not self._controller.running)
 
-    @Slot(object)
-    def _on_check_finished(self, report: CheckReport) -> None:
+    @Slot(object, object)
+    def _on_check_finished(self, worker: _CheckWorker, report: CheckReport) -> None:
+        if worker is not self._worker:
+            return  # a check shut down with its window
         self._end_thread()
         code = self._checked_code or Path("your code")
         current = self._checked_config is self._controller.config
@@ -424,8 +490,17 @@ class CheckUi(QObject):
         self.result_dock.raise_()
         return self.result_panel
 
-    @Slot(str)
-    def _on_check_failed(self, message: str) -> None:
+    @Slot(object)
+    def _on_check_cancelled(self, worker: _CheckWorker) -> None:
+        if worker is not self._worker:
+            return
+        self._end_thread()
+        self._window.statusBar().showMessage("check cancelled: your code was stopped", 8000)
+
+    @Slot(object, str)
+    def _on_check_failed(self, worker: _CheckWorker, message: str) -> None:
+        if worker is not self._worker:
+            return
         self._end_thread()
         self._window.statusBar().showMessage("the check could not run", 8000)
         QMessageBox.critical(self._window, "Cannot check your code", message)
@@ -492,7 +567,8 @@ class CheckUi(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self._window and event.type() == QEvent.Type.Close:
-            self.wait_done()  # a running QThread must not be destroyed with the window
+            # a running QThread must not be destroyed with the window, nor answer after it
+            self.shut_down()
         return False
 
 

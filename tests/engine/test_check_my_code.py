@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +13,7 @@ import numpy as np
 import pytest
 
 from engine import GradstepError, Session, parse_session
-from engine.check import check_code
+from engine.check import CheckCancelled, check_code
 from engine.cli import main as cli_main
 from engine.examples import resolve
 from engine.mistakes import MISTAKES
@@ -339,3 +342,358 @@ def test_agreeing_code_has_no_gradient_comparison() -> None:
     assert report.agrees
     assert report.gradients is None
     assert "gradients" not in report.to_json()
+
+
+# ---- square weight matrices: several orientations run ----
+
+
+def _session(
+    units: tuple[int, ...], loss: str = "mse", samples: int = 4, batch_size: int | None = None
+) -> Any:
+    """A sigmoid network on 2 inputs, seeded random data: every catalogue mistake distinct."""
+    rng = np.random.default_rng(11)
+    data: dict[str, Any] = {
+        "format": "gradstep-session",
+        "version": 1,
+        "seed": 5,
+        "network": {
+            "inputs": 2,
+            "init": "uniform",
+            "layers": [{"units": u, "activation": "sigmoid"} for u in units],
+        },
+        "loss": loss,
+        "optimizer": {"name": "sgd", "learning_rate": 0.5},
+        "data": {
+            "inputs": rng.normal(size=(samples, 2)).tolist(),
+            "targets": rng.random((samples, units[-1])).tolist(),
+        },
+    }
+    if batch_size is not None:
+        data["batch_size"] = batch_size
+    return parse_session(data)
+
+
+@pytest.mark.parametrize("mistake", list(MISTAKES))
+def test_each_mistake_is_named_on_a_network_of_square_matrices(tmp_path: Path, mistake: str) -> None:
+    """2-2-2: the learner's code runs with weights as (in, out) too, on transposed numbers."""
+    code = _write(tmp_path, "mine.py", LEARNER_TEMPLATE.format(mistake=mistake))
+    report = check_code(code, _session((2, 2)), iterations=3)
+    assert report.diagnosis is not None
+    assert [m.name for m in report.diagnosis.matches] == [mistake], report.to_text()
+    assert report.orientation[:2] == ("rows", "out_in")
+    assert report.orientation_note is not None
+    assert report.orientation_note.startswith("the shapes allow several orientations")
+    assert "chose samples as rows, weights as (out, in) because in it a catalogue mistake" in (
+        report.orientation_note
+    )
+    assert report.orientation_note in report.to_text()
+
+
+def test_square_matrices_with_correct_code_say_why_the_orientation(tmp_path: Path) -> None:
+    code = _write(tmp_path, "mine.py", LEARNER_TEMPLATE.format(mistake=None))
+    report = check_code(code, _session((2, 2)), iterations=2)
+    assert report.agrees
+    assert report.orientation[:2] == ("rows", "out_in")
+    assert report.orientation_note is not None
+    assert "because your code agrees with the correct computation in it" in report.orientation_note
+    # where the shapes tell the orientations apart, nothing is said
+    assert check_code(code, _square_session(), iterations=1).orientation_note is None
+
+
+def _tour_session() -> Any:
+    walkthrough = ROOT / "resources" / "walkthroughs" / "tour-every-number.json"
+    return parse_session(json.loads(walkthrough.read_text(encoding="utf-8"))["session"])
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    ["double_gradient", "wrong_sign", "half_gradient", "updated_weights_backprop", "transposed_weights"]
+    + ["derivative_of_z"],
+)
+def test_the_tour_networks_mistakes_are_named(tmp_path: Path, mistake: str) -> None:
+    """The 2-2-2 tour (one sample, half the sum of squares) the reviewer found picking (in, out)."""
+    half_sse = LEARNER_TEMPLATE.format(mistake=mistake).replace("(2 * (a - Y) / k)", "(a - Y)")
+    code = _write(tmp_path, "tour.py", half_sse)
+    report = check_code(code, _tour_session(), iterations=1)
+    assert report.diagnosis is not None
+    assert [m.name for m in report.diagnosis.matches] == [mistake], report.to_text()
+    assert report.orientation[:2] == ("rows", "out_in")
+    assert "weights as (in, out)" not in report.orientation_text
+
+
+def test_an_edited_file_is_checked_afresh_even_within_the_same_second(tmp_path: Path) -> None:
+    """Python's import trusts a cached .pyc whose source has the same size and mtime."""
+    code = _write(tmp_path, "mine.py", LEARNER_TEMPLATE.format(mistake="derivative_of_z"))
+    stamp = code.stat().st_mtime_ns
+    first = check_code(code, _square_session(), iterations=1)
+    assert first.diagnosis is not None
+    assert [m.name for m in first.diagnosis.matches] == ["derivative_of_z"]
+    code.write_text(LEARNER_TEMPLATE.format(mistake="derivative_of_a"), encoding="utf-8")
+    os.utime(code, ns=(stamp, stamp))  # same size, same modification time
+    second = check_code(code, _square_session(), iterations=1)
+    assert second.diagnosis is not None
+    assert [m.name for m in second.diagnosis.matches] == ["derivative_of_a"]
+    assert not (tmp_path / "__pycache__").exists()
+
+
+# ---- NaN and inf in the learner's output ----
+
+NAN_IN_W1 = """
+    new_w[1] = new_w[1].copy()
+    new_w[1][2, 0] = np.nan
+    return new_w, new_b
+"""
+
+
+def _with_nan(tail: str) -> str:
+    text = LEARNER_TEMPLATE.format(mistake=None)
+    assert text.rstrip().endswith("return new_w, new_b")
+    return (
+        text.rstrip()[: -len("return new_w, new_b")].rstrip()
+        + "\n"
+        + textwrap.indent(textwrap.dedent(tail), "    ")
+    )
+
+
+def test_nan_in_the_learners_output_is_a_disagreement_said_where(tmp_path: Path) -> None:
+    code = _write(tmp_path, "nan.py", _with_nan(NAN_IN_W1))
+    report = check_code(code, _square_session(), iterations=3)
+    assert not report.agrees
+    assert report.non_finite == "your code produced NaN in W[1] at iteration 0 (first at W[1][2,0])"
+    assert report.diagnosis is not None
+    assert report.diagnosis.matches == ()
+    text = report.to_text()
+    assert f"likely cause: {report.non_finite}" in text
+    assert "[2,0] yours nan" in text
+    assert report.gradients is not None
+    assert report.gradients.marks[1].weights[2, 0]
+    assert not report.gradients.marks[1].weights[0, 0]
+
+
+def test_inf_at_a_later_iteration_is_reported_with_its_iteration(tmp_path: Path) -> None:
+    # counted per orientation (the bias's shape tells them apart): inf from the second step on
+    tail = """
+    CALLS[np.shape(biases[0])] = CALLS.get(np.shape(biases[0]), 0) + 1
+    if CALLS[np.shape(biases[0])] >= 2:
+        new_b[0] = new_b[0] + np.array([0.0, -np.inf, 0.0])
+    return new_w, new_b
+"""
+    code = _write(tmp_path, "inf.py", "CALLS = {}\n" + _with_nan(tail))
+    report = check_code(code, _square_session(), iterations=3)
+    assert not report.agrees
+    assert report.iterations[-1].iteration == 1
+    assert report.non_finite == "your code produced -inf in b[0] at iteration 1 (first at b[0][1])"
+    assert report.non_finite in report.to_text()
+
+
+def test_nan_from_gradients_is_reported_in_the_gradient(tmp_path: Path) -> None:
+    code = _write(
+        tmp_path,
+        "nan_grads.py",
+        LEARNER_TEMPLATE.format(mistake=None)
+        + """
+
+def gradients(weights, biases, X, Y):
+    return [np.full_like(w, np.nan) for w in weights], [np.zeros_like(b) for b in biases]
+""",
+    )
+    report = check_code(code, _square_session(), iterations=1)
+    assert report.non_finite == "your code produced NaN in dW[0] at iteration 0 (first at dW[0][0,0])"
+    assert report.diagnosis is not None
+
+
+def test_nan_from_the_command_line_is_exit_1_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.config import session_json
+
+    session = tmp_path / "session.json"
+    session.write_text(json.dumps(session_json(_square_session())), encoding="utf-8")
+    code = _write(tmp_path, "nan.py", _with_nan(NAN_IN_W1))
+    assert cli_main(["check", str(code), "--session", str(session)]) == 1
+    captured = capsys.readouterr()
+    assert "your code produced NaN in W[1] at iteration 0" in captured.out
+    assert "Traceback" not in captured.out + captured.err
+    assert captured.err == ""
+
+
+# ---- a mistake made in some layers only ----
+
+LAYERED = [
+    "missing_activation_derivative",
+    "derivative_of_z",
+    "derivative_of_a",
+    "bias_not_summed",
+    "wrong_batch_reduction",
+    "wrong_sign",
+]
+
+
+def _layered_learner(mistake: str, where: str) -> str:
+    """The template with ``mistake`` made in the hidden layers only or in the output layer only,
+    the output delta written apart from the hidden layers' loop as learners often do."""
+    only = "layer < len(weights) - 1" if where == "hidden" else "layer == len(weights) - 1"
+    text = LEARNER_TEMPLATE.format(mistake=mistake)
+    if where == "hidden":
+        text = text.replace("* deriv(zs[-1], a)", "* (a * (1 - a))")
+    else:
+        text = text.replace("* deriv(zs[layer - 1], acts[layer])", "* (acts[layer] * (1 - acts[layer]))")
+    for name in ("bias_not_summed", "wrong_sign"):
+        text = text.replace(f'MISTAKE == "{name}"', f'(MISTAKE == "{name}" and {only})')
+    return text.replace("    scale = 1.0 if", "    full_scale = 1.0 if").replace(
+        "        dW = scale * (", f"        scale = full_scale if {only} else 1.0 / n\n        dW = scale * ("
+    )
+
+
+@pytest.mark.parametrize("where", ["hidden", "output"])
+@pytest.mark.parametrize("mistake", LAYERED)
+@pytest.mark.parametrize("units", [(3, 3), (3, 4, 2)])
+def test_a_mistake_in_some_layers_only_is_named_with_its_layers(
+    tmp_path: Path, mistake: str, where: str, units: tuple[int, ...]
+) -> None:
+    code = _write(tmp_path, "layered.py", _layered_learner(mistake, where))
+    report = check_code(code, _session(units), iterations=2)
+    assert report.diagnosis is not None
+    d = report.diagnosis
+    assert [m.name for m in d.matches] == [mistake], report.to_text()
+    n = len(units)
+    expected = tuple(range(n - 1)) if where == "hidden" else (n - 1,)
+    assert d.layers == (expected,)
+    words = "in the output layer only" if where == "output" else "in the hidden layer"
+    assert words in d.matches[0].title
+    assert d.matches[0].title.startswith(MISTAKES[mistake].title)
+    assert any(words in e and "the other layers are computed correctly" in e for e in d.evidence)
+    assert f"likely cause: {d.matches[0].title}" in report.to_text()
+    assert report.to_json()["diagnosis"]["layers"] == [list(expected)]
+
+
+def test_hidden_only_wording_on_one_hidden_layer(tmp_path: Path) -> None:
+    code = _write(tmp_path, "z.py", _layered_learner("derivative_of_z", "hidden"))
+    report = check_code(code, _square_session(), iterations=1)
+    assert report.diagnosis is not None
+    assert (
+        report.diagnosis.matches[0].title == f"{MISTAKES['derivative_of_z'].title} in the hidden layer only"
+    )
+
+
+def test_a_derivative_missing_at_the_output_under_half_sse_is_also_named(tmp_path: Path) -> None:
+    """Under half the sum of squares with one sigmoid output, a - y is both BCE's delta and the
+    output delta without its derivative: both are named."""
+    text = (
+        _layered_learner("missing_activation_derivative", "output")
+        .replace("(2 * (a - Y) / k)", "(a - Y)")
+        .replace("else 1.0 / n", "else 1.0")
+    )
+    code = _write(tmp_path, "out.py", text)
+    report = check_code(code, _session((3, 1), loss="half_sse"), iterations=1)
+    assert report.diagnosis is not None
+    assert [m.name for m in report.diagnosis.matches] == [
+        "other_loss_gradient",
+        "missing_activation_derivative",
+    ]
+    assert report.diagnosis.layers == (None, (1,))
+    assert "also consistent with: activation derivative missing in the output layer only" in report.to_text()
+
+
+def test_layered_recomputation_matches_teaching_mode_in_every_layer() -> None:
+    """The diagnosis's layer-by-layer step, with the mistake in every layer, is teaching mode's."""
+    from engine.check import _layered_step, _step
+    from engine.compute import init_params
+
+    config = _square_session()
+    params = init_params(config)
+    for mistake in [None, *MISTAKES]:
+        names = tuple(mistake or "" for _ in params)
+        after, grads = _layered_step(config, params, names)
+        engine_after, engine_grads = _step(config, params, mistake)
+        for mine, theirs in zip((*after, *grads), (*engine_after, *engine_grads), strict=True):
+            np.testing.assert_allclose(mine.weights, theirs.weights, rtol=1e-12, atol=1e-15, err_msg=mistake)
+            np.testing.assert_allclose(mine.bias, theirs.bias, rtol=1e-12, atol=1e-15, err_msg=mistake)
+
+
+# ---- cancelling, and the learner's process stopped on every way out ----
+
+LOOP_FOREVER = """
+import os
+from pathlib import Path
+
+Path(__file__).with_name("pid.txt").write_text(str(os.getpid()))
+
+
+def train_step(w, b, X, Y, lr):
+    while True:
+        pass
+"""
+
+
+def _wait_gone(pid: int, seconds: float = 5.0) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_cancel_stops_the_check_and_kills_the_learners_process(tmp_path: Path) -> None:
+    code = _write(tmp_path, "loop.py", LOOP_FOREVER)
+    pid_file = tmp_path / "pid.txt"
+    asked = []
+
+    def cancel() -> bool:
+        asked.append(time.monotonic())
+        return pid_file.exists() and pid_file.read_text() != ""
+
+    start = time.monotonic()
+    with pytest.raises(CheckCancelled, match="cancelled"):
+        check_code(code, _square_session(), iterations=2, timeout=600, cancel=cancel)
+    assert time.monotonic() - start < 10
+    assert len(asked) >= 1
+    assert _wait_gone(int(pid_file.read_text()))
+
+
+def test_a_time_out_kills_the_learners_process(tmp_path: Path) -> None:
+    code = _write(tmp_path, "loop.py", LOOP_FOREVER)
+    with pytest.raises(GradstepError, match="within 1 s"):
+        check_code(code, _square_session(), iterations=2, timeout=1)
+    assert _wait_gone(int((tmp_path / "pid.txt").read_text()))
+
+
+# ---- what of the session the check does not use ----
+
+
+def test_batch_size_and_teaching_mistake_are_noted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.config import session_json
+
+    config = _session((3, 3), batch_size=2)
+    data = session_json(config)
+    data["mistake"] = "double_gradient"
+    session = tmp_path / "session.json"
+    session.write_text(json.dumps(data), encoding="utf-8")
+    code = _write(tmp_path, "mine.py", LEARNER_TEMPLATE.format(mistake=None))
+    report = check_code(code, parse_session(data), iterations=1)
+    assert report.agrees  # compared with correct backprop, full batch
+    assert report.notes == (
+        "full-batch steps compared (the session's batch_size 2 is not used)",
+        "the session's teaching-mode mistake (double_gradient) is not used: the check compares with "
+        "correct backprop",
+    )
+    assert cli_main(["check", str(code), "--session", str(session), "--iterations", "1"]) == 0
+    out = capsys.readouterr().out
+    for note in report.notes:
+        assert f"note: {note}" in out
+    assert cli_main(["check", str(code), "--session", str(session), "--iterations", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == list(report.notes)
+
+
+def test_nan_on_square_matrices_keeps_the_orientation_whose_other_numbers_agree(tmp_path: Path) -> None:
+    code = _write(tmp_path, "nan.py", _with_nan(NAN_IN_W1.replace("[2, 0]", "[1, 0]")))
+    report = check_code(code, _session((2, 2)), iterations=1)
+    assert report.orientation[:2] == ("rows", "out_in")
+    assert report.non_finite == "your code produced NaN in W[1] at iteration 0 (first at W[1][1,0])"
+    assert report.orientation_note is not None
+    assert "nearest the correct ones" in report.orientation_note

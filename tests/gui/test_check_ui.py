@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from engine import ParameterRef, Session, SessionConfig
@@ -342,3 +344,151 @@ def test_mistakes_that_do_not_fit_the_network_are_disabled(tutorial_window: Main
     assert not ui.teaching_actions["transposed_weights"].isEnabled()
     assert "not for this network" in ui.teaching_actions["transposed_weights"].toolTip()
     assert ui.teaching_actions["double_gradient"].isEnabled()
+
+
+# ---- cancelling a running check ----
+
+LOOP_FOREVER = """
+import os
+from pathlib import Path
+
+Path(__file__).with_name("pid.txt").write_text(str(os.getpid()))
+
+
+def train_step(w, b, X, Y, lr):
+    while True:
+        pass
+"""
+
+
+def _start_endless_check(qtbot, window: MainWindow, tmp_path: Path) -> int:
+    """Start a check of code that never returns, with a 600 s limit; the learner's process id."""
+    code = tmp_path / "loop.py"
+    code.write_text(LOOP_FOREVER, encoding="utf-8")
+    ui: CheckUi = window.check_ui
+    ui.run_check(code, 2, 600.0)
+    pid_file = tmp_path / "pid.txt"
+    qtbot.waitUntil(lambda: pid_file.exists() and pid_file.read_text() != "", timeout=20_000)
+    assert ui.checking
+    assert ui.busy.isVisibleTo(window)
+    assert ui.cancel_button.isVisibleTo(window)
+    assert ui.cancel_action.isEnabled()
+    return int(pid_file.read_text())
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture
+def dialogs(monkeypatch) -> list[str]:
+    """Every message box shown (none is expected)."""
+    shown: list[str] = []
+    for name in ("critical", "warning", "information"):
+        monkeypatch.setattr(
+            QMessageBox, name, lambda parent, title, text, *a: shown.append(f"{title}: {text}")
+        )
+    return shown
+
+
+def test_closing_the_window_cancels_a_running_check_at_once(
+    qtbot, square_window: MainWindow, tmp_path: Path, dialogs: list[str]
+) -> None:
+    window = square_window
+    ui: CheckUi = window.check_ui
+    pid = _start_endless_check(qtbot, window, tmp_path)
+    window.tutorial.stop_recording()
+    window.controller._set_modified(False)  # closing must not ask to save
+    start = time.monotonic()
+    assert window.close()
+    assert time.monotonic() - start < 3.0
+    assert not window.isVisible()
+    assert not ui.checking
+    qtbot.waitUntil(lambda: _gone(pid), timeout=5_000)
+    qtbot.wait(300)  # any answer still on its way from the worker thread arrives now
+    assert dialogs == []
+    assert "the check could not run" not in window.statusBar().currentMessage()
+
+
+def test_the_cancel_button_stops_the_check_without_a_dialog(
+    qtbot, square_window: MainWindow, tmp_path: Path, dialogs: list[str]
+) -> None:
+    window = square_window
+    ui: CheckUi = window.check_ui
+    pid = _start_endless_check(qtbot, window, tmp_path)
+    qtbot.mouseClick(ui.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not ui.checking, timeout=5_000)
+    assert _gone(pid)
+    assert dialogs == []
+    assert not ui.busy.isVisibleTo(window)
+    assert not ui.cancel_action.isEnabled()
+    assert ui.check_action.isEnabled()
+    assert "check cancelled" in window.statusBar().currentMessage()
+    assert ui.report is None
+    # the window checks again afterwards
+    report = _run(qtbot, window, _learner(tmp_path, None), iterations=1)
+    assert report.agrees
+
+
+def test_escape_cancels_the_check(
+    qtbot, square_window: MainWindow, tmp_path: Path, dialogs: list[str]
+) -> None:
+    window = square_window
+    ui: CheckUi = window.check_ui
+    assert [k.toString() for k in ui.cancel_action.shortcuts()] == ["Esc"]
+    assert not ui.cancel_action.isEnabled()  # Escape is free while nothing is checked
+    pid = _start_endless_check(qtbot, window, tmp_path)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not ui.checking, timeout=5_000)
+    assert _gone(pid)
+    assert dialogs == []
+
+
+# ---- the result dock says what of the session the check does not use ----
+
+
+def test_result_dock_shows_the_batch_size_and_teaching_mode_notes(
+    qtbot, settings: QSettings, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    config = dataclasses.replace(_square_session(), batch_size=2, mistake="double_gradient")
+    for window in open_window(qtbot, config, settings):
+        report = _run(qtbot, window, _learner(tmp_path, None), iterations=1)
+        assert report.agrees
+        ui: CheckUi = window.check_ui
+        assert ui.result_panel is not None
+        shown = ui.result_panel.browser.toPlainText()
+        assert "Note: full-batch steps compared (the session's batch_size 2 is not used)." in shown
+        assert (
+            "Note: the session's teaching-mode mistake (double_gradient) is not used: the check "
+            "compares with correct backprop." in shown
+        )
+
+
+def test_result_dock_says_why_the_orientation_and_where_nan_appeared(
+    qtbot, settings: QSettings, tmp_path: Path
+) -> None:
+    from tests.engine.test_check_my_code import NAN_IN_W1, _session, _with_nan
+
+    for window in open_window(qtbot, _session((2, 2)), settings):
+        report = _run(qtbot, window, _learner(tmp_path, "double_gradient"), iterations=1)
+        ui: CheckUi = window.check_ui
+        assert ui.result_panel is not None
+        shown = ui.result_panel.browser.toPlainText()
+        assert report.orientation_note is not None
+        assert "the shapes allow several orientations" in shown
+        assert "Likely cause: gradient doubled" in shown
+        nan = tmp_path / "nan.py"
+        nan.write_text(_with_nan(NAN_IN_W1.replace("[2, 0]", "[1, 0]")), encoding="utf-8")
+        report = _run(qtbot, window, nan, iterations=1)
+        assert report.non_finite is not None
+        shown = ui.result_panel.browser.toPlainText()
+        assert f"Likely cause: {report.non_finite}." in shown
+        assert "your code produced NaN in W[1] at iteration 0 (first at W[1][1,0])" in shown
