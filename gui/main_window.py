@@ -184,6 +184,8 @@ class MainWindow(QMainWindow):
         self._on_tutorial_changed()
         self.statusBar().showMessage("Ready: F10 steps one stage, F11 finishes the iteration, F5 runs", 8000)
         self.check_ui = check_ui.install(self)
+        # Escape cancels a running check, else leaves the tutorial: one owner at a time
+        self.check_ui.cancel_action.changed.connect(self._share_escape)
 
     # ---- construction ----
 
@@ -562,6 +564,10 @@ class MainWindow(QMainWindow):
                 self.tutorial.stop_recording()
             else:
                 self.record_action.setChecked(True)
+
+    def _share_escape(self) -> None:
+        checking = self.check_ui.cancel_action.isEnabled()
+        self.leave_tutorial_action.setShortcut(QKeySequence() if checking else QKeySequence("Escape"))
 
     def _on_tutorial_changed(self) -> None:
         mode = self.tutorial

@@ -18,6 +18,7 @@ from engine.check import CheckReport
 from engine.compute import init_params
 from engine.examples import resolve
 from engine.mistakes import MISTAKES
+from engine.walkthrough import Step, Walkthrough
 from gui.check_ui import CheckDialog, CheckUi
 from gui.formatting import format_number
 from gui.main_window import MainWindow
@@ -492,3 +493,22 @@ def test_result_dock_says_why_the_orientation_and_where_nan_appeared(
         shown = ui.result_panel.browser.toPlainText()
         assert f"Likely cause: {report.non_finite}." in shown
         assert "your code produced NaN in W[1] at iteration 0 (first at W[1][1,0])" in shown
+
+
+def test_escape_cancels_the_check_before_it_leaves_the_tutorial(
+    qtbot, square_window: MainWindow, tmp_path: Path, dialogs: list[str]
+) -> None:
+    window = square_window
+    walkthrough = Walkthrough("A note", window.controller.config, (Step("note", caption="hello"),))
+    window.play_walkthrough(walkthrough)
+    assert window.tutorial.playing
+    pid = _start_endless_check(qtbot, window, tmp_path)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)  # first Escape: the check
+    qtbot.waitUntil(lambda: not window.check_ui.checking, timeout=5_000)
+    assert _gone(pid)
+    assert window.tutorial.playing
+    qtbot.keyClick(window, Qt.Key.Key_Escape)  # then the tutorial
+    assert not window.tutorial.playing
+    assert dialogs == []
