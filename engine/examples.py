@@ -254,6 +254,11 @@ def resolve_any(spec: str) -> SessionConfig | Walkthrough:
         name = spec.removeprefix("example:")
         if name in walkthrough_names():
             return load_walkthrough(_WALKTHROUGHS / f"{name}.json")
+        if name not in example_names():  # where a walkthrough is welcome, list those too
+            raise GradstepError(
+                f"example:{name}: no such example (sessions: {', '.join(example_names())}; "
+                f"walkthroughs: {', '.join(walkthrough_names())})"
+            )
         return parse_session(example(name).session)
     if is_walkthrough_file(spec):
         return load_walkthrough(spec)

@@ -242,7 +242,13 @@ def _write_mp4(
 
     with _atomic_target(out) as tmp:
         writer = imageio.get_writer(  # type: ignore[attr-defined]
-            str(tmp), format="FFMPEG", fps=MP4_FPS, codec="libx264", macro_block_size=2, quality=8
+            str(tmp),
+            format="FFMPEG",
+            fps=MP4_FPS,
+            codec="libx264",
+            macro_block_size=2,
+            quality=8,
+            ffmpeg_log_level="error",  # ffmpeg's banner and statistics are not the user's business
         )
         try:
             for (raw, w, h), seconds in zip(frames, durations, strict=True):

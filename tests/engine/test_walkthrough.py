@@ -332,3 +332,11 @@ def test_teaching_mode_markdown_says_which_factor_the_mistake_changes() -> None:
         [{"action": "select", "bias": "1:0"}, {"action": "step", "count": 6}], mistake="half_gradient"
     )
     assert "*Teaching mode: gradient halved, ½ × the reduction.*" in _step_text(halved, 2)
+
+
+def test_an_unknown_example_lists_the_walkthroughs_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["export", "example:tour-nope", "--out", "never.md"]) == 2
+    err = capsys.readouterr().err
+    assert "no such example" in err
+    assert "walkthroughs: tour-every-number" in err
+    assert not Path("never.md").exists()
