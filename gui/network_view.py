@@ -124,6 +124,9 @@ def _centred_text(text: str, color: str = "#333333") -> pg.TextItem:
     return item
 
 
+COLOR_BAR_WIDTH = 108  # room for a tick like −0.000213 beside the bar
+
+
 class _ColorBar(QWidget):
     """A vertical diverging colour bar with its title and symmetric scale."""
 
@@ -131,7 +134,7 @@ class _ColorBar(QWidget):
         super().__init__(parent)
         self.title = ""
         self.scale: float | None = None
-        self.setFixedWidth(96)
+        self.setFixedWidth(COLOR_BAR_WIDTH)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
 
     def set_scale(self, title: str, scale: float | None) -> None:
@@ -143,7 +146,7 @@ class _ColorBar(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(96, 240)
+        return QSize(COLOR_BAR_WIDTH, 240)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -158,7 +161,7 @@ class _ColorBar(QWidget):
         if bottom - top < 40:
             painter.end()
             return
-        bar = QRectF(12, top, 16, bottom - top)
+        bar = QRectF(8, top, 16, bottom - top)
         gradient = QLinearGradient(bar.topLeft(), bar.bottomLeft())
         for k, stop in enumerate(reversed(DIVERGING_STOPS)):
             gradient.setColorAt(k / (len(DIVERGING_STOPS) - 1), QColor(stop))
