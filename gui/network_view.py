@@ -124,6 +124,7 @@ def _centred_text(text: str, color: str = "#333333") -> pg.TextItem:
     return item
 
 
+DARK_FILL = 0.6  # |value| / scale above which a node's fill is too deep for dark text
 COLOR_BAR_WIDTH = 108  # room for a tick like −0.000213 beside the bar
 
 
@@ -269,6 +270,7 @@ class NetworkView(QWidget):
         self._scale: float | None = None
         self._text_items: list[pg.TextItem] = []
         self._value_texts: dict[tuple[int, int], pg.TextItem] = {}
+        self._name_texts: dict[tuple[int, int], pg.TextItem] = {}  # x₀, h₁ ... on the node
         self._drawn: dict[str, object] = {}  # what each part of the drawing was last made from
 
         # ---- header: what is shown and how ----
@@ -416,6 +418,7 @@ class NetworkView(QWidget):
         self._strip_images.clear()
         self._text_items.clear()
         self._value_texts.clear()
+        self._name_texts.clear()
         self._selected_rects.clear()
 
         # columns
@@ -554,6 +557,7 @@ class NetworkView(QWidget):
                     label.setPos(column.x, float(y))
                     label.setZValue(8)
                     self._add_text(label)
+                    self._name_texts[(c, i)] = label
             if n <= VALUE_NODES and not column.strip:
                 for i, y in enumerate(column.y):
                     value = pg.TextItem("", color="#444444", anchor=(0.5, 0.0))
@@ -815,12 +819,18 @@ class NetworkView(QWidget):
             sizes.append(np.full(len(column.y), column.diameter))
             if values is None:
                 brushes.extend([_PENDING_BRUSH] * len(column.y))
+                dark = [False] * len(column.y)
             else:
-                brushes.extend(_BUCKET_BRUSHES[k] for k in buckets(values, node_scale))
+                indices = buckets(values, node_scale)
+                brushes.extend(_BUCKET_BRUSHES[k] for k in indices)
+                dark = [bucket_magnitude(int(k)) > DARK_FILL for k in indices]
             for i in range(len(column.y)):
                 text = self._value_texts.get((c, i))
                 if text is not None:
                     text.setText("" if values is None else format_number(float(values[i]), 4))
+                name = self._name_texts.get((c, i))
+                if name is not None:  # the name stays readable on a deep fill
+                    name.setColor(QColor("#ffffff" if dark[i] else "#1f1f1f"))
         self._node_item.setData(
             x=np.concatenate(xs),
             y=np.concatenate(ys),
