@@ -47,7 +47,7 @@ td.num {{ font-family: monospace; text-align: right; white-space: nowrap; }}
 .mistake {{ color: {MISTAKE_COLOR}; }}
 """
 
-SAMPLE_DIGITS = 7  # per-sample table
+SAMPLE_DIGITS = 7  # the per-sample and upstream tables (their sums above have all 10)
 
 
 # ---- symbols: real partial signs, subscripts and superscripts (0-based like the engine) ----
@@ -455,8 +455,9 @@ class ChainPanel(QWidget):
         w = _sub_sup("w", f"<i>k</i>,{ref.unit}", str(nxt))
         d = _sub_sup("δ", "<i>k</i>", str(nxt))
         rows = "".join(
-            f"<tr><td class='num'>{u.unit}</td><td class='num'>{html_number(u.weight)}</td>"
-            f"<td class='num'>{html_number(u.delta)}</td><td class='num'>{html_number(u.product)}</td></tr>"
+            f"<tr><td class='num'>{u.unit}</td><td class='num'>{html_number(u.weight, SAMPLE_DIGITS)}</td>"
+            f"<td class='num'>{html_number(u.delta, SAMPLE_DIGITS)}</td>"
+            f"<td class='num'>{html_number(u.product, SAMPLE_DIGITS)}</td></tr>"
             for u in sample.upstream
         )
         dl_da = next((f.value for f in sample.factors if f.kind == "dl_da"), None)

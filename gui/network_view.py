@@ -573,6 +573,8 @@ class NetworkView(QWidget):
         self._loss_text.setPos(self._loss_pos.x(), self._loss_pos.y() - 0.35)
         self._add_text(self._loss_text)
         loss_header = _centred_text(f"loss\n{self._controller.config.loss}")
+        # hangs to the right of the loss node: a narrow last layer's header sits close on the left
+        loss_header.setAnchor((0.1, 1.0))
         loss_header.setPos(self._loss_pos.x(), top + 0.35)
         self._add_text(loss_header)
         out = self._columns[-1]
@@ -590,7 +592,7 @@ class NetworkView(QWidget):
             return QRectF(0, 0, 1, 1)
         top = max(float(c.y[0]) + c.spacing / 2 for c in self._columns) + 1.4
         bottom = min(float(c.y[-1]) - c.spacing / 2 for c in self._columns) - (
-            1.4 if self._band_rects else 0.9
+            2.3 if self._band_rects else 0.9  # a band's two-line caption, then the stage label
         )
         left = self._columns[0].x - 1.0
         right = self._loss_pos.x() + 1.0

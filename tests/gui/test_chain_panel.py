@@ -129,9 +129,9 @@ def test_hidden_unit_lists_the_next_layers_units(panel: ChainPanel, controller: 
     text = panel.browser.toPlainText()
     assert "Hidden unit" in text
     for term in upstream:
-        assert format_number(term.weight) in text
-        assert format_number(term.delta) in text
-        assert format_number(term.product) in text
+        assert format_number(term.weight, SAMPLE_DIGITS) in text
+        assert format_number(term.delta, SAMPLE_DIGITS) in text
+        assert format_number(term.product, SAMPLE_DIGITS) in text
 
 
 def test_output_unit_has_no_expansion(panel: ChainPanel, controller: SessionController) -> None:
@@ -154,7 +154,7 @@ def test_choosing_a_sample_shows_its_expansion(panel: ChainPanel, controller: Se
     text = panel.browser.toPlainText()
     assert f"With numbers, sample {sample.sample}" in text
     assert sample.upstream is not None
-    assert format_number(sample.upstream[0].delta) in text
+    assert format_number(sample.upstream[0].delta, SAMPLE_DIGITS) in text
 
 
 def test_one_row_per_sample_with_the_reduction(panel: ChainPanel, controller: SessionController) -> None:
