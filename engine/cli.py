@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -251,10 +252,22 @@ def _check(args: argparse.Namespace) -> int:
     # teaching-mode mistake); its JSON lists the same under "notes"
     report = check_code(args.code, config, iterations=args.iterations, timeout=args.timeout)
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps(_strict_json(report.to_json()), indent=2, allow_nan=False))
     else:
         print(report.to_text())
     return EXIT_OK if report.agrees else EXIT_DISAGREES
+
+
+def _strict_json(value: Any) -> Any:
+    """``value`` with NaN and infinities as the strings "NaN", "Infinity", "-Infinity": a
+    learner's NaN must not make the report invalid JSON for other tools."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict_json(v) for v in value]
+    return value
 
 
 def _export(args: argparse.Namespace, exporter: Exporter | None) -> int:

@@ -515,6 +515,12 @@ def test_nan_from_the_command_line_is_exit_1_without_a_traceback(
     assert "your code produced NaN in W[1] at iteration 0" in captured.out
     assert "Traceback" not in captured.out + captured.err
     assert captured.err == ""
+    # --json stays strict JSON: the NaN is written as a string
+    assert cli_main(["check", str(code), "--session", str(session), "--json"]) == 1
+    out = capsys.readouterr().out
+    report = json.loads(out, parse_constant=lambda name: pytest.fail(f"bare {name} in the JSON"))
+    assert report["agrees"] is False
+    assert '"NaN"' in out
 
 
 # ---- a mistake made in some layers only ----
