@@ -361,10 +361,7 @@ class Session:
         backprop = self._backprop
         checkpoints = self._checkpoints
         start = self.start_iteration
-        losses = self._losses
         track_norms = self._track_norms
-        full_batch = cfg.batch_size is None
-        x_all, y_all = self._x, self._y
         non_finite = bp.non_finite
         isfinite = math.isfinite
         k = self._k
@@ -398,20 +395,9 @@ class Session:
                 new_opt: OptimizerState | None
                 grads: Params | None = None
                 if plain_sgd:
-                    if full_batch:
-                        x, y = x_all, y_all
-                    else:
-                        idx = self.batch_indices(k)
-                        x, y = x_all[idx], y_all[idx]
-                    loss, zs, a_in, dws, dbs = backprop(x, y, ws, bs)
-                    if track_norms:
-                        self._record_metrics(k, loss, tuple(float(np.linalg.norm(dw)) for dw in dws))
-                    else:  # _record_metrics inlined
-                        i = k - start
-                        if i == len(losses):
-                            losses.append(loss)
-                        elif i < len(losses):
-                            losses[i] = loss
+                    loss, zs, a_in, dws, dbs = backprop(*self._batch(k), ws, bs)
+                    norms = tuple(float(np.linalg.norm(dw)) for dw in dws) if track_norms else None
+                    self._record_metrics(k, loss, norms)
                     new_ws = sgd_step(ws, dws, lr)
                     new_bs = sgd_step(bs, dbs, lr)
                     new_params = new_opt = None
@@ -566,6 +552,13 @@ class Session:
         write_atomic(path, dumps(data))
 
     # ---- internals ----
+
+    def _batch(self, k: int) -> tuple[Array, Array]:
+        """(inputs, targets) of iteration ``k``'s batch (the whole data set when full batch)."""
+        if self.config.batch_size is None:
+            return self._x, self._y
+        idx = self.batch_indices(k)
+        return self._x[idx], self._y[idx]
 
     def _fresh_record(self, k: int, params: Params) -> IterationRecord:
         idx = self.batch_indices(k)
@@ -751,14 +744,9 @@ class Session:
         """One whole iteration without records, through the same functions as the stages."""
         if self._mistake is not None:
             return self._staged_iteration(k, params, opt)
-        if self.config.batch_size is None:
-            x, y = self._x, self._y
-        else:
-            idx = self.batch_indices(k)
-            x, y = self._x[idx], self._y[idx]
         ws = [p.weights for p in params]
         bs = [p.bias for p in params]
-        loss, zs, acts, dws, dbs = self._backprop(x, y, ws, bs)
+        loss, zs, acts, dws, dbs = self._backprop(*self._batch(k), ws, bs)
         grads = tuple(LayerParams(dw, db) for dw, db in zip(dws, dbs, strict=True))
         new_params, new_opt = compute.optimizer_step(self.config.optimizer, params, grads, opt)
         norms = tuple(float(np.linalg.norm(dw)) for dw in dws) if self._track_norms else None
