@@ -196,9 +196,9 @@ def _run(args: argparse.Namespace) -> int:
             chunk = min(every - done % every, iterations - done)
             result = session.run_iterations(chunk, breakpoints)
             done += result.iterations
-            ks, losses = session.losses()
-            if result.reason is None and ks.size:
-                report(int(ks[-1]), float(losses[-1]))
+            latest = session.last_loss()  # not losses(): that copies every loss, every chunk
+            if result.reason is None and latest is not None:
+                report(*latest)
 
     if result.reason == "non_finite":
         print(f"gradstep: stopped: {result.message}", file=sys.stderr)

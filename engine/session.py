@@ -210,6 +210,12 @@ class Session:
         n = len(self._losses)
         return np.arange(self.start_iteration, self.start_iteration + n), np.array(self._losses)
 
+    def last_loss(self) -> tuple[int, float] | None:
+        """(iteration, loss) of the latest iteration whose loss is known, without copying them all."""
+        if not self._losses:
+            return None
+        return self.start_iteration + len(self._losses) - 1, self._losses[-1]
+
     def gradient_norms(self) -> tuple[NDArray[np.int64], Array]:
         """(iterations, norms) with norms[i, l] = ||dW_l|| at that iteration (needs tracking on)."""
         n = len(self._norms)
