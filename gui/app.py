@@ -35,13 +35,18 @@ def create_app() -> QApplication:
     return app
 
 
+def _source(spec: str) -> tuple[SessionConfig | Walkthrough, Path | None]:
+    """What ``spec`` names, and the session file to save back to (none for examples and
+    walkthroughs)."""
+    source = resolve_any(spec)
+    path = None if spec.startswith("example:") or isinstance(source, Walkthrough) else Path(spec)
+    return source, path
+
+
 def load_spec(spec: str | None) -> tuple[SessionConfig, Path | None]:
     """The session ``spec`` names (a file or example:NAME; a walkthrough opens its session)."""
-    spec = spec or DEFAULT_SPEC
-    source = resolve_any(spec)
-    config = source.session if isinstance(source, Walkthrough) else source
-    path = None if spec.startswith("example:") or isinstance(source, Walkthrough) else Path(spec)
-    return config, path
+    source, path = _source(spec or DEFAULT_SPEC)
+    return (source.session if isinstance(source, Walkthrough) else source), path
 
 
 def create_window(spec: str | None, settings: QSettings | None = None) -> MainWindow:
@@ -50,12 +55,11 @@ def create_window(spec: str | None, settings: QSettings | None = None) -> MainWi
 
     create_app()
     spec = spec or DEFAULT_SPEC
-    source = resolve_any(spec)
+    source, path = _source(spec)
     if isinstance(source, Walkthrough):
         window = MainWindow(source.session, None, settings)
         window.play_walkthrough(source)
         return window
-    path = None if spec.startswith("example:") else Path(spec)
     window = MainWindow(source, path, settings)
     if spec.startswith("example:"):
         window.set_example_title(spec.removeprefix("example:"))

@@ -28,7 +28,6 @@ from engine import (
     Snapshot,
 )
 from engine.chain import ChainExplanation, shown_record
-from engine.examples import resolve
 from engine.session import IterationSummary
 from engine.walkthrough import Step
 
@@ -378,12 +377,6 @@ class SessionController(QObject):
         the same file, with changes not saved yet."""
         self.new_session(config, self._path)
         self._set_modified(True)
-
-    def open(self, spec: str) -> None:
-        """Open a session file or ``example:NAME``; raises GradstepError and keeps the old one."""
-        config = resolve(spec)
-        path = None if spec.startswith("example:") else Path(spec)
-        self.new_session(config, path)
 
     def save(self, path: Path | None = None) -> None:
         """Save to ``path`` (default: the current file); raises GradstepError."""

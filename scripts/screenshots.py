@@ -25,7 +25,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine import ParameterRef  # noqa: E402
-from gui.app import create_app, load_spec  # noqa: E402
+from gui.app import create_app, create_window  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 
 SIZE = (1400, 900)
@@ -39,13 +39,19 @@ def _settle(app: QApplication) -> None:
 
 def _window(spec: str, settings_dir: Path) -> MainWindow:
     settings = QSettings(str(settings_dir / "screenshots.ini"), QSettings.Format.IniFormat)
-    config, path = load_spec(spec)
-    window = MainWindow(config, path, settings)
-    if spec.startswith("example:"):
-        window.set_example_title(spec.removeprefix("example:"))
+    window = create_window(spec, settings)
     window.resize(*SIZE)
     window.show()
     return window
+
+
+def _save(app: QApplication, window: MainWindow, out: Path) -> Path:
+    """Fit the network, let the window settle, and save its picture to ``out``."""
+    window.network_view.fit()
+    _settle(app)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(out))
+    return out
 
 
 def render(spec: str, out: Path, readme: Path | None) -> list[Path]:
@@ -60,22 +66,14 @@ def render(spec: str, out: Path, readme: Path | None) -> list[Path]:
         controller.select(README_WEIGHT)
         stages = controller.session.stages
         for s in range(len(stages) + 1):
-            window.network_view.fit()
-            _settle(app)
             name = "start" if s == 0 else stages[s - 1].label.lower().replace(" ", "-")
-            path = out / f"stage-{s:02d}-{name}.png"
-            window.grab().save(str(path))
-            written.append(path)
+            written.append(_save(app, window, out / f"stage-{s:02d}-{name}.png"))
             if s < len(stages):
                 controller.step()
         if readme is not None:
             controller.goto_iteration(0, len(stages) - 1)  # after the last backward stage
             controller.set_color_by("gradient")
-            window.network_view.fit()
-            _settle(app)
-            readme.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(readme))
-            written.append(readme)
+            written.append(_save(app, window, readme))
         controller.select(None)
         window.close()
     return written
@@ -91,10 +89,7 @@ def render_tutorial(out: Path, spec: str = "example:tour-tutorial-004", fraction
         walkthrough = window.tutorial.walkthrough
         assert walkthrough is not None
         window.tutorial.goto(int(fraction * (len(walkthrough.steps) - 1)))
-        window.network_view.fit()
-        _settle(app)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
+        _save(app, window, out)
         window.close()
     return out
 
@@ -113,10 +108,7 @@ def render_check(out: Path) -> Path:
         QTimer.singleShot(60_000, loop.quit)
         window.check_ui.run_check(ROOT / "resources" / "check" / "tutorial_004.py", 3, 30.0)
         loop.exec()
-        window.network_view.fit()
-        _settle(app)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
+        _save(app, window, out)
         window.close()
     return out
 

@@ -268,7 +268,7 @@ def test_revert_restores_the_session_values(panel: ConfigPanel) -> None:
 
 
 def test_form_follows_a_replaced_session(panel: ConfigPanel, controller: SessionController) -> None:
-    controller.open("example:moons")
+    controller.new_session(resolve("example:moons"))  # as File > Open Example does
     assert panel.layer_specs() == [(layer.units, layer.activation) for layer in controller.config.layers]
     assert panel.preset_box.currentData() == "moons"
 
