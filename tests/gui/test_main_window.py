@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from engine import ParameterRef, parse_session
 from engine.examples import example_names, walkthrough_names
@@ -277,12 +278,20 @@ def test_repaint_loop_keeps_none_referenced(qtbot, window: MainWindow) -> None:
     """Guard for PySide6 6.12's none_dealloc fault: void calls dropped a reference to None."""
     view = window.network_view
     window.controller.select(WEIGHT)
-    before = sys.getrefcount(None)
-    for frame in range(2000):
-        if frame % 50 == 0:
-            window.step_action.trigger()
-        view.plot.viewport().repaint()
-    after = sys.getrefcount(None)
+    # Earlier tests' widgets and cycles freed mid-loop would release their own references to
+    # None: collect them first and keep the collector out of the loop, so only the loop counts.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    gc.disable()
+    try:
+        before = sys.getrefcount(None)
+        for frame in range(2000):
+            if frame % 50 == 0:
+                window.step_action.trigger()
+            view.plot.viewport().repaint()
+        after = sys.getrefcount(None)
+    finally:
+        gc.enable()
     assert after >= before - 100
 
 
