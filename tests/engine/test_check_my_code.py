@@ -80,24 +80,35 @@ def train_step(weights, biases, X, Y, lr):
 """
 
 
+def _session(
+    units: tuple[int, ...], loss: str = "mse", samples: int = 4, batch_size: int | None = None
+) -> Any:
+    """A sigmoid network on 2 inputs, seeded random data: every catalogue mistake distinct."""
+    rng = np.random.default_rng(11)
+    data: dict[str, Any] = {
+        "format": "gradstep-session",
+        "version": 1,
+        "seed": 5,
+        "network": {
+            "inputs": 2,
+            "init": "uniform",
+            "layers": [{"units": u, "activation": "sigmoid"} for u in units],
+        },
+        "loss": loss,
+        "optimizer": {"name": "sgd", "learning_rate": 0.5},
+        "data": {
+            "inputs": rng.normal(size=(samples, 2)).tolist(),
+            "targets": rng.random((samples, units[-1])).tolist(),
+        },
+    }
+    if batch_size is not None:
+        data["batch_size"] = batch_size
+    return parse_session(data)
+
+
 def _square_session() -> Any:
     """2-3-3 sigmoid, mse, 4 samples: every catalogue mistake applies and each is distinct."""
-    rng = np.random.default_rng(11)
-    return parse_session(
-        {
-            "format": "gradstep-session",
-            "version": 1,
-            "seed": 5,
-            "network": {
-                "inputs": 2,
-                "init": "uniform",
-                "layers": [{"units": 3, "activation": "sigmoid"}, {"units": 3, "activation": "sigmoid"}],
-            },
-            "loss": "mse",
-            "optimizer": {"name": "sgd", "learning_rate": 0.5},
-            "data": {"inputs": rng.normal(size=(4, 2)).tolist(), "targets": rng.random((4, 3)).tolist()},
-        }
-    )
+    return _session((3, 3))
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -345,32 +356,6 @@ def test_agreeing_code_has_no_gradient_comparison() -> None:
 
 
 # ---- square weight matrices: several orientations run ----
-
-
-def _session(
-    units: tuple[int, ...], loss: str = "mse", samples: int = 4, batch_size: int | None = None
-) -> Any:
-    """A sigmoid network on 2 inputs, seeded random data: every catalogue mistake distinct."""
-    rng = np.random.default_rng(11)
-    data: dict[str, Any] = {
-        "format": "gradstep-session",
-        "version": 1,
-        "seed": 5,
-        "network": {
-            "inputs": 2,
-            "init": "uniform",
-            "layers": [{"units": u, "activation": "sigmoid"} for u in units],
-        },
-        "loss": loss,
-        "optimizer": {"name": "sgd", "learning_rate": 0.5},
-        "data": {
-            "inputs": rng.normal(size=(samples, 2)).tolist(),
-            "targets": rng.random((samples, units[-1])).tolist(),
-        },
-    }
-    if batch_size is not None:
-        data["batch_size"] = batch_size
-    return parse_session(data)
 
 
 @pytest.mark.parametrize("mistake", list(MISTAKES))
