@@ -109,13 +109,12 @@ def render_frames(
         window = MainWindow(walkthrough.session, None, settings)
         try:
             window.config_dock.hide()  # frames show the network, the caption, the chain and the inspector
-            window.walkthrough_dock.hide()
             window.statusBar().hide()
             minimum = window.minimumSize()
             window.resize(max(width, minimum.width()), max(height, minimum.height()))
             window.show()
             window.play_walkthrough(walkthrough)
-            window.walkthrough_dock.hide()
+            window.walkthrough_dock.hide()  # playing shows the step list: a frame has the caption
             window.chain_dock.raise_()
             for index in range(len(walkthrough.steps)):
                 window.tutorial.goto(index)

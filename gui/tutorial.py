@@ -265,14 +265,14 @@ class TutorialMode(QObject):
             )
 
 
-def expect_text(results: tuple[ExpectResult, ...]) -> tuple[str, bool]:
-    """The banner's line about the step's recorded values: (rich text, all met)."""
+def expect_text(results: tuple[ExpectResult, ...]) -> str:
+    """The banner's line (rich text) about the step's recorded values."""
     if not results:
-        return "", True
+        return ""
     bad = [r for r in results if not r.met]
     if not bad:
         names = ", ".join(r.key for r in results)
-        return f"<span style='color:{PASS_COLOR}'>✓ matches the recording ({names})</span>", True
+        return f"<span style='color:{PASS_COLOR}'>✓ matches the recording ({names})</span>"
     parts = [
         f"{r.key}: recorded {format_number(r.expected)}, computed "
         f"{'nothing' if r.actual is None else format_number(r.actual)}"
@@ -280,8 +280,7 @@ def expect_text(results: tuple[ExpectResult, ...]) -> tuple[str, bool]:
     ]
     return (
         f"<span style='color:{FAIL_COLOR}'><b>⚠ differs from the recording</b> — "
-        f"{html.escape('; '.join(parts))}</span>",
-        False,
+        f"{html.escape('; '.join(parts))}</span>"
     )
 
 
@@ -381,7 +380,7 @@ class CaptionBanner(QFrame):
             self.caption.setText(intro)
         else:
             self.caption.setText(step.caption or "*(no caption)*")
-        text, _ = expect_text(mode.results)
+        text = expect_text(mode.results)
         if mode.diverged:
             text = (
                 "You have left the walkthrough's path (a step or an edit by hand); Next or Previous "
