@@ -26,10 +26,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine import mistakes as catalogue
+from engine.compute import all_finite, forward_layer, init_params, optimizer_step
 from engine.config import SessionConfig
 from engine.errors import GradstepError
+from engine.losses import batch_scale
 from engine.mistakes import MISTAKES, Mistake, applicable
-from engine.records import LayerParams, Params
+from engine.records import LayerParams, OptimizerState, Params
 
 Array = NDArray[np.float64]
 
@@ -282,10 +284,6 @@ def _first_non_finite(verdict: IterationVerdict) -> str | None:
     return None
 
 
-def _all_finite(params: Params) -> bool:
-    return all(bool(np.isfinite(p.weights).all() and np.isfinite(p.bias).all()) for p in params)
-
-
 def _agree(yours: Array, correct: Array, rtol: float) -> bool:
     return bool(_agree_elements(yours, correct, rtol).all())
 
@@ -328,9 +326,6 @@ def _layered_step(config: SessionConfig, params: Params, names: tuple[str, ...])
     from the hidden layers' loop and makes it in one of them only. The same catalogue
     functions as teaching mode's, layer by layer.
     """
-    from engine.compute import forward_layer
-    from engine.losses import batch_scale
-
     activations = [layer.activation for layer in config.layers]
     lr = config.optimizer.learning_rate
     acts, zs = [config.x], []
@@ -357,10 +352,7 @@ def _layered_step(config: SessionConfig, params: Params, names: tuple[str, ...])
             )
         dw, db = catalogue.parameter_gradients(names[layer], delta, acts[layer], scale, batch)
         grads[layer] = LayerParams(dw, db)
-    after = tuple(
-        LayerParams(p.weights - lr * g.weights, p.bias - lr * g.bias)
-        for p, g in zip(params, grads, strict=True)
-    )
+    after, _ = optimizer_step(config.optimizer, params, tuple(grads), OptimizerState())  # sgd
     return after, tuple(grads)
 
 
@@ -420,7 +412,7 @@ def _diagnose(
     layers_of: list[tuple[int, ...] | None] = []
     # a mistake made in some layers only comes after those made in every layer
     partial: list[tuple[Mistake, tuple[int, ...], str]] = []
-    non_finite = not (_all_finite(yours_after) and (yours_grads is None or _all_finite(yours_grads)))
+    non_finite = not (all_finite(yours_after) and (yours_grads is None or all_finite(yours_grads)))
 
     def reproduces(name: str, mistaken_after: Params, mistaken_grads: Params) -> bool:
         if yours_grads is not None:
@@ -659,7 +651,6 @@ def check_code(
         )
     if iterations < 1:
         raise GradstepError(f"--iterations must be at least 1, got {iterations}")
-    from engine.compute import init_params
 
     start = init_params(config)
     with tempfile.TemporaryDirectory(prefix="gradstep-check-") as tmp:
