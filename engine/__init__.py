@@ -4,10 +4,8 @@ Nothing in this package imports Qt; the window and the command line drive it thr
 public names re-exported here.
 """
 
-from engine.chain import ChainExplanation, ParameterRef, explain, parse_parameter
-from engine.config import SessionConfig, load_session_config, parse_session
-from engine.errors import GradstepError, NonFiniteError
-from engine.records import (
+from engine.core.config import SessionConfig
+from engine.core.records import (
     BackwardRecord,
     ForwardRecord,
     IterationRecord,
@@ -15,7 +13,11 @@ from engine.records import (
     LossRecord,
     UpdateRecord,
 )
-from engine.session import Breakpoints, RunResult, Session, Snapshot
+from engine.errors import GradstepError, NonFiniteError
+from engine.explain.chain import ChainExplanation, ParameterRef, explain, parse_parameter
+from engine.files.session_file import load_session_config, parse_session
+from engine.history.session import Session
+from engine.history.snapshot import Breakpoints, RunResult, Snapshot
 
 __all__ = [
     "BackwardRecord",

@@ -14,12 +14,14 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from engine import __version__, allocator
-from engine.chain import parse_parameter
+from engine import __version__
+from engine.core import allocator
 from engine.errors import GradstepError
-from engine.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
-from engine.jsonio import write_atomic
-from engine.session import Breakpoints, IterationSummary, RunResult, Session
+from engine.explain.chain import parse_parameter
+from engine.files.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
+from engine.files.jsonio import write_atomic
+from engine.history.session import Session
+from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -141,8 +143,8 @@ def _open(spec: str | None, launcher: Launcher | None) -> int:
 
 
 def _examples() -> int:
-    from engine.examples import walkthrough_names
-    from engine.walkthrough import load_walkthrough
+    from engine.files.examples import walkthrough_names
+    from engine.files.walkthrough import load_walkthrough
 
     names = [*example_names(), *walkthrough_names()]
     width = max(len(name) for name in names)
@@ -179,7 +181,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"iteration {done}/{iterations}  loss {loss!r}", flush=True)
 
     if args.trace:
-        from engine.trace import TraceWriter
+        from engine.files.trace import TraceWriter
 
         def on_iteration(item: IterationSummary) -> None:
             writer.write(item)
@@ -243,7 +245,7 @@ def _chain(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from engine.check import check_code
+    from engine.learner.check import check_code
 
     config = resolve(args.session)
     if args.timeout <= 0:
@@ -271,8 +273,8 @@ def _strict_json(value: Any) -> Any:
 
 
 def _export(args: argparse.Namespace, exporter: Exporter | None) -> int:
-    from engine.walkthrough import Walkthrough
-    from engine.worked import walkthrough_markdown, worked_iteration
+    from engine.explain.worked import walkthrough_markdown, worked_iteration
+    from engine.files.walkthrough import Walkthrough
 
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))

@@ -11,8 +11,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from engine import GradstepError, SessionConfig, __version__
-from engine.examples import resolve_any
-from engine.walkthrough import Walkthrough
+from engine.files.examples import resolve_any
+from engine.files.walkthrough import Walkthrough
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow

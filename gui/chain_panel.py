@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, ParameterRef
-from engine.chain import ChainExplanation, SampleTerms, UpdateLine, shown_record
-from engine.check import CheckReport
-from engine.mistakes import MISTAKES
+from engine.core.mistakes import MISTAKES
+from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine, shown_record
+from engine.learner.check import CheckReport
 from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR, PASS_COLOR, PENDING_COLOR, format_number, html_number
 

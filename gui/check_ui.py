@@ -1,5 +1,5 @@
-"""File > Check my code and Debug > Teaching Mode: the window side of ``engine.check`` and
-``engine.mistakes``.
+"""File > Check my code and Debug > Teaching Mode: the window side of ``engine.learner.check`` and
+``engine.core.mistakes``.
 
 The check runs the learner's file in a subprocess and can take seconds, so it goes on a worker
 thread; its report (every number, the marks included) comes from the engine, and this module
@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, ParameterRef, SessionConfig
-from engine.check import CheckCancelled, CheckReport, check_code
-from engine.mistakes import MISTAKES, applicable
+from engine.core.mistakes import MISTAKES, applicable
+from engine.learner.check import CheckCancelled, CheckReport, check_code
 from gui.formatting import FAIL_COLOR, PASS_COLOR
 
 DEFAULT_ITERATIONS = 5
@@ -60,7 +60,7 @@ _ORPHANS: list[tuple[QThread, QObject]] = []
 
 
 class _CheckWorker(QObject):
-    """Runs :func:`engine.check.check_code` off the GUI thread."""
+    """Runs :func:`engine.learner.check.check_code` off the GUI thread."""
 
     # each signal carries the worker, so the window can tell a stale answer from the current one
     finished = Signal(object, object)  # (worker, CheckReport)

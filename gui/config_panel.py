@@ -1,7 +1,7 @@
 """The session's configuration as a form; Apply rebuilds the session when the engine accepts it.
 
 The form builds a session dict (the session file's format) and lets
-:func:`engine.config.parse_session` judge it: its message is shown under the field it names,
+:func:`engine.files.session_file.parse_session` judge it: its message is shown under the field it names,
 and the old session stays until a valid configuration is applied.
 """
 
@@ -37,11 +37,12 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, SessionConfig
-from engine.activations import ACTIVATIONS
-from engine.config import FORMAT, INITS, OPTIMIZERS, VERSION, parse_session, session_json
-from engine.data import LOGIC_PRESETS, PRESETS
-from engine.losses import LOSSES
-from engine.mistakes import MISTAKES
+from engine.core.activations import ACTIVATIONS
+from engine.core.config import FORMAT, INITS, OPTIMIZERS, VERSION
+from engine.core.losses import LOSSES
+from engine.core.mistakes import MISTAKES
+from engine.files.data import LOGIC_PRESETS, PRESETS
+from engine.files.session_file import parse_session, session_json
 from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR
 
@@ -730,7 +731,7 @@ class ConfigPanel(QWidget):
     # ---- the session dict ----
 
     def session_dict(self) -> dict[str, Any]:
-        """The form as a session document, for :func:`engine.config.parse_session`."""
+        """The form as a session document, for :func:`engine.files.session_file.parse_session`."""
         loaded = self._loaded
         original = loaded.get("network", {}).get("layers", [])
         inputs = self.inputs_box.value()

@@ -27,9 +27,9 @@ from engine import (
     SessionConfig,
     Snapshot,
 )
-from engine.chain import ChainExplanation, shown_record
-from engine.session import IterationSummary
-from engine.walkthrough import Step
+from engine.explain.chain import ChainExplanation, shown_record
+from engine.files.walkthrough import Step
+from engine.history.snapshot import IterationSummary
 
 FRAME_SECONDS = 1 / 30  # the view refreshes at most this often while a run goes flat out
 
@@ -121,7 +121,7 @@ class SessionController(QObject):
     sample_changed = Signal(int)  # the batch row whose activations the views show
     # What the user just did, as a walkthrough step (recording listens; tutorial mode notices
     # when the user leaves the recorded path). Not emitted for adopt() or refresh().
-    action_taken = Signal(object)  # engine.walkthrough.Step
+    action_taken = Signal(object)  # engine.files.walkthrough.Step
 
     def __init__(
         self, config: SessionConfig, path: Path | None = None, parent: QObject | None = None
@@ -222,7 +222,7 @@ class SessionController(QObject):
 
     def export_trace(self, path: Path) -> int:
         """Write the completed iterations to a trace file; returns how many (raises GradstepError)."""
-        from engine.trace import TraceWriter
+        from engine.files.trace import TraceWriter
 
         if self.running:
             raise GradstepError("pause the run before exporting a trace")

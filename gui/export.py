@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.errors import GradstepError
-from engine.jsonio import file_mode
-from engine.walkthrough import ExpectResult, Walkthrough
+from engine.files.jsonio import file_mode
+from engine.files.walkthrough import ExpectResult, Walkthrough
 
 EXIT_OK = 0
 FRAME_NAME = "step-{:03d}.png"

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, Snapshot
-from engine.stages import Stage
+from engine.core.stages import Stage
 from gui.controller import SessionController
 from gui.formatting import format_number
 from gui.live_label import LiveLabel

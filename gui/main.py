@@ -28,7 +28,7 @@ def _launch(spec: str | None) -> int:
 
 
 def _export(walkthrough: object, out: Path, size: tuple[int, int]) -> int:
-    from engine.walkthrough import Walkthrough
+    from engine.files.walkthrough import Walkthrough
     from gui.export import export_walkthrough
 
     assert isinstance(walkthrough, Walkthrough)

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine import Breakpoints, GradstepError, RunResult, SessionConfig, __version__
-from engine.examples import example, example_names, resolve, resolve_any, walkthrough_names
-from engine.walkthrough import Walkthrough
+from engine.files.examples import example, example_names, resolve, resolve_any, walkthrough_names
+from engine.files.walkthrough import Walkthrough
 from gui import check_ui
 from gui.chain_panel import ChainPanel
 from gui.config_panel import ConfigPanel

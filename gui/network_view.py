@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, IterationRecord, ParameterRef, Snapshot
-from engine.check import LayerMarks
+from engine.learner.check import LayerMarks
 from gui.colormap import (
     BUCKET_RGB,
     BUCKETS,

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.stages import Stage
+from engine.core.stages import Stage
 from gui.controller import SessionController
 
 KIND_COLORS = {"forward": "#2e7d4f", "loss": "#b7791f", "backward": "#6f42c1", "update": "#4a5563"}

@@ -1,6 +1,6 @@
 """Tutorial mode and recording: walkthroughs in the window.
 
-:class:`TutorialMode` holds the logic (a :class:`engine.walkthrough.Player` on the window's
+:class:`TutorialMode` holds the logic (a :class:`engine.files.walkthrough.Player` on the window's
 session, the steps being recorded); :class:`CaptionBanner` shows the current caption above
 the network; :class:`WalkthroughPanel` is the dock with the step list and the caption editor.
 The numbers all come from replaying the engine: nothing here computes one.
@@ -29,15 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import parse_session
-from engine.walkthrough import (
-    ExpectResult,
-    Player,
-    Step,
-    ViewState,
-    Walkthrough,
-    record_step,
-)
+from engine.files.session_file import parse_session
+from engine.files.walkthrough import ExpectResult, Player, Step, ViewState, Walkthrough, record_step
 from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR, PASS_COLOR, format_number
 

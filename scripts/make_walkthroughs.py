@@ -22,13 +22,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.chain import ChainExplanation, ParameterRef  # noqa: E402
-from engine.config import parse_session  # noqa: E402
-from engine.examples import example  # noqa: E402
-from engine.losses import loss_value  # noqa: E402
-from engine.records import IterationRecord  # noqa: E402
-from engine.session import Session  # noqa: E402
-from engine.walkthrough import Step, ViewState, Walkthrough, apply_step, record_step  # noqa: E402
+from engine.core.losses import loss_value  # noqa: E402
+from engine.core.records import IterationRecord  # noqa: E402
+from engine.explain.chain import ChainExplanation, ParameterRef  # noqa: E402
+from engine.files.examples import example  # noqa: E402
+from engine.files.session_file import parse_session  # noqa: E402
+from engine.files.walkthrough import Step, ViewState, Walkthrough, apply_step, record_step  # noqa: E402
+from engine.history.session import Session  # noqa: E402
 
 OUT = ROOT / "resources" / "walkthroughs"
 

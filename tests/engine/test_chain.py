@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import ParameterRef, Session, parse_session
-from engine.chain import shown_record
+from engine.explain.chain import shown_record
 from tests.conftest import tiny_session_dict
 from tests.engine.test_gradients import away_from_kinks, problems, session_for
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from engine import GradstepError, Session, parse_session
-from engine.check import CheckCancelled, check_code
 from engine.cli import main as cli_main
-from engine.examples import resolve
-from engine.mistakes import MISTAKES
+from engine.core.mistakes import MISTAKES
+from engine.files.examples import resolve
+from engine.learner.check import CheckCancelled, check_code
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = ROOT / "resources" / "check"
@@ -155,7 +155,7 @@ def test_teaching_mode_matches_a_learner_who_makes_the_mistake(tmp_path: Path) -
 
 
 def _session_dict(config: Any) -> dict[str, Any]:
-    from engine.config import session_json
+    from engine.files.session_file import session_json
 
     return session_json(config)
 
@@ -490,7 +490,7 @@ def gradients(weights, biases, X, Y):
 def test_nan_from_the_command_line_is_exit_1_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from engine.config import session_json
+    from engine.files.session_file import session_json
 
     session = tmp_path / "session.json"
     session.write_text(json.dumps(session_json(_square_session())), encoding="utf-8")
@@ -588,8 +588,8 @@ def test_a_derivative_missing_at_the_output_under_half_sse_is_also_named(tmp_pat
 
 def test_layered_recomputation_matches_teaching_mode_in_every_layer() -> None:
     """The diagnosis's layer-by-layer step, with the mistake in every layer, is teaching mode's."""
-    from engine.check import _layered_step, _step
-    from engine.compute import init_params
+    from engine.core.compute import init_params
+    from engine.learner.check import _layered_step, _step
 
     config = _square_session()
     params = init_params(config)
@@ -658,7 +658,7 @@ def test_a_time_out_kills_the_learners_process(tmp_path: Path) -> None:
 def test_batch_size_and_teaching_mistake_are_noted(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from engine.config import session_json
+    from engine.files.session_file import session_json
 
     config = _session((3, 3), batch_size=2)
     data = session_json(config)

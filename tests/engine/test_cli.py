@@ -286,7 +286,7 @@ def test_chain_json_has_the_documented_keys_and_the_engine_numbers(
     assert main(["chain", "example:xor", "--weight", "0:1:0", "--json", "--iteration", "3"]) == 0
     doc = json.loads(capsys.readouterr().out)
     session = Session(
-        parse_session(__import__("engine.examples", fromlist=["example"]).example("xor").session)
+        parse_session(__import__("engine.files.examples", fromlist=["example"]).example("xor").session)
     )
     rec = session.iteration_record(3)
     assert doc["gradient"] == pytest.approx(rec.backward_of(0).dW[1, 0], rel=1e-15, abs=0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Session
-from engine.examples import example_names, resolve
+from engine.files.examples import example_names, resolve
 
 X_XOR = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
 Y_XOR = np.array([[0], [1], [1], [0]])

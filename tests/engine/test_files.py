@@ -95,7 +95,7 @@ def test_csv_path_is_relative_to_the_session_file(tmp_path: Path, monkeypatch: p
 
 def test_a_loaded_live_session_written_back_keeps_its_state() -> None:
     """session_json of a loaded live session (as a walkthrough embeds it) continues exactly."""
-    from engine.config import session_json
+    from engine.files.session_file import session_json
 
     doc = tiny_session_dict(optimizer={"name": "adam", "learning_rate": 0.05}, batch_size=3)
     live = Session(parse_session(doc))

@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine import Session, parse_session
-from engine.losses import loss_value
+from engine.core.losses import loss_value
 
 HIDDEN = ("linear", "sigmoid", "tanh", "relu", "leaky_relu")
 

@@ -21,8 +21,12 @@ def python(code: str) -> subprocess.CompletedProcess[str]:
 
 def test_every_engine_module_imports_without_qt() -> None:
     """Import engine and each of its modules; neither PySide6 nor pyqtgraph gets loaded."""
-    modules = sorted(p.stem for p in (ROOT / "engine").glob("*.py") if p.stem != "__init__")
-    assert "session" in modules
+    modules = sorted(
+        ".".join(p.relative_to(ROOT / "engine").with_suffix("").parts)
+        for p in (ROOT / "engine").rglob("*.py")
+        if p.stem != "__init__"
+    )
+    assert "history.session" in modules
     code = (
         "import importlib, sys\n"
         "import engine\n"
@@ -66,6 +70,6 @@ def test_module_entry_point_does_not_import_qt() -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "import time:" in proc.stderr  # the log is there, so its silence about Qt means something
-    assert "engine.session" in proc.stderr
+    assert "engine.history.session" in proc.stderr
     for name in QT:
         assert name not in proc.stderr

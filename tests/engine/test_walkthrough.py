@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from engine import Session
-from engine.chain import ParameterRef
 from engine.cli import main as cli_main
-from engine.examples import resolve, resolve_any, walkthrough_names
-from engine.walkthrough import Player, Walkthrough, load_walkthrough, parse_walkthrough
-from engine.worked import num, plain, walkthrough_markdown, worked_iteration
+from engine.explain.chain import ParameterRef
+from engine.explain.worked import num, plain, walkthrough_markdown, worked_iteration
+from engine.files.examples import resolve, resolve_any, walkthrough_names
+from engine.files.walkthrough import Player, Walkthrough, load_walkthrough, parse_walkthrough
 
 ROOT = Path(__file__).resolve().parents[2]
 TOURS = ROOT / "resources" / "walkthroughs"

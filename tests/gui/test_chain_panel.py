@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from engine import ParameterRef, parse_session
-from engine.chain import ChainExplanation
+from engine.explain.chain import ChainExplanation
 from gui.chain_panel import HINT, MAX_SAMPLE_ROWS, SAMPLE_DIGITS, ChainPanel
 from gui.controller import SessionController
 from gui.formatting import format_number

@@ -14,11 +14,11 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from engine import ParameterRef, Session, SessionConfig
-from engine.check import CheckReport
-from engine.compute import init_params
-from engine.examples import resolve
-from engine.mistakes import MISTAKES
-from engine.walkthrough import Step, Walkthrough
+from engine.core.compute import init_params
+from engine.core.mistakes import MISTAKES
+from engine.files.examples import resolve
+from engine.files.walkthrough import Step, Walkthrough
+from engine.learner.check import CheckReport
 from gui.check_ui import CheckDialog, CheckUi
 from gui.formatting import format_number
 from gui.main_window import MainWindow

@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QLayout, QVBoxLayout, QWidget
 
 from engine import GradstepError, parse_session
-from engine.config import session_json
-from engine.examples import resolve
+from engine.files.examples import resolve
+from engine.files.session_file import session_json
 from gui.config_panel import MAX_TABLE_ROWS, ConfigPanel
 from gui.controller import SessionController
 from tests.conftest import tiny_session_dict

@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from engine import ParameterRef, parse_session
-from engine.examples import example_names, walkthrough_names
+from engine.files.examples import example_names, walkthrough_names
 from gui.main_window import MainWindow
 from tests.conftest import tiny_session_dict
 

@@ -13,8 +13,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
 
 from engine import ParameterRef, parse_session
-from engine.examples import resolve_walkthrough_path
-from engine.walkthrough import Player, load_walkthrough, parse_walkthrough
+from engine.files.examples import resolve_walkthrough_path
+from engine.files.walkthrough import Player, load_walkthrough, parse_walkthrough
 from gui.export import export_walkthrough, frame_seconds, gif_milliseconds
 from gui.main import main as gradstep_main
 from gui.main_window import MainWindow

@@ -13,20 +13,17 @@ import bisect
 import math
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from engine import compute, mistakes
-from engine.chain import ChainExplanation, ParameterRef, explain
-from engine.config import SessionConfig, session_json
-from engine.errors import GradstepError
-from engine.jsonio import dumps, write_atomic
-from engine.losses import batch_scale, loss_value
-from engine.records import (
+from engine.core import compute, mistakes
+from engine.core.config import SessionConfig
+from engine.core.losses import batch_scale, loss_value
+from engine.core.records import (
     BackwardRecord,
     ForwardRecord,
     IterationRecord,
@@ -36,7 +33,12 @@ from engine.records import (
     Params,
     UpdateRecord,
 )
-from engine.stages import Stage, iteration_stages, stages_done, truncate
+from engine.core.stages import Stage, iteration_stages, stages_done, truncate
+from engine.errors import GradstepError
+from engine.explain.chain import ChainExplanation, ParameterRef, explain
+from engine.files.jsonio import dumps, write_atomic
+from engine.files.session_file import session_json
+from engine.history.snapshot import Breakpoints, IterationSummary, RunResult, Snapshot
 
 Array = NDArray[np.float64]
 
@@ -47,61 +49,6 @@ RECENT_RECORDS = 6
 # A diverging run overflows; the engine reports the first non-finite value itself (with its
 # iteration, stage and layer), so NumPy's floating-point warnings would only be noise.
 _quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
-
-
-@dataclass(frozen=True)
-class Breakpoints:
-    """Conditions that stop a run. The non-finite check is on unless switched off."""
-
-    non_finite: bool = True
-    loss_below: float | None = None
-    grad_norm_above: float | None = None
-    dead_relu: bool = False
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """How a run ended: ``reason`` is None when it ran all its iterations."""
-
-    iterations: int
-    reason: str | None = None
-    message: str = ""
-    iteration: int | None = None
-    stage: Stage | None = None
-    layer: int | None = None
-
-
-@dataclass(frozen=True)
-class IterationSummary:
-    """What one iteration computed, handed to a run's ``on_iteration`` (the trace writer)."""
-
-    iteration: int
-    loss: float
-    z: tuple[Array, ...]
-    a: tuple[Array, ...]
-    grads: Params
-    params_after: Params
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a view needs to draw the cursor's state."""
-
-    iteration: int
-    stage: int
-    stages: tuple[Stage, ...]
-    record: IterationRecord
-    previous: IterationRecord | None
-    params: Params
-    optimizer_state: OptimizerState
-    position: int
-
-    @property
-    def last_stage(self) -> Stage | None:
-        """The stage that ran last: in this iteration, or the previous one's update."""
-        if self.stage > 0:
-            return self.stages[self.stage - 1]
-        return self.stages[-1] if self.previous is not None else None
 
 
 class Session:

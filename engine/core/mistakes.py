@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.activations import ACTIVATIONS
-from engine.losses import fused_delta, output_dl_da
+from engine.core.activations import ACTIVATIONS
+from engine.core.losses import fused_delta, output_dl_da
 
 Array = NDArray[np.float64]
 

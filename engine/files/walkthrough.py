@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.chain import ParameterRef, parse_parameter
-from engine.config import SessionConfig, parse_session, session_json
+from engine.core.config import SessionConfig
 from engine.errors import GradstepError
-from engine.jsonio import dumps, read_json, write_atomic
-from engine.session import Session
+from engine.explain.chain import ParameterRef, parse_parameter
+from engine.files.jsonio import dumps, read_json, write_atomic
+from engine.files.session_file import parse_session, session_json
+from engine.history.session import Session
 
 FORMAT = "gradstep-walkthrough"
 VERSION = 1

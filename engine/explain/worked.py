@@ -13,12 +13,12 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.chain import ChainExplanation, ParameterRef, shown_record
-from engine.config import SessionConfig
-from engine.losses import LOSSES
-from engine.mistakes import MISTAKES
-from engine.records import IterationRecord
-from engine.session import Session
+from engine.core.config import SessionConfig
+from engine.core.losses import LOSSES
+from engine.core.mistakes import MISTAKES
+from engine.core.records import IterationRecord
+from engine.explain.chain import ChainExplanation, ParameterRef, shown_record
+from engine.history.session import Session
 
 Array = NDArray[np.float64]
 
@@ -324,7 +324,7 @@ def walkthrough_markdown(walkthrough: object) -> str:
     A step shows the state after it, as the window does: every stage it ran (a step of three
     stages shows all three), and the chain rule of the selection at the cursor.
     """
-    from engine.walkthrough import Player, Walkthrough
+    from engine.files.walkthrough import Player, Walkthrough
 
     assert isinstance(walkthrough, Walkthrough)
     player = Player(walkthrough)

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.activations import ACTIVATIONS, forward_unguarded
-from engine.config import OptimizerConfig, SessionConfig
-from engine.losses import batch_scale, fused_delta, loss_function, output_dl_da
-from engine.records import LayerParams, OptimizerState, Params
+from engine.core.activations import ACTIVATIONS, forward_unguarded
+from engine.core.config import OptimizerConfig, SessionConfig
+from engine.core.losses import batch_scale, fused_delta, loss_function, output_dl_da
+from engine.core.records import LayerParams, OptimizerState, Params
 
 Array = NDArray[np.float64]
 
@@ -221,7 +221,7 @@ def sgd_step(values: Sequence[Array], grads: Sequence[Array], lr: float) -> list
 
 def batch_loss(config: SessionConfig, params: Params, x: Array, y: Array) -> float:
     """The loss of ``params`` on a batch (used for finite differences)."""
-    from engine.losses import loss_value
+    from engine.core.losses import loss_value
 
     a = x
     z = x

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import IO
 
 from engine.errors import GradstepError
-from engine.session import IterationSummary
+from engine.history.snapshot import IterationSummary
 
 FORMAT = "gradstep-trace"
 VERSION = 1

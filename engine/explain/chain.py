@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.activations import LEAKY_SLOPE
+from engine.core.activations import LEAKY_SLOPE
+from engine.core.losses import LOSSES, batch_scale
+from engine.core.mistakes import MISTAKES
+from engine.core.records import LayerParams
 from engine.errors import GradstepError
-from engine.losses import LOSSES, batch_scale
-from engine.mistakes import MISTAKES
 
 if TYPE_CHECKING:
-    from engine.config import SessionConfig
-    from engine.records import IterationRecord, Params
-    from engine.session import Snapshot
+    from engine.core.config import SessionConfig
+    from engine.core.records import IterationRecord, Params
+    from engine.history.snapshot import Snapshot
 
 Array = NDArray[np.float64]
 
@@ -760,8 +761,6 @@ def finite_difference(
     batch_loss: Callable[[SessionConfig, Params, Array, Array], float],
 ) -> float:
     """Central difference (L(w + h) - L(w - h)) / 2h on the record's batch and parameters."""
-    from engine.records import LayerParams
-
     layer = record.params[ref.layer]
     value = float(layer.bias[ref.unit] if ref.input is None else layer.weights[ref.unit, ref.input])
     h = 1e-5 * max(1.0, abs(value))

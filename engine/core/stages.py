@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from engine.records import IterationRecord
+from engine.core.records import IterationRecord
 
 
 @dataclass(frozen=True)

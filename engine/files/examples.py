@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine.config import FORMAT, VERSION, SessionConfig, parse_session
+from engine.core.config import FORMAT, VERSION, SessionConfig
 from engine.errors import GradstepError
+from engine.files.session_file import parse_session
 
 if TYPE_CHECKING:
-    from engine.walkthrough import Walkthrough
+    from engine.files.walkthrough import Walkthrough
 
-_WALKTHROUGHS = Path(__file__).resolve().parents[1] / "resources" / "walkthroughs"
+_WALKTHROUGHS = Path(__file__).resolve().parents[2] / "resources" / "walkthroughs"
 
 XOR_INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_TARGETS = [[0.0], [1.0], [1.0], [0.0]]
@@ -229,7 +230,7 @@ def example(name: str) -> Example:
 
 def resolve(spec: str) -> SessionConfig:
     """A session from a path or from ``example:NAME``."""
-    from engine.config import load_session_config
+    from engine.files.session_file import load_session_config
 
     if spec.startswith("example:"):
         return parse_session(example(spec.removeprefix("example:")).session)
@@ -248,7 +249,7 @@ def resolve_walkthrough_path(name: str) -> Path:
 
 def resolve_any(spec: str) -> SessionConfig | Walkthrough:
     """A session or a walkthrough, from a path or ``example:NAME``."""
-    from engine.walkthrough import is_walkthrough_file, load_walkthrough
+    from engine.files.walkthrough import is_walkthrough_file, load_walkthrough
 
     if spec.startswith("example:"):
         name = spec.removeprefix("example:")

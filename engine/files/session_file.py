@@ -7,86 +7,32 @@ the optimizer, the data, the seed and, for a saved live session, where it had go
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from engine import data as datasets
-from engine.activations import ACTIVATIONS
+from engine.core.activations import ACTIVATIONS
+from engine.core.config import (
+    FORMAT,
+    INITS,
+    MAX_DATA_VALUES,
+    MAX_PARAMETERS,
+    OPTIMIZERS,
+    VERSION,
+    LayerConfig,
+    OptimizerConfig,
+    SavedState,
+    SessionConfig,
+)
+from engine.core.losses import LOSSES
+from engine.core.records import LayerParams, OptimizerState, Params
 from engine.errors import GradstepError
-from engine.jsonio import read_json
-from engine.losses import LOSSES
-from engine.records import LayerParams, OptimizerState, Params
+from engine.files import data as datasets
+from engine.files.jsonio import read_json
 
 Array = NDArray[np.float64]
-
-FORMAT = "gradstep-session"
-VERSION = 1
-INITS = ("uniform", "normal", "xavier_uniform", "xavier_normal", "he_normal", "zeros")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-MAX_PARAMETERS = 50_000_000
-MAX_DATA_VALUES = 200_000_000
-
-
-@dataclass(frozen=True)
-class LayerConfig:
-    """One layer as configured; explicit weights/bias are optional."""
-
-    units: int
-    activation: str
-    weights: Array | None = None
-    bias: Array | None = None
-
-
-@dataclass(frozen=True)
-class OptimizerConfig:
-    """Optimizer name and hyper-parameters, in PyTorch's conventions."""
-
-    name: str = "sgd"
-    learning_rate: float = 0.1
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-
-
-@dataclass(frozen=True)
-class SavedState:
-    """Where a saved live session had got to."""
-
-    iteration: int
-    optimizer: OptimizerState
-
-
-@dataclass(frozen=True)
-class SessionConfig:
-    """A validated session: the source of truth for building a :class:`engine.Session`."""
-
-    inputs: int
-    layers: tuple[LayerConfig, ...]
-    loss: str
-    optimizer: OptimizerConfig
-    data: dict[str, Any]
-    x: Array
-    y: Array
-    seed: int = 0
-    init: str = "xavier_uniform"
-    batch_size: int | None = None
-    iterations: int = 1000
-    mistake: str | None = None
-    description: str = ""
-    title: str = ""
-    state: SavedState | None = None
-    base_dir: Path | None = field(default=None, compare=False)
-
-    @property
-    def sizes(self) -> tuple[int, ...]:
-        """Widths from the input layer to the output layer."""
-        return (self.inputs, *(layer.units for layer in self.layers))
-
 
 # ---- helpers that turn JSON values into typed values or name the field that is wrong ----
 
@@ -303,7 +249,7 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
 
     mistake = top.get("mistake")
     if mistake is not None:
-        from engine.mistakes import MISTAKES, applicable
+        from engine.core.mistakes import MISTAKES, applicable
 
         mistake = _name(mistake, "mistake", list(MISTAKES))
         sizes = (inputs, *(layer.units for layer in layers))

@@ -1,11 +1,11 @@
 """Check a learner's backprop: run their ``train_step`` in lockstep with the engine and name
 the first mistake.
 
-The learner's file runs in a separate Python process (``engine/check_runner.py``) with a
+The learner's file runs in a separate Python process (``engine/learner/runner.py``) with a
 timeout, so an exception, an infinite loop or a crash in it is reported, never shared. Each
 iteration starts both sides from the learner's own previous parameters, so rounding never
 accumulates into a false alarm; at the first disagreement the engine recomputes that step
-with every mistake of the catalogue (``engine.mistakes``) and names the ones that match.
+with every mistake of the catalogue (``engine.core.mistakes``) and names the ones that match.
 """
 
 from __future__ import annotations
@@ -25,20 +25,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engine import mistakes as catalogue
-from engine.compute import all_finite, forward_layer, init_params, optimizer_step
-from engine.config import SessionConfig
+from engine.core import mistakes as catalogue
+from engine.core.compute import all_finite, forward_layer, init_params, optimizer_step
+from engine.core.config import SessionConfig
+from engine.core.losses import batch_scale
+from engine.core.mistakes import MISTAKES, Mistake, applicable
+from engine.core.records import LayerParams, OptimizerState, Params
 from engine.errors import GradstepError
-from engine.losses import batch_scale
-from engine.mistakes import MISTAKES, Mistake, applicable
-from engine.records import LayerParams, OptimizerState, Params
 
 Array = NDArray[np.float64]
 
 RELATIVE_TOLERANCE = 1e-7
 ABSOLUTE_TOLERANCE = 1e-12
 DIAGNOSIS_TOLERANCE = 1e-6
-RUNNER = Path(__file__).with_name("check_runner.py")
+RUNNER = Path(__file__).with_name("runner.py")
 POLL_SECONDS = 0.05  # how often a running check looks at its time limit and its cancel request
 # mistakes a learner often makes in some layers only (the output delta written apart from the
 # hidden layers' loop); each is also tried in the hidden layers only and the output layer only
@@ -306,7 +306,7 @@ def _relative_elements(yours: Array, correct: Array) -> Array:
 def _step(config: SessionConfig, params: Params, mistake: str | None) -> tuple[Params, Params]:
     """(parameters after one full-batch step, gradients) from ``params``, as the engine
     computes them, optionally with a catalogue mistake."""
-    from engine.session import Session
+    from engine.history.session import Session
 
     layers = tuple(
         replace(layer, weights=p.weights, bias=p.bias) for layer, p in zip(config.layers, params, strict=True)

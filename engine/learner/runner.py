@@ -1,4 +1,4 @@
-"""Runs a learner's ``train_step`` in a child process (``python -I engine/check_runner.py JOB``).
+"""Runs a learner's ``train_step`` in a child process (``python -I engine/learner/runner.py JOB``).
 
 It imports nothing from Gradstep, so a learner's code cannot reach the engine, and it talks
 to the parent only through files: the job (.npz in, no pickles) and the result (.npz out).

@@ -1,0 +1,1 @@
+"""Stages and numerics: activations, losses, the forward and backward pass, records."""

@@ -1,0 +1,1 @@
+"""Explanations: the chain rule of one parameter and worked examples."""

@@ -1,0 +1,1 @@
+"""Files: sessions, data, traces, walkthroughs, built-in examples, atomic writes."""

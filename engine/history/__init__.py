@@ -1,0 +1,1 @@
+"""The live session: cursor, checkpoints and time travel."""
