@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from engine import GradstepError, ParameterRef
 from engine.core.mistakes import MISTAKES
-from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine, shown_record
+from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine
 from engine.learner.check import CheckReport
 from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR, PASS_COLOR, PENDING_COLOR, format_number, html_number
@@ -254,7 +254,7 @@ class ChainPanel(QWidget):
             try:
                 # the state the cursor shows: after an edit, the edited parameters, not the
                 # update of the iteration before that no longer leads to them
-                record = shown_record(self._controller.snapshot())
+                record = self._controller.snapshot().shown_record()
                 self._explanation = self._controller.session.explain(ref, record)
             except GradstepError as exc:  # a stale selection after an edit: say so, do not crash
                 error = str(exc)

@@ -27,7 +27,7 @@ from engine import (
     SessionConfig,
     Snapshot,
 )
-from engine.explain.chain import ChainExplanation, shown_record
+from engine.explain.chain import ChainExplanation
 from engine.files.walkthrough import Step
 from engine.history.snapshot import IterationSummary
 
@@ -203,7 +203,7 @@ class SessionController(QObject):
         if ref is None or self.running:
             return None
         snap = self.snapshot()
-        record = shown_record(snap)
+        record = snap.shown_record()
         return self._session.explain(ref, record)
 
     def last_update(self) -> tuple[IterationRecord, tuple[LayerParams, ...]] | None:

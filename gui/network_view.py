@@ -616,12 +616,6 @@ class NetworkView(QWidget):
         self._draw_stage(snap)
         self._update_caption(snap, sample)
 
-    def _gradient_record(self, snap: Snapshot) -> IterationRecord:
-        """Gradients shown: this iteration's, or at its start the previous one's (which made the update)."""
-        if snap.stage == 0 and snap.previous is not None:
-            return snap.previous
-        return snap.record
-
     def _collect_values(self, snap: Snapshot, mode: str) -> None:
         layers = len(self._sizes) - 1
         self._edge_values = {}
@@ -631,7 +625,7 @@ class NetworkView(QWidget):
                 self._edge_values[layer] = snap.params[layer].weights
                 self._bias_values[layer] = snap.params[layer].bias
         elif mode == "gradient":
-            source = self._gradient_record(snap)
+            source = snap.shown_record()
             for layer in range(layers):
                 back = source.backward_of(layer)
                 self._edge_values[layer] = None if back is None else back.dW
@@ -1241,7 +1235,7 @@ class NetworkView(QWidget):
             ref = ParameterRef(layer, j, None)
             lines.append("")
         value = self._parameter_value(snap, ref)
-        grad_record = self._gradient_record(snap)
+        grad_record = snap.shown_record()
         back = grad_record.backward_of(ref.layer)
         gradient = None
         if back is not None:

@@ -21,7 +21,6 @@ from engine.errors import GradstepError
 if TYPE_CHECKING:
     from engine.core.config import SessionConfig
     from engine.core.records import IterationRecord, Params
-    from engine.history.snapshot import Snapshot
 
 Array = NDArray[np.float64]
 
@@ -535,25 +534,6 @@ def _gradient_note(mistake: str | None, ref: ParameterRef, reduction: str) -> st
     if mistake == "bias_not_summed" and ref.is_bias:
         return "teaching mode: δ summed over every unit of the layer too, not over the batch alone"
     return ""
-
-
-def shown_record(snapshot: Snapshot) -> IterationRecord:
-    """The record whose chain rule the cursor shows (the window and walkthrough exports).
-
-    The current iteration's, up to the cursor; at the start of an iteration the one just
-    finished instead, so its update stays visible, unless a parameter was edited since: then
-    that update no longer leads to the parameters shown, and the edited state is what the
-    cursor shows.
-    """
-    previous = snapshot.previous
-    if snapshot.stage > 0 or previous is None or previous.update is None:
-        return snapshot.record
-    same = all(
-        np.array_equal(a.weights, b.weights, equal_nan=True)
-        and np.array_equal(a.bias, b.bias, equal_nan=True)
-        for a, b in zip(previous.update.params_after, snapshot.params, strict=True)
-    )
-    return previous if same else snapshot.record
 
 
 def _update_line(

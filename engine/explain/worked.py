@@ -17,7 +17,7 @@ from engine.core.config import SessionConfig
 from engine.core.losses import LOSSES
 from engine.core.mistakes import MISTAKES
 from engine.core.records import IterationRecord
-from engine.explain.chain import ChainExplanation, ParameterRef, shown_record
+from engine.explain.chain import ChainExplanation, ParameterRef
 from engine.history.session import Session
 
 Array = NDArray[np.float64]
@@ -346,7 +346,7 @@ def walkthrough_markdown(walkthrough: object) -> str:
         if snap.last_stage is not None:
             where += f" (last: {snap.last_stage.label})"
         lines.append(f"*{where}.*\n")
-        shown = shown_record(snap)
+        shown = snap.shown_record()
         if step.action == "step":
             after = snap.position
             ran = after - before

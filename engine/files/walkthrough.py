@@ -244,15 +244,16 @@ def observe(session: Session, view: ViewState, since: int | None = None) -> dict
     """The values a recorded step expects: where the cursor is, the loss it shows, and the
     selected parameter's value and gradient when they are known.
 
-    Before the current iteration's loss stage the previous iteration's values are shown, but
+    The values are those of :meth:`Snapshot.shown_record`, the record the window shows, but
     only from iteration ``since`` on (default: the session's first): a walkthrough recorded
     from iteration k cannot replay what was computed before k.
     """
     snap = session.snapshot()
     out: dict[str, float] = {"iteration": snap.iteration, "stage": snap.stage}
     first = session.start_iteration if since is None else since
-    previous = snap.previous if snap.previous is not None and snap.previous.iteration >= first else None
-    record = snap.record if snap.record.loss is not None or previous is None else previous
+    record = snap.shown_record()
+    if record.iteration < first:  # computed before the recording began: replay cannot show it
+        record = snap.record
     if record.loss is not None:
         out["loss"] = record.loss.loss
     ref = view.selection

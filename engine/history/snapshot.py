@@ -66,3 +66,21 @@ class Snapshot:
         if self.stage > 0:
             return self.stages[self.stage - 1]
         return self.stages[-1] if self.previous is not None else None
+
+    def shown_record(self) -> IterationRecord:
+        """The record the cursor shows: the one rule every view, check and export uses.
+
+        The current iteration's, up to the cursor; at the start of an iteration the one just
+        finished instead, so its gradients and update stay visible, unless a parameter was
+        edited since: then that update no longer leads to the parameters shown, and the edited
+        state is what the cursor shows.
+        """
+        previous = self.previous
+        if self.stage > 0 or previous is None or previous.update is None:
+            return self.record
+        same = all(
+            np.array_equal(a.weights, b.weights, equal_nan=True)
+            and np.array_equal(a.bias, b.bias, equal_nan=True)
+            for a, b in zip(previous.update.params_after, self.params, strict=True)
+        )
+        return previous if same else self.record

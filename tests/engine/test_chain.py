@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import ParameterRef, Session, parse_session
-from engine.explain.chain import shown_record
 from tests.conftest import tiny_session_dict
 from tests.engine.test_gradients import away_from_kinks, problems, session_for
 
@@ -325,15 +324,15 @@ def test_the_cursor_shows_the_edited_state_not_the_stale_update(tiny_session: Se
     """At the start of an iteration the finished one shows (its update stays visible), unless
     a parameter was edited since."""
     tiny_session.finish_iteration()
-    assert shown_record(tiny_session.snapshot()).iteration == 0
+    assert tiny_session.snapshot().shown_record().iteration == 0
     tiny_session.goto(0, 0)
     tiny_session.goto(1, 0)  # recomputed, same state
-    assert shown_record(tiny_session.snapshot()).iteration == 0
+    assert tiny_session.snapshot().shown_record().iteration == 0
     tiny_session.step()
-    assert shown_record(tiny_session.snapshot()).iteration == 1
+    assert tiny_session.snapshot().shown_record().iteration == 1
     tiny_session.back()
     tiny_session.set_parameter(WEIGHT, 2.5)
-    record = shown_record(tiny_session.snapshot())
+    record = tiny_session.snapshot().shown_record()
     assert record.iteration == 1
     ex = tiny_session.explain(WEIGHT, record)
     assert ex.value == 2.5
