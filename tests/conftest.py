@@ -11,25 +11,7 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 from engine import Session, parse_session  # noqa: E402
-
-
-def tiny_session_dict(**overrides: Any) -> dict[str, Any]:
-    """A 2-3-1 sigmoid network on XOR with fixed seed: small enough to reason about."""
-    base: dict[str, Any] = {
-        "format": "gradstep-session",
-        "version": 1,
-        "seed": 7,
-        "network": {
-            "inputs": 2,
-            "init": "xavier_uniform",
-            "layers": [{"units": 3, "activation": "sigmoid"}, {"units": 1, "activation": "sigmoid"}],
-        },
-        "loss": "half_sse",
-        "optimizer": {"name": "sgd", "learning_rate": 0.5},
-        "data": {"preset": "xor"},
-    }
-    base.update(overrides)
-    return base
+from tests.helpers import tiny_session_dict  # noqa: E402
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import Breakpoints, Session, parse_session
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 
 def diverging() -> Session:

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import ParameterRef, Session, parse_session
-from tests.conftest import tiny_session_dict
-from tests.engine.test_gradients import away_from_kinks, problems, session_for
+from tests.helpers import tiny_session_dict
+from tests.reference import away_from_kinks, problems, session_for
 
 WEIGHT = ParameterRef(0, 1, 0)  # tiny 2-3-1 network: a weight into hidden unit 1
 

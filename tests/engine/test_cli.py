@@ -15,7 +15,7 @@ import pytest
 
 from engine import ParameterRef, Session, parse_session
 from engine.cli import main
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Session, parse_session
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 
 def data_of(seed: int, **spec: object) -> tuple[np.ndarray, np.ndarray]:

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from engine import GradstepError, ParameterRef, Session, load_session_config, parse_session
-from tests.conftest import tiny_session_dict
-from tests.engine.test_time_travel import CONFIGS, assert_identical
+from tests.helpers import CONFIGS, assert_identical, tiny_session_dict
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

@@ -1,7 +1,7 @@
 """Gradients of random networks against central finite differences of an independent loss.
 
-The reference forward pass and losses below are written from the issue's definitions, not
-imported from the engine, so the engine is never checked against itself.
+The reference forward pass and losses (tests/reference.py) are written from the issue's
+definitions, not imported from the engine, so the engine is never checked against itself.
 """
 
 from __future__ import annotations
@@ -13,144 +13,16 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from engine import Session, parse_session
+from engine import Session
 from engine.core.losses import loss_value
-
-HIDDEN = ("linear", "sigmoid", "tanh", "relu", "leaky_relu")
-
-
-def act(name: str, z: np.ndarray) -> np.ndarray:
-    """Reference activations, straight from their definitions."""
-    if name == "linear":
-        return z
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "leaky_relu":
-        return np.where(z > 0, z, 0.01 * z)
-    if name == "softmax":
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-    raise AssertionError(name)
-
-
-def loss_of(name: str, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None) -> float:
-    """Reference losses, exactly as the issue defines them."""
-    if name == "mse":
-        return float(np.mean((a - y) ** 2))
-    if name == "half_sse":
-        return float(0.5 * np.sum((a - y) ** 2))
-    if name == "bce":
-        if z is None:
-            return float(np.mean(-(y * np.log(a) + (1 - y) * np.log(1 - a))))
-        # From the sigmoid's z: log a = -log(1 + e^-z), log(1 - a) = -log(1 + e^z). Taking
-        # log(1 - a) of a rounded a would lose the digits a finite difference needs.
-        return float(np.mean(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))
-    if name == "cross_entropy":
-        return float(np.mean(-np.sum(y * np.log(a), axis=1)))
-    raise AssertionError(name)
-
-
-def forward(params: list[tuple[np.ndarray, np.ndarray]], acts: list[str], x: np.ndarray) -> tuple:
-    """Reference forward pass; returns the output and every pre-activation."""
-    a, zs = x, []
-    for (w, b), name in zip(params, acts, strict=True):
-        z = a @ w.T + b
-        zs.append(z)
-        a = act(name, z)
-    return a, zs
-
-
-@st.composite
-def problems(draw: Any) -> dict[str, Any]:
-    """A random network, data set, loss and matching output activation."""
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    inputs = draw(st.integers(1, 4))
-    hidden = draw(st.lists(st.integers(1, 5), min_size=0, max_size=3))
-    loss = draw(st.sampled_from(["mse", "half_sse", "bce", "cross_entropy"]))
-    outputs = draw(st.integers(2, 4)) if loss == "cross_entropy" else draw(st.integers(1, 3))
-    if loss == "cross_entropy":
-        out_act = "softmax"
-    elif loss == "bce":
-        out_act = "sigmoid"
-    else:
-        out_act = draw(st.sampled_from(HIDDEN))
-    acts = [draw(st.sampled_from(HIDDEN)) for _ in hidden] + [out_act]
-    m = draw(st.integers(1, 6))
-    x = rng.normal(size=(m, inputs))
-    if loss == "cross_entropy":
-        y = np.eye(outputs)[rng.integers(0, outputs, size=m)]
-    elif loss == "bce":
-        y = rng.uniform(0, 1, size=(m, outputs))
-    else:
-        y = rng.normal(size=(m, outputs))
-    sizes = [inputs, *hidden, outputs]
-    params = [
-        (rng.normal(size=(sizes[k + 1], sizes[k])), rng.normal(scale=0.5, size=sizes[k + 1]))
-        for k in range(len(sizes) - 1)
-    ]
-    batch = draw(st.one_of(st.none(), st.integers(1, m)))
-    return {"x": x, "y": y, "params": params, "acts": acts, "loss": loss, "batch": batch}
-
-
-def session_for(p: dict[str, Any], optimizer: dict[str, Any] | None = None) -> Session:
-    """An engine session holding exactly the problem's weights and data."""
-    layers = [
-        {"units": w.shape[0], "activation": name, "weights": w.tolist(), "bias": b.tolist()}
-        for (w, b), name in zip(p["params"], p["acts"], strict=True)
-    ]
-    return Session(
-        parse_session(
-            {
-                "format": "gradstep-session",
-                "version": 1,
-                "seed": 3,
-                "network": {"inputs": p["x"].shape[1], "layers": layers},
-                "loss": p["loss"],
-                "optimizer": optimizer or {"name": "sgd", "learning_rate": 0.1},
-                "data": {"inputs": p["x"].tolist(), "targets": p["y"].tolist()},
-                "batch_size": p["batch"],
-            }
-        )
-    )
-
-
-def reference_loss(name: str, params: list, acts: list[str], x: np.ndarray, y: np.ndarray) -> float:
-    """The loss of the reference forward pass (bce from the output's z)."""
-    out, zs = forward(params, acts, x)
-    return loss_of(name, out, y, zs[-1] if name == "bce" else None)
-
-
-def finite_difference(p: dict[str, Any], x: np.ndarray, y: np.ndarray, h: float = 1e-6) -> list:
-    """Central differences of the reference loss for every weight and bias."""
-    grads = []
-    for k, (w, b) in enumerate(p["params"]):
-        out = []
-        for arr in (w, b):
-            g = np.zeros_like(arr)
-            for idx in np.ndindex(arr.shape):
-                params = [(ww.copy(), bb.copy()) for ww, bb in p["params"]]
-                target = params[k][0] if arr is w else params[k][1]
-                target[idx] += h
-                plus = reference_loss(p["loss"], params, p["acts"], x, y)
-                target[idx] -= 2 * h
-                minus = reference_loss(p["loss"], params, p["acts"], x, y)
-                g[idx] = (plus - minus) / (2 * h)
-            out.append(g)
-        grads.append(tuple(out))
-    return grads
-
-
-def away_from_kinks(p: dict[str, Any], x: np.ndarray) -> bool:
-    """True when no ReLU-like pre-activation is close enough to 0 for the difference to straddle it."""
-    _, zs = forward(p["params"], p["acts"], x)
-    return all(
-        name not in ("relu", "leaky_relu") or np.min(np.abs(z)) > 1e-3
-        for z, name in zip(zs, p["acts"], strict=True)
-    )
+from tests.reference import (
+    away_from_kinks,
+    finite_difference,
+    forward,
+    problems,
+    reference_loss,
+    session_for,
+)
 
 
 def full_iteration(session: Session) -> Any:

@@ -2,63 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
-import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import ParameterRef, Session, parse_session
-from tests.conftest import tiny_session_dict
-
-
-def assert_identical(a: Any, b: Any, where: str = "snapshot") -> None:
-    """Compare two values field by field; arrays must be bit-identical."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        assert isinstance(a, np.ndarray), where
-        assert isinstance(b, np.ndarray), where
-        assert a.shape == b.shape, where
-        assert a.dtype == b.dtype, where
-        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), where
-    elif dataclasses.is_dataclass(a) and not isinstance(a, type):
-        assert type(a) is type(b), where
-        for f in dataclasses.fields(a):
-            assert_identical(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
-    elif isinstance(a, tuple | list):
-        assert isinstance(b, tuple | list), where
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_identical(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float) and np.isnan(a):
-        assert np.isnan(b), where
-    else:
-        assert a == b, where
-
-
-CONFIGS = {
-    "sgd-full": tiny_session_dict(),
-    "adam-minibatch": tiny_session_dict(
-        network={
-            "inputs": 2,
-            "init": "he_normal",
-            "layers": [
-                {"units": 4, "activation": "relu"},
-                {"units": 3, "activation": "tanh"},
-                {"units": 1, "activation": "sigmoid"},
-            ],
-        },
-        loss="bce",
-        optimizer={"name": "adam", "learning_rate": 0.05},
-        data={"preset": "moons", "samples": 20, "noise": 0.1},
-        batch_size=6,
-    ),
-    "momentum-minibatch": tiny_session_dict(
-        optimizer={"name": "momentum", "learning_rate": 0.3, "momentum": 0.9},
-        data={"preset": "circles", "samples": 10, "noise": 0.05},
-        batch_size=3,
-    ),
-}
+from tests.helpers import CONFIGS, assert_identical
 
 ops = st.lists(
     st.one_of(

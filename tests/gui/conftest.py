@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 
 from engine import SessionConfig, parse_session
 from gui.main_window import MainWindow
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from engine.explain.chain import ChainExplanation
 from gui.chain_panel import HINT, MAX_SAMPLE_ROWS, SAMPLE_DIGITS, ChainPanel
 from gui.controller import SessionController
 from gui.formatting import format_number
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 HIDDEN_WEIGHT = ParameterRef(0, 1, 0)  # 2-3-1 network: a weight into hidden unit 1
 OUTPUT_BIAS = ParameterRef(1, 0)

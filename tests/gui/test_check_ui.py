@@ -22,8 +22,11 @@ from engine.learner.check import CheckReport
 from gui.check_ui import CheckDialog, CheckUi
 from gui.formatting import format_number
 from gui.main_window import MainWindow
-from tests.engine.test_check_my_code import LEARNER_TEMPLATE, _square_session
 from tests.gui.conftest import open_window
+from tests.learners import LEARNER_TEMPLATE, NAN_IN_W1
+from tests.learners import learner_session as _session
+from tests.learners import square_session as _square_session
+from tests.learners import with_tail as _with_nan
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "resources" / "check" / "reference.py"
@@ -476,8 +479,6 @@ def test_result_dock_shows_the_batch_size_and_teaching_mode_notes(
 def test_result_dock_says_why_the_orientation_and_where_nan_appeared(
     qtbot, settings: QSettings, tmp_path: Path
 ) -> None:
-    from tests.engine.test_check_my_code import NAN_IN_W1, _session, _with_nan
-
     for window in open_window(qtbot, _session((2, 2)), settings):
         report = _run(qtbot, window, _learner(tmp_path, "double_gradient"), iterations=1)
         ui: CheckUi = window.check_ui

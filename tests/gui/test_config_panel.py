@@ -16,7 +16,7 @@ from engine.files.examples import resolve
 from engine.files.session_file import session_json
 from gui.config_panel import MAX_TABLE_ROWS, ConfigPanel
 from gui.controller import SessionController
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 
 def show_in_host(qtbot, widget: QWidget, width: int = 420, height: int = 900) -> QWidget:

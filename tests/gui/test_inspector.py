@@ -14,7 +14,7 @@ from engine import parse_session
 from gui.controller import SessionController
 from gui.formatting import format_cell, format_number
 from gui.inspector import GRID_STEPS, Inspector
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 
 def show_in_host(qtbot, widget: QWidget, width: int = 700, height: int = 700) -> QWidget:

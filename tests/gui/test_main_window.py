@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageB
 from engine import ParameterRef, parse_session
 from engine.files.examples import example_names, walkthrough_names
 from gui.main_window import MainWindow
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 WEIGHT = ParameterRef(0, 1, 0)  # 2-3-1 network: input 0 into hidden unit 1
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +13,7 @@ from engine import ParameterRef, parse_session
 from gui.colormap import buckets
 from gui.controller import SessionController
 from gui.network_view import NetworkView
-from tests.conftest import tiny_session_dict
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from gui_bench import network_config  # noqa: E402
+from tests.helpers import tiny_session_dict, wide_network_dict
 
 
 def show_in_host(qtbot, widget: QWidget, width: int, height: int) -> QWidget:
@@ -136,7 +132,7 @@ def test_nodes_show_the_selected_sample(tiny) -> None:
 
 
 def test_wide_layer_is_a_weight_band_with_selectable_pixels(qtbot) -> None:
-    controller, view = make_view(qtbot, network_config([784, 128, 10], samples=8))
+    controller, view = make_view(qtbot, parse_session(wide_network_dict([784, 128, 10], samples=8)))
     assert 0 in view._band_rects  # 100,352 weights: one pixel each, not one line each
     assert 1 in view._edge_offset  # 1,280 weights: lines
     assert view._x0.size == 128 * 10

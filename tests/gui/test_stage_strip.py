@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 from engine import parse_session
 from gui.controller import SessionController
 from gui.stage_strip import StageStrip
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 
 def show_in_host(qtbot, widget: QWidget, width: int, height: int) -> QWidget:

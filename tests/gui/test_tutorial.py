@@ -18,7 +18,7 @@ from engine.files.walkthrough import Player, load_walkthrough, parse_walkthrough
 from gui.export import export_walkthrough, frame_seconds, gif_milliseconds
 from gui.main import main as gradstep_main
 from gui.main_window import MainWindow
-from tests.conftest import tiny_session_dict
+from tests.helpers import tiny_session_dict
 
 WEIGHT = ParameterRef(0, 1, 0)
 BIAS = ParameterRef(1, 0, None)
