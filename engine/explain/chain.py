@@ -369,10 +369,9 @@ class ChainExplanation:
         )
         if self.gradient_note:
             lines.append(f"    {self.gradient_note}")
-        mark = "pending" if self.passed is None else ("PASS" if self.passed else "FAIL")
         lines.append(
             f"finite difference = {_fmt(self.finite_difference)}, relative error "
-            f"{_fmt(self.relative_error, '.2e')} [{mark}]"
+            f"{_fmt(self.relative_error, '.2e')} [{self._check_mark}]"
         )
         if self.update is not None:
             lines.append(f"update ({self.update.optimizer}):")
@@ -380,6 +379,10 @@ class ChainExplanation:
         else:
             lines.append("update: pending")
         return "\n".join(lines)
+
+    @property
+    def _check_mark(self) -> str:
+        return "pending" if self.passed is None else ("PASS" if self.passed else "FAIL")
 
     def to_latex(self) -> str:
         """The breakdown as LaTeX: an ``aligned`` block (for $$ ... $$ or an equation).
@@ -413,7 +416,13 @@ class ChainExplanation:
         note = rf" \quad \text{{({_latex_text(self.gradient_note)})}}" if self.gradient_note else ""
         rows.append(
             rf"\frac{{\partial L}}{{\partial {target}}} &= {op} \frac{{\partial \ell_s}}{{\partial {target}}}"
-            rf" = {_latex_value(self.gradient)}{note}"
+            rf" = {_latex_value(self.gradient)}{note} \\"
+        )
+        # the check the text and JSON carry, so a copied derivation keeps its evidence
+        rows.append(
+            rf"\text{{finite difference}} &= {_latex_value(self.finite_difference)}, \quad "
+            rf"\text{{relative error}}\ {_latex_value(self.relative_error, '.2e')}\ "
+            rf"\text{{[{self._check_mark}]}}"
         )
         if self.update is not None:
             rows[-1] += r" \\"
@@ -436,10 +445,10 @@ def _fmt(value: float | None, spec: str = ".10g", *, paren: bool = False) -> str
     return f"({text})" if paren and value < 0 else text
 
 
-def _latex_value(value: float | None) -> str:
+def _latex_value(value: float | None, spec: str = ".10g") -> str:
     if value is None:
         return r"\text{pending}"
-    text = format(value, ".10g")
+    text = format(value, spec)
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import numpy as np
@@ -10,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import ParameterRef, Session, parse_session
+from engine.explain.chain import latex_parameter
 from tests.helpers import tiny_session_dict
 from tests.reference import away_from_kinks, problems, session_for
 
@@ -108,13 +111,174 @@ def test_factors_are_pending_until_their_backward_stage_runs(tiny_session: Sessi
     assert tiny_session.explain(ref, tiny_session.snapshot().previous).update is not None
 
 
-def test_text_latex_and_json_renderings_agree(tiny_session: Session) -> None:
-    """The three renderings carry the same gradient."""
-    tiny_session.finish_iteration()
-    ex = tiny_session.explain(ParameterRef(1, 0, 2), tiny_session.snapshot().previous)
-    assert ex.to_json()["gradient"] == ex.gradient
-    assert repr(ex.gradient)[:8] in ex.to_text() or f"{ex.gradient:.6g}"[:6] in ex.to_text()
-    assert ex.to_latex().strip()
+# Numbers as each rendering writes them: plain text "-0.5" or "1.2e-09" (in parentheses when
+# negative inside an expression); LaTeX "(-0.5)" or "1.2 \times 10^{-9}".
+TEXT_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
+LATEX_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?: \\times 10\^\{-?\d+\})?")
+FD_ROW = re.compile(
+    r"\\text\{finite difference\} &= (.+), \\quad \\text\{relative error\}\\ (.+)\\ \\text\{\[PASS\]\} \\\\"
+)
+
+
+def _text_numbers(segment: str) -> list[float]:
+    return [float(n) for n in TEXT_NUMBER.findall(segment)]
+
+
+def _latex_numbers(segment: str) -> list[float]:
+    out = []
+    for n in LATEX_NUMBER.findall(segment):
+        mantissa, _, exponent = n.partition(r" \times 10^{")
+        out.append(float(f"{mantissa}e{exponent.rstrip('}')}" if exponent else mantissa))
+    return out
+
+
+def _equation_numbers(line: str, latex: bool) -> list[float]:
+    """The numbers of an equation line, in order, from its numeric sides only: the sides of
+    ``=`` or ``&=`` (and of ", ") that hold no symbol, so indices and exponents never count."""
+    numbers = []
+    for side in re.split(r" &?= |, ", line.removesuffix(r" \\")):
+        if latex:
+            side = re.sub(r"\\(cdot|frac|sqrt)\b|\^2", " ", side)  # g^2: the square, no number
+            if not re.search(r"[A-Za-z]", LATEX_NUMBER.sub(" ", side)):
+                numbers += _latex_numbers(side)
+        elif not any(c.isalpha() for c in TEXT_NUMBER.sub(" ", side)):
+            numbers += _text_numbers(side)
+    return numbers
+
+
+def _expected(doc: dict[str, Any]) -> dict[str, Any]:
+    """What every rendering must show, from the JSON document."""
+    update = doc["update"]
+    numbers = [update["old"], update["learning_rate"], update["step"], update["new"]]
+    if update["momentum"] is not None:
+        m = update["momentum"]
+        numbers = [m["momentum"], m["velocity_before"], update["gradient"], m["velocity"], *numbers]
+    if update["adam"] is not None:
+        a, g = update["adam"], update["gradient"]
+        numbers = [
+            *(a["beta1"], a["m_before"], 1 - a["beta1"], g, a["m"]),
+            *(a["beta2"], a["v_before"], 1 - a["beta2"], g, a["v"]),
+            *(a["m_hat"], a["v_hat"]),
+            *(a["m_hat"], a["v_hat"], a["eps"], update["step"]),
+            *numbers,
+        ]
+    return {
+        "samples": [
+            {
+                "factors": [f["value"] for f in s["factors"]],
+                "contribution": s["contribution"],
+                "upstream": None
+                if s["upstream"] is None
+                else [(u["weight"], u["delta"]) for u in s["upstream"]],
+            }
+            for s in doc["samples"]
+        ],
+        "gradient": doc["gradient"],
+        "finite_difference": doc["finite_difference"],
+        "relative_error": doc["relative_error"],
+        "update": numbers,
+    }
+
+
+def _parse_text(text: str) -> dict[str, Any]:
+    """The numbers of ``ChainExplanation.to_text``, read back line by line."""
+    out: dict[str, Any] = {"samples": [], "update": []}
+    in_update = False
+    for line in text.splitlines():
+        if in_update:
+            out["update"] += _equation_numbers(line.strip(), latex=False)
+        elif line.startswith("sample "):
+            out["samples"].append({"factors": [], "contribution": None, "upstream": None})
+        elif m := re.fullmatch(r" {4}(\S+) += +(\S+)   .*", line):
+            out["samples"][-1]["factors"].append(float(m[2]))
+        elif m := re.fullmatch(r" {6}from unit \d+: w = (\S+) · δ = (\S+) → (\S+)", line):
+            w, delta, product = map(float, m.groups())
+            assert product == pytest.approx(w * delta, rel=1e-8)
+            out["samples"][-1]["upstream"] = [*(out["samples"][-1]["upstream"] or []), (w, delta)]
+        elif m := re.fullmatch(r" {4}contribution = (\S+)", line):
+            out["samples"][-1]["contribution"] = float(m[1])
+        elif m := re.fullmatch(r"gradient = (?:sum|mean) over \d+ samples? = (\S+)", line):
+            out["gradient"] = float(m[1])
+        elif m := re.fullmatch(r"finite difference = (\S+), relative error (\S+) \[PASS\]", line):
+            out["finite_difference"], out["relative_error"] = float(m[1]), float(m[2])
+        elif line.startswith("update ("):
+            in_update = True
+    return out
+
+
+def _parse_latex(latex: str, target: str) -> dict[str, Any]:
+    """The numbers of ``ChainExplanation.to_latex``, read back row by row."""
+    rows = latex.splitlines()
+    assert (rows[0], rows[-1]) == (r"\begin{aligned}", r"\end{aligned}")
+    out: dict[str, Any] = {"samples": [], "update": []}
+    upstream = None
+    for row in rows[1:-1]:
+        values = _equation_numbers(row, latex=True)
+        if re.match(r"\\frac\{\\partial \\ell_\{\d+\}\}\{\\partial a\^", row):
+            upstream = list(zip(values[:-1:2], values[1:-1:2], strict=True))
+            upstream_total = values[-1]
+        elif row.startswith(r"\frac{\partial \ell_{") and f"{{\\partial {target}}}" in row:
+            factors, contribution = values[:-1], values[-1]
+            if upstream is not None:
+                assert upstream_total == pytest.approx(factors[0], rel=1e-9)
+            out["samples"].append({"factors": factors, "contribution": contribution, "upstream": upstream})
+            upstream = None
+        elif row.startswith(r"\frac{\partial L}"):
+            (out["gradient"],) = values
+        elif m := re.fullmatch(FD_ROW, row):
+            (out["finite_difference"],), (out["relative_error"],) = map(_latex_numbers, m.groups())
+        else:
+            out["update"] += values
+    return out
+
+
+def _assert_same_numbers(got: dict[str, Any], expected: dict[str, Any], where: str) -> None:
+    """Each number as rendered (10 significant digits; the relative error 3) is the JSON's."""
+
+    def same(a: Any, b: Any, rel: float = 1e-9) -> Any:
+        return a == pytest.approx(b, rel=rel, abs=1e-300)
+
+    assert len(got["samples"]) == len(expected["samples"]), where
+    for k, (g, e) in enumerate(zip(got["samples"], expected["samples"], strict=True)):
+        assert same(g["factors"], e["factors"]), (where, k, "factors")
+        assert same(g["contribution"], e["contribution"]), (where, k, "contribution")
+        if e["upstream"] is None:
+            assert g["upstream"] is None, (where, k)
+        else:
+            flat = [x for term in g["upstream"] for x in term]
+            assert same(flat, [x for term in e["upstream"] for x in term]), (where, k)
+    assert same(got["gradient"], expected["gradient"]), where
+    assert same(got["finite_difference"], expected["finite_difference"]), where
+    assert same(got["relative_error"], expected["relative_error"], rel=5e-3), where
+    assert same(got["update"], expected["update"]), where
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        {"name": "sgd", "learning_rate": 0.5},
+        {"name": "momentum", "learning_rate": 0.5, "momentum": 0.8},
+        {"name": "adam", "learning_rate": 0.05},
+    ],
+    ids=["sgd", "momentum", "adam"],
+)
+@pytest.mark.parametrize(
+    "ref",
+    [ParameterRef(1, 0, 2), ParameterRef(0, 1, 0), ParameterRef(0, 2, None)],
+    ids=["output-weight", "hidden-weight", "hidden-bias"],
+)
+def test_text_latex_and_json_renderings_agree(optimizer: dict[str, Any], ref: ParameterRef) -> None:
+    """Every factor, upstream term, contribution, the gradient, the finite difference and every
+    number of the update, parsed back out of the text and the LaTeX, are the JSON's."""
+    session = _iterations(optimizer)
+    ex = session.explain(ref, session.iteration_record(1))
+    doc = json.loads(json.dumps(ex.to_json()))
+    assert len(doc["samples"]) == 4
+    expected = _expected(doc)
+    assert expected["samples"][0]["factors"][0] == ex.samples[0].factors[0].value
+    assert expected["gradient"] == ex.gradient
+    _assert_same_numbers(_parse_text(ex.to_text()), expected, "text")
+    _assert_same_numbers(_parse_latex(ex.to_latex(), latex_parameter(ref)), expected, "latex")
 
 
 def _iterations(optimizer: dict[str, Any], n: int = 2, **overrides: Any) -> Session:
