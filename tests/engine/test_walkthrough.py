@@ -171,27 +171,68 @@ def test_bad_walkthrough_files_are_refused_naming_step_and_field(
     assert not (tmp_path / "out.md").exists()
 
 
-def test_session_markdown_export_numbers_equal_the_engine(tmp_path: Path) -> None:
+def _tutorial_004_first_step() -> dict[str, Any]:
+    """Tutorial 004's first iteration written out by hand, from its seed-42 weights (W as (in, out)
+    as the tutorial has them): every number its worked example must show, keyed by label."""
+    np.random.seed(42)  # noqa: NPY002 - the tutorial's own initialisation
+    w_ih = np.random.rand(2, 2)  # noqa: NPY002
+    w_ho = np.random.rand(2, 1)  # noqa: NPY002
+    x, y, lr = np.array([0.5, 0.6]), 0.8, 0.1
+    z_h = x @ w_ih  # zero biases
+    a_h = 1 / (1 + np.exp(-z_h))
+    z_o = float(a_h @ w_ho[:, 0])
+    a_o = 1 / (1 + np.exp(-z_o))
+    delta_o = (a_o - y) * a_o * (1 - a_o)  # E = 1/2 (a - y)^2
+    delta_h = delta_o * w_ho[:, 0] * a_h * (1 - a_h)  # through the weights the forward pass used
+    old = {f"W[0][{j},{i}]": w_ih[i, j] for j in range(2) for i in range(2)}
+    grad = {f"W[0][{j},{i}]": delta_h[j] * x[i] for j in range(2) for i in range(2)}
+    old |= {"b[0][0]": 0.0, "b[0][1]": 0.0, "W[1][0,0]": w_ho[0, 0], "W[1][0,1]": w_ho[1, 0], "b[1][0]": 0.0}
+    grad |= {"b[0][0]": delta_h[0], "b[0][1]": delta_h[1]}
+    grad |= {"W[1][0,0]": delta_o * a_h[0], "W[1][0,1]": delta_o * a_h[1], "b[1][0]": delta_o}
+    return {
+        "z": [*z_h, z_o],
+        "a": [*a_h, a_o],
+        "loss": 0.5 * (a_o - y) ** 2,
+        "old": old,
+        "gradient": grad,
+        "new": {label: old[label] - lr * g for label, g in grad.items()},
+    }
+
+
+def test_session_markdown_export_numbers_equal_a_hand_written_step(tmp_path: Path) -> None:
+    """`gradstep export SESSION --out worked.md`: each pre-activation, activation, the loss, each
+    gradient and its finite difference, and each row of the update table, read back out of the
+    Markdown, are those of tutorial 004's first step computed by hand above."""
     out = tmp_path / "worked.md"
     assert cli_main(["export", "example:tutorial-004", "--out", str(out)]) == 0
-    text = out.read_text()
-    session = Session(resolve("example:tutorial-004"))
-    record = session.iteration_record(0)
-    assert record.loss is not None
-    assert record.update is not None
-    assert f"= {plain(record.loss.loss)}\n$$" in text
-    for k, (before, after) in enumerate(
-        zip(record.update.params_before, record.update.params_after, strict=True)
-    ):
-        for (j, i), old in np.ndenumerate(before.weights):
-            row = f"| W[{k}][{j},{i}] | {plain(float(old))} | {plain(float(after.weights[j, i]))} |"
-            assert row in text
-    for layer in range(2):
-        for _, z in np.ndenumerate(record.forward[layer].z):
-            assert plain(float(z)) in text
-    explanation = session.explain(ParameterRef(0, 1, 1), record)
-    assert explanation.to_latex() in text
-    assert text == worked_iteration(Session(resolve("example:tutorial-004"))) + "\n"
+    text = out.read_text(encoding="utf-8")
+    hand = _tutorial_004_first_step()
+
+    def close(shown: str, expected: float) -> bool:
+        return float(shown) == pytest.approx(expected, rel=1e-9, abs=1e-300)  # 10 digits shown
+
+    last = r"= \(?(-?[\d.e+-]+)\)? \\\\$"
+    zs = re.findall(r"^z\^\{\(\d\)\}_\{\d\} &= .*" + last, text, flags=re.M)
+    activations = re.findall(r"^a\^\{\(\d\)\}_\{\d\} &= \\sigma.*" + last, text, flags=re.M)
+    assert len(zs) == len(activations) == 3
+    assert all(close(s, e) for s, e in zip(zs, hand["z"], strict=True)), zs
+    assert all(close(s, e) for s, e in zip(activations, hand["a"], strict=True)), activations
+    (loss,) = re.findall(r"^E = .* = (\S+)$", text, flags=re.M)
+    assert close(loss, hand["loss"])
+    explained = re.findall(
+        r"^\*\*(\S+)\*\* \(0-based\): gradient (\S+), finite difference (\S+)$", text, flags=re.M
+    )
+    assert {label for label, _, _ in explained} == set(hand["gradient"])
+    for label, gradient, difference in explained:
+        assert close(gradient, hand["gradient"][label]), label
+        assert float(difference) == pytest.approx(hand["gradient"][label], rel=1e-6), label
+    table = re.findall(r"^\| ([Wb]\S+) \| (\S+) \| (\S+) \| (\S+) \| (\S+) \|$", text, flags=re.M)
+    assert {row[0] for row in table} == set(hand["old"])
+    for label, old, new, change, g in table:
+        assert close(old, hand["old"][label]), label
+        assert close(new, hand["new"][label]), label
+        assert float(change) == pytest.approx(hand["new"][label] - hand["old"][label], rel=1e-6), label
+        assert close(g, hand["gradient"][label]), label
 
 
 def test_walkthrough_markdown_has_every_step_and_caption(tmp_path: Path) -> None:
@@ -202,7 +243,14 @@ def test_walkthrough_markdown_has_every_step_and_caption(tmp_path: Path) -> None
     for index, step in enumerate(walkthrough.steps):
         assert f"## Step {index + 1}: {step.label}" in text
         assert step.caption.strip() in text
-    assert "0.2983711088" in text
+    # the computed numbers (not the captions' words) at the published example's precision:
+    # E_total = 0.298371109, w5 -> 0.35891648, w1 -> 0.149780716
+    losses = re.findall(r"^E = .* = (\S+)$", text, flags=re.M)
+    assert losses
+    assert all(round(float(loss), 9) == 0.298371109 for loss in losses), losses
+    (w5,) = set(re.findall(r"^\| W\[1\]\[0,0\] \| 0\.4 \| (\S+) \|", text, flags=re.M))
+    (w1,) = set(re.findall(r"^\| W\[0\]\[0,0\] \| 0\.15 \| (\S+) \|", text, flags=re.M))
+    assert (round(float(w5), 8), round(float(w1), 9)) == (0.35891648, 0.149780716)
     assert "Mismatch" not in text
 
 
