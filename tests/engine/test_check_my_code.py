@@ -17,7 +17,7 @@ from engine.cli import main as cli_main
 from engine.core.mistakes import MISTAKES
 from engine.files.examples import resolve
 from engine.learner.check import CheckCancelled, check_code
-from tests.learners import LEARNER_TEMPLATE, NAN_IN_W1
+from tests.learners import LEARNER_TEMPLATE, NAN_IN_W1, train_step_of
 from tests.learners import learner_session as _session
 from tests.learners import square_session as _square_session
 from tests.learners import with_tail as _with_nan
@@ -485,20 +485,40 @@ def test_a_derivative_missing_at_the_output_under_half_sse_is_also_named(tmp_pat
     assert "also consistent with: activation derivative missing in the output layer only" in report.to_text()
 
 
-def test_layered_recomputation_matches_teaching_mode_in_every_layer() -> None:
-    """The diagnosis's layer-by-layer step, with the mistake in every layer, is teaching mode's."""
+@pytest.mark.parametrize("units", [(3, 3), (3, 4, 2)])
+def test_layered_recomputation_equals_hand_written_learners(units: tuple[int, ...]) -> None:
+    """The diagnosis's layer-by-layer step, correct or with a mistake in every layer, in the
+    hidden layers only or in the output layer only, is what the hand-written learner making
+    that mistake computes (LEARNER_TEMPLATE and _layered_learner, run here in-process)."""
     from engine.core.compute import init_params
-    from engine.learner.check import _layered_step, _step
+    from engine.core.mistakes import applicable
+    from engine.learner.check import _CORRECT, _layered_step
 
-    config = _square_session()
+    config = _session(units)
     params = init_params(config)
-    for mistake in [None, *MISTAKES]:
-        names = tuple(mistake or "" for _ in params)
-        after, grads = _layered_step(config, params, names)
-        engine_after, engine_grads = _step(config, params, mistake)
-        for mine, theirs in zip((*after, *grads), (*engine_after, *engine_grads), strict=True):
-            np.testing.assert_allclose(mine.weights, theirs.weights, rtol=1e-12, atol=1e-15, err_msg=mistake)
-            np.testing.assert_allclose(mine.bias, theirs.bias, rtol=1e-12, atol=1e-15, err_msg=mistake)
+    n = len(params)
+    activations = tuple(layer.activation for layer in config.layers)
+    cases: list[tuple[str | None, tuple[int, ...], str]] = [
+        (name, tuple(range(n)), LEARNER_TEMPLATE.format(mistake=name))
+        for name in [None, *MISTAKES]
+        if name is None or applicable(name, config.sizes, activations, config.loss) is None
+    ]
+    cases += [
+        (name, tuple(range(n - 1)) if where == "hidden" else (n - 1,), _layered_learner(name, where))
+        for name in LAYERED
+        for where in ("hidden", "output")
+    ]
+    assert len(cases) == (len(MISTAKES) + 1 if units == (3, 3) else len(MISTAKES)) + 2 * len(LAYERED)
+    for name, layers, code in cases:
+        names = tuple(name if name is not None and k in layers else _CORRECT for k in range(n))
+        after, _ = _layered_step(config, params, names)
+        new_w, new_b = train_step_of(code)(
+            [p.weights.copy() for p in params], [p.bias.copy() for p in params], config.x, config.y, 0.5
+        )
+        for k, p in enumerate(after):
+            where = f"{name} in layers {layers}, layer {k}"
+            np.testing.assert_allclose(p.weights, new_w[k], rtol=1e-12, atol=1e-15, err_msg=where)
+            np.testing.assert_allclose(p.bias, new_b[k], rtol=1e-12, atol=1e-15, err_msg=where)
 
 
 # ---- cancelling, and the learner's process stopped on every way out ----
