@@ -6,18 +6,33 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# the lines of .ci/run that prepare the command rather than run it
+CI_PREAMBLE = ("#", "set -euo pipefail", 'cd "$(dirname "$0")/.."', "rm -rf .venv")
 
 
 def _sh_blocks(text: str) -> list[str]:
     return [block.strip() for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S)]
 
 
-def test_ci_runs_exactly_the_readme_test_command() -> None:
+def _readme_test_command() -> str:
     blocks = _sh_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
     test_commands = [b for b in blocks if "pytest" in b]
     assert len(test_commands) == 1, test_commands
-    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    assert test_commands[0] in ci_lines
+    return test_commands[0]
+
+
+def test_ci_runs_exactly_the_readme_test_command_in_a_fresh_venv() -> None:
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    commands = [line for line in lines if line and not line.startswith(CI_PREAMBLE)]
+    assert commands == [_readme_test_command()]
+    assert lines.index("rm -rf .venv") < lines.index(commands[0])  # the venv it makes is new
+
+
+def test_the_test_command_installs_the_video_extra_so_the_mp4_test_runs() -> None:
+    command = _readme_test_command()
+    assert command.startswith("python3 -m venv .venv && ")
+    (extras,) = re.findall(r"pip install -e '\.\[([\w,]+)\]'", command)
+    assert {"test", "video"} <= set(extras.split(","))
 
 
 def test_readme_launch_command_installs_and_starts_the_app() -> None:
