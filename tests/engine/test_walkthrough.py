@@ -58,6 +58,51 @@ def test_every_number_tour_reproduces_the_published_example() -> None:
     assert round(float(record.forward[1].a[0, 0]), 8) == 0.75136507
 
 
+def _classic_example(iterations: int) -> tuple[list[float], list[float], float]:
+    """The classic 2-2-2 example trained by hand (biases updated too, as Gradstep does): the loss
+    and dE/dw1 of each iteration, and w1 after the last update."""
+    x, t = np.array([0.05, 0.10]), np.array([0.01, 0.99])
+    w_h, b_h = np.array([[0.15, 0.20], [0.25, 0.30]]), np.array([0.35, 0.35])
+    w_o, b_o = np.array([[0.40, 0.45], [0.50, 0.55]]), np.array([0.60, 0.60])
+    losses, w1_gradients = [], []
+    for _ in range(iterations):
+        h = 1 / (1 + np.exp(-(w_h @ x + b_h)))
+        o = 1 / (1 + np.exp(-(w_o @ h + b_o)))
+        losses.append(0.5 * float(np.sum((t - o) ** 2)))
+        delta_o = (o - t) * o * (1 - o)
+        delta_h = (w_o.T @ delta_o) * h * (1 - h)
+        w1_gradients.append(delta_h[0] * x[0])
+        w_o, b_o = w_o - 0.5 * np.outer(delta_o, h), b_o - 0.5 * delta_o
+        w_h, b_h = w_h - 0.5 * np.outer(delta_h, x), b_h - 0.5 * delta_h
+    return losses, w1_gradients, float(w_h[0, 0])
+
+
+def test_every_number_tour_expects_the_published_and_hand_computed_numbers() -> None:
+    """The tour's recorded expect values: at iteration 0 the published E = 0.298371109,
+    dE/dw5 = 0.082167041, dE/dw1 = 0.000438568 and w1+ = 0.149780716 at their precision; after
+    10,000 iterations what the hand-written loop above computes."""
+    steps = load_walkthrough(TOURS / "tour-every-number.json").steps
+    published = {"loss": 0.298371109, "w5": 0.082167041, "w1": 0.000438568}
+    losses, w1_gradients, w1_after = _classic_example(10000)
+    checked = 0
+    for step in steps:
+        e = step.expect
+        if e.get("iteration") == 0 and "loss" in e:
+            assert round(e["loss"], 9) == published["loss"]
+            if "gradient" in e:
+                assert round(e["gradient"], 9) == published["w5" if e["value"] == 0.4 else "w1"]
+            checked += 1
+        elif e.get("iteration") == 1:
+            assert round(e["value"], 9) == 0.149780716
+            checked += 1
+        elif e.get("iteration") == 10000:
+            assert e["loss"] == pytest.approx(losses[-1], rel=1e-8)  # the loss of iteration 9999
+            assert e["gradient"] == pytest.approx(w1_gradients[-1], rel=1e-8)
+            assert e["value"] == pytest.approx(w1_after, rel=1e-12)
+            checked += 1
+    assert checked >= 8
+
+
 def test_expect_mismatch_is_reported(tmp_path: Path) -> None:
     data = json.loads((TOURS / "tour-every-number.json").read_text())
     loss_step = next(i for i, s in enumerate(data["steps"]) if "loss" in s.get("expect", {}))
