@@ -281,6 +281,31 @@ def test_text_latex_and_json_renderings_agree(optimizer: dict[str, Any], ref: Pa
     _assert_same_numbers(_parse_latex(ex.to_latex(), latex_parameter(ref)), expected, "latex")
 
 
+@pytest.mark.parametrize(
+    "ref",
+    [ParameterRef(1, 1, 0), ParameterRef(0, 2, 1), ParameterRef(0, 0, None)],
+    ids=["out", "hidden", "bias"],
+)
+def test_renderings_agree_for_softmax_and_two_upstream_terms(ref: ParameterRef) -> None:
+    """Softmax + cross-entropy shows two factors; a hidden unit sums what two outputs send back."""
+    network = {
+        "inputs": 2,
+        "init": "xavier_uniform",
+        "layers": [{"units": 3, "activation": "tanh"}, {"units": 2, "activation": "softmax"}],
+    }
+    data = {"inputs": [[0.1, -0.4], [0.7, 0.2], [-0.3, 0.9]], "targets": [[1, 0], [0, 1], [0, 1]]}
+    session = _iterations(
+        {"name": "sgd", "learning_rate": 0.5}, loss="cross_entropy", network=network, data=data
+    )
+    ex = session.explain(ref, session.iteration_record(1))
+    expected = _expected(json.loads(json.dumps(ex.to_json())))
+    assert [len(s["factors"]) for s in expected["samples"]] == [2 if ref.layer == 1 else 3] * 3
+    if ref.layer == 0:
+        assert all(len(s["upstream"]) == 2 for s in expected["samples"])
+    _assert_same_numbers(_parse_text(ex.to_text()), expected, "text")
+    _assert_same_numbers(_parse_latex(ex.to_latex(), latex_parameter(ref)), expected, "latex")
+
+
 def _iterations(optimizer: dict[str, Any], n: int = 2, **overrides: Any) -> Session:
     session = Session(parse_session(tiny_session_dict(optimizer=optimizer, **overrides)))
     session.goto(n, 0)
