@@ -61,9 +61,17 @@ def forward(params: list[tuple[np.ndarray, np.ndarray]], acts: list[str], x: np.
     return a, zs
 
 
+SATURATING = ("sigmoid", "tanh", "softmax")
+
+
 @st.composite
-def problems(draw: Any) -> dict[str, Any]:
-    """A random network, data set, loss and matching output activation."""
+def problems(draw: Any, saturate: bool = True) -> dict[str, Any]:
+    """A random network, data set, loss and matching output activation.
+
+    With ``saturate``, a sigmoid, tanh or softmax output is sometimes pushed far into saturation
+    (an output bias of ±40): sigmoid and tanh outputs round to exactly 0, 1 or -1 and softmax to
+    one-hot, where a(1 - a) is 0 and log(1 - a) is -inf. ``p["saturated"]`` says so.
+    """
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     inputs = draw(st.integers(1, 4))
     hidden = draw(st.lists(st.integers(1, 5), min_size=0, max_size=3))
@@ -89,8 +97,21 @@ def problems(draw: Any) -> dict[str, Any]:
         (rng.normal(size=(sizes[k + 1], sizes[k])), rng.normal(scale=0.5, size=sizes[k + 1]))
         for k in range(len(sizes) - 1)
     ]
+    saturated = saturate and out_act in SATURATING and draw(st.booleans())
+    if saturated:
+        w, _ = params[-1]
+        signs = rng.choice([-1.0, 1.0], size=outputs)
+        params[-1] = (w, 40.0 * (np.eye(outputs)[0] if out_act == "softmax" else signs))
     batch = draw(st.one_of(st.none(), st.integers(1, m)))
-    return {"x": x, "y": y, "params": params, "acts": acts, "loss": loss, "batch": batch}
+    return {
+        "x": x,
+        "y": y,
+        "params": params,
+        "acts": acts,
+        "loss": loss,
+        "batch": batch,
+        "saturated": saturated,
+    }
 
 
 def session_for(p: dict[str, Any], optimizer: dict[str, Any] | None = None) -> Session:
