@@ -112,7 +112,6 @@ class ChainPanel(QWidget):
         super().__init__(parent)
         self._controller = controller
         self._explanation: ChainExplanation | None = None
-        self._check: CheckReport | None = None
         self._dirty = True
 
         self.title = QLabel()
@@ -156,6 +155,7 @@ class ChainPanel(QWidget):
         controller.selection_changed.connect(self._on_selection_changed)
         controller.stage_changed.connect(self._on_stage_changed)
         controller.running_changed.connect(self._on_running_changed)
+        controller.check_changed.connect(self._on_check_changed)
         self._refresh()
 
     # ---- public ----
@@ -168,17 +168,12 @@ class ChainPanel(QWidget):
     @property
     def check(self) -> CheckReport | None:
         """The result of File > Check my code shown beside the chain rule."""
-        return self._check
-
-    def set_check(self, report: CheckReport | None) -> None:
-        """Show the learner's gradient beside the correct one for the selection (None: hide)."""
-        self._check = report
-        self._render()
+        return self._controller.check_report
 
     def check_values(self) -> tuple[float, float, float, bool] | None:
         """(yours, correct, relative difference, differs) of the selection, as the check reported."""
         ref = self._controller.selection
-        report = self._check
+        report = self._controller.check_report
         if ref is None or report is None or report.gradients is None:
             return None
         g = report.gradients
@@ -220,6 +215,9 @@ class ChainPanel(QWidget):
     def _on_running_changed(self, running: bool) -> None:
         self._request_refresh()
 
+    def _on_check_changed(self, state: str) -> None:
+        self._render()
+
     def _on_sample_changed(self, value: int) -> None:
         self._render()
 
@@ -252,10 +250,7 @@ class ChainPanel(QWidget):
         ref = self._controller.selection
         if ref is not None and not self._controller.running:
             try:
-                # the state the cursor shows: after an edit, the edited parameters, not the
-                # update of the iteration before that no longer leads to them
-                record = self._controller.snapshot().shown_record()
-                self._explanation = self._controller.session.explain(ref, record)
+                self._explanation = self._controller.explain(ref)
             except GradstepError as exc:  # a stale selection after an edit: say so, do not crash
                 error = str(exc)
         has = self._explanation is not None
@@ -263,12 +258,12 @@ class ChainPanel(QWidget):
             widget.setEnabled(has)
         self.copy_latex_action.setEnabled(has)
         self.copy_text_action.setEnabled(has)
+        samples = 0 if self._explanation is None else len(self._explanation.samples)
         if self._explanation is not None:
-            n = len(self._explanation.samples)
             self.sample_box.blockSignals(True)
-            self.sample_box.setRange(0, max(0, n - 1))
+            self.sample_box.setRange(0, max(0, samples - 1))
             self.sample_box.blockSignals(False)
-        self.sample_box.setVisible(has and len(self._explanation.samples) > 1)  # type: ignore[union-attr]
+        self.sample_box.setVisible(samples > 1)
         self.sample_label.setVisible(self.sample_box.isVisibleTo(self))
         self._render(error)
 
@@ -287,7 +282,7 @@ class ChainPanel(QWidget):
                 "numbers of the current iteration. Factors the current stage has not computed yet "
                 "say <i>pending</i> and fill in as you step through the backward pass (F10)."
             )
-            if self._check is not None and error is None:
+            if self._controller.check_report is not None and error is None:
                 detail = (
                     "The result of <i>Check my code</i> is shown here for the weight or bias you "
                     f'click: <span style="color:{MARK_COLOR}">magenta dashed</span> edges and ringed '
@@ -326,7 +321,7 @@ class ChainPanel(QWidget):
 
     def _yours_html(self, ex: ChainExplanation) -> str:
         """Check my code: the learner's gradient of the selection beside the correct one."""
-        report = self._check
+        report = self._controller.check_report
         if report is None:
             return ""
         t = _target(ex.ref)

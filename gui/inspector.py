@@ -1,3 +1,5 @@
+# pyqtgraph ships no type information: its classes are Any here
+# mypy: disable-error-code="import-untyped", allow-subclassing-any
 """Tabs that inspect the session: layer matrices, loss curve, decision boundary, gradient norms.
 
 Only the visible tab redraws; while a run goes on, redraws are throttled to ``RUN_REFRESH_MS``.
@@ -88,7 +90,7 @@ def _set_log_y(plot: pg.PlotWidget, on: bool) -> None:
 
 def _tint(color: QColor, amount: float) -> QColor:
     """``color`` mixed with white: ``amount`` 0 keeps it, 1 gives white."""
-    return QColor(*(round(v + (255 - v) * amount) for v in color.getRgb()[:3]))
+    return QColor(*(round(v + (255 - v) * amount) for v in (color.red(), color.green(), color.blue())))
 
 
 def _few_points_style(count: int, color: str) -> dict[str, object]:
@@ -260,7 +262,7 @@ class LossTab(QWidget):
         self.log_box = QCheckBox("Log scale")
         self.readout = _hint_label("Hover the curve for the exact loss of an iteration.")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.y: NDArray[np.float64] = np.zeros(0)
+        self.losses: NDArray[np.float64] = np.zeros(0)  # not self.y: that is QWidget.y()
         self.hover = _HoverReadout(self.plot, self._show_point)
         top = QHBoxLayout()
         top.addWidget(self.readout, 1)
@@ -277,7 +279,7 @@ class LossTab(QWidget):
     def refresh(self) -> None:
         """Redraw from the controller's losses."""
         x, y = self._controller.losses()
-        self.hover.x, self.y = x, y
+        self.hover.x, self.losses = x, y
         self.curve.setData(x, y, **_few_points_style(x.size, CATEGORICAL[0]))
         self.cursor_line.setValue(self._controller.snapshot().iteration)
         if x.size == 0:
@@ -288,7 +290,7 @@ class LossTab(QWidget):
         if index is None:
             self.marker.setData([], [])
             return
-        x, y = int(self.hover.x[index]), float(self.y[index])
+        x, y = int(self.hover.x[index]), float(self.losses[index])
         self.marker.setData([x], [y])
         self.readout.setText(f"iteration <b>{x}</b>: loss <b>{format_number(y, 12)}</b>")
 
@@ -437,7 +439,7 @@ class BoundaryTab(QWidget):
             return
         snap = self._controller.snapshot()
         try:
-            out = self._controller.session.predict(self._grid, params=snap.params)
+            out = self._controller.predict(self._grid, params=snap.params)
         except GradstepError as exc:
             self.caption.setText(f"Cannot draw the surface: {exc}")
             return
@@ -599,9 +601,10 @@ class Inspector(QWidget):
 
     def _refresh_current(self) -> None:
         page = self.tabs.currentWidget()
-        if page in self._dirty:
-            self._dirty.discard(page)
-            page.refresh()  # type: ignore[attr-defined]
+        for tab in self._tab_pages():
+            if tab is page and tab in self._dirty:
+                self._dirty.discard(tab)
+                tab.refresh()
 
     def refresh_all(self) -> None:
         """Redraw every tab now (for exports and tests)."""
