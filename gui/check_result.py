@@ -12,10 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from engine.learner.check import CheckReport
+from gui.chain_html import MARK_COLOR
 from gui.check_dialog import INITIAL_NOTE
 from gui.formatting import FAIL_COLOR, PASS_COLOR
-
-MARK_COLOR = "#d000d0"  # the network view's mark of a disagreeing gradient
 
 
 class CheckResultPanel(QWidget):
