@@ -23,7 +23,7 @@ from engine.files.walkthrough import Step, ViewState, Walkthrough
 from engine.learner.check import CheckReport, LayerMarks
 from gui.control.check_job import CheckJob
 from gui.control.recorder import Recorder
-from gui.control.replay import Replay
+from gui.control.replay import Replay, TutorialState
 from gui.control.session_core import SessionCore
 
 MODES = ("explore", "tutorial", "recording")
@@ -60,9 +60,9 @@ class SessionController(SessionCore):
         return "tutorial" if self._replay is not None else "explore"
 
     @property
-    def tutorial(self) -> Replay | None:
-        """The walkthrough being replayed (read it; move it with the tutorial commands)."""
-        return self._replay
+    def tutorial(self) -> TutorialState | None:
+        """Where the walkthrough being replayed stands (None: no tutorial)."""
+        return None if self._replay is None else self._replay.state()
 
     def play_walkthrough(self, walkthrough: Walkthrough) -> None:
         """Enter tutorial mode on ``walkthrough``, before its first step."""

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.files.walkthrough import ExpectResult, Step
-from gui.control.replay import Replay
+from gui.control.replay import TutorialState
 from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR, PASS_COLOR, format_number
 
@@ -144,7 +144,7 @@ class CaptionBanner(QFrame):
         self.next_button.hide()
         self.leave_button.setText("Stop Recording")
 
-    def _show_tutorial(self, replay: Replay) -> None:
+    def _show_tutorial(self, replay: TutorialState) -> None:
         walkthrough = replay.walkthrough
         self.setStyleSheet("#CaptionBanner { background: #fff8e1; border-bottom: 2px solid #e0b040; }")
         self.previous_button.show()

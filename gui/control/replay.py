@@ -7,11 +7,31 @@ session to show after each step; views read it through :attr:`SessionController.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from engine import Session, SessionConfig
 from engine.files.walkthrough import ExpectResult, Player, Step, ViewState, Walkthrough
 
 MOVES = ("step", "back", "iterations", "set")  # actions that change the engine's state
+
+
+@dataclass(frozen=True)
+class TutorialState:
+    """What views read of a replay: the walkthrough, the step shown and how it went."""
+
+    walkthrough: Walkthrough
+    index: int  # the step whose result is shown (-1 before the first)
+    results: tuple[ExpectResult, ...]  # the shown step's recorded values, met or not
+    mismatched: frozenset[int]  # steps whose recorded values were not met when last shown
+    diverged: bool  # the user stepped or edited by hand since: the window left the path
+
+    @property
+    def step_count(self) -> int:
+        return len(self.walkthrough.steps)
+
+    @property
+    def current_step(self) -> Step | None:
+        return self.walkthrough.steps[self.index] if self.index >= 0 else None
 
 
 class Replay:
@@ -27,27 +47,19 @@ class Replay:
         self.diverged = False
         self._edited = False
 
-    @property
-    def walkthrough(self) -> Walkthrough:
-        return self._player.walkthrough
+    def state(self) -> TutorialState:
+        player = self._player
+        return TutorialState(
+            player.walkthrough, player.index, self.results, frozenset(self._mismatched), self.diverged
+        )
 
     @property
     def index(self) -> int:
-        """The step whose result is shown (-1 before the first)."""
         return self._player.index
 
     @property
     def step_count(self) -> int:
         return len(self._player.walkthrough.steps)
-
-    @property
-    def current_step(self) -> Step | None:
-        return self._player.step
-
-    @property
-    def mismatched(self) -> frozenset[int]:
-        """Steps whose recorded values were not met when last shown."""
-        return frozenset(self._mismatched)
 
     @property
     def session(self) -> Session:

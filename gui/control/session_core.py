@@ -72,6 +72,8 @@ class SessionCore(QObject):
 
     @property
     def session(self) -> Session:
+        """The engine session itself, for tests and headless scripts: views read :meth:`snapshot`
+        and the other accessors, and move it only through the commands below."""
         return self._session
 
     @property

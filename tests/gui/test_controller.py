@@ -49,10 +49,10 @@ def test_playing_and_leaving_a_walkthrough_are_announced_mode_changes(controller
     assert controller.mode == "tutorial"
     replay = controller.tutorial
     assert replay is not None
-    assert replay.index == -1
+    assert controller.tutorial.index == -1
     assert replay.walkthrough is walkthrough
     controller.goto_step(3)
-    assert replay.index == 3
+    assert controller.tutorial.index == 3
     assert actions == []  # a replayed step is not the user's doing: a recording would not see it
     # the controller shows exactly the state a headless player reaches
     player = Player(walkthrough)
@@ -80,10 +80,10 @@ def test_stepping_by_hand_leaves_the_path_and_next_step_returns_to_it(controller
     assert replay is not None
     changes = _recorder(controller.walkthrough_changed)
     controller.step()
-    assert replay.diverged
+    assert controller.tutorial.diverged
     assert changes  # the banner hears that the window left the path
     controller.next_step()
-    assert not replay.diverged
+    assert not controller.tutorial.diverged
     player = Player(walkthrough)
     player.goto(3)
     assert controller.snapshot().stage == player.session.snapshot().stage

@@ -166,13 +166,13 @@ def test_keys_move_through_a_built_in_walkthrough_and_leaving_keeps_the_session(
     replay = c.tutorial
     assert replay is not None
     walkthrough = replay.walkthrough
-    assert replay.index == -1
+    assert c.tutorial.index == -1
     assert window.caption_banner.counter.text() == "Introduction"
     player = Player(walkthrough)
     window.network_view.setFocus()
     for key, expected in ((Qt.Key.Key_Right, 0), (Qt.Key.Key_Space, 1), (Qt.Key.Key_Right, 2)):
         qtbot.keyClick(window, key)
-        assert replay.index == expected
+        assert c.tutorial.index == expected
         player.goto(expected)
         assert_same(window_state(window), state(player.session, player.view.selection, player.view.color_by))
     caption = walkthrough.steps[2].caption
@@ -181,12 +181,12 @@ def test_keys_move_through_a_built_in_walkthrough_and_leaving_keeps_the_session(
     assert window.caption_banner.counter.text() == f"Step 3 of {len(walkthrough.steps)}"
     assert "matches the recording" in window.caption_banner.status.text()
     qtbot.keyClick(window, Qt.Key.Key_Left)
-    assert replay.index == 1
+    assert c.tutorial.index == 1
     # the step list jumps
     last = len(walkthrough.steps) - 1
     item = window.walkthrough_panel.steps.item(last)
     window.walkthrough_panel.steps.itemClicked.emit(item)
-    assert replay.index == last
+    assert c.tutorial.index == last
     assert (
         not window.tutorial_actions.next_step_action.isEnabled()
         or not window.caption_banner.next_button.isEnabled()
@@ -212,7 +212,7 @@ def test_hand_steps_and_edits_leave_the_path_and_next_returns_to_it(window: Main
     c.goto_step(3)
     window.run_controls.step_action.trigger()
     window.run_controls.step_action.trigger()
-    assert replay.diverged
+    assert c.tutorial.diverged
     assert "left the walkthrough" in window.caption_banner.status.text()
     c.next_step()
     player = Player(walkthrough)
@@ -220,11 +220,11 @@ def test_hand_steps_and_edits_leave_the_path_and_next_returns_to_it(window: Main
     assert_same(window_state(window), state(player.session, player.view.selection, player.view.color_by))
     # an edit by hand starts another branch: Previous replays the recorded one
     window.controller.set_parameter(ParameterRef(0, 0, 0), 9.0)
-    assert replay.diverged
+    assert c.tutorial.diverged
     c.previous_step()
     player.goto(3)
     assert_same(window_state(window), state(player.session, player.view.selection, player.view.color_by))
-    assert not replay.mismatched
+    assert not c.tutorial.mismatched
 
 
 def test_a_changed_result_is_flagged_on_the_banner_and_in_the_step_list(
