@@ -17,13 +17,13 @@ from engine import RunResult, SessionConfig
 from engine.files.walkthrough import Walkthrough
 from engine.learner.check import CheckReport
 from gui.chain_panel import ChainPanel
-from gui.check_ui import CheckUi
+from gui.check.teaching_menu import TeachingMenu
+from gui.check.ui import CheckUi
 from gui.config_panel import ConfigPanel
 from gui.controller import SessionController
 from gui.inspector import Inspector
 from gui.network_view import NetworkView
 from gui.stage_strip import StageStrip
-from gui.teaching_menu import TeachingMenu
 from gui.tutorial import CaptionBanner, WalkthroughPanel
 from gui.window.breakpoints import BreakpointControls
 from gui.window.docks import WindowDocks

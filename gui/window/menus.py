@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QMainWindow, QMenu
 
-from gui.check_ui import CheckUi
-from gui.teaching_menu import TeachingMenu
+from gui.check.teaching_menu import TeachingMenu
+from gui.check.ui import CheckUi
 from gui.window.breakpoints import BreakpointControls
 from gui.window.docks import WindowDocks
 from gui.window.exports import ExportCommands

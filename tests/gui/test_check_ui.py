@@ -19,7 +19,7 @@ from engine.core.mistakes import MISTAKES
 from engine.files.examples import resolve
 from engine.files.walkthrough import Step, Walkthrough
 from engine.learner.check import CheckReport
-from gui.check_ui import CheckDialog, CheckUi
+from gui.check.ui import CheckDialog, CheckUi
 from gui.formatting import format_number
 from gui.main_window import MainWindow
 from tests.engine.test_check_my_code import LEARNER_TEMPLATE, _square_session

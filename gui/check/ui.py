@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.learner.check import CheckReport
-from gui.check_dialog import DEFAULT_ITERATIONS, DEFAULT_TIMEOUT, CheckDialog
-from gui.check_result import CheckResultPanel
+from gui.check.dialog import DEFAULT_ITERATIONS, DEFAULT_TIMEOUT, CheckDialog
+from gui.check.result_panel import CheckResultPanel
 from gui.controller import SessionController
 from gui.window.docks import WindowDocks
 

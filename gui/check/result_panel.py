@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QV
 
 from engine.learner.check import CheckReport
 from gui.chain_html import MARK_COLOR
-from gui.check_dialog import INITIAL_NOTE
+from gui.check.dialog import INITIAL_NOTE
 from gui.formatting import FAIL_COLOR, PASS_COLOR
 
 
