@@ -1,2 +1,3 @@
-"""The parts the one :class:`gui.controller.SessionController` is made of: the run worker, the
-check job, tutorial replay and walkthrough recording. Views never import these."""
+"""The parts the one :class:`gui.controller.SessionController` is made of: its session core
+(cursor, runs, files), the run worker, the check job, tutorial replay and walkthrough recording.
+Views use the controller; of these they see only the read-only :class:`replay.TutorialState`."""
