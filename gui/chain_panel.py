@@ -1,13 +1,12 @@
 """The chain rule of the selected weight or bias, symbol by symbol and number by number.
 
-Every number shown is a field of the engine's :class:`engine.ChainExplanation`; this panel
-only lays it out as rich text.
+Every number shown is a field of the engine's :class:`engine.ChainExplanation`;
+:mod:`gui.chain_html` lays it out as rich text, this panel shows it and copies it.
 """
 
 from __future__ import annotations
 
 import html
-import re
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QShowEvent
@@ -22,15 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, ParameterRef
-from engine.core.mistakes import MISTAKES
-from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine
+from engine.explain.chain import ChainExplanation
 from engine.learner.check import CheckReport
+from gui.chain_html import MARK_COLOR, MISTAKE_COLOR, explanation_html, title_html
 from gui.controller import SessionController
-from gui.formatting import FAIL_COLOR, PASS_COLOR, PENDING_COLOR, format_number, html_number
-
-MAX_SAMPLE_ROWS = 16  # rows of the per-sample table; the rest are counted, not listed
-MARK_COLOR = "#d000d0"  # the network view's mark of a disagreeing gradient
-MISTAKE_COLOR = "#b35900"  # teaching mode: a factor the injected mistake changes
+from gui.formatting import PENDING_COLOR
 
 HINT = "Click a weight or bias in the network to see its chain rule."
 
@@ -47,63 +42,6 @@ td.num {{ font-family: monospace; text-align: right; white-space: nowrap; }}
 .mistake {{ color: {MISTAKE_COLOR}; }}
 """
 
-SAMPLE_DIGITS = 7  # the per-sample and upstream tables (their sums above have all 10)
-
-
-# ---- symbols: real partial signs, subscripts and superscripts (0-based like the engine) ----
-
-
-def _sub_sup(base: str, sub: str, sup: str) -> str:
-    return f"<i>{base}</i><sub>{sub}</sub><sup>({sup})</sup>"
-
-
-def _target(ref: ParameterRef) -> str:
-    if ref.input is None:
-        return _sub_sup("b", str(ref.unit), str(ref.layer))
-    return _sub_sup("w", f"{ref.unit},{ref.input}", str(ref.layer))
-
-
-def _input_symbol(ref: ParameterRef) -> str:
-    if ref.input is None:
-        return "1"
-    if ref.layer == 0:
-        return f"<i>x</i><sub>{ref.input}</sub>"
-    return _sub_sup("a", str(ref.input), str(ref.layer - 1))
-
-
-def _factor_symbol(kind: str, ref: ParameterRef, loss: str = "ℓ") -> str:
-    """The factor as a fraction of partials, e.g. ∂ℓ/∂a₀⁽¹⁾."""
-    a = _sub_sup("a", str(ref.unit), str(ref.layer))
-    z = _sub_sup("z", str(ref.unit), str(ref.layer))
-    return {
-        "dl_da": f"∂{loss}/∂{a}",
-        "da_dz": f"∂{a}/∂{z}",
-        "dz_dw": f"∂{z}/∂{_target(ref)}",
-        "dl_dz": f"∂{loss}/∂{z}",
-    }[kind]
-
-
-_INDEXED = re.compile(r"(?<![\w\]])([a-zA-Zδ])\[(\d+)\]_(\d+)|(?<![\w\]])([a-zA-Zδ])_(\w+)")
-
-
-def _note_html(note: str) -> str:
-    """An engine note as rich text: a[0]_1 and w_kj written with sub- and superscripts."""
-
-    def symbol(match: re.Match[str]) -> str:
-        if match.group(1) is not None:
-            return _sub_sup(match.group(1), match.group(3), match.group(2))
-        return f"<i>{match.group(4)}</i><sub>{match.group(5)}</sub>"
-
-    return _INDEXED.sub(symbol, html.escape(note))
-
-
-def _reduction_prefix(explanation: ChainExplanation) -> str:
-    return (
-        "<sup>1</sup>&frasl;<sub><i>N</i></sub>&thinsp;Σ<sub><i>s</i></sub>"
-        if (explanation.reduction == "mean")
-        else "Σ<sub><i>s</i></sub>"
-    )
-
 
 class ChainPanel(QWidget):
     """Shows :meth:`SessionController.explain` for the selection; pending factors are greyed."""
@@ -112,7 +50,6 @@ class ChainPanel(QWidget):
         super().__init__(parent)
         self._controller = controller
         self._explanation: ChainExplanation | None = None
-        self._check: CheckReport | None = None
         self._dirty = True
 
         self.title = QLabel()
@@ -156,6 +93,7 @@ class ChainPanel(QWidget):
         controller.selection_changed.connect(self._on_selection_changed)
         controller.stage_changed.connect(self._on_stage_changed)
         controller.running_changed.connect(self._on_running_changed)
+        controller.check_changed.connect(self._on_check_changed)
         self._refresh()
 
     # ---- public ----
@@ -168,17 +106,12 @@ class ChainPanel(QWidget):
     @property
     def check(self) -> CheckReport | None:
         """The result of File > Check my code shown beside the chain rule."""
-        return self._check
-
-    def set_check(self, report: CheckReport | None) -> None:
-        """Show the learner's gradient beside the correct one for the selection (None: hide)."""
-        self._check = report
-        self._render()
+        return self._controller.check_report
 
     def check_values(self) -> tuple[float, float, float, bool] | None:
         """(yours, correct, relative difference, differs) of the selection, as the check reported."""
         ref = self._controller.selection
-        report = self._check
+        report = self._controller.check_report
         if ref is None or report is None or report.gradients is None:
             return None
         g = report.gradients
@@ -220,6 +153,9 @@ class ChainPanel(QWidget):
     def _on_running_changed(self, running: bool) -> None:
         self._request_refresh()
 
+    def _on_check_changed(self, state: str) -> None:
+        self._render()
+
     def _on_sample_changed(self, value: int) -> None:
         self._render()
 
@@ -252,10 +188,7 @@ class ChainPanel(QWidget):
         ref = self._controller.selection
         if ref is not None and not self._controller.running:
             try:
-                # the state the cursor shows: after an edit, the edited parameters, not the
-                # update of the iteration before that no longer leads to them
-                record = self._controller.snapshot().shown_record()
-                self._explanation = self._controller.session.explain(ref, record)
+                self._explanation = self._controller.explain(ref)
             except GradstepError as exc:  # a stale selection after an edit: say so, do not crash
                 error = str(exc)
         has = self._explanation is not None
@@ -263,12 +196,12 @@ class ChainPanel(QWidget):
             widget.setEnabled(has)
         self.copy_latex_action.setEnabled(has)
         self.copy_text_action.setEnabled(has)
+        samples = 0 if self._explanation is None else len(self._explanation.samples)
         if self._explanation is not None:
-            n = len(self._explanation.samples)
             self.sample_box.blockSignals(True)
-            self.sample_box.setRange(0, max(0, n - 1))
+            self.sample_box.setRange(0, max(0, samples - 1))
             self.sample_box.blockSignals(False)
-        self.sample_box.setVisible(has and len(self._explanation.samples) > 1)  # type: ignore[union-attr]
+        self.sample_box.setVisible(samples > 1)
         self.sample_label.setVisible(self.sample_box.isVisibleTo(self))
         self._render(error)
 
@@ -287,7 +220,7 @@ class ChainPanel(QWidget):
                 "numbers of the current iteration. Factors the current stage has not computed yet "
                 "say <i>pending</i> and fill in as you step through the backward pass (F10)."
             )
-            if self._check is not None and error is None:
+            if self._controller.check_report is not None and error is None:
                 detail = (
                     "The result of <i>Check my code</i> is shown here for the weight or bias you "
                     f'click: <span style="color:{MARK_COLOR}">magenta dashed</span> edges and ringed '
@@ -298,22 +231,11 @@ class ChainPanel(QWidget):
                 f'<p style="color:#777" align="center">{detail if error is None else ""}</p>'
             )
             return
-        self.title.setText(self._title_html(ex))
+        c = self._controller
+        self.title.setText(title_html(ex, c.snapshot()))
         row = min(self.sample_box.value(), len(ex.samples) - 1)
-        parts = [
-            self._yours_html(ex),
-            self._formula_html(ex),
-            self._factors_html(ex),
-            self._numbers_html(ex, ex.samples[row], row),
-        ]
-        if ex.samples[row].upstream is not None:
-            parts.append(self._upstream_html(ex, ex.samples[row]))
-        if len(ex.samples) > 1:
-            parts.append(self._samples_html(ex))
-        parts.append(self._gradient_html(ex))
-        parts.append(self._check_html(ex))
-        parts.append(self._update_html(ex))
-        self._set_html("".join(parts))
+        optimizer = c.config.optimizer.name
+        self._set_html(explanation_html(ex, row, optimizer, c.check_report, self.check_values()))
 
     def _set_html(self, text: str) -> None:
         """Show ``text`` unless it is already shown (a step with nothing new redraws nothing)."""
@@ -323,261 +245,3 @@ class ChainPanel(QWidget):
         scroll = self.browser.verticalScrollBar().value()
         self.browser.setHtml(text)
         self.browser.verticalScrollBar().setValue(scroll)  # stepping should not jump the reader back
-
-    def _yours_html(self, ex: ChainExplanation) -> str:
-        """Check my code: the learner's gradient of the selection beside the correct one."""
-        report = self._check
-        if report is None:
-            return ""
-        t = _target(ex.ref)
-        if report.gradients is None:
-            n = len(report.iterations)
-            return (
-                "<h3>Your code</h3>"
-                f'<p><b style="color:{PASS_COLOR}">✔ agrees</b> with the correct computation for '
-                f"{n} iteration{'s' if n != 1 else ''} from the session's initial parameters.</p>"
-            )
-        g = report.gradients
-        values = self.check_values()
-        if values is None:
-            return ""
-        yours, correct, relative, differs = values
-        mark = (
-            f'<b style="color:{FAIL_COLOR}">✘ DIFFERS</b>'
-            if differs
-            else f'<b style="color:{PASS_COLOR}">✔ agrees</b>'
-        )
-        source = (
-            "implied by your update, (old − new) / η"
-            if g.implied
-            else "returned by your <tt>gradients()</tt>"
-        )
-        k = ex.ref.layer
-        before = g.params[k].bias if ex.ref.is_bias else g.params[k].weights
-        where = (ex.ref.unit,) if ex.ref.is_bias else (ex.ref.unit, ex.ref.input)
-        at = html_number(float(before[where]))
-        when = (
-            "iteration 0, from the session's initial parameters"
-            if g.iteration == 0
-            else f"iteration {g.iteration} of the check (it started from the session's initial "
-            "parameters; each step from your previous one)"
-        )
-        rows = (
-            f"<tr><td>yours</td><td class='num' style='white-space:nowrap'>{html_number(yours)}</td></tr>"
-            f"<tr><td>correct</td><td class='num' style='white-space:nowrap'>{html_number(correct)}</td></tr>"
-            "<tr><td style='white-space:nowrap'>relative difference</td>"
-            f"<td class='num' style='white-space:nowrap'>{html_number(relative, 3)}</td></tr>"
-        )
-        parts = [
-            f"<h3>Your code: ∂<i>L</i>/∂{t} beside the correct one</h3>",
-            f'<p class="note">{when}, at {t} = {at}</p>',
-            f"<table>{rows}</table>",
-            f"<p>{mark}</p>",
-            f'<p class="note">yours: {source}; correct: the engine\'s chain rule; they agree within a '
-            "relative 1e−7</p>",
-        ]
-        diagnosis = report.diagnosis
-        if diagnosis is not None:
-            if diagnosis.matches:
-                first, *others = diagnosis.matches
-                parts.append(
-                    f"<p>Likely cause: <b>{html.escape(first.title)}</b><br>"
-                    f'<span class="note">{html.escape(first.explanation)}</span></p>'
-                )
-                parts.extend(
-                    f'<p class="note">also consistent with: {html.escape(o.title)}</p>' for o in others
-                )
-            else:
-                parts.append("<p>Likely cause: none of the catalogue's mistakes reproduces your step.</p>")
-            if diagnosis.evidence:
-                items = "".join(f"<li>{html.escape(e)}</li>" for e in diagnosis.evidence)
-                parts.append(f'<ul class="note">{items}</ul>')
-        return "".join(parts)
-
-    def _title_html(self, ex: ChainExplanation) -> str:
-        ref = ex.ref
-        what = "bias" if ref.is_bias else "weight"
-        where = f"layer {ref.layer}, unit {ref.unit}" + ("" if ref.is_bias else f", input {ref.input}")
-        snap = self._controller.snapshot()
-        if ex.iteration < snap.iteration:
-            when = f"iteration {ex.iteration} (complete)"
-        else:
-            last = snap.last_stage
-            when = (
-                f"iteration {ex.iteration}, after {last.label}"
-                if snap.stage > 0 and last
-                else (f"iteration {ex.iteration}, not started")
-            )
-        n = len(ex.samples)
-        return (
-            f"<b>{_target(ref)}</b> = {html_number(ex.value)}"
-            f'<br><span style="color:#555">{what} {html.escape(ref.label)} ({where}) · {when} · '
-            f"{html.escape(ex.activation)} unit · {html.escape(ex.loss_name)} loss, "
-            f"{ex.reduction} over {n} sample{'s' if n != 1 else ''}</span>"
-        )
-
-    def _formula_html(self, ex: ChainExplanation) -> str:
-        kinds = [f.kind for f in ex.samples[0].factors]
-        product = " · ".join(_factor_symbol(k, ex.ref, "ℓ<sub><i>s</i></sub>") for k in kinds)
-        return (
-            "<h3>Chain rule</h3>"
-            f'<p class="formula">∂<i>L</i>/∂{_target(ex.ref)} = {_reduction_prefix(ex)}&thinsp;{product}</p>'
-        )
-
-    def _factors_html(self, ex: ChainExplanation) -> str:
-        rows = "".join(
-            f"<tr><td style='white-space:nowrap'>{_factor_symbol(f.kind, ex.ref)}</td>"
-            f"<td class='{'mistake' if f.mistaken else 'note'}'>{_note_html(f.note)}</td></tr>"
-            for f in ex.samples[0].factors
-        )
-        head = "<h3>Factors</h3>"
-        if ex.mistake is not None:
-            head += (
-                f'<p class="mistake">Teaching mode: the backward pass makes the mistake '
-                f"<i>{html.escape(MISTAKES[ex.mistake].title)}</i>.</p>"
-            )
-        return f"{head}<table>{rows}</table>"
-
-    def _numbers_html(self, ex: ChainExplanation, sample: SampleTerms, row: int) -> str:
-        values = " · ".join(html_number(f.value, parens=True) for f in sample.factors)
-        head = "With numbers" if len(ex.samples) == 1 else f"With numbers, sample {sample.sample}"
-        return (
-            f"<h3>{head}</h3>"
-            f'<p class="formula">∂ℓ<sub>{sample.sample}</sub>/∂{_target(ex.ref)} = {values}'
-            f" = <b>{html_number(sample.contribution)}</b></p>"
-        )
-
-    def _upstream_html(self, ex: ChainExplanation, sample: SampleTerms) -> str:
-        assert sample.upstream is not None
-        ref = ex.ref
-        nxt = ref.layer + 1
-        a = _sub_sup("a", str(ref.unit), str(ref.layer))
-        w = _sub_sup("w", f"<i>k</i>,{ref.unit}", str(nxt))
-        d = _sub_sup("δ", "<i>k</i>", str(nxt))
-        rows = "".join(
-            f"<tr><td class='num'>{u.unit}</td><td class='num'>{html_number(u.weight, SAMPLE_DIGITS)}</td>"
-            f"<td class='num'>{html_number(u.delta, SAMPLE_DIGITS)}</td>"
-            f"<td class='num'>{html_number(u.product, SAMPLE_DIGITS)}</td></tr>"
-            for u in sample.upstream
-        )
-        dl_da = next((f.value for f in sample.factors if f.kind == "dl_da"), None)
-        units = len(sample.upstream)
-        total = html_number(dl_da)
-        return (
-            f"<h3>Hidden unit: ∂ℓ/∂{a} over the {units} unit{'s' if units != 1 else ''} <i>k</i>"
-            f" of layer {nxt}</h3>"
-            f'<p class="formula">∂ℓ/∂{a} = Σ<sub><i>k</i></sub> {w}&thinsp;{d} = <b>{total}</b></p>'
-            f"<table><tr><th><i>k</i></th><th>{w}</th><th>{d}</th><th>{w}&thinsp;{d}</th></tr>{rows}</table>"
-        )
-
-    def _samples_html(self, ex: ChainExplanation) -> str:
-        first = ex.samples[0]
-        head = "".join(f"<th>{_factor_symbol(f.kind, ex.ref)}</th>" for f in first.factors)
-        rows = []
-        for s in ex.samples[:MAX_SAMPLE_ROWS]:
-            # 7 digits keep four columns inside a narrow dock; the rows above have all 10
-            cells = "".join(f"<td class='num'>{html_number(f.value, SAMPLE_DIGITS)}</td>" for f in s.factors)
-            total = html_number(s.contribution, SAMPLE_DIGITS)
-            rows.append(f"<tr><td class='num'>{s.sample}</td>{cells}<td class='num'>{total}</td></tr>")
-        more = len(ex.samples) - MAX_SAMPLE_ROWS
-        tail = f'<p class="note">… {more} more samples (Copy as text lists them all)</p>' if more > 0 else ""
-        return (
-            f"<h3>Per sample ({len(ex.samples)} in the batch)</h3>"
-            f"<table><tr><th><i>s</i></th>{head}<th>∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)}</th></tr>"
-            f"{''.join(rows)}</table>{tail}"
-        )
-
-    def _gradient_html(self, ex: ChainExplanation) -> str:
-        n = len(ex.samples)
-        if ex.reduction == "mean":
-            how = f"mean over <i>N</i> = {n} sample{'s' if n != 1 else ''} (× {format_number(ex.scale)})"
-        else:
-            how = f"sum over {n} sample{'s' if n != 1 else ''}"
-        mistake = f'<p class="mistake">{html.escape(ex.gradient_note)}</p>' if ex.gradient_note else ""
-        return (
-            "<h3>Gradient</h3>"
-            f'<p class="formula">∂<i>L</i>/∂{_target(ex.ref)} = {_reduction_prefix(ex)}&thinsp;'
-            f"∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)} = <b>{html_number(ex.gradient)}</b></p>"
-            f'<p class="note">{how}</p>{mistake}'
-        )
-
-    def _check_html(self, ex: ChainExplanation) -> str:
-        if ex.passed is None:
-            mark = (
-                f'<span class="pending">pending until the backward pass reaches layer {ex.ref.layer}</span>'
-            )
-        elif ex.passed:
-            mark = f'<b style="color:{PASS_COLOR}">✔ PASS</b>'
-        else:
-            mark = f'<b style="color:{FAIL_COLOR}">✘ FAIL</b>'
-        rel = html_number(ex.relative_error, 3)
-        t = _target(ex.ref)
-        return (
-            "<h3>Finite-difference check</h3>"
-            "<table>"
-            "<tr><td style='white-space:nowrap'>"
-            f"(<i>L</i>({t} + <i>h</i>) − <i>L</i>({t} − <i>h</i>)) / 2<i>h</i></td>"
-            f"<td class='num'>{html_number(ex.finite_difference)}</td></tr>"
-            f"<tr><td>backpropagation</td><td class='num'>{html_number(ex.gradient)}</td></tr>"
-            f"<tr><td>relative error</td><td class='num'>{rel}</td></tr>"
-            "</table>"
-            f"<p>{mark}</p>"
-        )
-
-    def _update_html(self, ex: ChainExplanation) -> str:
-        t = _target(ex.ref)
-        u = ex.update
-        if u is None:
-            rule = {"momentum": "<i>v</i>", "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)"}.get(
-                self._controller.config.optimizer.name, "<i>g</i>"
-            )
-            return (
-                f'<h3>Update</h3><p class="formula">{t} ← {t} − η · {rule} = '
-                '<span class="pending">pending</span></p>'
-            )
-        rows = _optimizer_rows(u)
-        step = {"momentum": "<i>v</i>", "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)"}.get(u.optimizer, "<i>g</i>")
-        rows.append(
-            f"{t} ← {t} − η · {step} = {html_number(u.old)} − {html_number(u.learning_rate)} · "
-            f"{html_number(u.step, parens=True)} = <b>{html_number(u.new)}</b>"
-        )
-        lines = "".join(f'<p class="formula">{row}</p>' for row in rows)
-        return f'<h3>Update ({html.escape(u.optimizer)})</h3>{lines}<p class="note">{_optimizer_note(u)}</p>'
-
-
-def _optimizer_rows(u: UpdateLine) -> list[str]:
-    """The optimizer's state equations with the engine's numbers (none for SGD)."""
-    g = html_number(u.gradient, parens=True)
-    if u.momentum is not None:
-        m = u.momentum
-        return [
-            f"<i>v</i> = μ · <i>v</i><sub>prev</sub> + <i>g</i> = {html_number(m.momentum)} · "
-            f"{html_number(m.velocity_before, parens=True)} + {g} = <b>{html_number(m.velocity)}</b>"
-        ]
-    if u.adam is not None:
-        a = u.adam
-        return [
-            f"<i>m</i> = β<sub>1</sub> <i>m</i><sub>prev</sub> + (1 − β<sub>1</sub>) <i>g</i> = "
-            f"{html_number(a.beta1)} · {html_number(a.m_before, parens=True)} + "
-            f"(1 − {html_number(a.beta1)}) · {g} = {html_number(a.m)}",
-            f"<i>v</i> = β<sub>2</sub> <i>v</i><sub>prev</sub> + (1 − β<sub>2</sub>) <i>g</i>² = "
-            f"{html_number(a.beta2)} · {html_number(a.v_before)} + (1 − {html_number(a.beta2)}) · {g}² = "
-            f"{html_number(a.v)}",
-            f"<i>m̂</i> = <i>m</i> / (1 − β<sub>1</sub><sup>{a.t}</sup>) = {html_number(a.m_hat)}",
-            f"<i>v̂</i> = <i>v</i> / (1 − β<sub>2</sub><sup>{a.t}</sup>) = {html_number(a.v_hat)}",
-            f"<i>m̂</i> / (√<i>v̂</i> + ε) = {html_number(a.m_hat, parens=True)} / "
-            f"(√{html_number(a.v_hat)} + {html_number(a.eps)}) = <b>{html_number(u.step)}</b>",
-        ]
-    return []
-
-
-def _optimizer_note(u: UpdateLine) -> str:
-    if u.momentum is not None:
-        velocity = "<i>v</i> the velocity (0 before the first update)"
-        return f"η is the learning rate; {velocity}, <i>g</i> the gradient."
-    if u.adam is not None:
-        return (
-            f"η is the learning rate; <i>m</i>, <i>v</i> Adam's moments (0 before the first update), "
-            f"<i>m̂</i>, <i>v̂</i> their bias corrections at step <i>t</i> = {u.adam.t}; <i>g</i> the gradient."
-        )
-    return "η is the learning rate; <i>g</i> the gradient."

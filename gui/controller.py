@@ -1,469 +1,317 @@
 """The one object that owns the engine session in the window.
 
 Views take the controller in their constructor, connect to its signals in ``__init__`` and
-redraw from :meth:`SessionController.snapshot`; they never compute a number and never talk
-to each other. Long runs go on a worker thread in chunks; while one is under way the session
-belongs to the worker, and views draw from the snapshot it hands back after each chunk.
+redraw from :meth:`SessionController.snapshot`; they never compute a number, never reach the
+session and never talk to each other. What the user is doing is a state of this object, not a
+second controller: exploring freely, replaying a walkthrough (``"tutorial"``) or recording one
+(``"recording"``), announced by ``mode_changed``; a check of the learner's code runs beside any
+of them, announced by ``check_changed``.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QApplication
 
-from engine import (
-    Breakpoints,
-    GradstepError,
-    IterationRecord,
-    LayerParams,
-    ParameterRef,
-    RunResult,
-    Session,
-    SessionConfig,
-    Snapshot,
-)
-from engine.explain.chain import ChainExplanation
-from engine.files.walkthrough import Step
-from engine.history.snapshot import IterationSummary
+from engine import ParameterRef, Session, SessionConfig
+from engine.files.walkthrough import Step, ViewState, Walkthrough
+from engine.learner.check import CheckReport, LayerMarks
+from gui.control.check_job import CheckJob
+from gui.control.recorder import Recorder
+from gui.control.replay import Replay, TutorialState
+from gui.control.session_core import SessionCore
 
-FRAME_SECONDS = 1 / 30  # the view refreshes at most this often while a run goes flat out
+MODES = ("explore", "tutorial", "recording")
+CHECK_STATES = ("idle", "running", "cancelling")
+CLOSE_WAIT_MS = 3000  # how long closing the window waits for a cancelled check's thread
 
 
-@dataclass(frozen=True)
-class RunProgress:
-    """What the worker hands the window after each chunk."""
+class SessionController(SessionCore):
+    """Owns the :class:`engine.Session` and the window's modes; every change is re-emitted."""
 
-    snapshot: Snapshot
-    losses: tuple[NDArray[np.int64], NDArray[np.float64]]
-    gradient_norms: tuple[NDArray[np.int64], NDArray[np.float64]]
-    done: int
-    total: int
-
-
-class _RunWorker(QObject):
-    progress = Signal(object)  # RunProgress
-    finished = Signal(object)  # RunResult
-
-    def __init__(
-        self, session: Session, count: int, breakpoints: Breakpoints, speed: float | None = None
-    ) -> None:
-        super().__init__()
-        self._session = session
-        self._count = count
-        self._breakpoints = breakpoints
-        self._speed = speed  # iterations per second; None runs flat out
-        self._stop = False
-
-    def stop(self) -> None:
-        self._stop = True  # read by the engine between iterations: pause answers in milliseconds
-
-    @Slot()
-    def run(self) -> None:
-        done = 0
-        result = RunResult(0)
-        start = last_emit = time.monotonic()
-        while done < self._count and not self._stop:
-            deadline = time.monotonic() + FRAME_SECONDS
-            budget = self._count - done
-            if self._speed is not None:
-                # A paced run: only the iterations due by now, so each one can be seen.
-                due = int(self._speed * (time.monotonic() - start)) + 1 - done
-                budget = min(budget, due)
-                if budget <= 0:
-                    time.sleep(0.005)  # short naps keep Pause well inside 100 ms
-                    continue
-
-            def should_stop(deadline: float = deadline) -> bool:
-                return self._stop or time.monotonic() >= deadline
-
-            result = self._session.run_iterations(budget, self._breakpoints, should_stop=should_stop)
-            done += result.iterations
-            if result.reason not in (None, "stopped"):
-                break
-            now = time.monotonic()
-            if now - last_emit >= FRAME_SECONDS or (self._speed is not None and result.iterations):
-                self.progress.emit(
-                    RunProgress(
-                        self._session.snapshot(),
-                        self._session.losses(),
-                        self._session.gradient_norms(),
-                        done,
-                        self._count,
-                    )
-                )
-                last_emit = now
-        if result.reason == "stopped" or (self._stop and result.reason is None and done < self._count):
-            result = RunResult(done, "stopped", f"paused at iteration {self._session.iteration}")
-        else:
-            result = RunResult(
-                done, result.reason, result.message, result.iteration, result.stage, result.layer
-            )
-        self.finished.emit(result)
-
-
-class SessionController(QObject):
-    """Owns the :class:`engine.Session`; every change goes through here and is re-emitted."""
-
-    stage_changed = Signal()  # the cursor moved or a parameter changed: redraw from snapshot()
-    session_replaced = Signal()  # a different network: rebuild what depends on its shape
-    selection_changed = Signal(object)  # ParameterRef | None
-    color_by_changed = Signal(str)  # "weight" | "gradient" | "update"
-    running_changed = Signal(bool)
-    run_finished = Signal(object)  # RunResult
-    modified_changed = Signal(bool)
-    path_changed = Signal(object)  # Path | None
-    message = Signal(str)  # for the status bar
-    sample_changed = Signal(int)  # the batch row whose activations the views show
-    # What the user just did, as a walkthrough step (recording listens; tutorial mode notices
-    # when the user leaves the recorded path). Not emitted for adopt() or refresh().
-    action_taken = Signal(object)  # engine.files.walkthrough.Step
+    mode_changed = Signal(str)  # "explore" | "tutorial" | "recording"
+    walkthrough_changed = Signal()  # the step shown, its results, or the recorded steps changed
+    check_changed = Signal(str)  # "idle" | "running" | "cancelling"; also when marks are cleared
+    check_finished = Signal(object)  # CheckReport
+    check_failed = Signal(str)
 
     def __init__(
         self, config: SessionConfig, path: Path | None = None, parent: QObject | None = None
     ) -> None:
-        super().__init__(parent)
-        self.breakpoints = Breakpoints()
-        self.speed: float | None = None  # iterations per second of the next run; None: flat out
-        self._sample = 0
-        self._hit: RunResult | None = None
-        self._thread: QThread | None = None
-        self._worker: _RunWorker | None = None
-        self._selection: ParameterRef | None = None
-        self._color_by = "weight"
-        self._run_start = (0, 0)  # (iteration, position) where the current run began
-        self._replace(config, path)
+        super().__init__(config, path, parent)
+        self._replay: Replay | None = None
+        self._replaying = False  # showing a replayed state: not the user's doing
+        self._recorder = Recorder(config)
+        self._check: CheckJob | None = None
+        self._check_report: CheckReport | None = None
+        self._checked_code: Path | None = None
 
-    # ---- state ----
+    # ---- modes ----
 
     @property
-    def session(self) -> Session:
-        return self._session
+    def mode(self) -> str:
+        if self._recorder.active:
+            return "recording"
+        return "tutorial" if self._replay is not None else "explore"
 
     @property
-    def config(self) -> SessionConfig:
-        return self._session.config
+    def tutorial(self) -> TutorialState | None:
+        """Where the walkthrough being replayed stands (None: no tutorial)."""
+        return None if self._replay is None else self._replay.state()
 
-    @property
-    def path(self) -> Path | None:
-        return self._path
+    def play_walkthrough(self, walkthrough: Walkthrough) -> None:
+        """Enter tutorial mode on ``walkthrough``, before its first step."""
+        self.stop_recording()
+        self._replaying = True
+        try:
+            self._show_session(self._make_session(walkthrough.session), None)
+            self._replay = Replay(walkthrough, self._session, self._make_session)
+            self.select(None)
+            self.set_color_by("weight")
+        finally:
+            self._replaying = False
+        self.mode_changed.emit(self.mode)
+        self.walkthrough_changed.emit()
 
-    @property
-    def modified(self) -> bool:
-        return self._modified
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
-    @property
-    def selection(self) -> ParameterRef | None:
-        return self._selection
-
-    @property
-    def color_by(self) -> str:
-        return self._color_by
-
-    @property
-    def sample(self) -> int:
-        """The batch row whose activations and deltas the views show."""
-        return self._sample
-
-    @property
-    def breakpoint_hit(self) -> RunResult | None:
-        """The breakpoint that ended the last run, until the cursor moves again."""
-        return self._hit
-
-    def snapshot(self) -> Snapshot:
-        """The state to draw (during a run: the worker's latest)."""
-        if self._snapshot is None:
-            self._snapshot = self._session.snapshot()
-        return self._snapshot
-
-    def losses(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """(iterations, losses) computed so far, for the loss curve."""
-        if self._progress is not None:
-            return self._progress.losses
-        return self._session.losses()
-
-    def gradient_norms(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """(iterations, per-layer ||dW||) computed so far."""
-        if self._progress is not None:
-            return self._progress.gradient_norms
-        return self._session.gradient_norms()
-
-    def explain(self, ref: ParameterRef | None = None) -> ChainExplanation | None:
-        """Chain rule of ``ref`` (default: the selection) in the current iteration; at the start
-        of an iteration, the one just finished so its update stays visible."""
-        ref = ref or self._selection
-        if ref is None or self.running:
-            return None
-        snap = self.snapshot()
-        record = snap.shown_record()
-        return self._session.explain(ref, record)
-
-    def last_update(self) -> tuple[IterationRecord, tuple[LayerParams, ...]] | None:
-        """The latest update visible at the cursor and each layer's change (after - before,
-        computed by the engine's :meth:`UpdateRecord.changes`)."""
-        snap = self.snapshot()
-        record = snap.record if snap.record.update is not None else snap.previous
-        if record is None or record.update is None:
-            return None
-        return record, record.update.changes()
-
-    def completed_iterations(self) -> range:
-        """Iterations whose update has run (the history a trace can hold)."""
-        last = self._session.iteration if not self.running else self.snapshot().iteration
-        return range(self._session.start_iteration, last)
-
-    def export_trace(self, path: Path) -> int:
-        """Write the completed iterations to a trace file; returns how many (raises GradstepError)."""
-        from engine.files.trace import TraceWriter
-
-        if self.running:
-            raise GradstepError("pause the run before exporting a trace")
-        iterations = self.completed_iterations()
-        with TraceWriter(path) as writer:
-            for k in iterations:
-                record = self._session.iteration_record(k)
-                assert record.loss is not None
-                assert record.update is not None
-                writer.write(
-                    IterationSummary(
-                        record.iteration,
-                        record.loss.loss,
-                        tuple(f.z for f in record.forward),
-                        tuple(f.a for f in record.forward),
-                        tuple(LayerParams(b.dW, b.db) for b in reversed(record.backward)),
-                        record.update.params_after,
-                    )
-                )
-        return len(iterations)
-
-    # ---- commands ----
-
-    def set_sample(self, sample: int) -> None:
-        """Show batch row ``sample`` (clamped to the batch)."""
-        rows = self.snapshot().record.inputs.shape[0]
-        sample = max(0, min(int(sample), rows - 1))
-        if sample != self._sample:
-            self._sample = sample
-            self.sample_changed.emit(sample)
-
-    def step(self) -> None:
-        if self._guard():
-            before = self._session.position
-            self._session.step()
-            self._moved(before)
-
-    def back(self, count: int = 1) -> None:
-        if self._guard():
-            before = self._session.position
-            self._session.back(count)
-            self._moved(before)
-
-    def finish_iteration(self) -> None:
-        if self._guard():
-            before = self._session.position
-            self._session.finish_iteration()
-            self._moved(before)
-
-    def goto_stage(self, stage: int) -> None:
-        """Move within the current iteration (forwards runs the stages, backwards is time travel)."""
-        if self._guard():
-            before = self._session.position
-            self._session.goto(self._session.iteration, stage)
-            self._moved(before)
-
-    def goto_iteration(self, iteration: int, stage: int = 0) -> None:
-        if self._guard():
-            before = self._session.position
-            self._session.goto(iteration, stage)
-            self._moved(before)
-
-    def reset(self) -> None:
-        """Back to the session's first iteration (history stays for stepping forward again)."""
-        if self.running:
-            self.pause()
+    def goto_step(self, index: int) -> None:
+        """Show the state after step ``index`` (-1: before the first), exactly as recorded."""
+        replay = self._replay
+        if replay is None or self.running or not -1 <= index < replay.step_count:
             return
-        before = self._session.position
-        self._session.goto(self._session.start_iteration, 0)
-        self._moved(before)
+        with _busy_cursor():  # a step of many iterations, or a replay after an edit, takes a moment
+            session = replay.goto(index)
+        self._replaying = True
+        try:
+            if session is not self._session:
+                self._show_session(session, self._path)
+            else:
+                self._changed()
+            self.select(replay.view.selection)
+            self.set_color_by(replay.view.color_by)
+        finally:
+            self._replaying = False
+        self.walkthrough_changed.emit()
 
-    def set_parameter(self, ref: ParameterRef, value: float) -> None:
-        if self._guard():
-            self._session.set_parameter(ref, value)
-            self._set_modified(True)
-            self._changed()
-            self.action_taken.emit(Step("set", parameter=ref, value=float(value)))
+    def next_step(self) -> None:
+        if self._replay is not None:
+            self.goto_step(self._replay.index + 1)
 
-    def select(self, ref: ParameterRef | None) -> None:
-        if ref != self._selection:
-            self._selection = ref
-            self.selection_changed.emit(ref)
-            self.action_taken.emit(Step("select", parameter=ref))  # None: the selection is cleared
+    def previous_step(self) -> None:
+        if self._replay is not None and self._replay.index >= 0:
+            self.goto_step(self._replay.index - 1)
 
-    def set_color_by(self, mode: str) -> None:
-        if mode not in ("weight", "gradient", "update"):
-            raise ValueError(f"unknown colour mode {mode!r}")
-        if mode != self._color_by:
-            self._color_by = mode
-            self.color_by_changed.emit(mode)
-            self.action_taken.emit(Step("view", color_by=mode))
+    def leave_tutorial(self) -> None:
+        """Leave tutorial mode; the session stays as it is, for free exploration."""
+        if self._replay is not None:
+            self._replay = None
+            self.mode_changed.emit(self.mode)
+            self.walkthrough_changed.emit()
 
-    def adopt(self, session: Session) -> None:
-        """Show ``session``, built elsewhere (tutorial mode's player) with :meth:`make_session`."""
-        if self.running:
-            self.wait_idle()
-        path = self._path
-        self._replace_with(session, path)
-        self.session_replaced.emit()
-        self._changed()
+    # ---- recording ----
 
-    def refresh(self) -> None:
-        """Redraw after the session was moved by someone else (tutorial mode's player)."""
-        self._changed()
+    @property
+    def recorded(self) -> tuple[Step, ...]:
+        """The steps recorded (kept after the recording stops, until saved or discarded)."""
+        return self._recorder.steps
 
-    @staticmethod
-    def make_session(config: SessionConfig) -> Session:
-        """A session as the window keeps them (with per-layer gradient norms for the plot)."""
-        return Session(config, track_gradient_norms=True)
+    @property
+    def recording_title(self) -> str:
+        return self._recorder.title
 
-    def run(self, count: int) -> None:
-        """Run ``count`` iterations on a worker thread; :meth:`pause` stops it."""
-        if self.running or count <= 0:
+    def set_recording_title(self, title: str) -> None:
+        self._recorder.title = title
+
+    def start_recording(self, title: str = "") -> None:
+        """Record from the current state: every later action becomes a step."""
+        self.leave_tutorial()
+        title = title or self.config.title or "Untitled walkthrough"
+        self._recorder.start(self._session, self.selection, self.color_by, title)
+        self.mode_changed.emit(self.mode)
+        self.walkthrough_changed.emit()
+
+    def stop_recording(self) -> None:
+        if self._recorder.active:
+            self._recorder.active = False
+            self.mode_changed.emit(self.mode)
+            self.walkthrough_changed.emit()
+
+    def add_note(self, caption: str = "") -> None:
+        """A caption-only step at the current state."""
+        if self._recorder.active:
+            self._record(Step("note", caption=caption))
+
+    def set_caption(self, index: int, caption: str) -> None:
+        """Edit the caption of recorded step ``index``."""
+        self._recorder.set_caption(index, caption)
+
+    def remove_last_step(self) -> None:
+        """Forget the last recorded step (the window stays where it is)."""
+        if self._recorder.remove_last():
+            self.walkthrough_changed.emit()
+
+    def discard_recorded(self) -> None:
+        """Forget the recorded steps (after the user chose not to save them)."""
+        if self._recorder.clear():
+            self.walkthrough_changed.emit()
+
+    def recorded_walkthrough(self, title: str | None = None) -> Walkthrough:
+        return self._recorder.walkthrough(title)
+
+    def save_recording(self, path: Path, title: str | None = None) -> Walkthrough:
+        """Write the recorded walkthrough atomically (raises GradstepError or OSError)."""
+        return self._recorder.save(path, title)
+
+    # ---- check my code ----
+
+    @property
+    def check_state(self) -> str:
+        if self._check is None:
+            return "idle"
+        return "cancelling" if self._check.cancelling else "running"
+
+    @property
+    def checking(self) -> bool:
+        return self._check is not None
+
+    @property
+    def check_report(self) -> CheckReport | None:
+        """The last check's report on this session (None: none, cleared, or for another session)."""
+        return self._check_report
+
+    @property
+    def checked_code(self) -> Path | None:
+        """The learner's file the last check started on."""
+        return self._checked_code
+
+    @property
+    def check_marks(self) -> tuple[LayerMarks, ...] | None:
+        """The parameters whose gradient the last check found wrong, per layer."""
+        report = self._check_report
+        return None if report is None or report.gradients is None else report.gradients.marks
+
+    def start_check(self, code: Path, iterations: int, timeout: float) -> None:
+        """Check ``code`` against the current session on a worker thread; the window stays live."""
+        if self._check is not None:
+            self.message.emit("a check is already running")
             return
-        self.snapshot()  # cached before the worker owns the session
-        self._progress = RunProgress(
-            self.snapshot(), self._session.losses(), self._session.gradient_norms(), 0, count
-        )
-        self._thread = QThread()
-        self._hit = None
-        self._run_start = (self._session.iteration, self._session.position)
-        self._worker = _RunWorker(self._session, count, self.breakpoints, self.speed)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_run_progress)
-        self._worker.finished.connect(self._on_run_finished)
-        self.running_changed.emit(True)
-        self.message.emit(f"running {count} iterations...")
-        self._thread.start()
+        job = CheckJob(Path(code), self.config, iterations, timeout, self)
+        job.finished.connect(self._on_check_finished)
+        job.failed.connect(self._on_check_failed)
+        job.cancelled.connect(self._on_check_cancelled)
+        self._check = job
+        self._checked_code = job.code
+        self.message.emit(f"checking {job.code.name} against the correct computation…")
+        self.check_changed.emit(self.check_state)
 
-    def pause(self) -> None:
-        if self._worker is not None:
-            self._worker.stop()
+    def cancel_check(self) -> None:
+        """Ask a running check to stop; its process is killed and the window says so, no dialog."""
+        if self._check is not None and not self._check.cancelling:
+            self._check.cancel()
+            self.message.emit("cancelling the check…")
+            self.check_changed.emit(self.check_state)
 
-    def wait_idle(self, timeout_ms: int = 5000) -> bool:
-        """Block until a run has ended (for tests and closing)."""
-        if self._thread is None:
-            return True
-        self.pause()
-        return self._thread.wait(timeout_ms)
+    def shut_down_check(self, timeout_ms: int = CLOSE_WAIT_MS) -> None:
+        """Cancel a running check for good (the window is closing): wait briefly, answer nothing."""
+        if self._check is not None:
+            self._check.abandon(timeout_ms)
+            self._check = None
+            self.check_changed.emit(self.check_state)
+
+    def wait_check(self, timeout_ms: int = 60_000) -> bool:
+        """Block until a running check's thread has ended (tests, closing)."""
+        return self._check is None or self._check.wait(timeout_ms)
+
+    def clear_check(self) -> None:
+        """Forget the last check's report: its marks leave the views."""
+        if self._check_report is not None:
+            self._check_report = None
+            self.check_changed.emit(self.check_state)
+
+    # ---- hooks of the session core ----
 
     def new_session(self, config: SessionConfig, path: Path | None = None) -> None:
-        """Replace the session (Apply in the configuration, New, Open)."""
-        if self.running:
-            self.wait_idle()
-        self._replace(config, path)
-        self.session_replaced.emit()
-        self._changed()
+        # another session was opened or applied: neither a walkthrough nor a recording fits it
+        self.leave_tutorial()
+        if self._recorder.active:
+            self.stop_recording()
+            count = len(self._recorder.steps)
+            self.message.emit(
+                f"recording stopped: another session replaced the recorded one; Save Walkthrough "
+                f"still keeps the {count} step{'s' if count != 1 else ''} recorded"
+            )
+        super().new_session(config, path)
 
-    def apply_config(self, config: SessionConfig) -> None:
-        """Rebuild the session from an edited configuration (the Configuration panel's Apply):
-        the same file, with changes not saved yet."""
-        self.new_session(config, self._path)
-        self._set_modified(True)
+    def _show_session(self, session: Session, path: Path | None) -> None:
+        self.clear_check()  # a report is about the session it checked
+        super()._show_session(session, path)
 
-    def save(self, path: Path | None = None) -> None:
-        """Save to ``path`` (default: the current file); raises GradstepError."""
-        target = path or self._path
-        if target is None:
-            raise GradstepError("no file name: use Save As")
-        self._session.save(target)
-        self._path = Path(target)
-        self.path_changed.emit(self._path)
-        self._set_modified(False)
+    def _took(self, step: Step) -> None:
+        if self._replaying:
+            return
+        if self._recorder.active:
+            self._record(step)
+        elif self._replay is not None and self._replay.note_action(step):
+            self.walkthrough_changed.emit()
+        super()._took(step)
 
-    # ---- internals ----
-
-    def _replace(self, config: SessionConfig, path: Path | None) -> None:
-        self._replace_with(self.make_session(config), path)
-
-    def _replace_with(self, session: Session, path: Path | None) -> None:
-        self._session = session
-        self._snapshot: Snapshot | None = None
-        self._progress: RunProgress | None = None
-        self._path = path
-        self._modified = False
-        self._selection = None
-        self._sample = 0
-        self._hit = None
-        self.path_changed.emit(path)
-        self.modified_changed.emit(False)
-        self.selection_changed.emit(None)
-
-    def _guard(self) -> bool:
-        if self.running:
-            self.message.emit("pause the run first (F5)")
-            return False
-        return True
-
-    def _moved(self, before: int) -> None:
-        """The cursor moved from position ``before``: redraw, and say what the user did."""
-        self._changed()
-        moved = self._session.position - before
-        if moved:
-            self.action_taken.emit(Step("step" if moved > 0 else "back", count=abs(moved)))
-
-    def _changed(self) -> None:
-        self._snapshot = None
-        self._hit = None
-        rows = self.snapshot().record.inputs.shape[0]
-        if self._sample >= rows:  # a smaller mini-batch: the last row stays shown
-            self._sample = rows - 1
-            self.sample_changed.emit(self._sample)
-        self.stage_changed.emit()
-
-    def _set_modified(self, value: bool) -> None:
-        if value != self._modified:
-            self._modified = value
-            self.modified_changed.emit(value)
+    def _record(self, step: Step) -> None:
+        self._recorder.append(self._session, ViewState(self.selection, self.color_by), step)
+        self.walkthrough_changed.emit()
 
     @Slot(object)
-    def _on_run_progress(self, progress: RunProgress) -> None:
-        self._snapshot = progress.snapshot
-        self._progress = progress
-        self.message.emit(f"running: {progress.done}/{progress.total} iterations")
-        self.stage_changed.emit()
+    def _on_check_finished(self, report: CheckReport) -> None:
+        job = self._check
+        if job is None:
+            return
+        self._check = None
+        if job.config is self.config:  # else the session changed meanwhile: nothing to mark
+            self._check_report = report
+            first = _first_marked(report)
+            if first is not None:
+                self.select(first)
+        verdict = "agrees" if report.agrees else "disagrees: see the marked edges"
+        self.message.emit(f"check of {job.code.name}: {verdict}")
+        self.check_changed.emit(self.check_state)
+        self.check_finished.emit(report)
 
-    @Slot(object)
-    def _on_run_finished(self, result: RunResult) -> None:
-        assert self._thread is not None
-        self._thread.quit()
-        self._thread.wait()
-        self._thread.deleteLater()
-        self._worker = None
-        self._thread = None
-        self._snapshot = None
-        self._progress = None
-        self._hit = result if result.reason not in (None, "stopped") else None
-        self.running_changed.emit(False)
-        if result.reason is None:
-            self.message.emit(f"ran {result.iterations} iterations")
-        elif result.reason == "stopped":
-            self.message.emit(result.message)
-        else:
-            self.message.emit(f"breakpoint: {result.message}")
-        self.run_finished.emit(result)
-        self.stage_changed.emit()
-        start_iteration, start_position = self._run_start
-        session = self._session
-        if session.stage == 0 and session.iteration > start_iteration:
-            # run_iterations(n) from the same place does the same: a started iteration counts as one
-            self.action_taken.emit(Step("iterations", count=session.iteration - start_iteration))
-        elif session.position != start_position:
-            self.action_taken.emit(Step("step", count=session.position - start_position))
+    @Slot(str)
+    def _on_check_failed(self, text: str) -> None:
+        self._check = None
+        self.message.emit("the check could not run")
+        self.check_changed.emit(self.check_state)
+        self.check_failed.emit(text)
+
+    @Slot()
+    def _on_check_cancelled(self) -> None:
+        self._check = None
+        self.message.emit("check cancelled: your code was stopped")
+        self.check_changed.emit(self.check_state)
+
+
+@contextmanager
+def _busy_cursor() -> Iterator[None]:
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
+
+
+def _first_marked(report: CheckReport) -> ParameterRef | None:
+    """The marked parameter nearest the output: the backward pass's first wrong number."""
+    g = report.gradients
+    if g is None:
+        return None
+    for layer in range(len(g.marks) - 1, -1, -1):
+        weights = np.argwhere(g.marks[layer].weights)
+        if weights.size:
+            return ParameterRef(layer, int(weights[0, 0]), int(weights[0, 1]))
+        biases = np.flatnonzero(g.marks[layer].bias)
+        if biases.size:
+            return ParameterRef(layer, int(biases[0]), None)
+    return None

@@ -117,7 +117,7 @@ def render_frames(
             window.walkthrough_dock.hide()  # playing shows the step list: a frame has the caption
             window.chain_dock.raise_()
             for index in range(len(walkthrough.steps)):
-                window.tutorial.goto(index)
+                window.controller.goto_step(index)
                 for _ in range(3):
                     QApplication.processEvents()
                 image = window.grab().toImage()
@@ -128,10 +128,11 @@ def render_frames(
                         Qt.AspectRatioMode.IgnoreAspectRatio,
                         Qt.TransformationMode.SmoothTransformation,
                     )
-                on_frame(index, image, window.tutorial.results)
+                replay = window.controller.tutorial
+                on_frame(index, image, () if replay is None else replay.results)
         finally:
             window.controller.wait_idle()
-            window.controller._set_modified(False)  # noqa: SLF001 - an export has nothing to save
+            window.controller.mark_unmodified()  # an export has nothing to save
             window.close()
             window.deleteLater()
             app.processEvents()

@@ -40,7 +40,8 @@ DIVERGING_STOPS: tuple[str, ...] = (
 
 def _lookup_table(size: int = 257) -> tuple[list[QColor], list[QColor]]:
     """Background colours over [-1, 1] and a readable text colour for each."""
-    stops = np.array([QColor(c).getRgb()[:3] for c in DIVERGING_STOPS], dtype=np.float64)
+    colors = [QColor(c) for c in DIVERGING_STOPS]
+    stops = np.array([(c.red(), c.green(), c.blue()) for c in colors], dtype=np.float64)
     where = np.linspace(0.0, 1.0, len(stops))
     t = np.linspace(0.0, 1.0, size)
     rgb = np.stack([np.interp(t, where, stops[:, k]) for k in range(3)], axis=1)

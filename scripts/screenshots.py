@@ -86,9 +86,9 @@ def render_tutorial(out: Path, spec: str = "example:tour-tutorial-004", fraction
         window = _window("example:xor", Path(tmp))
         _settle(app)
         window.open_spec(spec)
-        walkthrough = window.tutorial.walkthrough
-        assert walkthrough is not None
-        window.tutorial.goto(int(fraction * (len(walkthrough.steps) - 1)))
+        replay = window.controller.tutorial
+        assert replay is not None
+        window.controller.goto_step(int(fraction * (replay.step_count - 1)))
         _save(app, window, out)
         window.close()
     return out
@@ -103,10 +103,10 @@ def render_check(out: Path) -> Path:
         window = _window("example:tutorial-004", Path(tmp))
         _settle(app)
         loop = QEventLoop()
-        window.check_ui.check_finished.connect(loop.quit)
-        window.check_ui.check_failed.connect(loop.quit)
+        window.controller.check_finished.connect(loop.quit)
+        window.controller.check_failed.connect(loop.quit)
         QTimer.singleShot(60_000, loop.quit)
-        window.check_ui.run_check(ROOT / "resources" / "check" / "tutorial_004.py", 3, 30.0)
+        window.controller.start_check(ROOT / "resources" / "check" / "tutorial_004.py", 3, 30.0)
         loop.exec()
         _save(app, window, out)
         window.close()

@@ -24,10 +24,10 @@ def open_window(qtbot, config: SessionConfig, settings: QSettings) -> Iterator[M
     win.show()
     qtbot.waitExposed(win)
     yield win
-    win.check_ui.wait_done()
+    win.controller.wait_check()
     win.controller.wait_idle()
-    win.tutorial.stop_recording()  # closing must not offer to save a recording
-    win.controller._set_modified(False)  # ... or the session
+    win.controller.stop_recording()  # closing must not offer to save a recording
+    win.controller.mark_unmodified()  # ... or the session
     win.close()
     win.deleteLater()
 

@@ -45,7 +45,7 @@ def test_no_argument_opens_xor_ready_to_step(qtbot, tmp_path) -> None:
         assert window.controller.config.sizes == config.sizes
         snap = window.controller.snapshot()
         assert (snap.iteration, snap.stage) == (0, 0)
-        window.step_action.trigger()
+        window.run_controls.step_action.trigger()
         assert window.controller.snapshot().stage == 1
     finally:
         window.close()

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from engine import ParameterRef, parse_session
 from engine.explain.chain import ChainExplanation
-from gui.chain_panel import HINT, MAX_SAMPLE_ROWS, SAMPLE_DIGITS, ChainPanel
+from gui.chain_html import MAX_SAMPLE_ROWS, SAMPLE_DIGITS
+from gui.chain_panel import HINT, ChainPanel
 from gui.controller import SessionController
 from gui.formatting import format_number
 from tests.helpers import tiny_session_dict

@@ -19,7 +19,7 @@ from engine.core.mistakes import MISTAKES
 from engine.files.examples import resolve
 from engine.files.walkthrough import Step, Walkthrough
 from engine.learner.check import CheckReport
-from gui.check_ui import CheckDialog, CheckUi
+from gui.check.ui import CheckDialog, CheckUi
 from gui.formatting import format_number
 from gui.main_window import MainWindow
 from tests.gui.conftest import open_window
@@ -51,12 +51,13 @@ def _learner(tmp_path: Path, mistake: str | None) -> Path:
 
 def _run(qtbot, window: MainWindow, code: Path, iterations: int = 3) -> CheckReport:
     ui: CheckUi = window.check_ui
-    with qtbot.waitSignal(ui.check_finished, timeout=60_000) as blocker:
-        ui.run_check(code, iterations, 30.0)
-        assert ui.checking
+    c = window.controller
+    with qtbot.waitSignal(c.check_finished, timeout=60_000) as blocker:
+        c.start_check(code, iterations, 30.0)
+        assert c.checking
         assert ui.busy.isVisibleTo(window)  # the busy indicator while the subprocess runs
-        window.step_action.trigger()  # the window stays live during the check
-    assert not ui.checking
+        window.run_controls.step_action.trigger()  # the window stays live during the check
+    assert not c.checking
     assert not ui.busy.isVisibleTo(window)
     return blocker.args[0]
 
@@ -233,18 +234,18 @@ def test_code_that_raises_is_an_error_dialog_and_the_window_survives(
     code.write_text("def train_step(w, b, X, Y, lr):\n    raise RuntimeError('my own bug')\n")
     window = square_window
     ui: CheckUi = window.check_ui
-    with qtbot.waitSignal(ui.check_failed, timeout=60_000) as blocker:
-        ui.run_check(code, 2, 10.0)
+    with qtbot.waitSignal(window.controller.check_failed, timeout=60_000) as blocker:
+        window.controller.start_check(code, 2, 10.0)
     assert "my own bug" in blocker.args[0]
     assert len(shown) == 1
     title, text = shown[0]
     assert title == "Cannot check your code"
     assert "my own bug" in text
     assert "Traceback" not in text
-    assert not ui.checking
+    assert not window.controller.checking
     assert ui.check_action.isEnabled()
     assert window.network_view.marks is None
-    window.finish_action.trigger()  # the window still works
+    window.run_controls.finish_action.trigger()  # the window still works
     assert window.controller.snapshot().iteration == 1
 
 
@@ -254,9 +255,8 @@ def test_a_non_sgd_session_is_refused_with_the_engines_message(
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append(text))
     for window in open_window(qtbot, resolve("example:moons"), settings):
-        ui: CheckUi = window.check_ui
-        with qtbot.waitSignal(ui.check_failed, timeout=60_000):
-            ui.run_check(REFERENCE, 2, 10.0)
+        with qtbot.waitSignal(window.controller.check_failed, timeout=60_000):
+            window.controller.start_check(REFERENCE, 2, 10.0)
         assert len(shown) == 1
         assert "optimizer is adam" in shown[0]
 
@@ -280,7 +280,7 @@ def test_the_dialog_picks_a_file_and_remembers_its_folder(
     monkeypatch.setattr(CheckDialog, "exec", fake_exec)
     window = square_window
     ui: CheckUi = window.check_ui
-    with qtbot.waitSignal(ui.check_finished, timeout=60_000) as blocker:
+    with qtbot.waitSignal(window.controller.check_finished, timeout=60_000) as blocker:
         ui.check_action.trigger()
     assert blocker.args[0].agrees
     assert len(blocker.args[0].iterations) == 2
@@ -295,26 +295,29 @@ def test_the_dialog_picks_a_file_and_remembers_its_folder(
 def test_check_action_sits_in_the_file_menu_above_save(square_window: MainWindow) -> None:
     window = square_window
     ui: CheckUi = window.check_ui
-    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
-    actions = file_menu.actions()
-    assert actions.index(ui.check_action) < actions.index(ui.clear_action) < actions.index(window.save_action)
+    actions = window.menus.file.actions()
+    assert (
+        actions.index(ui.check_action)
+        < actions.index(ui.clear_action)
+        < actions.index(window.files.save_action)
+    )
     assert [k.toString() for k in ui.check_action.shortcuts()] == ["Ctrl+K"]
 
 
 def test_teaching_menu_switches_the_mistake_and_back(square_window: MainWindow) -> None:
     window = square_window
-    ui: CheckUi = window.check_ui
+    ui = window.teaching_menu
     c = window.controller
-    debug = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Debug")
-    assert ui.teaching_menu.menuAction() in debug.actions()
+    assert ui.menuAction() in window.menus.debug.actions()
+    assert ui.menuAction() in window.menuBar().actions()[1].menu().actions()  # Debug, the second
     assert ui.teaching_actions[None].isChecked()
-    assert not ui.teaching_label.isVisibleTo(window)
+    assert not ui.label.isVisibleTo(window)
     assert ui.teaching_actions["double_gradient"].toolTip() == MISTAKES["double_gradient"].explanation
     ui.teaching_actions["double_gradient"].trigger()
     assert c.config.mistake == "double_gradient"
     assert ui.teaching_actions["double_gradient"].isChecked()
-    assert ui.teaching_label.isVisibleTo(window)
-    assert MISTAKES["double_gradient"].title in ui.teaching_label.text()
+    assert ui.label.isVisibleTo(window)
+    assert MISTAKES["double_gradient"].title in ui.label.text()
     # the engine now computes twice the correct gradient
     c.finish_iteration()
     doubled = c.session.iteration_record(0).backward_of(0)
@@ -325,25 +328,25 @@ def test_teaching_menu_switches_the_mistake_and_back(square_window: MainWindow) 
     ui.teaching_actions[None].trigger()
     assert c.config.mistake is None
     assert ui.teaching_actions[None].isChecked()
-    assert not ui.teaching_label.isVisibleTo(window)
+    assert not ui.label.isVisibleTo(window)
 
 
 def test_teaching_menu_follows_the_session(square_window: MainWindow) -> None:
     import dataclasses
 
     window = square_window
-    ui: CheckUi = window.check_ui
+    ui = window.teaching_menu
     c = window.controller
     c.apply_config(dataclasses.replace(c.config, mistake="wrong_sign"))  # e.g. the configuration panel
     assert ui.teaching_actions["wrong_sign"].isChecked()
-    assert "wrong sign" in ui.teaching_label.text()
+    assert "wrong sign" in ui.label.text()
     c.new_session(_square_session())
     assert ui.teaching_actions[None].isChecked()
-    assert not ui.teaching_label.isVisibleTo(window)
+    assert not ui.label.isVisibleTo(window)
 
 
 def test_mistakes_that_do_not_fit_the_network_are_disabled(tutorial_window: MainWindow) -> None:
-    ui: CheckUi = tutorial_window.check_ui
+    ui = tutorial_window.teaching_menu
     # tutorial 001 is 2-2-1: no square weight matrix after the first layer
     assert not ui.teaching_actions["transposed_weights"].isEnabled()
     assert "not for this network" in ui.teaching_actions["transposed_weights"].toolTip()
@@ -370,10 +373,10 @@ def _start_endless_check(qtbot, window: MainWindow, tmp_path: Path) -> int:
     code = tmp_path / "loop.py"
     code.write_text(LOOP_FOREVER, encoding="utf-8")
     ui: CheckUi = window.check_ui
-    ui.run_check(code, 2, 600.0)
+    window.controller.start_check(code, 2, 600.0)
     pid_file = tmp_path / "pid.txt"
     qtbot.waitUntil(lambda: pid_file.exists() and pid_file.read_text() != "", timeout=20_000)
-    assert ui.checking
+    assert window.controller.checking
     assert ui.busy.isVisibleTo(window)
     assert ui.cancel_button.isVisibleTo(window)
     assert ui.cancel_action.isEnabled()
@@ -403,15 +406,14 @@ def test_closing_the_window_cancels_a_running_check_at_once(
     qtbot, square_window: MainWindow, tmp_path: Path, dialogs: list[str]
 ) -> None:
     window = square_window
-    ui: CheckUi = window.check_ui
     pid = _start_endless_check(qtbot, window, tmp_path)
-    window.tutorial.stop_recording()
-    window.controller._set_modified(False)  # closing must not ask to save
+    window.controller.stop_recording()
+    window.controller.mark_unmodified()  # closing must not ask to save
     start = time.monotonic()
     assert window.close()
     assert time.monotonic() - start < 3.0
     assert not window.isVisible()
-    assert not ui.checking
+    assert not window.controller.checking
     qtbot.waitUntil(lambda: _gone(pid), timeout=5_000)
     qtbot.wait(300)  # any answer still on its way from the worker thread arrives now
     assert dialogs == []
@@ -425,14 +427,14 @@ def test_the_cancel_button_stops_the_check_without_a_dialog(
     ui: CheckUi = window.check_ui
     pid = _start_endless_check(qtbot, window, tmp_path)
     qtbot.mouseClick(ui.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not ui.checking, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.controller.checking, timeout=5_000)
     assert _gone(pid)
     assert dialogs == []
     assert not ui.busy.isVisibleTo(window)
     assert not ui.cancel_action.isEnabled()
     assert ui.check_action.isEnabled()
     assert "check cancelled" in window.statusBar().currentMessage()
-    assert ui.report is None
+    assert window.controller.check_report is None
     # the window checks again afterwards
     report = _run(qtbot, window, _learner(tmp_path, None), iterations=1)
     assert report.agrees
@@ -449,7 +451,7 @@ def test_escape_cancels_the_check(
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: not ui.checking, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.controller.checking, timeout=5_000)
     assert _gone(pid)
     assert dialogs == []
 
@@ -502,14 +504,14 @@ def test_escape_cancels_the_check_before_it_leaves_the_tutorial(
     window = square_window
     walkthrough = Walkthrough("A note", window.controller.config, (Step("note", caption="hello"),))
     window.play_walkthrough(walkthrough)
-    assert window.tutorial.playing
+    assert window.controller.mode == "tutorial"
     pid = _start_endless_check(qtbot, window, tmp_path)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # first Escape: the check
-    qtbot.waitUntil(lambda: not window.check_ui.checking, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.controller.checking, timeout=5_000)
     assert _gone(pid)
-    assert window.tutorial.playing
+    assert window.controller.mode == "tutorial"
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # then the tutorial
-    assert not window.tutorial.playing
+    assert window.controller.mode != "tutorial"
     assert dialogs == []

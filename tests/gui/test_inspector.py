@@ -161,8 +161,8 @@ def test_decision_boundary_is_the_engines_prediction(
     assert tab.stack.currentIndex() == 0
     assert tab.surface is not None
     assert tab.surface.shape == (GRID_STEPS, GRID_STEPS)
-    grid = tab._grid
-    expected = controller.session.predict(grid)[:, 0].reshape(GRID_STEPS, GRID_STEPS)
+    grid = tab.grid
+    expected = controller.predict(grid)[:, 0].reshape(GRID_STEPS, GRID_STEPS)
     assert np.array_equal(tab.surface, expected)
     # The grid covers every data point.
     x = controller.config.x
@@ -240,7 +240,7 @@ def test_multi_class_surface_shows_the_largest_output(qtbot) -> None:
     inspector.tabs.setCurrentWidget(inspector.boundary)
     tab = inspector.boundary
     assert tab.output_box.currentData() == -1  # more than two outputs: the class by default
-    out = controller.session.predict(tab._grid)
+    out = controller.predict(tab.grid)
     assert np.array_equal(tab.surface.ravel(), np.argmax(out, axis=1))
     tab.output_box.setCurrentIndex(tab.output_box.findData(2))
     assert np.array_equal(tab.surface.ravel(), out[:, 2])

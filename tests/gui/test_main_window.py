@@ -28,7 +28,7 @@ def test_stepping_an_iteration_updates_strip_view_and_chain_panel(window: MainWi
     for s in range(stages):
         assert window.stage_strip.done == s
         assert window.stage_strip.iteration == 0
-        window.step_action.trigger()
+        window.run_controls.step_action.trigger()
         record = session.record() if s + 1 < stages else session.iteration_record(0)
         snap = c.snapshot()
         assert window.stage_strip.done == snap.stage
@@ -52,25 +52,25 @@ def test_stepping_an_iteration_updates_strip_view_and_chain_panel(window: MainWi
         assert panel.finite_difference == expected.finite_difference
     assert window.stage_strip.done == 0
     assert window.stage_strip.iteration == 1
-    assert window.history_slider.maximum() >= 1
+    assert window.history.slider.maximum() >= 1
 
 
 def test_step_back_restores_the_previous_stage(window: MainWindow) -> None:
     c = window.controller
     c.select(WEIGHT)
     for _ in range(4):  # forward 0, forward 1, loss, backward 1
-        window.step_action.trigger()
+        window.run_controls.step_action.trigger()
     view = window.network_view
     before_nodes = view.node_values(2).copy()
     before_gradient = window.chain_panel.explanation.samples[0].factors[0].value
-    window.step_action.trigger()
+    window.run_controls.step_action.trigger()
     assert window.stage_strip.done == 5
-    window.back_action.trigger()
+    window.run_controls.back_action.trigger()
     assert window.stage_strip.done == 4
     np.testing.assert_array_equal(view.node_values(2), before_nodes)
     assert window.chain_panel.explanation.samples[0].factors[0].value == before_gradient
     for _ in range(3):
-        window.back_action.trigger()
+        window.run_controls.back_action.trigger()
     assert window.stage_strip.done == 1
     assert view.node_values(2) is None  # the output layer's forward stage is undone
 
@@ -98,7 +98,7 @@ def test_double_click_edits_the_weight_in_the_engine(qtbot, window: MainWindow, 
     monkeypatch.setattr(QInputDialog, "getDouble", fake_get_double)
     c = window.controller
     for _ in range(3):
-        window.step_action.trigger()
+        window.run_controls.step_action.trigger()
     old = float(c.session.params[0].weights[1, 0])
     view = window.network_view
     # a real double click: press, release, double-click, release (QTest sends only the last two)
@@ -117,48 +117,48 @@ def test_double_click_edits_the_weight_in_the_engine(qtbot, window: MainWindow, 
 
 def test_run_and_pause_on_the_worker(qtbot, window: MainWindow) -> None:
     c = window.controller
-    window.run_count.setValue(10_000_000)
+    window.run_controls.run_count.setValue(10_000_000)
     with qtbot.waitSignal(c.running_changed, timeout=10_000) as started:
-        window.run_action.trigger()
+        window.run_controls.run_action.trigger()
     assert started.args == [True]
-    assert window.run_action.text() == "&Pause"
-    assert not window.step_action.isEnabled()
+    assert window.run_controls.run_action.text() == "&Pause"
+    assert not window.run_controls.step_action.isEnabled()
     qtbot.waitUntil(lambda: c.snapshot().iteration > 0, timeout=10_000)
     with qtbot.waitSignal(c.run_finished, timeout=10_000) as finished:
-        window.run_action.trigger()  # F5 again pauses
+        window.run_controls.run_action.trigger()  # F5 again pauses
     assert finished.args[0].reason == "stopped"
     assert not c.running
-    assert window.step_action.isEnabled()
+    assert window.run_controls.step_action.isEnabled()
     assert window.stage_strip.iteration == c.session.iteration > 0
 
 
 def test_breakpoint_pauses_the_run_and_marks_the_place(qtbot, window: MainWindow, monkeypatch) -> None:
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *args: (10.0, True))
-    window.bp_loss.trigger()  # checks it and asks the threshold
+    window.breakpoints.bp_loss.trigger()  # checks it and asks the threshold
     assert window.controller.breakpoints.loss_below == 10.0
-    assert window.breakpoints_button.text() == "Breakpoints (2)"
+    assert window.breakpoints.button.text() == "Breakpoints (2)"
     with qtbot.waitSignal(window.controller.run_finished, timeout=5000) as finished:
-        window.run_action.trigger()
+        window.run_controls.run_action.trigger()
     result = finished.args[0]
     assert result.reason == "loss_below"
     assert "loss" in window.statusBar().currentMessage()
-    assert result.message in window.status_breakpoint.text()
+    assert result.message in window.position.breakpoint.text()
     assert window.stage_strip.current == result.stage
     assert window.network_view._hit_band.isVisible()
-    window.step_action.trigger()  # moving on clears the mark
+    window.run_controls.step_action.trigger()  # moving on clears the mark
     assert not window.network_view._hit_band.isVisible()
-    window.bp_dead.trigger()
+    window.breakpoints.bp_dead.trigger()
     assert window.controller.breakpoints.dead_relu
 
 
 def test_history_slider_goes_back_to_an_earlier_iteration(window: MainWindow) -> None:
     for _ in range(3):
-        window.finish_action.trigger()
-    assert window.history_slider.maximum() == 3
-    window.history_slider.setValue(1)
+        window.run_controls.finish_action.trigger()
+    assert window.history.slider.maximum() == 3
+    window.history.slider.setValue(1)
     assert window.controller.snapshot().iteration == 1
     assert window.stage_strip.iteration == 1
-    assert window.history_label.text() == "iteration 1 of 3"
+    assert window.history.label.text() == "iteration 1 of 3"
 
 
 def test_opening_a_bad_file_shows_the_engine_message(window: MainWindow, tmp_path: Path, monkeypatch) -> None:
@@ -170,18 +170,18 @@ def test_opening_a_bad_file_shows_the_engine_message(window: MainWindow, tmp_pat
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (str(bad), ""))
     sizes = window.controller.config.sizes
-    window.open_action.trigger()
+    window.files.open_action.trigger()
     assert len(shown) == 1
     assert "learning_rate" in shown[0]
     assert window.controller.config.sizes == sizes
-    window.step_action.trigger()  # still usable
+    window.run_controls.step_action.trigger()  # still usable
     assert window.stage_strip.done == 1
     assert window.open_spec(str(tmp_path / "missing.json")) is False
     assert len(shown) == 2
 
 
 def test_every_example_opens(window: MainWindow) -> None:
-    actions = [a for a in window.examples_menu.actions() if a.data()]  # sections carry no data
+    actions = [a for a in window.files.examples_menu.actions() if a.data()]  # sections carry no data
     names = {str(a.data()).removeprefix("example:") for a in actions}
     assert set(example_names()) | set(walkthrough_names()) == names
     for action in actions:
@@ -189,11 +189,11 @@ def test_every_example_opens(window: MainWindow) -> None:
         assert window.controller.path is None
         name = str(action.data()).removeprefix("example:")
         if name in walkthrough_names():  # a walkthrough opens in tutorial mode, titled by its title
-            assert window.tutorial.playing
-            title = window.tutorial.walkthrough.title
+            assert window.controller.mode == "tutorial"
+            title = window.controller.tutorial.walkthrough.title
             assert window.windowTitle() == f"{title}[*] — Gradstep"
         else:
-            assert not window.tutorial.playing
+            assert window.controller.mode != "tutorial"
             assert window.windowTitle() == f"{name}[*] — Gradstep"
         assert window.network_view.sizes == window.controller.config.sizes
 
@@ -205,26 +205,26 @@ def test_save_clears_the_modified_mark_and_remembers_the_file(
     assert window.isWindowModified()
     target = tmp_path / "mine"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
-    window.save_action.trigger()
+    window.files.save_action.trigger()
     saved = tmp_path / "mine.json"
     assert saved.exists()
     assert not window.isWindowModified()
     assert window.windowTitle() == "mine[*] — Gradstep"
-    assert window.recent_files()[0] == str(saved.resolve())
-    window.finish_action.trigger()
+    assert window.files.recent_files()[0] == str(saved.resolve())
+    window.run_controls.finish_action.trigger()
     window.open_spec(str(saved))
     assert window.controller.session.params[0].weights[1, 0] == 0.5
 
 
 def test_exports_png_svg_and_trace(window: MainWindow, tmp_path: Path, monkeypatch) -> None:
     for _ in range(2):
-        window.finish_action.trigger()
-    window.step_action.trigger()
+        window.run_controls.finish_action.trigger()
+    window.run_controls.step_action.trigger()
     targets = iter([tmp_path / "net.png", tmp_path / "net.svg", tmp_path / "trace.json"])
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(next(targets)), ""))
-    window.export_png_action.trigger()
-    window.export_svg_action.trigger()
-    window.export_trace_action.trigger()
+    window.exports.export_png_action.trigger()
+    window.exports.export_svg_action.trigger()
+    window.exports.export_trace_action.trigger()
     assert (tmp_path / "net.png").stat().st_size > 1000
     assert b"<svg" in (tmp_path / "net.svg").read_bytes()
     trace = json.loads((tmp_path / "trace.json").read_text())
@@ -255,19 +255,19 @@ def test_shortcuts_are_the_debugger_ones(window: MainWindow) -> None:
     def keys(action):
         return [k.toString() for k in action.shortcuts()]
 
-    assert keys(window.step_action) == ["F10"]
-    assert keys(window.back_action) == ["Shift+F10"]
-    assert keys(window.finish_action) == ["F11"]
-    assert keys(window.run_action) == ["F5"]
-    assert keys(window.reset_action) == ["Shift+F5", "Ctrl+R"]
-    assert keys(window.save_as_action) == ["Ctrl+Shift+S"]
-    window.finish_action.trigger()
-    window.reset_action.trigger()
+    assert keys(window.run_controls.step_action) == ["F10"]
+    assert keys(window.run_controls.back_action) == ["Shift+F10"]
+    assert keys(window.run_controls.finish_action) == ["F11"]
+    assert keys(window.run_controls.run_action) == ["F5"]
+    assert keys(window.run_controls.reset_action) == ["Shift+F5", "Ctrl+R"]
+    assert keys(window.files.save_as_action) == ["Ctrl+Shift+S"]
+    window.run_controls.finish_action.trigger()
+    window.run_controls.reset_action.trigger()
     assert window.controller.snapshot().iteration == 0
 
 
 def test_number_format_is_remembered(qtbot, window: MainWindow, settings: QSettings) -> None:
-    window.digits_actions[10].trigger()
+    window.view_actions.digits_actions[10].trigger()
     assert window.network_view.digits == 10
     other = MainWindow(parse_session(tiny_session_dict()), None, settings)
     assert other.network_view.digits == 10
@@ -287,7 +287,7 @@ def test_repaint_loop_keeps_none_referenced(qtbot, window: MainWindow) -> None:
         before = sys.getrefcount(None)
         for frame in range(2000):
             if frame % 50 == 0:
-                window.step_action.trigger()
+                window.run_controls.step_action.trigger()
             view.plot.viewport().repaint()
         after = sys.getrefcount(None)
     finally:
@@ -297,15 +297,15 @@ def test_repaint_loop_keeps_none_referenced(qtbot, window: MainWindow) -> None:
 
 def test_a_paced_run_shows_each_iteration(qtbot, window: MainWindow) -> None:
     c = window.controller
-    window.speed_box.setCurrentIndex(window.speed_box.findText("100 it/s"))
+    window.run_controls.speed_box.setCurrentIndex(window.run_controls.speed_box.findText("100 it/s"))
     assert c.speed == 100.0
-    window.run_count.setValue(1000)
+    window.run_controls.run_count.setValue(1000)
     seen = []
     c.stage_changed.connect(lambda: seen.append(c.snapshot().iteration))
-    window.run_action.trigger()
+    window.run_controls.run_action.trigger()
     qtbot.waitUntil(lambda: len(seen) >= 3, timeout=10_000)
     with qtbot.waitSignal(c.run_finished, timeout=10_000) as finished:
-        window.run_action.trigger()
+        window.run_controls.run_action.trigger()
     assert finished.args[0].reason == "stopped"
     assert 0 < c.session.iteration < 1000  # paced: far from done when paused
     assert seen == sorted(seen)
@@ -317,7 +317,7 @@ def test_about_names_the_version(window: MainWindow, monkeypatch) -> None:
     shown = []
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append(text))
-    window.about_action.trigger()
-    window.help_action.trigger()
+    window.help.about_action.trigger()
+    window.help.help_action.trigger()
     assert __version__ in shown[0]
     assert "F10" in shown[1]

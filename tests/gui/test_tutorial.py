@@ -65,23 +65,23 @@ def test_record_save_load_and_replay_give_identical_states(
     window: MainWindow, qtbot, tmp_path: Path, monkeypatch, settings: QSettings
 ) -> None:
     c = window.controller
-    window.step_action.trigger()  # recording starts mid-iteration: the walkthrough catches up
-    window.record_action.trigger()
-    assert window.tutorial.recording
+    window.run_controls.step_action.trigger()  # recording starts mid-iteration: the walkthrough catches up
+    window.tutorial_actions.record_action.trigger()
+    assert window.controller.mode == "recording"
     assert window.caption_banner.isVisible()
-    assert len(window.tutorial.recorded) == 1  # the stage done before recording started
+    assert len(window.controller.recorded) == 1  # the stage done before recording started
     seen = [window_state(window)]  # the state after each recorded step
 
     def act(action: Any) -> None:
-        before = len(window.tutorial.recorded)
+        before = len(window.controller.recorded)
         action()
-        assert len(window.tutorial.recorded) == before + 1
+        assert len(window.controller.recorded) == before + 1
         seen.append(window_state(window))
 
-    act(window.step_action.trigger)
+    act(window.run_controls.step_action.trigger)
     act(lambda: c.select(WEIGHT))
-    act(window.finish_action.trigger)
-    act(window.color_actions["gradient"].trigger)
+    act(window.run_controls.finish_action.trigger)
+    act(window.view_actions.color_actions["gradient"].trigger)
     act(lambda: c.back(3))
     act(lambda: c.set_parameter(WEIGHT, 0.25))
     act(lambda: c.goto_stage(len(c.session.stages) - 1))
@@ -92,11 +92,11 @@ def test_record_save_load_and_replay_give_identical_states(
             c.run(3)
 
     act(run_three)
-    act(lambda: window.tutorial.add_note("That is all."))
+    act(lambda: window.controller.add_note("That is all."))
     act(lambda: c.select(None))
-    act(window.back_action.trigger)
+    act(window.run_controls.back_action.trigger)
 
-    steps = window.tutorial.recorded
+    steps = window.controller.recorded
     assert [s.action for s in steps] == [
         "step",  # the first stage, done before recording started
         "step",
@@ -121,14 +121,14 @@ def test_record_save_load_and_replay_give_identical_states(
     # the caption box edits the selected step
     window.walkthrough_panel.steps.setCurrentRow(1)
     window.walkthrough_panel.caption_edit.setPlainText("**Forward**: layer 0 runs.")
-    assert window.tutorial.recorded[1].caption == "**Forward**: layer 0 runs."
+    assert window.controller.recorded[1].caption == "**Forward**: layer 0 runs."
 
     target = tmp_path / "recorded.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    assert window.save_walkthrough_action.isEnabled()
-    window.save_walkthrough_action.trigger()
+    assert window.files.save_walkthrough_action.isEnabled()
+    window.files.save_walkthrough_action.trigger()
     walkthrough = load_walkthrough(target)
-    assert [s.to_json() for s in walkthrough.steps] == [s.to_json() for s in window.tutorial.recorded]
+    assert [s.to_json() for s in walkthrough.steps] == [s.to_json() for s in window.controller.recorded]
 
     # replayed headlessly, every recorded state comes back bit for bit and every expect is met
     player = Player(walkthrough)
@@ -142,17 +142,17 @@ def test_record_save_load_and_replay_give_identical_states(
     second = MainWindow(parse_session(tiny_session_dict()), None, settings)
     try:
         assert second.open_spec(str(target))
-        assert second.tutorial.playing
+        assert second.controller.mode == "tutorial"
         for index in range(len(walkthrough.steps)):
-            second.tutorial.next()
-            assert second.tutorial.index == index
+            second.controller.next_step()
+            assert second.controller.tutorial.index == index
             assert_same(window_state(second), seen[index])
         for index in (7, 2, 10, 0, 5):
-            second.tutorial.goto(index)
+            second.controller.goto_step(index)
             assert_same(window_state(second), seen[index])
-            assert not second.tutorial.mismatched
+            assert not second.controller.tutorial.mismatched
     finally:
-        second.controller._set_modified(False)
+        second.controller.mark_unmodified()
         second.close()
         second.deleteLater()
 
@@ -161,17 +161,18 @@ def test_keys_move_through_a_built_in_walkthrough_and_leaving_keeps_the_session(
     window: MainWindow, qtbot
 ) -> None:
     assert window.open_spec("example:tour-every-number")
-    mode = window.tutorial
-    walkthrough = mode.walkthrough
-    assert walkthrough is not None
-    assert mode.playing
-    assert mode.index == -1
+    c = window.controller
+    assert c.mode == "tutorial"
+    replay = c.tutorial
+    assert replay is not None
+    walkthrough = replay.walkthrough
+    assert c.tutorial.index == -1
     assert window.caption_banner.counter.text() == "Introduction"
     player = Player(walkthrough)
     window.network_view.setFocus()
     for key, expected in ((Qt.Key.Key_Right, 0), (Qt.Key.Key_Space, 1), (Qt.Key.Key_Right, 2)):
         qtbot.keyClick(window, key)
-        assert mode.index == expected
+        assert c.tutorial.index == expected
         player.goto(expected)
         assert_same(window_state(window), state(player.session, player.view.selection, player.view.color_by))
     caption = walkthrough.steps[2].caption
@@ -180,20 +181,23 @@ def test_keys_move_through_a_built_in_walkthrough_and_leaving_keeps_the_session(
     assert window.caption_banner.counter.text() == f"Step 3 of {len(walkthrough.steps)}"
     assert "matches the recording" in window.caption_banner.status.text()
     qtbot.keyClick(window, Qt.Key.Key_Left)
-    assert mode.index == 1
+    assert c.tutorial.index == 1
     # the step list jumps
     last = len(walkthrough.steps) - 1
     item = window.walkthrough_panel.steps.item(last)
     window.walkthrough_panel.steps.itemClicked.emit(item)
-    assert mode.index == last
-    assert not window.next_step_action.isEnabled() or not window.caption_banner.next_button.isEnabled()
+    assert c.tutorial.index == last
+    assert (
+        not window.tutorial_actions.next_step_action.isEnabled()
+        or not window.caption_banner.next_button.isEnabled()
+    )
     # leaving keeps the state and the session stays live
     position = window.controller.session.position
     qtbot.keyClick(window, Qt.Key.Key_Escape)
-    assert not mode.playing
+    assert c.mode == "explore"
     assert not window.caption_banner.isVisible()
     assert window.controller.session.position == position
-    window.step_action.trigger()
+    window.run_controls.step_action.trigger()
     assert window.controller.session.position == position + 1
     qtbot.keyClick(window, Qt.Key.Key_Right)  # no tutorial: the key does nothing to the session
     assert window.controller.session.position == position + 1
@@ -201,25 +205,26 @@ def test_keys_move_through_a_built_in_walkthrough_and_leaving_keeps_the_session(
 
 def test_hand_steps_and_edits_leave_the_path_and_next_returns_to_it(window: MainWindow) -> None:
     assert window.open_spec("example:tour-every-number")
-    mode = window.tutorial
-    walkthrough = mode.walkthrough
-    assert walkthrough is not None
-    mode.goto(3)
-    window.step_action.trigger()
-    window.step_action.trigger()
-    assert mode.diverged
+    c = window.controller
+    replay = c.tutorial
+    assert replay is not None
+    walkthrough = replay.walkthrough
+    c.goto_step(3)
+    window.run_controls.step_action.trigger()
+    window.run_controls.step_action.trigger()
+    assert c.tutorial.diverged
     assert "left the walkthrough" in window.caption_banner.status.text()
-    mode.next()
+    c.next_step()
     player = Player(walkthrough)
     player.goto(4)
     assert_same(window_state(window), state(player.session, player.view.selection, player.view.color_by))
     # an edit by hand starts another branch: Previous replays the recorded one
     window.controller.set_parameter(ParameterRef(0, 0, 0), 9.0)
-    assert mode.diverged
-    mode.previous()
+    assert c.tutorial.diverged
+    c.previous_step()
     player.goto(3)
     assert_same(window_state(window), state(player.session, player.view.selection, player.view.color_by))
-    assert not mode.mismatched
+    assert not c.tutorial.mismatched
 
 
 def test_a_changed_result_is_flagged_on_the_banner_and_in_the_step_list(
@@ -230,13 +235,13 @@ def test_a_changed_result_is_flagged_on_the_banner_and_in_the_step_list(
     path = tmp_path / "changed.json"
     path.write_text(json.dumps(raw))
     assert window.open_spec(str(path))
-    window.tutorial.goto(3)
-    assert 3 in window.tutorial.mismatched
+    window.controller.goto_step(3)
+    assert 3 in window.controller.tutorial.mismatched
     status = window.caption_banner.status.text()
     assert "differs from the recording" in status
     assert "loss: recorded 0.5" in status
     assert window.walkthrough_panel.steps.item(3).text().startswith("⚠")
-    window.tutorial.goto(2)
+    window.controller.goto_step(2)
     assert "differs" not in window.caption_banner.status.text()
 
 
@@ -252,7 +257,7 @@ def test_a_bad_walkthrough_file_is_a_dialog_naming_the_step(window: MainWindow, 
     assert window.open_spec(str(path)) is False
     assert len(shown) == 1
     assert "steps[2].weight" in shown[0]
-    assert not window.tutorial.playing
+    assert window.controller.mode != "tutorial"
 
 
 def _images(folder: Path) -> list[QImage]:
@@ -362,21 +367,21 @@ def test_unsaved_recorded_steps_are_offered_for_saving(window: MainWindow, monke
 
         return question
 
-    window.record_action.trigger()
-    assert window.maybe_save_recording()  # nothing recorded yet: nothing to ask
+    window.tutorial_actions.record_action.trigger()
+    assert window.files.maybe_save_recording()  # nothing recorded yet: nothing to ask
     assert not asked
-    window.step_action.trigger()
+    window.run_controls.step_action.trigger()
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
     assert not window.open_spec("example:moons")  # cancelled: the recording and session stay
-    assert window.tutorial.recording
+    assert window.controller.mode == "recording"
     assert asked == ["Save the 1 recorded steps as a walkthrough?"]
-    window.record_action.trigger()  # stopping asks too; cancelling keeps recording
-    assert window.tutorial.recording
-    assert window.record_action.isChecked()
+    window.tutorial_actions.record_action.trigger()  # stopping asks too; cancelling keeps recording
+    assert window.controller.mode == "recording"
+    assert window.tutorial_actions.record_action.isChecked()
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
-    window.record_action.trigger()
-    assert not window.tutorial.recording
-    assert not window.record_action.isChecked()
+    window.tutorial_actions.record_action.trigger()
+    assert window.controller.mode != "recording"
+    assert not window.tutorial_actions.record_action.isChecked()
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")  # floating offscreen
@@ -387,7 +392,7 @@ def test_reset_layout_docks_the_walkthrough_panel_again(window: MainWindow) -> N
     assert not window.walkthrough_dock.isFloating()
     assert window.walkthrough_dock in window.tabifiedDockWidgets(window.chain_dock)
     assert window.walkthrough_dock.toggleViewAction().isChecked()  # still shown, as a tab
-    window.tutorial.leave()
+    window.controller.leave_tutorial()
     window.reset_layout()
     assert not window.walkthrough_dock.toggleViewAction().isChecked()  # nothing to show: hidden
 
@@ -397,18 +402,22 @@ def test_a_recording_started_later_replays_from_where_it_began(
 ) -> None:
     doc = tiny_session_dict(optimizer={"name": "adam", "learning_rate": 0.05}, batch_size=3)
     assert window.controller.apply_config(parse_session(doc)) is None
-    window.controller._set_modified(False)
+    window.controller.mark_unmodified()
     for _ in range(3):
-        window.finish_action.trigger()
-    window.step_action.trigger()
-    window.record_action.trigger()
+        window.run_controls.finish_action.trigger()
+    window.run_controls.step_action.trigger()
+    window.tutorial_actions.record_action.trigger()
     seen = [window_state(window)]
-    for action in (window.step_action, window.finish_action, window.step_action):
+    for action in (
+        window.run_controls.step_action,
+        window.run_controls.finish_action,
+        window.run_controls.step_action,
+    ):
         action.trigger()
         seen.append(window_state(window))
     target = tmp_path / "later.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.save_walkthrough_action.trigger()
+    window.files.save_walkthrough_action.trigger()
     walkthrough = load_walkthrough(target)
     assert walkthrough.session.state is not None
     assert walkthrough.session.state.iteration == 3  # with Adam's moments and the batch order
@@ -424,33 +433,33 @@ def test_replacing_the_session_stops_recording_but_keeps_the_steps(
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    window.record_action.trigger()
-    window.step_action.trigger()
+    window.tutorial_actions.record_action.trigger()
+    window.run_controls.step_action.trigger()
     window.controller.select(WEIGHT)
-    window.new_action.trigger()  # File > New: another session
-    assert not window.tutorial.recording
-    assert len(window.tutorial.recorded) == 2
+    window.files.new_action.trigger()  # File > New: another session
+    assert window.controller.mode != "recording"
+    assert len(window.controller.recorded) == 2
     assert "Save Walkthrough still keeps the 2 steps" in window.statusBar().currentMessage()
-    assert window.save_walkthrough_action.isEnabled()
+    assert window.files.save_walkthrough_action.isEnabled()
     target = tmp_path / "kept.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.save_walkthrough_action.trigger()
+    window.files.save_walkthrough_action.trigger()
     kept = load_walkthrough(target)
     assert kept.session.sizes == (2, 3, 1)  # the recorded session, not the new one
     assert [s.action for s in kept.steps] == ["step", "select"]
     assert all(r.met for i in range(2) for r in Player(kept).goto(i))
     # a new recording asks about steps not saved yet; Discard forgets them
-    window.record_action.trigger()
-    window.step_action.trigger()
+    window.tutorial_actions.record_action.trigger()
+    window.run_controls.step_action.trigger()
     window.controller.apply_config(window.controller.config)  # the Configuration panel's Apply
-    assert not window.tutorial.recording
+    assert window.controller.mode != "recording"
     asked: list[str] = []
     monkeypatch.setattr(
         QMessageBox,
         "question",
         lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Discard,
     )
-    window.record_action.trigger()
+    window.tutorial_actions.record_action.trigger()
     assert asked == ["Save the 1 recorded steps as a walkthrough?"]
-    assert window.tutorial.recording
-    assert window.tutorial.recorded == []
+    assert window.controller.mode == "recording"
+    assert window.controller.recorded == ()

@@ -1,0 +1,356 @@
+"""The chain rule of one weight or bias as rich text, from the engine's explanation.
+
+Plain functions, ChainExplanation in and HTML out: every number is a field of the engine's
+:class:`engine.ChainExplanation` (or of the check's report), formatted, never computed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from engine import ParameterRef, Snapshot
+from engine.core.mistakes import MISTAKES
+from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine
+from engine.learner.check import CheckReport
+from gui.formatting import FAIL_COLOR, PASS_COLOR, format_number, html_number
+
+MAX_SAMPLE_ROWS = 16  # rows of the per-sample table; the rest are counted, not listed
+MARK_COLOR = "#d000d0"  # the network view's mark of a disagreeing gradient
+MISTAKE_COLOR = "#b35900"  # teaching mode: a factor the injected mistake changes
+
+SAMPLE_DIGITS = 7  # the per-sample and upstream tables (their sums above have all 10)
+
+
+# ---- symbols: real partial signs, subscripts and superscripts (0-based like the engine) ----
+
+
+def _sub_sup(base: str, sub: str, sup: str) -> str:
+    return f"<i>{base}</i><sub>{sub}</sub><sup>({sup})</sup>"
+
+
+def _target(ref: ParameterRef) -> str:
+    if ref.input is None:
+        return _sub_sup("b", str(ref.unit), str(ref.layer))
+    return _sub_sup("w", f"{ref.unit},{ref.input}", str(ref.layer))
+
+
+def _input_symbol(ref: ParameterRef) -> str:
+    if ref.input is None:
+        return "1"
+    if ref.layer == 0:
+        return f"<i>x</i><sub>{ref.input}</sub>"
+    return _sub_sup("a", str(ref.input), str(ref.layer - 1))
+
+
+def _factor_symbol(kind: str, ref: ParameterRef, loss: str = "ℓ") -> str:
+    """The factor as a fraction of partials, e.g. ∂ℓ/∂a₀⁽¹⁾."""
+    a = _sub_sup("a", str(ref.unit), str(ref.layer))
+    z = _sub_sup("z", str(ref.unit), str(ref.layer))
+    return {
+        "dl_da": f"∂{loss}/∂{a}",
+        "da_dz": f"∂{a}/∂{z}",
+        "dz_dw": f"∂{z}/∂{_target(ref)}",
+        "dl_dz": f"∂{loss}/∂{z}",
+    }[kind]
+
+
+_INDEXED = re.compile(r"(?<![\w\]])([a-zA-Zδ])\[(\d+)\]_(\d+)|(?<![\w\]])([a-zA-Zδ])_(\w+)")
+
+
+def _note_html(note: str) -> str:
+    """An engine note as rich text: a[0]_1 and w_kj written with sub- and superscripts."""
+
+    def symbol(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return _sub_sup(match.group(1), match.group(3), match.group(2))
+        return f"<i>{match.group(4)}</i><sub>{match.group(5)}</sub>"
+
+    return _INDEXED.sub(symbol, html.escape(note))
+
+
+def _reduction_prefix(explanation: ChainExplanation) -> str:
+    return (
+        "<sup>1</sup>&frasl;<sub><i>N</i></sub>&thinsp;Σ<sub><i>s</i></sub>"
+        if (explanation.reduction == "mean")
+        else "Σ<sub><i>s</i></sub>"
+    )
+
+
+def yours_html(
+    ex: ChainExplanation, report: CheckReport | None, values: tuple[float, float, float, bool] | None
+) -> str:
+    """Check my code: the learner's gradient of the selection beside the correct one."""
+    if report is None:
+        return ""
+    t = _target(ex.ref)
+    if report.gradients is None:
+        n = len(report.iterations)
+        return (
+            "<h3>Your code</h3>"
+            f'<p><b style="color:{PASS_COLOR}">✔ agrees</b> with the correct computation for '
+            f"{n} iteration{'s' if n != 1 else ''} from the session's initial parameters.</p>"
+        )
+    g = report.gradients
+    if values is None:
+        return ""
+    yours, correct, relative, differs = values
+    mark = (
+        f'<b style="color:{FAIL_COLOR}">✘ DIFFERS</b>'
+        if differs
+        else f'<b style="color:{PASS_COLOR}">✔ agrees</b>'
+    )
+    source = (
+        "implied by your update, (old − new) / η" if g.implied else "returned by your <tt>gradients()</tt>"
+    )
+    k = ex.ref.layer
+    before = g.params[k].bias if ex.ref.is_bias else g.params[k].weights
+    where = (ex.ref.unit,) if ex.ref.is_bias else (ex.ref.unit, ex.ref.input)
+    at = html_number(float(before[where]))
+    when = (
+        "iteration 0, from the session's initial parameters"
+        if g.iteration == 0
+        else f"iteration {g.iteration} of the check (it started from the session's initial "
+        "parameters; each step from your previous one)"
+    )
+    rows = (
+        f"<tr><td>yours</td><td class='num' style='white-space:nowrap'>{html_number(yours)}</td></tr>"
+        f"<tr><td>correct</td><td class='num' style='white-space:nowrap'>{html_number(correct)}</td></tr>"
+        "<tr><td style='white-space:nowrap'>relative difference</td>"
+        f"<td class='num' style='white-space:nowrap'>{html_number(relative, 3)}</td></tr>"
+    )
+    parts = [
+        f"<h3>Your code: ∂<i>L</i>/∂{t} beside the correct one</h3>",
+        f'<p class="note">{when}, at {t} = {at}</p>',
+        f"<table>{rows}</table>",
+        f"<p>{mark}</p>",
+        f'<p class="note">yours: {source}; correct: the engine\'s chain rule; they agree within a '
+        "relative 1e−7</p>",
+    ]
+    diagnosis = report.diagnosis
+    if diagnosis is not None:
+        if diagnosis.matches:
+            first, *others = diagnosis.matches
+            parts.append(
+                f"<p>Likely cause: <b>{html.escape(first.title)}</b><br>"
+                f'<span class="note">{html.escape(first.explanation)}</span></p>'
+            )
+            parts.extend(f'<p class="note">also consistent with: {html.escape(o.title)}</p>' for o in others)
+        else:
+            parts.append("<p>Likely cause: none of the catalogue's mistakes reproduces your step.</p>")
+        if diagnosis.evidence:
+            items = "".join(f"<li>{html.escape(e)}</li>" for e in diagnosis.evidence)
+            parts.append(f'<ul class="note">{items}</ul>')
+    return "".join(parts)
+
+
+def title_html(ex: ChainExplanation, snap: Snapshot) -> str:
+    ref = ex.ref
+    what = "bias" if ref.is_bias else "weight"
+    where = f"layer {ref.layer}, unit {ref.unit}" + ("" if ref.is_bias else f", input {ref.input}")
+    if ex.iteration < snap.iteration:
+        when = f"iteration {ex.iteration} (complete)"
+    else:
+        last = snap.last_stage
+        when = (
+            f"iteration {ex.iteration}, after {last.label}"
+            if snap.stage > 0 and last
+            else (f"iteration {ex.iteration}, not started")
+        )
+    n = len(ex.samples)
+    return (
+        f"<b>{_target(ref)}</b> = {html_number(ex.value)}"
+        f'<br><span style="color:#555">{what} {html.escape(ref.label)} ({where}) · {when} · '
+        f"{html.escape(ex.activation)} unit · {html.escape(ex.loss_name)} loss, "
+        f"{ex.reduction} over {n} sample{'s' if n != 1 else ''}</span>"
+    )
+
+
+def formula_html(ex: ChainExplanation) -> str:
+    kinds = [f.kind for f in ex.samples[0].factors]
+    product = " · ".join(_factor_symbol(k, ex.ref, "ℓ<sub><i>s</i></sub>") for k in kinds)
+    return (
+        "<h3>Chain rule</h3>"
+        f'<p class="formula">∂<i>L</i>/∂{_target(ex.ref)} = {_reduction_prefix(ex)}&thinsp;{product}</p>'
+    )
+
+
+def factors_html(ex: ChainExplanation) -> str:
+    rows = "".join(
+        f"<tr><td style='white-space:nowrap'>{_factor_symbol(f.kind, ex.ref)}</td>"
+        f"<td class='{'mistake' if f.mistaken else 'note'}'>{_note_html(f.note)}</td></tr>"
+        for f in ex.samples[0].factors
+    )
+    head = "<h3>Factors</h3>"
+    if ex.mistake is not None:
+        head += (
+            f'<p class="mistake">Teaching mode: the backward pass makes the mistake '
+            f"<i>{html.escape(MISTAKES[ex.mistake].title)}</i>.</p>"
+        )
+    return f"{head}<table>{rows}</table>"
+
+
+def numbers_html(ex: ChainExplanation, sample: SampleTerms) -> str:
+    values = " · ".join(html_number(f.value, parens=True) for f in sample.factors)
+    head = "With numbers" if len(ex.samples) == 1 else f"With numbers, sample {sample.sample}"
+    return (
+        f"<h3>{head}</h3>"
+        f'<p class="formula">∂ℓ<sub>{sample.sample}</sub>/∂{_target(ex.ref)} = {values}'
+        f" = <b>{html_number(sample.contribution)}</b></p>"
+    )
+
+
+def upstream_html(ex: ChainExplanation, sample: SampleTerms) -> str:
+    assert sample.upstream is not None
+    ref = ex.ref
+    nxt = ref.layer + 1
+    a = _sub_sup("a", str(ref.unit), str(ref.layer))
+    w = _sub_sup("w", f"<i>k</i>,{ref.unit}", str(nxt))
+    d = _sub_sup("δ", "<i>k</i>", str(nxt))
+    rows = "".join(
+        f"<tr><td class='num'>{u.unit}</td><td class='num'>{html_number(u.weight, SAMPLE_DIGITS)}</td>"
+        f"<td class='num'>{html_number(u.delta, SAMPLE_DIGITS)}</td>"
+        f"<td class='num'>{html_number(u.product, SAMPLE_DIGITS)}</td></tr>"
+        for u in sample.upstream
+    )
+    dl_da = next((f.value for f in sample.factors if f.kind == "dl_da"), None)
+    units = len(sample.upstream)
+    total = html_number(dl_da)
+    return (
+        f"<h3>Hidden unit: ∂ℓ/∂{a} over the {units} unit{'s' if units != 1 else ''} <i>k</i>"
+        f" of layer {nxt}</h3>"
+        f'<p class="formula">∂ℓ/∂{a} = Σ<sub><i>k</i></sub> {w}&thinsp;{d} = <b>{total}</b></p>'
+        f"<table><tr><th><i>k</i></th><th>{w}</th><th>{d}</th><th>{w}&thinsp;{d}</th></tr>{rows}</table>"
+    )
+
+
+def samples_html(ex: ChainExplanation) -> str:
+    first = ex.samples[0]
+    head = "".join(f"<th>{_factor_symbol(f.kind, ex.ref)}</th>" for f in first.factors)
+    rows = []
+    for s in ex.samples[:MAX_SAMPLE_ROWS]:
+        # 7 digits keep four columns inside a narrow dock; the rows above have all 10
+        cells = "".join(f"<td class='num'>{html_number(f.value, SAMPLE_DIGITS)}</td>" for f in s.factors)
+        total = html_number(s.contribution, SAMPLE_DIGITS)
+        rows.append(f"<tr><td class='num'>{s.sample}</td>{cells}<td class='num'>{total}</td></tr>")
+    more = len(ex.samples) - MAX_SAMPLE_ROWS
+    tail = f'<p class="note">… {more} more samples (Copy as text lists them all)</p>' if more > 0 else ""
+    return (
+        f"<h3>Per sample ({len(ex.samples)} in the batch)</h3>"
+        f"<table><tr><th><i>s</i></th>{head}<th>∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)}</th></tr>"
+        f"{''.join(rows)}</table>{tail}"
+    )
+
+
+def gradient_html(ex: ChainExplanation) -> str:
+    n = len(ex.samples)
+    if ex.reduction == "mean":
+        how = f"mean over <i>N</i> = {n} sample{'s' if n != 1 else ''} (× {format_number(ex.scale)})"
+    else:
+        how = f"sum over {n} sample{'s' if n != 1 else ''}"
+    mistake = f'<p class="mistake">{html.escape(ex.gradient_note)}</p>' if ex.gradient_note else ""
+    return (
+        "<h3>Gradient</h3>"
+        f'<p class="formula">∂<i>L</i>/∂{_target(ex.ref)} = {_reduction_prefix(ex)}&thinsp;'
+        f"∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)} = <b>{html_number(ex.gradient)}</b></p>"
+        f'<p class="note">{how}</p>{mistake}'
+    )
+
+
+def finite_difference_html(ex: ChainExplanation) -> str:
+    if ex.passed is None:
+        mark = f'<span class="pending">pending until the backward pass reaches layer {ex.ref.layer}</span>'
+    elif ex.passed:
+        mark = f'<b style="color:{PASS_COLOR}">✔ PASS</b>'
+    else:
+        mark = f'<b style="color:{FAIL_COLOR}">✘ FAIL</b>'
+    rel = html_number(ex.relative_error, 3)
+    t = _target(ex.ref)
+    return (
+        "<h3>Finite-difference check</h3>"
+        "<table>"
+        "<tr><td style='white-space:nowrap'>"
+        f"(<i>L</i>({t} + <i>h</i>) − <i>L</i>({t} − <i>h</i>)) / 2<i>h</i></td>"
+        f"<td class='num'>{html_number(ex.finite_difference)}</td></tr>"
+        f"<tr><td>backpropagation</td><td class='num'>{html_number(ex.gradient)}</td></tr>"
+        f"<tr><td>relative error</td><td class='num'>{rel}</td></tr>"
+        "</table>"
+        f"<p>{mark}</p>"
+    )
+
+
+def update_html(ex: ChainExplanation, optimizer: str) -> str:
+    t = _target(ex.ref)
+    u = ex.update
+    if u is None:
+        rule = {"momentum": "<i>v</i>", "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)"}.get(optimizer, "<i>g</i>")
+        return (
+            f'<h3>Update</h3><p class="formula">{t} ← {t} − η · {rule} = '
+            '<span class="pending">pending</span></p>'
+        )
+    rows = _optimizer_rows(u)
+    step = {"momentum": "<i>v</i>", "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)"}.get(u.optimizer, "<i>g</i>")
+    rows.append(
+        f"{t} ← {t} − η · {step} = {html_number(u.old)} − {html_number(u.learning_rate)} · "
+        f"{html_number(u.step, parens=True)} = <b>{html_number(u.new)}</b>"
+    )
+    lines = "".join(f'<p class="formula">{row}</p>' for row in rows)
+    return f'<h3>Update ({html.escape(u.optimizer)})</h3>{lines}<p class="note">{_optimizer_note(u)}</p>'
+
+
+def explanation_html(
+    ex: ChainExplanation,
+    row: int,
+    optimizer: str,
+    report: CheckReport | None = None,
+    values: tuple[float, float, float, bool] | None = None,
+) -> str:
+    """The whole explanation of sample ``row``: the learner's value beside the correct one (after
+    a check), the chain rule in symbols and numbers, the per-sample table, the finite-difference
+    check and the update."""
+    sample = ex.samples[row]
+    parts = [yours_html(ex, report, values), formula_html(ex), factors_html(ex), numbers_html(ex, sample)]
+    if sample.upstream is not None:
+        parts.append(upstream_html(ex, sample))
+    if len(ex.samples) > 1:
+        parts.append(samples_html(ex))
+    parts += [gradient_html(ex), finite_difference_html(ex), update_html(ex, optimizer)]
+    return "".join(parts)
+
+
+def _optimizer_rows(u: UpdateLine) -> list[str]:
+    """The optimizer's state equations with the engine's numbers (none for SGD)."""
+    g = html_number(u.gradient, parens=True)
+    if u.momentum is not None:
+        m = u.momentum
+        return [
+            f"<i>v</i> = μ · <i>v</i><sub>prev</sub> + <i>g</i> = {html_number(m.momentum)} · "
+            f"{html_number(m.velocity_before, parens=True)} + {g} = <b>{html_number(m.velocity)}</b>"
+        ]
+    if u.adam is not None:
+        a = u.adam
+        return [
+            f"<i>m</i> = β<sub>1</sub> <i>m</i><sub>prev</sub> + (1 − β<sub>1</sub>) <i>g</i> = "
+            f"{html_number(a.beta1)} · {html_number(a.m_before, parens=True)} + "
+            f"(1 − {html_number(a.beta1)}) · {g} = {html_number(a.m)}",
+            f"<i>v</i> = β<sub>2</sub> <i>v</i><sub>prev</sub> + (1 − β<sub>2</sub>) <i>g</i>² = "
+            f"{html_number(a.beta2)} · {html_number(a.v_before)} + (1 − {html_number(a.beta2)}) · {g}² = "
+            f"{html_number(a.v)}",
+            f"<i>m̂</i> = <i>m</i> / (1 − β<sub>1</sub><sup>{a.t}</sup>) = {html_number(a.m_hat)}",
+            f"<i>v̂</i> = <i>v</i> / (1 − β<sub>2</sub><sup>{a.t}</sup>) = {html_number(a.v_hat)}",
+            f"<i>m̂</i> / (√<i>v̂</i> + ε) = {html_number(a.m_hat, parens=True)} / "
+            f"(√{html_number(a.v_hat)} + {html_number(a.eps)}) = <b>{html_number(u.step)}</b>",
+        ]
+    return []
+
+
+def _optimizer_note(u: UpdateLine) -> str:
+    if u.momentum is not None:
+        velocity = "<i>v</i> the velocity (0 before the first update)"
+        return f"η is the learning rate; {velocity}, <i>g</i> the gradient."
+    if u.adam is not None:
+        return (
+            f"η is the learning rate; <i>m</i>, <i>v</i> Adam's moments (0 before the first update), "
+            f"<i>m̂</i>, <i>v̂</i> their bias corrections at step <i>t</i> = {u.adam.t}; <i>g</i> the gradient."
+        )
+    return "η is the learning rate; <i>g</i> the gradient."

@@ -1,0 +1,82 @@
+# pyqtgraph ships no type information: its classes are Any here
+# mypy: disable-error-code="import-untyped"
+"""The Loss tab: the loss of every iteration computed so far, with the cursor's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from numpy.typing import NDArray
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.controller import SessionController
+from gui.formatting import format_number
+from gui.inspector.plots import (
+    CATEGORICAL,
+    HoverReadout,
+    few_points_style,
+    hint_label,
+    plot_widget,
+    set_log_y,
+)
+
+
+class LossTab(QWidget):
+    """Training loss per iteration; hover for the exact value."""
+
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self.plot = plot_widget()
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", "iteration")
+        item.setLabel("left", "loss")
+        self.curve = item.plot(pen=pg.mkPen(CATEGORICAL[0], width=2))
+        self.marker = item.plot(
+            symbol="o", symbolSize=9, symbolBrush=CATEGORICAL[1], symbolPen=pg.mkPen("#333"), pen=None
+        )
+        self.cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine))
+        item.addItem(self.cursor_line, ignoreBounds=True)
+        self.log_box = QCheckBox("Log scale")
+        self.readout = hint_label("Hover the curve for the exact loss of an iteration.")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.losses: NDArray[np.float64] = np.zeros(0)  # not self.y: that is QWidget.y()
+        self.hover = HoverReadout(self.plot, self._show_point)
+        top = QHBoxLayout()
+        top.addWidget(self.readout, 1)
+        top.addWidget(self.log_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+        self.log_box.toggled.connect(self._on_log_changed)
+
+    def _on_log_changed(self, on: bool) -> None:
+        set_log_y(self.plot, on)
+
+    def refresh(self) -> None:
+        """Redraw from the controller's losses."""
+        x, y = self._controller.losses()
+        self.hover.x, self.losses = x, y
+        self.curve.setData(x, y, **few_points_style(x.size, CATEGORICAL[0]))
+        self.cursor_line.setValue(self._controller.snapshot().iteration)
+        if x.size == 0:
+            self.marker.setData([], [])
+            self.readout.setText("No loss yet: step through an iteration (F10) or run (F5).")
+
+    def _show_point(self, index: int | None) -> None:
+        if index is None:
+            self.marker.setData([], [])
+            return
+        x, y = int(self.hover.x[index]), float(self.losses[index])
+        self.marker.setData([x], [y])
+        self.readout.setText(f"iteration <b>{x}</b>: loss <b>{format_number(y, 12)}</b>")
+
+
+# ---- tab 3: decision boundary ----
