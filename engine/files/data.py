@@ -21,6 +21,7 @@ LOGIC_PRESETS: dict[str, list[float]] = {
 POINT_PRESETS = ("circles", "moons", "spiral", "gaussians")
 PRESETS = (*LOGIC_PRESETS, *POINT_PRESETS)
 MAX_SAMPLES = 1_000_000
+MAX_NOISE = 1000.0  # standard deviation; the presets lie within [-1.5, 2]
 
 
 def preset(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> tuple[Array, Array]:
