@@ -26,8 +26,9 @@ from engine import __version__
 from engine.core import allocator
 from engine.errors import GradstepError
 from engine.explain.chain import parse_parameter
+from engine.files.atomic import write_atomic
 from engine.files.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
-from engine.files.jsonio import write_atomic
+from engine.files.walkthrough import LONG_STEP, Walkthrough
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
 from engine.progress import Progress
@@ -435,20 +436,36 @@ def _strict_json(value: Any) -> Any:
     return value
 
 
-def _export(args: argparse.Namespace, exporter: Exporter | None) -> int:
-    from engine.explain.worked import walkthrough_markdown, worked_iteration
-    from engine.files.walkthrough import Walkthrough
-
-    try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        raise GradstepError(f"--size: expected WxH like 1280x800, got {args.size!r}") from None
+def _parse_size(text: str) -> tuple[int, int]:
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.strip().lstrip("+-").isdigit() and len(p.strip()) <= 9 for p in parts):
+        raise GradstepError(f"--size: expected WxH like 1280x800, got {text[:40]!r}")
+    width, height = (int(p) for p in parts)
     if not (200 <= width <= 7680 and 200 <= height <= 4320):
         raise GradstepError(f"--size: {width}x{height} is outside 200x200 .. 7680x4320")
+    return width, height
+
+
+def _warn_long_steps(walkthrough: Walkthrough) -> None:
+    """Say up front which steps train for long: a replay shows no progress inside a step."""
+    long = [(i, s.count) for i, s in enumerate(walkthrough.steps) if s.count > LONG_STEP]
+    for index, count in long[:3]:
+        print(
+            f"gradstep: note: step {index + 1} runs {count:,} iterations, which takes a while (Ctrl+C stops)",
+            file=sys.stderr,
+        )
+
+
+def _export(args: argparse.Namespace, exporter: Exporter) -> int:
+    from engine.explain.worked import walkthrough_markdown, worked_iteration
+
+    width, height = _parse_size(args.size)
     if not args.out:
         raise GradstepError("--out: expected a folder or file name, got ''")
     source = resolve_any(args.source)
     out = Path(args.out)
+    if isinstance(source, Walkthrough):
+        _warn_long_steps(source)
     if out.suffix.lower() == ".md":
         if isinstance(source, Walkthrough):
             text = walkthrough_markdown(source)
@@ -464,8 +481,6 @@ def _export(args: argparse.Namespace, exporter: Exporter | None) -> int:
         )
     if out.suffix.lower() not in ("", ".gif", ".mp4"):
         raise GradstepError(f"--out: {out.name}: expected a folder, .gif, .mp4 or .md")
-    if exporter is None:
-        raise GradstepError("rendering frames needs the window's widgets (run the gradstep command)")
     return exporter(source, out, (width, height))
 
 

@@ -27,7 +27,10 @@ ACTIONS = ("step", "back", "iterations", "select", "set", "view", "note")
 COLOR_MODES = ("weight", "gradient", "update")
 EXPECT_KEYS = ("iteration", "stage", "loss", "value", "gradient")
 EXPECT_TOLERANCE = 1e-9
+# the window's run count goes this far, and a recorded run becomes one "iterations" step
 MAX_COUNT = 10_000_000
+# a step that runs more iterations than this takes seconds or more: the command line says so
+LONG_STEP = 100_000
 
 
 @dataclass(frozen=True)
