@@ -15,13 +15,14 @@ from pathlib import Path
 from engine.errors import GradstepError
 
 BYTES = 8  # float64
-# Copies of the parameters alive at once: the live ones, the gradients, the updated ones, the
-# initial ones kept for time travel, and the record of the last iteration shown.
-PARAMETER_COPIES = 5
+# Iteration records alive at once: the session's recent records (RECENT_RECORDS, 6), the one
+# being computed and the one shown. Each holds z, a and δ for every unit and sample of its batch,
+# and parameters, gradients and updated parameters.
+RECORDS_KEPT = 8
+BATCH_ARRAYS_PER_RECORD = 3
+PARAMETER_ARRAYS_PER_RECORD = 3
 OPTIMIZER_BUFFERS = {"sgd": 0, "momentum": 1, "adam": 2}
-# Per unit and sample of a batch: z, a and δ of the stage records, and the temporaries that
-# computing them takes.
-ACTIVATION_COPIES = 4
+TEMPORARY_BATCH_ARRAYS = 4  # what computing one stage allocates on the way
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,12 @@ def estimate(
         Target columns.
     """
     params = sum(fan_out * (fan_in + 1) for fan_in, fan_out in zip(sizes, sizes[1:], strict=False))
-    copies = PARAMETER_COPIES + OPTIMIZER_BUFFERS.get(optimizer, 2)
     units = sum(sizes[1:])
+    batch_values = max(batch, 1) * units
+    live = 1 + OPTIMIZER_BUFFERS.get(optimizer, 2)
     return MemoryEstimate(
-        parameters=BYTES * params * copies,
-        activations=BYTES * max(batch, 1) * units * ACTIVATION_COPIES,
+        parameters=BYTES * params * (live + RECORDS_KEPT * PARAMETER_ARRAYS_PER_RECORD),
+        activations=BYTES * batch_values * (RECORDS_KEPT * BATCH_ARRAYS_PER_RECORD + TEMPORARY_BATCH_ARRAYS),
         data=BYTES * samples * (sizes[0] + outputs),
     )
 
@@ -91,7 +93,7 @@ def check_fits(needed: MemoryEstimate, available: int | None) -> None:
         return
     raise GradstepError(
         f"network: needs about {_gigabytes(needed.total)} of memory (parameters and optimizer state "
-        f"{_gigabytes(needed.parameters)}, activations of a batch {_gigabytes(needed.activations)}), "
+        f"{_gigabytes(needed.parameters)}, activations of its batches {_gigabytes(needed.activations)}), "
         f"more than the {_gigabytes(available)} available: use fewer units or a smaller batch_size",
         "network",
     )

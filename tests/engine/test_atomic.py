@@ -79,16 +79,24 @@ def test_saving_to_a_symlink_writes_through_to_its_target(tmp_path: Path) -> Non
     write_atomic(link, "new")
     assert link.is_symlink()
     assert real.read_text() == "new"
-    assert _leftovers(tmp_path) == [] and _leftovers(real.parent) == []
+    assert _leftovers(tmp_path) == []
+    assert _leftovers(real.parent) == []
 
 
 @pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
-def test_an_exception_while_writing_keeps_the_old_file_and_no_temp(tmp_path: Path, error: BaseException) -> None:
+def test_an_exception_while_writing_keeps_the_old_file_and_no_temp(
+    tmp_path: Path, error: BaseException
+) -> None:
     target = tmp_path / "trace.json"
     target.write_text("old and whole")
-    with pytest.raises(type(error)), atomic_text(target) as handle:
-        handle.write("half of a new fi")
-        raise error
+
+    def write_half() -> None:
+        with atomic_text(target) as handle:
+            handle.write("half of a new fi")
+            raise error
+
+    with pytest.raises(type(error)):
+        write_half()
     assert target.read_text() == "old and whole"
     assert _leftovers(tmp_path) == []
 
