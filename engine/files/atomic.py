@@ -39,7 +39,8 @@ def _create_temp(target: Path) -> tuple[int, Path]:
     except OSError:
         mode = None  # a new file: the usual default, which O_CREAT's umask handling gives
     for _ in range(100):
-        tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        # hidden, marked .tmp, and ending in the target's suffix: encoders pick the format by it
+        tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp{target.suffix}"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _NEW_FILE_MODE)
         except FileExistsError:

@@ -32,7 +32,7 @@ def _mode(path: Path) -> int:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+    return sorted(p.name for p in folder.iterdir() if ".tmp" in p.name)
 
 
 def test_only_the_helper_renames_files_into_place() -> None:
