@@ -16,20 +16,18 @@ from engine.core.activations import ACTIVATIONS
 from engine.core.config import (
     FORMAT,
     INITS,
-    MAX_DATA_VALUES,
     MAX_PARAMETERS,
     OPTIMIZERS,
     VERSION,
     LayerConfig,
     OptimizerConfig,
-    SavedState,
     SessionConfig,
 )
 from engine.core.losses import LOSSES
 from engine.core.records import OptimizerState, Params
 from engine.errors import GradstepError
-from engine.files import data as datasets
 from engine.files import memory
+from engine.files.data_spec import parse_data
 from engine.files.fields import (
     choice,
     finite_number,
@@ -37,11 +35,11 @@ from engine.files.fields import (
     int_at_least,
     known_keys,
     object_,
-    params_list,
     shape_error,
     type_name,
 )
 from engine.files.jsonio import read_json
+from engine.files.saved_state import parse_state
 
 Array = NDArray[np.float64]
 
@@ -93,7 +91,7 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
     _check_loss(loss, layers[-1].activation)
     optimizer = _parse_optimizer(top.get("optimizer", {"name": "sgd"}))
     data_spec = object_(top.get("data"), "data")
-    x, y = _parse_data(data_spec, base_dir, seed)
+    x, y = parse_data(data_spec, base_dir, seed)
     _check_data(x, y, inputs, layers[-1].units, loss)
     batch_size = _parse_batch_size(top.get("batch_size"), x.shape[0])
     sizes = (inputs, *(layer.units for layer in layers))
@@ -101,7 +99,7 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
     texts = {key: _text(top.get(key, ""), key) for key in ("description", "title")}
     state = None
     if top.get("state") is not None:
-        state = _parse_state(top["state"], layers, sizes, optimizer.name)
+        state = parse_state(top["state"], layers, sizes, optimizer.name)
     needed = memory.estimate(sizes, optimizer.name, batch_size or x.shape[0], x.shape[0], y.shape[1])
     memory.check_fits(needed, memory.available_bytes())
     return SessionConfig(
@@ -263,86 +261,6 @@ def _parse_optimizer(raw: Any) -> OptimizerConfig:
     return OptimizerConfig(name=name, **values)
 
 
-def _parse_data(spec: dict[str, Any], base_dir: Path | None, seed: int) -> tuple[Array, Array]:
-    forms = [key for key in ("inputs", "preset", "csv") if key in spec]
-    if len(forms) != 1:
-        raise GradstepError(
-            "data: give exactly one of inline 'inputs'/'targets', a 'preset', or a 'csv' file", "data"
-        )
-    if "preset" in spec:
-        return _parse_preset(spec, seed)
-    if "csv" in spec:
-        return _parse_csv(spec, base_dir)
-    return _parse_inline(spec)
-
-
-def _parse_preset(spec: dict[str, Any], seed: int) -> tuple[Array, Array]:
-    known_keys(spec, "data", {"preset", "samples", "noise", "one_hot"})
-    name = choice(spec["preset"], "data.preset", list(datasets.PRESETS))
-    samples = int_at_least(spec.get("samples", 200), "data.samples", 2)
-    if samples > datasets.MAX_SAMPLES:
-        raise GradstepError(
-            f"data.samples: at most {datasets.MAX_SAMPLES:,}, got {samples:,}", "data.samples"
-        )
-    noise = finite_number(spec.get("noise", 0.1), "data.noise")
-    if not 0 <= noise <= datasets.MAX_NOISE:
-        # the presets' points lie within [-1.5, 2]: far more noise than that only drowns them,
-        # and near 1e308 it makes the inputs themselves non-finite
-        raise GradstepError(
-            f"data.noise: must be from 0 to {datasets.MAX_NOISE:g}, got {noise:g}", "data.noise"
-        )
-    one_hot = spec.get("one_hot", False)
-    if not isinstance(one_hot, bool):
-        raise GradstepError(f"data.one_hot: expected true or false, got {type_name(one_hot)}", "data.one_hot")
-    return datasets.preset(name, samples, noise, seed, one_hot)
-
-
-def _names(value: Any, where: str, required: bool) -> list[str] | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, list) or not all(isinstance(t, str) for t in value) or (required and not value):
-        what = "target" if where == "data.targets" else "input"
-        raise GradstepError(f"{where}: expected a list of {what} column names", where)
-    return value
-
-
-def _parse_csv(spec: dict[str, Any], base_dir: Path | None) -> tuple[Array, Array]:
-    known_keys(spec, "data", {"csv", "targets", "inputs"})
-    if not isinstance(spec["csv"], str) or not spec["csv"]:
-        raise GradstepError("data.csv: expected a file name", "data.csv")
-    targets = _names(spec.get("targets"), "data.targets", required=True) or []
-    inputs = _names(spec.get("inputs"), "data.inputs", required=False)
-    path = Path(spec["csv"])
-    if not path.is_absolute():
-        path = (base_dir or Path.cwd()) / path
-    return datasets.read_csv(path, targets, inputs)
-
-
-def _parse_inline(spec: dict[str, Any]) -> tuple[Array, Array]:
-    known_keys(spec, "data", {"inputs", "targets"})
-    if "targets" not in spec:
-        raise GradstepError(
-            "data.targets: missing (inline data needs 'inputs' and 'targets')", "data.targets"
-        )
-    raw_x, raw_y = spec["inputs"], spec["targets"]
-    if (
-        isinstance(raw_x, list)
-        and len(raw_x) * max(1, len(raw_x[0]) if raw_x and isinstance(raw_x[0], list) else 1)
-        > MAX_DATA_VALUES
-    ):
-        raise GradstepError("data.inputs: too large", "data.inputs")
-    x = float_array(raw_x, "data.inputs", 2)
-    if isinstance(raw_y, list) and raw_y and not isinstance(raw_y[0], list):
-        y = float_array(raw_y, "data.targets", 1)[:, None]
-    else:
-        y = float_array(raw_y, "data.targets", 2)
-    if x.shape[0] != y.shape[0]:
-        raise GradstepError(
-            f"data: {x.shape[0]} input rows but {y.shape[0]} target rows (one target row per sample)", "data"
-        )
-    return x, y
-
-
 def _check_target_range(loss: str, y: Array) -> None:
     if loss in ("bce", "cross_entropy"):
         bad = np.argwhere((y < 0) | (y > 1))
@@ -362,67 +280,6 @@ def _check_target_range(loss: str, y: Array) -> None:
                 f"row {r} sums to {sums[r]}",
                 "data.targets",
             )
-
-
-# the buffers each optimizer keeps between updates, in state.optimizer
-_BUFFERS = {"sgd": (), "momentum": ("first",), "adam": ("first", "second")}
-
-
-def _parse_state(
-    raw: Any, layers: tuple[LayerConfig, ...], sizes: tuple[int, ...], optimizer: str
-) -> SavedState:
-    state = object_(raw, "state")
-    known_keys(state, "state", {"iteration", "optimizer"})
-    if any(layer.weights is None or layer.bias is None for layer in layers):
-        raise GradstepError("state: a saved state needs explicit weights and bias in every layer", "state")
-    iteration = int_at_least(state.get("iteration", 0), "state.iteration", 0)
-    opt = object_(state.get("optimizer", {}), "state.optimizer")
-    known_keys(opt, "state.optimizer", {"step", "first", "second"})
-    step = int_at_least(opt.get("step", 0), "state.optimizer.step", 0)
-    buffers = {key: opt.get(key) for key in ("first", "second")}
-    _check_buffers(buffers, step, optimizer)
-    first = second = None
-    if buffers["first"] is not None:
-        first = params_list(buffers["first"], "state.optimizer.first", sizes)
-    if buffers["second"] is not None:
-        second = params_list(buffers["second"], "state.optimizer.second", sizes)
-        _check_second_moment(second)
-    return SavedState(iteration, OptimizerState(step, first, second))
-
-
-def _check_buffers(buffers: dict[str, Any], step: int, optimizer: str) -> None:
-    """Refuse a state the optimizer would silently restart: a null or missing buffer after
-    updates (momentum's velocity back to the gradient, Adam's moments back to zero), or Adam's
-    moments without the step count its bias correction divides by."""
-    kept = _BUFFERS[optimizer]
-    for key, value in buffers.items():
-        where = f"state.optimizer.{key}"
-        if value is not None and key not in kept:
-            raise GradstepError(f"{where}: {optimizer} keeps no such buffer", where)
-        if value is None and key in kept and step > 0:
-            raise GradstepError(
-                f"{where}: missing or null after {step} updates ({optimizer} keeps it between updates)", where
-            )
-    if optimizer == "adam" and step == 0 and any(v is not None for v in buffers.values()):
-        raise GradstepError(
-            "state.optimizer.step: missing or 0 beside Adam's moments (its bias correction needs "
-            "the number of updates they come from)",
-            "state.optimizer.step",
-        )
-
-
-def _check_second_moment(second: Params) -> None:
-    for k, layer in enumerate(second):
-        for name, values in (("weights", layer.weights), ("bias", layer.bias)):
-            bad = np.argwhere(values < 0)
-            if bad.size:
-                index = "".join(f"[{i}]" for i in bad[0])
-                where = f"state.optimizer.second[{k}].{name}"
-                raise GradstepError(
-                    f"{where}{index}: Adam's second moment is a mean of squares and cannot be "
-                    f"negative, got {values[tuple(bad[0])]!r}",
-                    where,
-                )
 
 
 def load_session_config(path: str | Path) -> SessionConfig:
