@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import progress
 from engine.cli_args import COMMANDS, EXIT_BAD_INPUT, build_parser, join_option_values
 from engine.core import allocator
 from engine.errors import GradstepError
@@ -32,7 +33,6 @@ from engine.files.walkthrough import LONG_STEP, Walkthrough
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
 from engine.interrupts import Terminated, signals_as_exceptions
-from engine.progress import Progress
 
 EXIT_OK = 0
 EXIT_NON_FINITE = 3
@@ -80,7 +80,7 @@ def main(
     if args.command is None:
         return _open(None, launcher)
     try:
-        with signals_as_exceptions():
+        with signals_as_exceptions(), progress.on_stream(sys.stderr):
             return _dispatch(args, exporter)
     except GradstepError as exc:
         print(f"gradstep: {exc}", file=sys.stderr)
@@ -285,7 +285,7 @@ def _train_to(session: Session, iteration: int) -> None:
     ahead = iteration - session.iteration
     if ahead <= _CHAIN_CHUNK:
         return  # iteration_record gets there at once
-    progress = Progress(ahead, f"training to iteration {iteration:,}")
+    bar = progress.tracked(ahead, f"training to iteration {iteration:,}")
     try:
         done = 0
         while done < ahead:
@@ -293,9 +293,9 @@ def _train_to(session: Session, iteration: int) -> None:
             if ran == 0:
                 break  # iteration_record finishes what the run could not
             done += ran
-            progress.update(done)
+            bar.update(done)
     finally:
-        progress.close()
+        bar.close()
 
 
 def _check(args: argparse.Namespace) -> int:

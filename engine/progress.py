@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TextIO
 
 
@@ -36,3 +39,36 @@ class Progress:
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class _Silent:
+    """What :func:`tracked` gives when nobody watches: updates cost nothing."""
+
+    def update(self, done: int) -> None:
+        """Ignore the update."""
+
+    def close(self) -> None:
+        """Nothing to end."""
+
+
+# Where long engine work reports progress: set by the command line for the duration of a
+# command (a context variable, so a window or a worker thread that never set it stays silent).
+_STREAM: ContextVar[TextIO | None] = ContextVar("gradstep_progress_stream", default=None)
+
+
+@contextmanager
+def on_stream(stream: TextIO) -> Iterator[None]:
+    """Within the block, :func:`tracked` work draws a progress bar on ``stream`` (if it is a
+    terminal)."""
+    token = _STREAM.set(stream)
+    try:
+        yield
+    finally:
+        _STREAM.reset(token)
+
+
+def tracked(total: int, label: str) -> Progress | _Silent:
+    """A progress bar for ``total`` units of work, drawn where :func:`on_stream` says (else
+    silent)."""
+    stream = _STREAM.get()
+    return _Silent() if stream is None else Progress(total, label, stream)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine import progress
 from engine.core.config import SessionConfig
 from engine.errors import GradstepError
 from engine.explain.chain import ParameterRef, parse_parameter
@@ -296,12 +297,11 @@ def observe(session: Session, view: ViewState, since: int | None = None) -> dict
 def apply_step(session: Session, view: ViewState, step: Step) -> ViewState:
     """Carry out one step on ``session``; returns the new view state."""
     if step.action == "step":
-        for _ in range(step.count):
-            session.step()
+        _step_stages(session, step.count)
     elif step.action == "back":
         session.back(step.count)
     elif step.action == "iterations":
-        session.run_iterations(step.count)
+        _run_iterations(session, step.count)
     elif step.action == "select":
         return ViewState(step.parameter, view.color_by)
     elif step.action == "set":
@@ -312,6 +312,41 @@ def apply_step(session: Session, view: ViewState, step: Step) -> ViewState:
         assert step.color_by is not None
         return ViewState(view.selection, step.color_by)
     return view
+
+
+_CHUNK = 10_000
+
+
+def _run_iterations(session: Session, count: int) -> None:
+    """Run ``count`` iterations; a long step runs in chunks with progress where the command
+    line asked for it (chunks give the same numbers as one run: the batches follow the
+    iteration number)."""
+    if count <= LONG_STEP:
+        session.run_iterations(count)
+        return
+    bar = progress.tracked(count, f"running {count:,} iterations")
+    try:
+        done = 0
+        while done < count:
+            ran = session.run_iterations(min(_CHUNK, count - done)).iterations
+            if ran == 0:
+                break
+            done += ran
+            bar.update(done)
+    finally:
+        bar.close()
+
+
+def _step_stages(session: Session, count: int) -> None:
+    bar = progress.tracked(count, f"stepping {count:,} stages") if count > LONG_STEP else None
+    try:
+        for done in range(1, count + 1):
+            session.step()
+            if bar is not None and done % _CHUNK == 0:
+                bar.update(done)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def check_expect(session: Session, view: ViewState, step: Step) -> tuple[ExpectResult, ...]:

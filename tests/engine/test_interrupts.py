@@ -6,7 +6,6 @@ Each test runs the real command line in a fresh process and sends it the signal.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import signal
 import subprocess
@@ -16,8 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from engine.progress import Progress
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD_TRACE = '{"format":"gradstep-trace","version":1,"iterations":[]}\n'
@@ -133,23 +130,3 @@ def test_ctrl_c_in_check(tmp_path: Path, started: list[subprocess.Popen[str]]) -
     assert returncode == 130
     assert err.splitlines()[-1:] == ["gradstep: interrupted"]
     assert "Traceback" not in err
-
-
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_draws_on_a_terminal_only() -> None:
-    terminal = _Terminal()
-    progress = Progress(4_000_000, "training", terminal, width=4)
-    progress.update(1_000_000)
-    progress.update(1_000_001)  # same percentage: not redrawn
-    progress.update(4_000_000)
-    progress.close()
-    assert (
-        terminal.getvalue() == "\rtraining [█···] 1,000,000/4,000,000\rtraining [████] 4,000,000/4,000,000\n"
-    )
-    log = io.StringIO()
-    Progress(10, "training", log).update(5)
-    assert log.getvalue() == ""
