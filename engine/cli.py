@@ -29,7 +29,7 @@ from engine.errors import GradstepError
 from engine.explain.chain import parse_parameter
 from engine.files.atomic import write_atomic
 from engine.files.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
-from engine.files.walkthrough import LONG_STEP, Walkthrough
+from engine.files.walkthrough import Walkthrough
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
 from engine.interrupts import Terminated, signals_as_exceptions
@@ -336,16 +336,6 @@ def _parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def _warn_long_steps(walkthrough: Walkthrough) -> None:
-    """Say up front which steps train for long: a replay shows no progress inside a step."""
-    long = [(i, s.count) for i, s in enumerate(walkthrough.steps) if s.count > LONG_STEP]
-    for index, count in long[:3]:
-        print(
-            f"gradstep: note: step {index + 1} runs {count:,} iterations, which takes a while (Ctrl+C stops)",
-            file=sys.stderr,
-        )
-
-
 def _export(args: argparse.Namespace, exporter: Exporter) -> int:
     from engine.explain.worked import walkthrough_markdown, worked_iteration
 
@@ -354,8 +344,6 @@ def _export(args: argparse.Namespace, exporter: Exporter) -> int:
         raise GradstepError("--out: expected a folder or file name, got ''")
     source = resolve_any(args.source)
     out = Path(args.out)
-    if isinstance(source, Walkthrough):
-        _warn_long_steps(source)
     if out.suffix.lower() == ".md":
         if isinstance(source, Walkthrough):
             text = walkthrough_markdown(source)
