@@ -12,7 +12,9 @@ EXIT_BAD_INPUT = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"gradstep: error: {message}\n(see gradstep --help)\n")
+        if len(message) > 240:  # argparse quotes the value it refused, however long
+            message = message[:200] + "... (cut)"
+        self.exit(EXIT_BAD_INPUT, f"gradstep: error: {message} (see gradstep --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

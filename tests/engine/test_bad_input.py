@@ -340,3 +340,10 @@ def test_export_with_an_empty_out_writes_nothing(tmp_path: Path, monkeypatch: py
     monkeypatch.chdir(tmp_path)
     assert exit_code(["export", "example:tour-tutorial-003", "--out", ""]) == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_argument_errors_are_one_short_line(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["chain", "example:xor", "--weight", "0:0:0", "--iteration", ENDLESS]
+    err = one_line(capsys, args, "--iteration")
+    assert len(err) < 300
+    one_line(capsys, ["run", "example:xor", "--bogus"], "--bogus", "gradstep --help")
