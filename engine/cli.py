@@ -29,6 +29,7 @@ from engine.errors import GradstepError
 from engine.explain.chain import parse_parameter
 from engine.files.atomic import write_atomic
 from engine.files.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
+from engine.files.reading import read_file_bytes
 from engine.files.walkthrough import Walkthrough
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
@@ -301,9 +302,10 @@ def _train_to(session: Session, iteration: int) -> None:
 def _check(args: argparse.Namespace) -> int:
     from engine.learner.check import check_code
 
-    config = resolve(args.session)
     # NaN compares false with everything and inf never runs out: both would lift the limit
     _finite_option("--timeout", args.timeout, positive=True)
+    read_file_bytes(args.code)  # a FIFO, a device or a huge file is refused here, not in the child
+    config = resolve(args.session)
     # the report's text opens with what of the session it does not use (mini-batches, a
     # teaching-mode mistake); its JSON lists the same under "notes"
     report = check_code(args.code, config, iterations=args.iterations, timeout=args.timeout)

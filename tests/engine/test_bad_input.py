@@ -347,3 +347,12 @@ def test_argument_errors_are_one_short_line(capsys: pytest.CaptureFixture[str]) 
     err = one_line(capsys, args, "--iteration")
     assert len(err) < 300
     one_line(capsys, ["run", "example:xor", "--bogus"], "--bogus", "gradstep --help")
+
+
+def test_check_refuses_code_that_is_not_a_regular_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "code.py"
+    os.mkfifo(fifo)
+    one_line(capsys, ["check", str(fifo), "--session", "example:xor"], "named pipe (FIFO)")
+    one_line(capsys, ["check", "/dev/zero", "--session", "example:xor"], "character device")
