@@ -31,13 +31,10 @@ def resolve_target(path: str | Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _create_temp(target: Path) -> tuple[int, Path]:
-    """A new file beside ``target``, opened for writing, with the permissions ``target`` keeps."""
+def _create_temp(target: Path) -> tuple[Path, int]:
+    """A new, empty, private file beside ``target``, and the mode the result should get: the
+    mode of the file it replaces, or the usual default for a new file (0666 less the umask)."""
     directory = target.parent if str(target.parent) else Path(".")
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        mode = None  # a new file: the usual default, which O_CREAT's umask handling gives
     for _ in range(100):
         # hidden, marked .tmp, and ending in the target's suffix: encoders pick the format by it
         tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp{target.suffix}"
@@ -45,9 +42,16 @@ def _create_temp(target: Path) -> tuple[int, Path]:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _NEW_FILE_MODE)
         except FileExistsError:
             continue
-        if mode is not None:
-            os.fchmod(fd, mode)
-        return fd, tmp
+        try:
+            default = stat.S_IMODE(os.fstat(fd).st_mode)  # what the umask made of 0666
+            # private while it is written (the old file may be private); the mode comes at the end
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+        try:
+            return tmp, stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:
+            return tmp, default
     raise FileExistsError(f"no free temporary name beside {target}")
 
 
@@ -60,17 +64,14 @@ def _replacing(path: str | Path) -> Iterator[Path]:
     """A temporary file beside ``path`` that replaces it when the block ends normally."""
     target = resolve_target(path)
     try:
-        fd, tmp = _create_temp(target)
-        os.close(fd)
+        tmp, mode = _create_temp(target)
     except OSError as exc:
         raise _cannot_write(Path(path), exc) from None
     try:
-        mode = stat.S_IMODE(os.stat(tmp).st_mode)
         yield tmp
-        if stat.S_IMODE(os.stat(tmp).st_mode) != mode:  # a writer that re-created the file
-            os.chmod(tmp, mode)
-        with open(tmp, "rb+") as handle:
+        with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())  # on disk before the rename makes it the file
+        os.chmod(tmp, mode)  # (also when a writer re-created the file)
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -111,8 +112,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path``, for a writer that wants a file name (an image library,
     a video encoder); it replaces ``path`` as :func:`atomic_text` does.
 
-    The temporary file exists, empty and with the permissions the result should have, when the
-    block starts; the writer may overwrite or re-create it.
+    The temporary file exists, empty and private to the user, when the block starts; the
+    writer may overwrite or re-create it.
     """
     with _replacing(path) as tmp:
         yield tmp

@@ -65,9 +65,13 @@ def test_replaced_file_keeps_its_mode(tmp_path: Path, umask: None) -> None:
     assert _mode(target) == 0o664
     target.chmod(0o600)
     with atomic_path(target) as tmp:
+        assert _mode(tmp) == 0o600  # private while it is written
         tmp.write_bytes(b"png")
     assert _mode(target) == 0o600
     assert target.read_bytes() == b"png"
+    target.chmod(0o444)  # read-only: the save replaces it and it stays read-only
+    write_atomic(target, "again")
+    assert (target.read_text(), _mode(target)) == ("again", 0o444)
 
 
 def test_saving_to_a_symlink_writes_through_to_its_target(tmp_path: Path) -> None:
