@@ -1,145 +1,139 @@
-"""The ``gradstep`` command line. Headless commands never import Qt; opening the window is
-delegated to a launcher that the console script passes in."""
+"""The ``gradstep`` command line, the console script's entry point.
+
+Headless commands (run, chain, check, examples, Markdown export) never import Qt; the window
+and frame rendering are imported from ``gui`` only when they are asked for. Ctrl+C and SIGTERM
+end a command with one line and exit code 130 or 143, after every file being written has been
+put back as it was.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import math
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
-from engine import __version__
+from engine import progress
+from engine.cli_args import COMMANDS, EXIT_BAD_INPUT, build_parser, join_option_values
 from engine.core import allocator
 from engine.errors import GradstepError
 from engine.explain.chain import parse_parameter
+from engine.files.atomic import write_atomic
 from engine.files.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
-from engine.files.jsonio import write_atomic
+from engine.files.reading import read_file_bytes
+from engine.files.walkthrough import Walkthrough
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
+from engine.interrupts import Terminated, signals_as_exceptions
 
 EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 EXIT_NON_FINITE = 3
 EXIT_DISAGREES = 1
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # the shell's convention for a command ended by a signal
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 Launcher = Callable[[str | None], int]
 # renders a walkthrough through the window's widgets: (walkthrough, out path, (w, h)) -> exit code
 Exporter = Callable[[object, Path, tuple[int, int]], int]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"gradstep: error: {message}\n(see gradstep --help)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser; ``gradstep --help`` prints it."""
-    parser = _Parser(
-        prog="gradstep",
-        description="Gradstep: a step-through debugger for backpropagation. With no command, "
-        "opens the window on SESSION (a session file or example:NAME; default example:xor).",
-        epilog="Indices are 0-based. Exit codes: 0 success, 1 check found a disagreement, 2 bad "
-        "input, 3 a run stopped on a non-finite value.",
-    )
-    parser.add_argument("--version", action="version", version=f"gradstep {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    run = sub.add_parser("run", help="train a session and print progress and the final loss")
-    run.add_argument("session", metavar="SESSION", help="session file or example:NAME")
-    run.add_argument("--iterations", type=int, metavar="N", help="updates to run (default: the session's)")
-    run.add_argument("--trace", metavar="TRACE.json", help="write every iteration to a trace file")
-    run.add_argument("--every", type=int, metavar="K", help="print the loss every K iterations")
-    run.add_argument("--loss-below", type=float, metavar="X", help="stop when the loss falls below X")
-
-    chain = sub.add_parser("chain", help="explain one parameter's gradient by the chain rule")
-    chain.add_argument("session", metavar="SESSION", help="session file or example:NAME")
-    what = chain.add_mutually_exclusive_group(required=True)
-    what.add_argument("--weight", metavar="L:J:I", help="weight from input I to unit J of layer L")
-    what.add_argument("--bias", metavar="L:J", help="bias of unit J of layer L")
-    chain.add_argument(
-        "--iteration",
-        type=int,
-        default=None,
-        metavar="K",
-        help="iteration to explain (default: the session's first)",
-    )
-    chain.add_argument("--json", action="store_true", help="print JSON")
-
-    check = sub.add_parser(
-        "check", help="compare your own train_step with the correct computation and name the bug"
-    )
-    check.add_argument(
-        "code", metavar="CODE.py", help="a file defining train_step(weights, biases, X, Y, learning_rate)"
-    )
-    check.add_argument("--session", required=True, metavar="SESSION", help="session file or example:NAME")
-    check.add_argument("--iterations", type=int, default=5, metavar="N", help="steps to compare (default 5)")
-    check.add_argument(
-        "--timeout", type=float, default=20.0, metavar="S", help="seconds your code may take (default 20)"
-    )
-    check.add_argument("--json", action="store_true", help="print JSON")
-
-    export = sub.add_parser(
-        "export", help="write a walkthrough as PNG frames, GIF, MP4 or Markdown, or a session as Markdown"
-    )
-    export.add_argument("source", metavar="WALKTHROUGH|SESSION", help="a file or example:NAME")
-    export.add_argument(
-        "--out", required=True, metavar="OUT", help="a folder (PNG per step), .gif, .mp4 or .md"
-    )
-    export.add_argument("--size", default="1280x800", metavar="WxH", help="frame size (default 1280x800)")
-
-    sub.add_parser("examples", help="list the built-in examples")
-    return parser
+def _tolerant_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        # ∂, δ and · in the chain rule, or a file name that is not valid UTF-8, must not crash
+        # the printout on a terminal or pipe in a legacy encoding
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
 
 
 def main(
     argv: Sequence[str] | None = None, launcher: Launcher | None = None, exporter: Exporter | None = None
 ) -> int:
-    """Run the command line; returns the exit code."""
-    for stream in (sys.stdout, sys.stderr):
-        # ∂, δ and · in the chain rule must not crash a terminal or pipe in a legacy encoding
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
-            with contextlib.suppress(ValueError, OSError):
-                reconfigure(errors="backslashreplace")
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    """Run the command line; returns the exit code.
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: ``sys.argv[1:]``).
+    launcher, exporter
+        What opens the window and renders frames; by default the ``gui`` package's, imported
+        only when used.
+    """
+    _tolerant_streams()
+    args_list = join_option_values(list(sys.argv[1:] if argv is None else argv))
     allocator.tune()
     parser = build_parser()
-    commands = {"run", "chain", "check", "export", "examples"}
-    if args_list and not args_list[0].startswith("-") and args_list[0] not in commands:
+    if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
         if len(args_list) > 1:
             parser.error(f"unexpected arguments after the session: {' '.join(args_list[1:])}")
         return _open(args_list[0], launcher)
     args = parser.parse_args(args_list)
+    if args.command is None:
+        return _open(None, launcher)
     try:
-        if args.command is None:
-            return _open(None, launcher)
-        if args.command == "examples":
-            return _examples()
-        if args.command == "run":
-            return _run(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "export":
-            return _export(args, exporter)
-        return _chain(args)
+        with signals_as_exceptions(), progress.on_stream(sys.stderr):
+            return _dispatch(args, exporter)
     except GradstepError as exc:
         print(f"gradstep: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except MemoryError:
+        print("gradstep: out of memory (use a smaller network, batch or data set)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except Terminated:
+        print("gradstep: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print("gradstep: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _dispatch(args: argparse.Namespace, exporter: Exporter | None) -> int:
+    if args.command == "examples":
+        return _examples()
+    if args.command == "run":
+        return _run(args)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "export":
+        return _export(args, exporter or _render_frames)
+    return _chain(args)
 
 
 def _open(spec: str | None, launcher: Launcher | None) -> int:
-    if launcher is None:
-        print("gradstep: the window is not available from this entry point", file=sys.stderr)
+    return (launcher or _launch_window)(spec)
+
+
+def _launch_window(spec: str | None) -> int:
+    if sys.platform.startswith("linux") and not any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        # Qt would abort the interpreter with a page about platform plugins
+        print(
+            "gradstep: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set); "
+            "the headless commands work without one: gradstep --help",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
-    return launcher(spec)
+    # imported by name: the engine does not depend on the window, only this command does
+    run_app: Launcher = importlib.import_module("gui.app").run_app
+    return run_app(spec)
+
+
+def _render_frames(walkthrough: object, out: Path, size: tuple[int, int]) -> int:
+    export_walkthrough: Exporter = importlib.import_module("gui.export").export_walkthrough
+    return export_walkthrough(walkthrough, out, size)
 
 
 def _examples() -> int:
@@ -158,6 +152,14 @@ def _examples() -> int:
     return EXIT_OK
 
 
+def _finite_option(name: str, value: float | None, positive: bool = False) -> None:
+    if value is None:
+        return
+    if not math.isfinite(value) or (positive and value <= 0):
+        kind = "a positive number of seconds" if positive else "a finite number"
+        raise GradstepError(f"{name}: expected {kind}, got {value}")
+
+
 def _run(args: argparse.Namespace) -> int:
     config = resolve(args.session)
     iterations = config.iterations if args.iterations is None else args.iterations
@@ -165,14 +167,16 @@ def _run(args: argparse.Namespace) -> int:
         raise GradstepError(f"--iterations must be non-negative, got {iterations}")
     if args.every is not None and args.every < 1:
         raise GradstepError(f"--every must be at least 1, got {args.every}")
+    _finite_option("--loss-below", args.loss_below)
+    if args.trace == "":
+        raise GradstepError("--trace: expected a file name, got ''")
     every = args.every or max(1, iterations // 10)
     session = Session(config)
     start = session.iteration
     breakpoints = Breakpoints(non_finite=True, loss_below=args.loss_below)
-    title = config.title or args.session
     print(
-        f"{title}: {iterations} iterations, {config.loss} loss, {config.optimizer.name} "
-        f"lr {config.optimizer.learning_rate:g}, {config.x.shape[0]} samples"
+        f"{config.title or args.session}: {iterations} iterations, {config.loss} loss, "
+        f"{config.optimizer.name} lr {config.optimizer.learning_rate:g}, {config.x.shape[0]} samples"
     )
 
     def report(k: int, loss: float) -> None:
@@ -180,43 +184,74 @@ def _run(args: argparse.Namespace) -> int:
         if done % every == 0 or done == iterations:
             print(f"iteration {done}/{iterations}  loss {loss!r}", flush=True)
 
-    if args.trace:
-        from engine.files.trace import TraceWriter
-
-        def on_iteration(item: IterationSummary) -> None:
-            writer.write(item)
-            report(item.iteration, item.loss)
-
-        with TraceWriter(args.trace) as writer:
-            result = session.run_iterations(iterations, breakpoints, on_iteration=on_iteration)
+    if args.trace is not None:
+        result = _run_traced(session, iterations, breakpoints, Path(args.trace), report)
     else:
-        # Without a trace nothing needs every iteration's values: run in chunks of --every on
-        # the engine's fast path and print each chunk's last loss from the session's history.
-        result = RunResult(0)
-        done = 0
-        while done < iterations and result.reason is None:
-            chunk = min(every - done % every, iterations - done)
-            result = session.run_iterations(chunk, breakpoints)
-            done += result.iterations
-            latest = session.last_loss()  # not losses(): that copies every loss, every chunk
-            if result.reason is None and latest is not None:
-                report(*latest)
-
+        result = _run_fast(session, iterations, every, breakpoints, report)
     if result.reason == "non_finite":
         print(f"gradstep: stopped: {result.message}", file=sys.stderr)
         return EXIT_NON_FINITE
     if result.reason is not None:
         print(f"stopped: {result.message}")
-    last = session.iteration - 1  # the last iteration whose update ran
-    if last >= start:
-        record = session.iteration_record(last)
-        assert record.loss is not None
-        print(f"final loss {record.loss.loss!r} (iteration {last}, before its update)")
-        out = record.forward[-1].a
-        if out.shape[0] <= 16 and out.shape[1] <= 4:
-            print("predictions of that forward pass:")
-            print(np.array2string(out, precision=8, floatmode="fixed"))
+    _print_final(session, start)
     return EXIT_OK
+
+
+def _run_traced(
+    session: Session,
+    iterations: int,
+    breakpoints: Breakpoints,
+    path: Path,
+    report: Callable[[int, float], None],
+) -> RunResult:
+    from engine.files.trace import TraceWriter
+
+    with TraceWriter(path) as writer:
+
+        def on_iteration(item: IterationSummary) -> None:
+            writer.write(item)
+            report(item.iteration, item.loss)
+
+        return session.run_iterations(iterations, breakpoints, on_iteration=on_iteration)
+
+
+def _run_fast(
+    session: Session,
+    iterations: int,
+    every: int,
+    breakpoints: Breakpoints,
+    report: Callable[[int, float], None],
+) -> RunResult:
+    """Without a trace nothing needs every iteration's values: run in chunks of ``every`` on
+    the engine's fast path and print each chunk's last loss from the session's history."""
+    result = RunResult(0)
+    done = 0
+    while done < iterations and result.reason is None:
+        chunk = min(every - done % every, iterations - done)
+        result = session.run_iterations(chunk, breakpoints)
+        done += result.iterations
+        latest = session.last_loss()  # not losses(): that copies every loss, every chunk
+        if result.reason is None and latest is not None:
+            report(*latest)
+    return result
+
+
+def _print_final(session: Session, start: int) -> None:
+    last = session.iteration - 1  # the last iteration whose update ran
+    if last < start:
+        return
+    record = session.iteration_record(last)
+    if record.loss is None:  # a complete record always has its loss
+        raise RuntimeError(f"iteration {last} has no loss")
+    print(f"final loss {record.loss.loss!r} (iteration {last}, before its update)")
+    out = record.forward[-1].a
+    if out.shape[0] <= 16 and out.shape[1] <= 4:
+        print("predictions of that forward pass:")
+        print(np.array2string(out, precision=8, floatmode="fixed"))
+
+
+MAX_CHAIN_AHEAD = 10_000_000
+_CHAIN_CHUNK = 1000
 
 
 def _chain(args: argparse.Namespace) -> int:
@@ -233,8 +268,9 @@ def _chain(args: argparse.Namespace) -> int:
         raise GradstepError(
             f"--iteration {iteration} is before the session's start ({session.start_iteration})"
         )
-    if iteration - session.start_iteration > 10_000_000:
-        raise GradstepError(f"--iteration {iteration} is too far ahead")
+    if iteration - session.start_iteration > MAX_CHAIN_AHEAD:
+        raise GradstepError(f"--iteration {iteration} is too far ahead (at most {MAX_CHAIN_AHEAD:,})")
+    _train_to(session, iteration)
     record = session.iteration_record(iteration)
     explanation = session.explain(ref, record)
     if args.json:
@@ -244,12 +280,32 @@ def _chain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _train_to(session: Session, iteration: int) -> None:
+    """Run the session up to ``iteration`` in chunks, with a progress bar on a terminal: an
+    iteration far ahead takes a while, and Ctrl+C between chunks ends it."""
+    ahead = iteration - session.iteration
+    if ahead <= _CHAIN_CHUNK:
+        return  # iteration_record gets there at once
+    bar = progress.tracked(ahead, f"training to iteration {iteration:,}")
+    try:
+        done = 0
+        while done < ahead:
+            ran = session.run_iterations(min(_CHAIN_CHUNK, ahead - done)).iterations
+            if ran == 0:
+                break  # iteration_record finishes what the run could not
+            done += ran
+            bar.update(done)
+    finally:
+        bar.close()
+
+
 def _check(args: argparse.Namespace) -> int:
     from engine.learner.check import check_code
 
+    # NaN compares false with everything and inf never runs out: both would lift the limit
+    _finite_option("--timeout", args.timeout, positive=True)
+    read_file_bytes(args.code)  # a FIFO, a device or a huge file is refused here, not in the child
     config = resolve(args.session)
-    if args.timeout <= 0:
-        raise GradstepError(f"--timeout must be positive, got {args.timeout}")
     # the report's text opens with what of the session it does not use (mini-batches, a
     # teaching-mode mistake); its JSON lists the same under "notes"
     report = check_code(args.code, config, iterations=args.iterations, timeout=args.timeout)
@@ -272,16 +328,22 @@ def _strict_json(value: Any) -> Any:
     return value
 
 
-def _export(args: argparse.Namespace, exporter: Exporter | None) -> int:
-    from engine.explain.worked import walkthrough_markdown, worked_iteration
-    from engine.files.walkthrough import Walkthrough
-
-    try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        raise GradstepError(f"--size: expected WxH like 1280x800, got {args.size!r}") from None
+def _parse_size(text: str) -> tuple[int, int]:
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.strip().lstrip("+-").isdigit() and len(p.strip()) <= 9 for p in parts):
+        raise GradstepError(f"--size: expected WxH like 1280x800, got {text[:40]!r}")
+    width, height = (int(p) for p in parts)
     if not (200 <= width <= 7680 and 200 <= height <= 4320):
         raise GradstepError(f"--size: {width}x{height} is outside 200x200 .. 7680x4320")
+    return width, height
+
+
+def _export(args: argparse.Namespace, exporter: Exporter) -> int:
+    from engine.explain.worked import walkthrough_markdown, worked_iteration
+
+    width, height = _parse_size(args.size)
+    if not args.out:
+        raise GradstepError("--out: expected a folder or file name, got ''")
     source = resolve_any(args.source)
     out = Path(args.out)
     if out.suffix.lower() == ".md":
@@ -299,6 +361,8 @@ def _export(args: argparse.Namespace, exporter: Exporter | None) -> int:
         )
     if out.suffix.lower() not in ("", ".gif", ".mp4"):
         raise GradstepError(f"--out: {out.name}: expected a folder, .gif, .mp4 or .md")
-    if exporter is None:
-        raise GradstepError("rendering frames needs the window's widgets (run the gradstep command)")
     return exporter(source, out, (width, height))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,8 +1,10 @@
 """``gradstep export WALKTHROUGH --out OUT``: the real window, rendered offscreen, one frame per step.
 
 Frames go to a folder of PNGs, a GIF (Pillow, a core dependency) or an MP4 (imageio with
-imageio-ffmpeg, the ``video`` extra). Every file is written beside its target and renamed into
-place, so an interrupted export never leaves half a file where an old one was.
+imageio-ffmpeg, the ``video`` extra). Each frame is written out as soon as it is rendered, so
+memory does not grow with the number of steps or their size (a 7680x4320 frame is 100 MB of
+pixels). Every file goes through the atomic-write helper, so an interrupted export never leaves
+half a file where an old one was.
 """
 
 from __future__ import annotations
@@ -10,14 +12,15 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from engine.errors import GradstepError
-from engine.files.jsonio import file_mode
+from engine.files.atomic import atomic_path, write_atomic
 from engine.files.walkthrough import ExpectResult, Walkthrough
+from engine.progress import Progress
 
 EXIT_OK = 0
 FRAME_NAME = "step-{:03d}.png"
@@ -35,45 +38,6 @@ def frame_seconds(caption: str) -> float:
 def gif_milliseconds(seconds: float) -> int:
     """A GIF frame's delay: GIF stores hundredths of a second, so round to 10 ms."""
     return 10 * round(seconds * 100)
-
-
-class Progress:
-    """A progress bar on the terminal (stderr); a final line only when stderr is not a terminal."""
-
-    def __init__(self, total: int, label: str, stream: TextIO | None = None, width: int = 30) -> None:
-        self.total = max(total, 1)
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.width = width
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-
-    def update(self, done: int) -> None:
-        if not self.tty:
-            return
-        filled = self.width * done // self.total
-        bar = "█" * filled + "·" * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {done}/{self.total}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-@contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it when the block succeeds."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        tmp.chmod(file_mode(path))  # mkstemp makes files private; an export is an ordinary file
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _require_video() -> object:
@@ -151,6 +115,52 @@ def _rgb_bytes(image: object) -> tuple[bytes, int, int]:
     return raw, w, h
 
 
+class _FrameSink:
+    """Where rendered frames go, one at a time: PNG files, a GIF stream or an MP4 encoder."""
+
+    def __init__(self, out: Path, walkthrough: Walkthrough) -> None:
+        self.out = out
+        self.durations = [frame_seconds(s.caption) for s in walkthrough.steps]
+        self._stack = ExitStack()
+        self._gif: _GifStream | None = None
+        self._mp4: Any = None
+
+    def __enter__(self) -> _FrameSink:
+        suffix = self.out.suffix.lower()
+        if suffix == ".gif":
+            self._gif = _GifStream(self._stack.enter_context(atomic_path(self.out)))
+            self._stack.callback(self._gif.close)
+        elif suffix == ".mp4":
+            self._mp4 = _mp4_writer(self._stack.enter_context(atomic_path(self.out)))
+            self._stack.callback(self._mp4.close)
+        else:
+            self.out.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def add(self, index: int, image: object) -> None:
+        if self._gif is not None:
+            self._gif.add(image, self.durations[index])
+        elif self._mp4 is not None:
+            _append_mp4(self._mp4, image, self.durations[index])
+        else:
+            _save_png(image, self.out / FRAME_NAME.format(index + 1))
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is None and self._gif is not None:
+            self._gif.finish()
+        self._stack.__exit__(exc_type, exc, tb)
+
+
+def _check_out(out: Path) -> None:
+    suffix = out.suffix.lower()
+    if suffix in (".gif", ".mp4") and out.is_dir():
+        raise GradstepError(f"--out: {out} is a folder")
+    if suffix and not out.parent.is_dir():
+        raise GradstepError(f"--out: the folder {out.parent} does not exist")
+    if not suffix and out.exists() and not out.is_dir():
+        raise GradstepError(f"--out: {out} exists and is not a folder")
+
+
 def export_walkthrough(
     walkthrough: Walkthrough, out: Path, size: tuple[int, int], stream: TextIO | None = None
 ) -> int:
@@ -161,100 +171,112 @@ def export_walkthrough(
     steps = walkthrough.steps
     if not steps:
         raise GradstepError("the walkthrough has no steps: nothing to render")
-    suffix = out.suffix.lower()
-    if suffix == ".mp4":
-        imageio = _require_video()
-    if suffix in (".gif", ".mp4") and out.is_dir():
-        raise GradstepError(f"--out: {out} is a folder")
-    if suffix and not out.parent.is_dir():
-        raise GradstepError(f"--out: the folder {out.parent} does not exist")
-    if not suffix and out.exists() and not out.is_dir():
-        raise GradstepError(f"--out: {out} exists and is not a folder")
+    if out.suffix.lower() == ".mp4":
+        _require_video()
+    _check_out(out)
     err = stream or sys.stderr
     progress = Progress(len(steps), f"rendering {len(steps)} steps", err)
     mismatches: list[str] = []
-    frames: list[tuple[bytes, int, int]] = []
-
-    def on_frame(index: int, image: object, results: tuple[ExpectResult, ...]) -> None:
-        for r in results:
-            if not r.met:
-                mismatches.append(f"step {index + 1}: {r.key} recorded {r.expected!r}, computed {r.actual!r}")
-        if not suffix:
-            target = out / FRAME_NAME.format(index + 1)
-            with _atomic_target(target) as tmp:
-                if not image.save(str(tmp), "PNG"):  # type: ignore[attr-defined]
-                    raise GradstepError(f"could not write {target}")
-        else:
-            frames.append(_rgb_bytes(image))
-        progress.update(index + 1)
-
     try:
-        if not suffix:
-            out.mkdir(parents=True, exist_ok=True)
-        render_frames(walkthrough, size, on_frame)
+        with _FrameSink(out, walkthrough) as sink:
+
+            def on_frame(index: int, image: object, results: tuple[ExpectResult, ...]) -> None:
+                mismatches.extend(
+                    f"step {index + 1}: {r.key} recorded {r.expected!r}, computed {r.actual!r}"
+                    for r in results
+                    if not r.met
+                )
+                sink.add(index, image)
+                progress.update(index + 1)
+
+            render_frames(walkthrough, size, on_frame)
+        if not out.suffix:
+            _remove_stale_frames(out, len(steps))
     except OSError as exc:
         raise GradstepError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
     finally:
         progress.close()
-    durations = [frame_seconds(s.caption) for s in steps]
-    try:
-        if suffix == ".gif":
-            _write_gif(out, frames, durations)
-        elif suffix == ".mp4":
-            _write_mp4(imageio, out, frames, durations)
-        else:
-            for stale in sorted(out.glob("step-*.png")):  # frames of an earlier, longer export
-                number = stale.stem.removeprefix("step-")
-                if number.isdigit() and int(number) > len(steps):
-                    stale.unlink()
-    except OSError as exc:
-        raise GradstepError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
     for line in mismatches:
         print(f"warning: {line}", file=err)
-    what = f"{len(steps)} frames" if not suffix else f"{len(steps)} steps"
+    what = f"{len(steps)} frames" if not out.suffix else f"{len(steps)} steps"
     print(f"wrote {what} to {out}")
     return EXIT_OK
 
 
-def _write_gif(out: Path, frames: list[tuple[bytes, int, int]], durations: list[float]) -> None:
+def _remove_stale_frames(out: Path, count: int) -> None:
+    for stale in sorted(out.glob("step-*.png")):  # frames of an earlier, longer export
+        number = stale.stem.removeprefix("step-")
+        if number.isdigit() and int(number) > count:
+            stale.unlink()
+
+
+def _save_png(image: object, target: Path) -> None:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):  # type: ignore[attr-defined]
+        raise GradstepError(f"could not encode {target} as PNG")
+    buffer.close()
+    write_atomic(target, bytes(data.data()))
+
+
+def _rgb_image(image: object) -> Any:
     from PIL import Image
 
-    images = [Image.frombytes("RGB", (w, h), raw) for raw, w, h in frames]
-    # one shared palette keeps the colours steady from frame to frame
-    first = images[0].quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    quantized = [first] + [im.quantize(palette=first, dither=Image.Dither.NONE) for im in images[1:]]
-    with _atomic_target(out) as tmp:
-        quantized[0].save(
-            tmp,
-            format="GIF",
-            save_all=True,
-            append_images=quantized[1:],
-            duration=[gif_milliseconds(d) for d in durations],
-            loop=0,
-            optimize=False,
-        )
+    raw, w, h = _rgb_bytes(image)
+    return Image.frombytes("RGB", (w, h), raw)
 
 
-def _write_mp4(
-    imageio: object, out: Path, frames: list[tuple[bytes, int, int]], durations: list[float]
-) -> None:
+class _GifStream:
+    """A GIF written frame by frame: the first frame's palette is shared by all (so colours
+    stay steady from frame to frame), and each frame is encoded and written when it arrives,
+    so only one frame is in memory at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("wb")
+        self._palette: Any = None
+
+    def add(self, image: object, seconds: float) -> None:
+        from PIL import GifImagePlugin, Image
+
+        rgb = _rgb_image(image)
+        if self._palette is None:
+            frame = rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+            self._palette = frame
+            header, _ = GifImagePlugin.getheader(frame, info={"loop": 0, "duration": 1, "optimize": False})
+            self._file.write(b"".join(header))
+        else:
+            frame = rgb.quantize(palette=self._palette, dither=Image.Dither.NONE)
+        for chunk in GifImagePlugin.getdata(frame, duration=gif_milliseconds(seconds)):
+            self._file.write(chunk)
+
+    def finish(self) -> None:
+        self._file.write(b";")  # the GIF trailer
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _mp4_writer(path: Path) -> Any:
+    imageio: Any = _require_video()
+    return imageio.get_writer(
+        str(path),
+        format="FFMPEG",
+        fps=MP4_FPS,
+        codec="libx264",
+        macro_block_size=2,
+        quality=8,
+        ffmpeg_log_level="error",  # ffmpeg's banner and statistics are not the user's business
+    )
+
+
+def _append_mp4(writer: Any, image: object, seconds: float) -> None:
     import numpy as np
 
-    with _atomic_target(out) as tmp:
-        writer = imageio.get_writer(  # type: ignore[attr-defined]
-            str(tmp),
-            format="FFMPEG",
-            fps=MP4_FPS,
-            codec="libx264",
-            macro_block_size=2,
-            quality=8,
-            ffmpeg_log_level="error",  # ffmpeg's banner and statistics are not the user's business
-        )
-        try:
-            for (raw, w, h), seconds in zip(frames, durations, strict=True):
-                pixels = np.frombuffer(raw, dtype=np.uint8).reshape(h, w, 3)
-                pixels = pixels[: h - h % 2, : w - w % 2]  # H.264 wants even sizes
-                for _ in range(max(1, round(seconds * MP4_FPS))):
-                    writer.append_data(pixels)
-        finally:
-            writer.close()
+    raw, w, h = _rgb_bytes(image)
+    pixels = np.frombuffer(raw, dtype=np.uint8).reshape(h, w, 3)
+    pixels = pixels[: h - h % 2, : w - w % 2]  # H.264 wants even sizes
+    for _ in range(max(1, round(seconds * MP4_FPS))):
+        writer.append_data(pixels)

@@ -1270,13 +1270,31 @@ class NetworkView(QWidget):
 
     def export_png(self, path: Path) -> None:
         """Save the drawing with its colour bars as a PNG; raises GradstepError."""
-        if not self.grab().save(str(path), "PNG"):
-            raise GradstepError(f"{path}: could not write the PNG")
+        from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+        from engine.files.atomic import write_atomic
+
+        # encoded in memory, then written atomically: a failed write leaves the old file whole
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not self.grab().save(buffer, "PNG"):
+            raise GradstepError(f"{path}: could not encode the PNG")
+        write_atomic(path, bytes(data.data()))
 
     def export_svg(self, path: Path) -> None:
         """Save the drawing as an SVG (vector edges and nodes)."""
+        from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+        from engine.files.atomic import write_atomic
+
+        # rendered to memory, then written atomically: QSvgGenerator writing the file itself
+        # truncates it first and reports no error on a full disk
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         generator = QSvgGenerator()
-        generator.setFileName(str(path))
+        generator.setOutputDevice(buffer)
         size = self.plot.viewport().size()
         generator.setSize(size)
         generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
@@ -1291,6 +1309,7 @@ class NetworkView(QWidget):
         finally:
             painter.end()
             self._edge_layer.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        write_atomic(path, bytes(data.data()))
 
     # ---- handlers ----
 

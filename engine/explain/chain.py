@@ -71,7 +71,8 @@ class ParameterRef:
 
 def parse_parameter(text: str, *, bias: bool) -> ParameterRef:
     """Parse "L:J:I" (a weight) or "L:J" (a bias)."""
-    pattern = r"(\d+):(\d+)" if bias else r"(\d+):(\d+):(\d+)"
+    # at most 9 digits: no network has a larger index, and int() of 4,301 digits raises
+    pattern = r"(\d{1,9}):(\d{1,9})" if bias else r"(\d{1,9}):(\d{1,9}):(\d{1,9})"
     match = re.fullmatch(pattern, text.strip())
     if match is None:
         form = "L:J (layer:unit)" if bias else "L:J:I (layer:unit:input)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.errors import GradstepError
+from engine.files.reading import read_file_bytes
 
 Array = NDArray[np.float64]
 
@@ -21,6 +23,7 @@ LOGIC_PRESETS: dict[str, list[float]] = {
 POINT_PRESETS = ("circles", "moons", "spiral", "gaussians")
 PRESETS = (*LOGIC_PRESETS, *POINT_PRESETS)
 MAX_SAMPLES = 1_000_000
+MAX_NOISE = 1000.0  # standard deviation; the presets lie within [-1.5, 2]
 
 
 def preset(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> tuple[Array, Array]:
@@ -80,50 +83,77 @@ def _gaussians(samples: int, rng: np.random.Generator) -> tuple[Array, Array]:
 _POINTS = {"moons": _moons, "circles": _circles, "spiral": _spiral, "gaussians": _gaussians}
 
 
-def read_csv(path: Path, targets: list[str], inputs: list[str] | None) -> tuple[Array, Array]:
-    """Read a CSV file with a header row; ``targets`` name the target columns."""
+def _csv_rows(path: Path) -> list[list[str]]:
+    data = read_file_bytes(path, "data.csv")
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
-        raise GradstepError(f"data.csv: cannot read {path}: {exc.strerror or exc}") from None
+        text = data.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not a column name
     except UnicodeDecodeError:
-        raise GradstepError(f"data.csv: {path} is not a UTF-8 text file") from None
-    if not rows:
-        raise GradstepError(f"data.csv: {path} is empty")
-    header = [name.strip() for name in rows[0]]
+        raise GradstepError(f"data.csv: {path} is not a UTF-8 text file", "data.csv") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        return list(reader)
+    except csv.Error as exc:  # a field over csv's size limit, an unterminated quote
+        raise GradstepError(
+            f"data.csv: {path.name} line {reader.line_num}: not a readable CSV row ({exc})", "data.csv"
+        ) from None
+
+
+def _columns(header: list[str], path: Path, targets: list[str], inputs: list[str] | None) -> list[str]:
+    """The input column names, after checking every named column is in ``header``."""
     if len(set(header)) != len(header):
-        raise GradstepError(f"data.csv: {path} has duplicate column names")
+        raise GradstepError(f"data.csv: {path} has duplicate column names", "data.csv")
     for name in targets:
         if name not in header:
             raise GradstepError(
-                f"data.targets: column {name!r} is not in {path.name} (columns: {', '.join(header)})"
+                f"data.targets: column {name!r} is not in {path.name} (columns: {', '.join(header)})",
+                "data.targets",
             )
     input_names = inputs if inputs is not None else [h for h in header if h not in targets]
     for name in input_names:
         if name not in header:
-            raise GradstepError(f"data.inputs: column {name!r} is not in {path.name}")
+            raise GradstepError(f"data.inputs: column {name!r} is not in {path.name}", "data.inputs")
     if not input_names:
-        raise GradstepError(f"data.csv: {path.name} has no input columns besides the targets")
+        raise GradstepError(f"data.csv: {path.name} has no input columns besides the targets", "data.csv")
+    return input_names
+
+
+def _row_values(row: list[str], number: int, width: int, name: str) -> list[float]:
+    if len(row) != width:
+        raise GradstepError(
+            f"data.csv: {name} line {number} has {len(row)} fields, expected {width}", "data.csv"
+        )
+    try:
+        parsed = [float(cell) for cell in row]
+    except ValueError:
+        raise GradstepError(f"data.csv: {name} line {number} has a non-numeric value", "data.csv") from None
+    if not all(math.isfinite(v) for v in parsed):
+        raise GradstepError(f"data.csv: {name} line {number} has a non-finite value", "data.csv")
+    return parsed
+
+
+def read_csv(path: Path, targets: list[str], inputs: list[str] | None) -> tuple[Array, Array]:
+    """Read a CSV file with a header row; ``targets`` name the target columns.
+
+    Raises
+    ------
+    GradstepError
+        Naming the file, the line and the problem, with ``field`` "data.csv" (or
+        "data.targets"/"data.inputs" for a column that is not there).
+    """
+    rows = _csv_rows(path)
+    if not rows:
+        raise GradstepError(f"data.csv: {path} is empty", "data.csv")
+    header = [name.strip() for name in rows[0]]
+    input_names = _columns(header, path, targets, inputs)
     values = []
     for number, row in enumerate(rows[1:], start=2):
         if not row or all(not cell.strip() for cell in row):
             continue
-        if len(row) != len(header):
-            raise GradstepError(
-                f"data.csv: {path.name} line {number} has {len(row)} fields, expected {len(header)}"
-            )
-        try:
-            parsed = [float(cell) for cell in row]
-        except ValueError:
-            raise GradstepError(f"data.csv: {path.name} line {number} has a non-numeric value") from None
-        if not all(math.isfinite(v) for v in parsed):
-            raise GradstepError(f"data.csv: {path.name} line {number} has a non-finite value")
-        values.append(parsed)
+        values.append(_row_values(row, number, len(header), path.name))
         if len(values) > MAX_SAMPLES:
-            raise GradstepError(f"data.csv: {path.name} has more than {MAX_SAMPLES} rows")
+            raise GradstepError(f"data.csv: {path.name} has more than {MAX_SAMPLES} rows", "data.csv")
     if not values:
-        raise GradstepError(f"data.csv: {path.name} has a header but no data rows")
+        raise GradstepError(f"data.csv: {path.name} has a header but no data rows", "data.csv")
     table = np.array(values, dtype=np.float64)
     x = table[:, [header.index(n) for n in input_names]]
     y = table[:, [header.index(n) for n in targets]]

@@ -1,82 +1,109 @@
-"""Strict JSON reading and atomic writing."""
+"""Strict JSON reading: every failure is a GradstepError naming the file and the field."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import stat
-import tempfile
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from engine.errors import GradstepError
+from engine.files.atomic import write_atomic
+from engine.files.reading import MAX_FILE_BYTES, read_file_bytes
 
-MAX_FILE_BYTES = 512 * 1024 * 1024
+__all__ = ["MAX_FILE_BYTES", "dumps", "find", "loads", "read_json", "write_atomic"]
 
-
-class _NonFinite:
-    """Stands in for NaN or Infinity while looking for where the file has one."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
+# Python refuses to convert integers longer than this to or from text (CVE-2020-10735)
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
 
 
-def _reject_constant(name: str) -> Any:
-    raise GradstepError(f"{name} is not a number JSON allows (non-finite values are refused)")
+class _Refused:
+    """Stands in for a value JSON parsing refused (NaN, Infinity, an endless integer) while
+    looking for the field that holds it."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
-def _find_non_finite(value: Any, where: str = "") -> tuple[str, str] | None:
-    """(path like "steps[2].expect.loss", "NaN") of the first non-finite constant, if any."""
-    if isinstance(value, _NonFinite):
-        return where, value.name
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _find_non_finite(item, f"{where}.{key}" if where else str(key))
-            if found is not None:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _find_non_finite(item, f"{where}[{index}]")
-            if found is not None:
-                return found
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _mark_constant(name: str) -> _Refused:
+    return _Refused(f"{name} is not a number JSON allows (non-finite values are refused)")
+
+
+def _refuse_integer(text: str) -> int:
+    if len(text) > _MAX_DIGITS:
+        raise ValueError(text[:20])
+    return int(text)
+
+
+def _mark_integer(text: str) -> int | _Refused:
+    if len(text) > _MAX_DIGITS:
+        return _Refused(f"an integer of {len(text.lstrip('-')):,} digits is not a usable number")
+    return int(text)
+
+
+def find(value: Any, test: Callable[[Any], bool], where: str = "") -> tuple[str, Any] | None:
+    """(path like "steps[2].expect.loss", the value) of the first leaf for which ``test`` holds.
+
+    Iterative, so a deeply nested file cannot exhaust the stack.
+    """
+    stack: list[tuple[str, Any]] = [(where, value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(item))))
+        elif test(item):
+            return path, item
     return None
 
 
-def loads(text: str, what: str) -> Any:
-    """Parse JSON, refusing NaN and Infinity, with a message that names ``what`` and the field."""
+def _is_bad_text(value: Any) -> bool:
+    """A string with a lone surrogate (JSON's "\\ud800"): it cannot be printed or saved as UTF-8."""
+    if not isinstance(value, str):
+        return False
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except GradstepError as exc:
-        with contextlib.suppress(ValueError, RecursionError):
-            found = _find_non_finite(json.loads(text, parse_constant=_NonFinite))
-            if found is not None and found[0]:
-                where, name = found
-                raise GradstepError(
-                    f"{what}: {where}: {name} is not a number JSON allows (non-finite values are refused)"
-                ) from None
-        raise GradstepError(f"{what}: {exc}") from None
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _located(what: str, where: str, message: str) -> GradstepError:
+    return GradstepError(f"{what}: {where}: {message}" if where else f"{what}: {message}", where or None)
+
+
+def loads(text: str, what: str) -> Any:
+    """Parse JSON, refusing NaN, Infinity, integers too long to convert, and text that is not
+    valid Unicode, with a message that names ``what`` and the field."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_int=_refuse_integer)
     except json.JSONDecodeError as exc:
         raise GradstepError(
             f"{what}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     except RecursionError:
         raise GradstepError(f"{what}: JSON nested too deeply") from None
+    except ValueError:  # a refused constant or integer: parse again to say where it is
+        marked = json.loads(text, parse_constant=_mark_constant, parse_int=_mark_integer)
+        found = find(marked, lambda v: isinstance(v, _Refused))
+        where, refused = found if found is not None else ("", _Refused("a value JSON does not allow"))
+        raise _located(what, where, refused.message) from None
+    if "\\u" in text:  # only an escape can make a lone surrogate
+        found = find(value, _is_bad_text)
+        if found is not None:
+            raise _located(what, found[0], "text with a lone surrogate (\\ud800-\\udfff), not valid Unicode")
+    return value
 
 
 def read_json(path: Path) -> Any:
     """Read and parse a JSON file; every failure becomes a GradstepError naming the file."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise GradstepError(f"{path}: file is {size} bytes, larger than the 512 MiB limit")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise GradstepError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise GradstepError(f"{path}: is a directory, not a file") from None
-    except OSError as exc:
-        raise GradstepError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    data = read_file_bytes(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -87,38 +114,3 @@ def read_json(path: Path) -> Any:
 def dumps(value: Any) -> str:
     """Serialise to JSON; float64 values round-trip exactly (repr is shortest round-trip)."""
     return json.dumps(value, allow_nan=False, separators=(",", ":")) + "\n"
-
-
-def file_mode(path: Path) -> int:
-    """The permissions a rewritten ``path`` should keep: its own if it exists, else the umask's
-    default (``mkstemp`` makes temporary files private to the user)."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so a crash never
-    leaves a half-written file."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise GradstepError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, file_mode(path))
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise GradstepError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        raise

@@ -1,17 +1,18 @@
 """The trace file: every iteration's forward values, loss, gradients and updated parameters,
-streamed to a temporary file and renamed into place when the run ends (or stops)."""
+streamed to a temporary file and renamed into place when the run ends (or stops at a
+breakpoint). An interrupted run (an exception, Ctrl+C, SIGTERM) leaves the previous trace
+file as it was and no temporary file."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
 from engine.errors import GradstepError
+from engine.files.atomic import atomic_text
 from engine.history.snapshot import IterationSummary
 
 FORMAT = "gradstep-trace"
@@ -19,27 +20,25 @@ VERSION = 1
 
 
 class TraceWriter:
-    """Context manager that writes a trace atomically, whatever way the run ends."""
+    """Context manager that writes a trace atomically; see the module's docstring."""
 
     def __init__(self, path: str | Path) -> None:
+        if not str(path):
+            raise GradstepError("--trace: expected a file name, got ''")
         self.path = Path(path)
+        self._stack = contextlib.ExitStack()
         self._handle: IO[str] | None = None
-        self._tmp = ""
         self._count = 0
 
     def __enter__(self) -> TraceWriter:
-        directory = self.path.parent if str(self.path.parent) else Path(".")
-        try:
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
-        except OSError as exc:
-            raise GradstepError(f"{self.path}: cannot write the trace: {exc.strerror or exc}") from None
-        self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        self._handle = self._stack.enter_context(atomic_text(self.path))
         self._handle.write(f'{{"format":"{FORMAT}","version":{VERSION},"iterations":[')
         return self
 
     def write(self, item: IterationSummary) -> None:
         """Append one iteration."""
-        assert self._handle is not None
+        if self._handle is None:
+            raise RuntimeError("TraceWriter.write outside its with block")
         layers = [
             {
                 "z": z.tolist(),
@@ -61,14 +60,7 @@ class TraceWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._handle is not None
-        try:
+        if exc_type is None and self._handle is not None:
             self._handle.write("]}\n")
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-            os.replace(self._tmp, self.path)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                os.unlink(self._tmp)
-            raise GradstepError(f"{self.path}: cannot write the trace: {error.strerror or error}") from None
+        # on an exception the helper removes the temporary file and keeps the old trace
+        self._stack.__exit__(exc_type, exc, tb)

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine import progress
 from engine.core.config import SessionConfig
 from engine.errors import GradstepError
 from engine.explain.chain import ParameterRef, parse_parameter
+from engine.files.fields import finite_number
 from engine.files.jsonio import dumps, read_json, write_atomic
 from engine.files.session_file import parse_session, session_json
 from engine.history.session import Session
@@ -26,7 +28,10 @@ ACTIONS = ("step", "back", "iterations", "select", "set", "view", "note")
 COLOR_MODES = ("weight", "gradient", "update")
 EXPECT_KEYS = ("iteration", "stage", "loss", "value", "gradient")
 EXPECT_TOLERANCE = 1e-9
+# the window's run count goes this far, and a recorded run becomes one "iterations" step
 MAX_COUNT = 10_000_000
+# a step that runs more iterations than this takes seconds or more: the command line says so
+LONG_STEP = 100_000
 
 
 @dataclass(frozen=True)
@@ -99,105 +104,126 @@ class Walkthrough:
         write_atomic(Path(path), dumps(self.to_json()))
 
 
+_STEP_FIELDS = {
+    "step": {"count"},
+    "back": {"count"},
+    "iterations": {"count"},
+    "select": {"weight", "bias"},
+    "set": {"weight", "bias", "value"},
+    "view": {"color_by"},
+    "note": set(),
+}
+
+
+def _error(where: str, message: str) -> GradstepError:
+    return GradstepError(f"{where}: {message}", where)
+
+
 def _step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
     where = f"steps[{index}]"
     if not isinstance(raw, dict):
-        raise GradstepError(f"{where}: expected an object with an 'action'")
+        raise _error(where, "expected an object with an 'action'")
     action = raw.get("action")
     if action not in ACTIONS:
-        raise GradstepError(
-            f"{where}.action: unknown action {action!r} (expected one of: {', '.join(ACTIONS)})"
-        )
-    allowed = {"action", "caption", "expect"} | {
-        "step": {"count"},
-        "back": {"count"},
-        "iterations": {"count"},
-        "select": {"weight", "bias"},
-        "set": {"weight", "bias", "value"},
-        "view": {"color_by"},
-        "note": set(),
-    }[action]
+        raise _error(f"{where}.action", f"unknown action {action!r} (expected one of: {', '.join(ACTIONS)})")
+    allowed = {"action", "caption", "expect"} | _STEP_FIELDS[action]
     for key in raw:
         if key not in allowed:
-            raise GradstepError(f"{where}.{key}: not a field of a {action!r} step")
+            raise _error(f"{where}.{key}", f"not a field of a {action!r} step")
     caption = raw.get("caption", "")
     if not isinstance(caption, str):
-        raise GradstepError(f"{where}.caption: expected text")
-    count = 1
-    if action in ("step", "back", "iterations"):
-        count = raw.get("count", 1)
-        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
-            raise GradstepError(f"{where}.count: expected an integer from 1 to {MAX_COUNT:,}, got {count!r}")
-    parameter = None
-    clears = action == "select" and "weight" not in raw and "bias" not in raw  # select nothing
-    if action in ("select", "set") and not clears:
-        if ("weight" in raw) == ("bias" in raw):
-            raise GradstepError(f"{where}: give exactly one of 'weight' (\"L:J:I\") or 'bias' (\"L:J\")")
-        key = "weight" if "weight" in raw else "bias"
-        if not isinstance(raw[key], str):
-            raise GradstepError(f'{where}.{key}: expected a string like "0:1:0"')
-        try:
-            parameter = parse_parameter(raw[key], bias=key == "bias")
-            parameter.check(sizes)
-        except GradstepError as exc:
-            raise GradstepError(f"{where}.{key}: {exc}") from None
-    value = None
-    if action == "set":
-        value = raw.get("value")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise GradstepError(f"{where}.value: expected a finite number, got {value!r}")
-        value = float(value)
+        raise _error(f"{where}.caption", "expected text")
+    count = _count(raw, where) if action in ("step", "back", "iterations") else 1
+    parameter = _parameter(raw, where, sizes) if action in ("select", "set") else None
+    value = _finite(raw.get("value"), f"{where}.value") if action == "set" else None
     color_by = None
     if action == "view":
         color_by = raw.get("color_by")
         if color_by not in COLOR_MODES:
-            raise GradstepError(
-                f"{where}.color_by: expected one of {', '.join(COLOR_MODES)}, got {color_by!r}"
-            )
-    expect_raw = raw.get("expect", {})
-    if not isinstance(expect_raw, dict):
-        raise GradstepError(f"{where}.expect: expected an object")
+            raise _error(f"{where}.color_by", f"expected one of {', '.join(COLOR_MODES)}, got {color_by!r}")
+    return Step(action, count, parameter, value, color_by, caption, _expect(raw.get("expect", {}), where))
+
+
+def _finite(value: Any, where: str) -> float:
+    """A finite float; an integer too large for a float is named by ``finite_number``."""
+    not_number = isinstance(value, bool) or not isinstance(value, int | float)
+    if not_number or (isinstance(value, float) and not math.isfinite(value)):
+        raise _error(where, f"expected a finite number, got {value!r}")
+    return finite_number(value, where)
+
+
+def _count(raw: dict[str, Any], where: str) -> int:
+    count = raw.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
+        shown = count if not isinstance(count, int) or abs(count) < 10**12 else "a larger integer"
+        raise _error(f"{where}.count", f"expected an integer from 1 to {MAX_COUNT:,}, got {shown!r}")
+    return count
+
+
+def _parameter(raw: dict[str, Any], where: str, sizes: tuple[int, ...]) -> ParameterRef | None:
+    if raw["action"] == "select" and "weight" not in raw and "bias" not in raw:
+        return None  # select nothing
+    if ("weight" in raw) == ("bias" in raw):
+        raise _error(where, "give exactly one of 'weight' (\"L:J:I\") or 'bias' (\"L:J\")")
+    key = "weight" if "weight" in raw else "bias"
+    if not isinstance(raw[key], str):
+        raise _error(f"{where}.{key}", 'expected a string like "0:1:0"')
+    try:
+        parameter = parse_parameter(raw[key], bias=key == "bias")
+        parameter.check(sizes)
+    except GradstepError as exc:
+        raise _error(f"{where}.{key}", str(exc)) from None
+    return parameter
+
+
+def _expect(raw: Any, where: str) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        raise _error(f"{where}.expect", "expected an object")
     expect: dict[str, float] = {}
-    for key, v in expect_raw.items():
+    for key, value in raw.items():
         if key not in EXPECT_KEYS:
-            raise GradstepError(
-                f"{where}.expect.{key}: unknown value (expected one of: {', '.join(EXPECT_KEYS)})"
-            )
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise GradstepError(f"{where}.expect.{key}: expected a finite number, got {v!r}")
-        expect[key] = v
-    return Step(action, count, parameter, value, color_by, caption, expect)
+            known = ", ".join(EXPECT_KEYS)
+            raise _error(f"{where}.expect.{key}", f"unknown value (expected one of: {known})")
+        expect[key] = _finite(value, f"{where}.expect.{key}")
+    return expect
 
 
 def parse_walkthrough(obj: Any, base_dir: Path | None = None) -> Walkthrough:
-    """Validate a decoded walkthrough file; messages name the step and the field."""
+    """Validate a decoded walkthrough file.
+
+    Raises
+    ------
+    GradstepError
+        Naming the step and the field, which it also carries as ``field``
+        (``steps[3].expect.loss``, ``session.optimizer.learning_rate``).
+    """
     if not isinstance(obj, dict):
         raise GradstepError("walkthrough: expected a JSON object")
     if obj.get("format") != FORMAT:
-        raise GradstepError(f"format: expected {FORMAT!r}, got {obj.get('format')!r}")
+        raise _error("format", f"expected {FORMAT!r}, got {obj.get('format')!r}")
     version = obj.get("version")
     if version != VERSION or isinstance(version, bool):
-        raise GradstepError(
-            f"version: unknown walkthrough version {version!r} (this Gradstep reads {VERSION})"
-        )
+        raise _error("version", f"unknown walkthrough version {version!r} (this Gradstep reads {VERSION})")
     for key in obj:
         if key not in ("format", "version", "title", "description", "session", "steps"):
             raise GradstepError(f"walkthrough: unknown field {key!r}")
-    title = obj.get("title", "")
-    if not isinstance(title, str):
-        raise GradstepError("title: expected text")
-    description = obj.get("description", "")
-    if not isinstance(description, str):
-        raise GradstepError("description: expected text")
+    texts = {key: obj.get(key, "") for key in ("title", "description")}
+    for key, text in texts.items():
+        if not isinstance(text, str):
+            raise _error(key, "expected text")
     try:
         session = parse_session(obj.get("session"), base_dir)
     except GradstepError as exc:
-        raise GradstepError(f"session.{exc}" if not str(exc).startswith("session") else str(exc)) from None
+        # the session's own messages start with its field ("optimizer.learning_rate: ..."), or
+        # with "session" for the object as a whole
+        message = str(exc) if str(exc).startswith("session") else f"session.{exc}"
+        field = None if exc.field is None else f"session.{exc.field}"
+        raise GradstepError(message, field) from None
     raw_steps = obj.get("steps")
     if not isinstance(raw_steps, list):
-        raise GradstepError("steps: expected a list of steps")
+        raise _error("steps", "expected a list of steps")
     steps = tuple(_step(raw, i, session.sizes) for i, raw in enumerate(raw_steps))
-    return Walkthrough(title, session, steps, description)
+    return Walkthrough(texts["title"], session, steps, texts["description"])
 
 
 def load_walkthrough(path: str | Path) -> Walkthrough:
@@ -271,12 +297,11 @@ def observe(session: Session, view: ViewState, since: int | None = None) -> dict
 def apply_step(session: Session, view: ViewState, step: Step) -> ViewState:
     """Carry out one step on ``session``; returns the new view state."""
     if step.action == "step":
-        for _ in range(step.count):
-            session.step()
+        _step_stages(session, step.count)
     elif step.action == "back":
         session.back(step.count)
     elif step.action == "iterations":
-        session.run_iterations(step.count)
+        _run_iterations(session, step.count)
     elif step.action == "select":
         return ViewState(step.parameter, view.color_by)
     elif step.action == "set":
@@ -287,6 +312,41 @@ def apply_step(session: Session, view: ViewState, step: Step) -> ViewState:
         assert step.color_by is not None
         return ViewState(view.selection, step.color_by)
     return view
+
+
+_CHUNK = 10_000
+
+
+def _run_iterations(session: Session, count: int) -> None:
+    """Run ``count`` iterations; a long step runs in chunks with progress where the command
+    line asked for it (chunks give the same numbers as one run: the batches follow the
+    iteration number)."""
+    if count <= LONG_STEP:
+        session.run_iterations(count)
+        return
+    bar = progress.tracked(count, f"running {count:,} iterations")
+    try:
+        done = 0
+        while done < count:
+            ran = session.run_iterations(min(_CHUNK, count - done)).iterations
+            if ran == 0:
+                break
+            done += ran
+            bar.update(done)
+    finally:
+        bar.close()
+
+
+def _step_stages(session: Session, count: int) -> None:
+    bar = progress.tracked(count, f"stepping {count:,} stages") if count > LONG_STEP else None
+    try:
+        for done in range(1, count + 1):
+            session.step()
+            if bar is not None and done % _CHUNK == 0:
+                bar.update(done)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def check_expect(session: Session, view: ViewState, step: Step) -> tuple[ExpectResult, ...]:

@@ -1,0 +1,98 @@
+"""The ``gradstep`` command line's arguments: the parser and what it is given."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from engine import __version__
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        if len(message) > 240:  # argparse quotes the value it refused, however long
+            message = message[:200] + "... (cut)"
+        self.exit(EXIT_BAD_INPUT, f"gradstep: error: {message} (see gradstep --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; ``gradstep --help`` prints it."""
+    parser = _Parser(
+        prog="gradstep",
+        description="Gradstep: a step-through debugger for backpropagation. With no command, "
+        "opens the window on SESSION (a session file or example:NAME; default example:xor).",
+        epilog="Indices are 0-based. Exit codes: 0 success, 1 check found a disagreement, 2 bad "
+        "input, 3 a run stopped on a non-finite value.",
+    )
+    parser.add_argument("--version", action="version", version=f"gradstep {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="train a session and print progress and the final loss")
+    run.add_argument("session", metavar="SESSION", help="session file or example:NAME")
+    run.add_argument("--iterations", type=int, metavar="N", help="updates to run (default: the session's)")
+    run.add_argument("--trace", metavar="TRACE.json", help="write every iteration to a trace file")
+    run.add_argument("--every", type=int, metavar="K", help="print the loss every K iterations")
+    run.add_argument("--loss-below", type=float, metavar="X", help="stop when the loss falls below X")
+
+    chain = sub.add_parser("chain", help="explain one parameter's gradient by the chain rule")
+    chain.add_argument("session", metavar="SESSION", help="session file or example:NAME")
+    what = chain.add_mutually_exclusive_group(required=True)
+    what.add_argument("--weight", metavar="L:J:I", help="weight from input I to unit J of layer L")
+    what.add_argument("--bias", metavar="L:J", help="bias of unit J of layer L")
+    chain.add_argument(
+        "--iteration",
+        type=int,
+        default=None,
+        metavar="K",
+        help="iteration to explain (default: the session's first)",
+    )
+    chain.add_argument("--json", action="store_true", help="print JSON")
+
+    check = sub.add_parser(
+        "check", help="compare your own train_step with the correct computation and name the bug"
+    )
+    check.add_argument(
+        "code", metavar="CODE.py", help="a file defining train_step(weights, biases, X, Y, learning_rate)"
+    )
+    check.add_argument("--session", required=True, metavar="SESSION", help="session file or example:NAME")
+    check.add_argument("--iterations", type=int, default=5, metavar="N", help="steps to compare (default 5)")
+    check.add_argument(
+        "--timeout", type=float, default=20.0, metavar="S", help="seconds your code may take (default 20)"
+    )
+    check.add_argument("--json", action="store_true", help="print JSON")
+
+    export = sub.add_parser(
+        "export", help="write a walkthrough as PNG frames, GIF, MP4 or Markdown, or a session as Markdown"
+    )
+    export.add_argument("source", metavar="WALKTHROUGH|SESSION", help="a file or example:NAME")
+    export.add_argument(
+        "--out", required=True, metavar="OUT", help="a folder (PNG per step), .gif, .mp4 or .md"
+    )
+    export.add_argument("--size", default="1280x800", metavar="WxH", help="frame size (default 1280x800)")
+
+    sub.add_parser("examples", help="list the built-in examples")
+    return parser
+
+
+# options that take a value which may start with "-" (argparse reads "-1:0:0" or "-1e-3" as an
+# option and answers "expected one argument")
+_VALUE_OPTIONS = {"--weight", "--bias", "--loss-below", "--size", "--iteration", "--iterations", "--every"}
+_VALUE_OPTIONS |= {"--timeout", "--trace", "--out", "--session"}
+COMMANDS = {"run", "chain", "check", "export", "examples"}
+
+
+def join_option_values(args: list[str]) -> list[str]:
+    """``--weight -1:0:0`` as ``--weight=-1:0:0``, so the value reaches its own check."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        value = args[i + 1] if i + 1 < len(args) else ""
+        if args[i] in _VALUE_OPTIONS and value.startswith("-") and not value.startswith("--"):
+            out.append(f"{args[i]}={value}")
+            i += 2
+            continue
+        out.append(args[i])
+        i += 1
+    return out
