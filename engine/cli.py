@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--timeout", type=float, default=20.0, metavar="S", help="seconds your code may take (default 20)"
     )
+    check.add_argument(
+        "--memory-limit", type=int, default=2048, metavar="MB", help="memory your code may use (default 2048)"
+    )
     check.add_argument("--json", action="store_true", help="print JSON")
 
     export = sub.add_parser(
@@ -246,13 +249,27 @@ def _chain(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from engine.learner.check import check_code
+    from engine.learner.interrupts import Terminated
 
     config = resolve(args.session)
     if args.timeout <= 0:
         raise GradstepError(f"--timeout must be positive, got {args.timeout}")
     # the report's text opens with what of the session it does not use (mini-batches, a
     # teaching-mode mistake); its JSON lists the same under "notes"
-    report = check_code(args.code, config, iterations=args.iterations, timeout=args.timeout)
+    try:
+        report = check_code(
+            args.code,
+            config,
+            iterations=args.iterations,
+            timeout=args.timeout,
+            memory_limit=args.memory_limit * 2**20,
+        )
+    except KeyboardInterrupt as exc:  # the learner's processes and files are gone by now
+        signum = exc.signum if isinstance(exc, Terminated) else 2  # SIGINT: Ctrl+C
+        print(
+            f"gradstep: check {'interrupted' if signum == 2 else exc}; your code was stopped", file=sys.stderr
+        )
+        return 128 + signum
     if args.json:
         print(json.dumps(_strict_json(report.to_json()), indent=2, allow_nan=False))
     else:

@@ -2,25 +2,29 @@
 
 ``python -I -B -u bootstrap.py PARENT_PID MEMORY_LIMIT SCRIPT ARGS...``, started by
 :func:`engine.learner.process.run_child`. The script then runs as ``python -I SCRIPT ARGS...``
-would run it (``__name__ == "__main__"``, ``sys.argv == [SCRIPT, *ARGS]``), in a process that
+would run it (``__name__ == "__main__"``, ``sys.argv == [SCRIPT, *ARGS]``), in a worker
+process under a small supervisor (this process before it forks). Both
 
-- dies with the thread that started it (Linux's ``PR_SET_PDEATHSIG``), so a parent killed
+- die with the process that started them (Linux's ``PR_SET_PDEATHSIG``), so a parent killed
   outright leaves no learner spinning at 100 % CPU;
-- adopts its orphaned descendants (``PR_SET_CHILD_SUBREAPER``), so a grandchild whose own
-  parent exits stays in this process's tree, where the parent's sweep finds it;
-- cannot map more than ``MEMORY_LIMIT`` bytes (``RLIMIT_AS``; 0: no limit), and exits with
-  :data:`MEMORY_EXIT_CODE` when a ``MemoryError`` escapes the script.
+- cannot map more than ``MEMORY_LIMIT`` bytes (``RLIMIT_AS``; 0: no limit); the worker exits
+  with :data:`MEMORY_EXIT_CODE` when a ``MemoryError`` escapes the script.
 
-It imports nothing from Gradstep: the parent imports this module only for its constant.
+The supervisor adopts every orphan of the worker's tree (``PR_SET_CHILD_SUBREAPER``), waits for
+the worker, then kills whatever the worker left running (a grandchild in a session of its own,
+with an environment of its own) and exits as the worker did. It imports nothing from
+Gradstep; the parent uses its /proc helpers for its own sweep.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
 import signal
 import sys
 import traceback
+from collections.abc import Callable, Iterable
 
 MEMORY_EXIT_CODE = 97  # a MemoryError escaped the script: it hit the memory limit
 PARENT_GONE_EXIT_CODE = 98  # the parent died before the child could tie its life to it
@@ -55,18 +59,119 @@ def limit_memory(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def confine(parent: int, memory_limit: int) -> None:
-    """Tie this process's life to ``parent``'s and cap its memory."""
+def die_with(parent: int) -> None:
+    """Be killed when ``parent`` dies."""
     if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) and os.getppid() != parent:
         os._exit(PARENT_GONE_EXIT_CODE)  # the parent died before prctl: nobody would kill us
-    prctl(_PR_SET_CHILD_SUBREAPER, 1)
-    if memory_limit > 0:
-        limit_memory(memory_limit)
+
+
+# ---- the process tree, from /proc (Linux; elsewhere these find nothing) ----
+
+
+def process_table() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, process group) of every process."""
+    table: dict[int, tuple[int, int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return table
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # it ended while we looked
+        table[int(name)] = (int(fields[1]), int(fields[2]))
+    return table
+
+
+def descendants(roots: Iterable[int], table: dict[int, tuple[int, int]]) -> set[int]:
+    """``roots`` and everything descended from them, never this process."""
+    me = os.getpid()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+    members = set(roots) - {me}
+    stack = list(members)
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in members and child != me:
+                members.add(child)
+                stack.append(child)
+    return members
+
+
+def send(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signum)
+
+
+def kill_all(find: Callable[[], set[int]], sweeps: int = 20) -> set[int]:
+    """SIGKILL every process ``find()`` names, asking again until it names no new one; each
+    is stopped when found, so none forks away meanwhile (a fork bomb loses a round each time)."""
+    found: set[int] = set()
+    for _ in range(sweeps):
+        new = find() - found
+        if not new:
+            break
+        for pid in new:
+            send(pid, signal.SIGSTOP)
+        found |= new
+    for pid in found:
+        send(pid, signal.SIGKILL)
+    return found
+
+
+# ---- the supervisor ----
+
+
+def supervise() -> None:
+    """Fork; the worker returns (to run the script), this process never does."""
+    me = os.getpid()
+    worker = os.fork()
+    if worker == 0:
+        die_with(me)
+        return
+    _, status = os.waitpid(worker, 0)
+    kill_all(lambda: below(me))
+    while True:  # reap what was killed: as a subreaper, every orphan of the tree is ours
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+    exit_like(os.waitstatus_to_exitcode(status))
+
+
+def below(pid: int) -> set[int]:
+    """Every process descended from ``pid``."""
+    table = process_table()
+    return descendants([child for child, (parent, _) in table.items() if parent == pid], table)
+
+
+def exit_like(code: int) -> None:
+    """Exit with the worker's exit code, or die of the signal that killed it."""
+    if code >= 0:
+        os._exit(code)
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the worker's crash, not ours: no core
+        signal.signal(-code, signal.SIG_DFL)
+    except (ImportError, OSError, ValueError):
+        pass
+    os.kill(os.getpid(), -code)
+    os._exit(128 - code)
 
 
 def main() -> int:
     parent, memory_limit, script, *args = sys.argv[1:]
-    confine(int(parent), int(memory_limit))
+    die_with(int(parent))
+    if int(memory_limit) > 0:
+        limit_memory(int(memory_limit))
+    if prctl(_PR_SET_CHILD_SUBREAPER, 1):
+        supervise()
     sys.argv = [script, *args]
     try:
         runpy.run_path(script, run_name="__main__")

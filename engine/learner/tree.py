@@ -2,7 +2,7 @@
 
 A learner's code may start processes of its own, in its own process group or in a session of
 their own (``start_new_session=True``, a double fork). Three nets catch them: the child's
-process group, the parent links under ``/proc`` (the child adopts its orphans, see
+process group, the parent links under ``/proc`` (the child's supervisor adopts its orphans, see
 :mod:`engine.learner.bootstrap`) and a token in the environment that every descendant inherits.
 """
 
@@ -19,7 +19,6 @@ from contextlib import contextmanager, suppress
 from engine.learner import bootstrap
 
 TOKEN_VARIABLE = "GRADSTEP_CHILD"
-_SWEEPS = 20  # rounds of stop-and-look for new descendants (a fork bomb adds some each round)
 _REAP_SECONDS = 2.0
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_GET_CHILD_SUBREAPER = 37
@@ -31,64 +30,20 @@ def kill_tree(leader: int, token: str) -> None:
 
     Each is stopped as it is found, so none forks away while the tree is read.
     """
-    found: set[int] = set()
-    for _ in range(_SWEEPS):
-        new = _tree(leader, token) - found
-        if not new:
-            break
-        for pid in new:
-            _send(pid, signal.SIGSTOP)
-        found |= new
+    found = bootstrap.kill_all(lambda: _tree(leader, token))
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(leader, signal.SIGKILL)  # the group's id is the unreaped leader's: never reused
-    for pid in found:
-        _send(pid, signal.SIGKILL)
     _reap(found - {leader})
-
-
-def _send(pid: int, signum: int) -> None:
-    with suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signum)
 
 
 def _tree(leader: int, token: str) -> set[int]:
     """The leader, its group, every process carrying the token, and all their descendants."""
-    table = _process_table()
+    table = bootstrap.process_table()
     marker = f"{TOKEN_VARIABLE}={token}".encode()
-    me = os.getpid()
     members = {pid for pid, (_, group) in table.items() if group == leader}
-    members |= {pid for pid in table if pid != me and _carries(pid, marker)}
+    members |= {pid for pid in table if _carries(pid, marker)}
     members.add(leader)
-    members.discard(me)
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in table.items():
-        children.setdefault(parent, []).append(pid)
-    stack = list(members)
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in members and child != me:
-                members.add(child)
-                stack.append(child)
-    return members
-
-
-def _process_table() -> dict[int, tuple[int, int]]:
-    """pid -> (parent pid, process group) of every process, from /proc (empty without it)."""
-    table: dict[int, tuple[int, int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return table
-    for name in entries:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # it ended while we looked
-        table[int(name)] = (int(fields[1]), int(fields[2]))
-    return table
+    return bootstrap.descendants(members, table)
 
 
 def _carries(pid: int, marker: bytes) -> bool:
