@@ -176,7 +176,7 @@ def _wait(
     pidfd = _pidfd(proc.pid)  # readable when the child exits: no polling delay
     reading = True
     try:
-        while not _exited(proc.pid):
+        while not _exited(proc):
             if asked():
                 raise ChildCancelled("cancelled; the child process was stopped")
             left = deadline - time.monotonic()
@@ -201,11 +201,13 @@ def _pidfd(pid: int) -> int | None:
         return None
 
 
-def _exited(pid: int) -> bool:
-    """Whether the child has ended, without reaping it: its pid (its group's id) stays ours
-    until the tree is killed, so no new process can take it meanwhile."""
+def _exited(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether the child has ended, without reaping it where the system allows: its pid (its
+    group's id) stays ours until the tree is killed, so no new process can take it meanwhile."""
+    if not hasattr(os, "waitid"):  # macOS: reaped here, its group killed right after
+        return proc.poll() is not None
     try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
     except ChildProcessError:
         return True
 
