@@ -23,6 +23,7 @@ import os
 import runpy
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable
 
@@ -136,12 +137,22 @@ def supervise() -> None:
         return
     _, status = os.waitpid(worker, 0)
     kill_all(lambda: below(me))
-    while True:  # reap what was killed: as a subreaper, every orphan of the tree is ours
-        try:
-            os.wait()
-        except ChildProcessError:
-            break
+    reap_children(seconds=2.0)
     exit_like(os.waitstatus_to_exitcode(status))
+
+
+def reap_children(seconds: float) -> None:
+    """Reap what was killed (as a subreaper, every orphan of the tree is ours), giving up after
+    ``seconds``: a process that could not be killed (another user's) must not keep the worker's
+    answer from its parent."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # none left
+        if pid == 0:
+            time.sleep(0.01)
 
 
 def below(pid: int) -> set[int]:

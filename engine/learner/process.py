@@ -120,18 +120,27 @@ def run_child(
     deadline = time.monotonic() + timeout
     output = _Output(output_limit)
     with signals_raise(), subreaper():
-        proc = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=_environment(env, token),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            proc = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=_environment(env, token),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as exc:  # a missing working folder, no processes left
+            raise GradstepError(f"could not start a Python process for {script.name}: {exc}") from None
         assert proc.stdout is not None  # stdout=PIPE
         try:
-            _wait(proc, output, deadline, _asker(cancel, stop), timeout)
+            _wait(
+                proc,
+                output,
+                deadline,
+                _asker(cancel, stop),
+                f"{script.name} did not finish within {timeout:g} s",
+            )
         finally:
             with deferred_signals():
                 kill_tree(proc.pid, token)
@@ -167,7 +176,7 @@ def _asker(cancel: threading.Event | None, stop: Callable[[], bool] | None) -> C
 
 
 def _wait(
-    proc: subprocess.Popen[bytes], output: _Output, deadline: float, asked: Callable[[], bool], timeout: float
+    proc: subprocess.Popen[bytes], output: _Output, deadline: float, asked: Callable[[], bool], late: str
 ) -> None:
     """Read the child's output until it exits; raise on a time-out or a cancel."""
     assert proc.stdout is not None
@@ -181,7 +190,7 @@ def _wait(
                 raise ChildCancelled("cancelled; the child process was stopped")
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ChildTimeout(f"the child process did not finish within {timeout:g} s; it was stopped")
+                raise ChildTimeout(f"{late}; it was stopped")
             watched = [w for w in (fd if reading else None, pidfd) if w is not None]
             ready, _, _ = select.select(watched, [], [], min(POLL_SECONDS, left))
             if fd in ready:

@@ -101,7 +101,7 @@ def test_a_time_out_kills_the_tree(tmp_path: Path) -> None:
     script = _script(tmp_path, SPAWN_THREE + "\nwhile True:\n    pass\n")
     pids = tmp_path / "pids.txt"
     start = time.monotonic()
-    with pytest.raises(ChildTimeout, match=r"did not finish within 4 s"):
+    with pytest.raises(ChildTimeout, match=r"^child.py did not finish within 4 s; it was stopped$"):
         run_child(script, [str(pids)], timeout=4)
     assert time.monotonic() - start < 15
     for pid in wait_for_pids(pids, 4):
@@ -190,6 +190,12 @@ def test_small_output_is_kept_whole(tmp_path: Path) -> None:
     result = run_child(script, [], timeout=30)
     assert result.output == "x" * 1000 + "\n"
     assert not result.truncated
+
+
+def test_a_missing_working_folder_is_reported(tmp_path: Path) -> None:
+    script = _script(tmp_path, "print('never')\n")
+    with pytest.raises(GradstepError, match="could not start a Python process for child.py"):
+        run_child(script, [], timeout=10, cwd=tmp_path / "missing")
 
 
 @pytest.mark.parametrize("timeout", [0, -1, math.nan, math.inf])
