@@ -31,7 +31,7 @@ MEMORY_EXIT_CODE = 97  # a MemoryError escaped the script: it hit the memory lim
 PARENT_GONE_EXIT_CODE = 98  # the parent died before the child could tie its life to it
 
 _PR_SET_PDEATHSIG = 1
-_PR_SET_CHILD_SUBREAPER = 36
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def prctl(option: int, value: int) -> bool:
@@ -181,7 +181,7 @@ def main() -> int:
     die_with(int(parent))
     if int(memory_limit) > 0:
         limit_memory(int(memory_limit))
-    if prctl(_PR_SET_CHILD_SUBREAPER, 1):
+    if prctl(PR_SET_CHILD_SUBREAPER, 1):
         supervise()
     sys.argv = [script, *args]
     try:

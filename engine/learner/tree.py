@@ -20,8 +20,7 @@ from engine.learner import bootstrap
 
 TOKEN_VARIABLE = "GRADSTEP_CHILD"
 _REAP_SECONDS = 2.0
-_PR_SET_CHILD_SUBREAPER = 36
-_PR_GET_CHILD_SUBREAPER = 37
+_PR_GET_CHILD_SUBREAPER = 37  # its value comes back through a pointer: not bootstrap.prctl
 
 
 def kill_tree(leader: int, token: str) -> None:
@@ -95,7 +94,7 @@ def subreaper() -> Iterator[None]:
     with _subreaper_lock:
         if _subreaper_users == 0:
             _subreaper_before = _get_subreaper()
-            bootstrap.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+            bootstrap.prctl(bootstrap.PR_SET_CHILD_SUBREAPER, 1)
         _subreaper_users += 1
     try:
         yield
@@ -103,7 +102,7 @@ def subreaper() -> Iterator[None]:
         with _subreaper_lock:
             _subreaper_users -= 1
             if _subreaper_users == 0 and not _subreaper_before:
-                bootstrap.prctl(_PR_SET_CHILD_SUBREAPER, 0)
+                bootstrap.prctl(bootstrap.PR_SET_CHILD_SUBREAPER, 0)
 
 
 def _get_subreaper() -> int:

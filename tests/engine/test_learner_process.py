@@ -210,3 +210,34 @@ def test_a_memory_limit_out_of_range_is_refused(tmp_path: Path, limit: int) -> N
     script = _script(tmp_path, "print('never')\n")
     with pytest.raises(GradstepError, match="memory limit must be 256 MB to"):
         run_child(script, [], timeout=10, memory_limit=limit)
+
+
+def test_a_process_that_keeps_forking_is_killed_with_all_it_forked(tmp_path: Path) -> None:
+    """A chain that forks while the tree is swept: each process is stopped as it is found."""
+    script = _script(
+        tmp_path,
+        """
+        import os, sys, time
+        log = sys.argv[1]
+
+        def record():
+            with open(log, "a") as f:
+                f.write(f"{os.getpid()} ")
+
+        record()
+        for _ in range(40):  # each generation forks the next and stays; bounded for the machine's sake
+            if os.fork() != 0:
+                break
+            os.setsid()
+            record()
+            time.sleep(0.02)
+        time.sleep(600)
+        """,
+    )
+    log = tmp_path / "pids.txt"
+    with pytest.raises(ChildTimeout):
+        run_child(script, [str(log)], timeout=1.5)
+    pids = [int(word) for word in log.read_text().split()]
+    assert len(pids) > 5
+    for pid in pids:
+        assert gone(pid), pid
