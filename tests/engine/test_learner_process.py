@@ -4,6 +4,8 @@ output capped. Each script records the pids it starts; each test asserts they ar
 from __future__ import annotations
 
 import math
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import GradstepError
+from engine.learner.interrupts import Terminated, deferred_signals, signals_raise
 from engine.learner.process import (
     MEMORY_EXIT_CODE,
     OUTPUT_LIMIT,
@@ -241,3 +244,34 @@ def test_a_process_that_keeps_forking_is_killed_with_all_it_forked(tmp_path: Pat
     assert len(pids) > 5
     for pid in pids:
         assert gone(pid), pid
+
+
+def _cleanup_hit_by_sigterm(done: list[str]) -> None:
+    with signals_raise():
+        with deferred_signals():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # the handler runs here, and holds the exception back
+            done.append("cleanup")
+        done.append("after")  # never reached: raised as the deferred block ends
+
+
+def test_a_signal_during_the_cleanup_waits_for_its_end() -> None:
+    """SIGTERM must not cut a kill or a folder removal in half: it is raised after it."""
+    done: list[str] = []
+    with pytest.raises(Terminated) as raised:
+        _cleanup_hit_by_sigterm(done)
+    assert done == ["cleanup"]
+    assert raised.value.signum == signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # restored
+
+
+def test_an_ignored_signal_stays_ignored() -> None:
+    """Under nohup SIGHUP is ignored: a check must not turn it into a stop."""
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with signals_raise():
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.05)
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)
