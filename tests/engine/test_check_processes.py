@@ -272,3 +272,15 @@ def test_real_results_of_other_dtypes_are_compared(tmp_path: Path) -> None:
     assert not report.agrees
     yours = report.iterations[0].parameters[0].yours
     assert yours.dtype == np.float64
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_a_time_limit_that_is_no_limit_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    code = _learner(tmp_path, TUTORIAL)
+    assert cli_main(["check", str(code), "--session", SESSION, "--timeout", value]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        f"gradstep: --timeout must be a positive number of seconds, got {value}"
+    ]
