@@ -33,13 +33,12 @@ from engine.files.reading import read_file_bytes
 from engine.files.walkthrough import Walkthrough
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
-from engine.interrupts import Terminated, signals_as_exceptions
+from engine.interrupts import Terminated, signals_raise
 
 EXIT_OK = 0
 EXIT_NON_FINITE = 3
 EXIT_DISAGREES = 1
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # the shell's convention for a command ended by a signal
-EXIT_TERMINATED = 128 + signal.SIGTERM
 
 Launcher = Callable[[str | None], int]
 # renders a walkthrough through the window's widgets: (walkthrough, out path, (w, h)) -> exit code
@@ -81,7 +80,7 @@ def main(
     if args.command is None:
         return _open(None, launcher)
     try:
-        with signals_as_exceptions(), progress.on_stream(sys.stderr):
+        with signals_raise(), progress.on_stream(sys.stderr):
             return _dispatch(args, exporter)
     except GradstepError as exc:
         print(f"gradstep: {exc}", file=sys.stderr)
@@ -91,11 +90,13 @@ def main(
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
-    except Terminated:
-        print("gradstep: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print("gradstep: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM / SIGHUP as Terminated
+        # check_code has killed the learner's processes and removed their files by now
+        stopped = "; your code was stopped" if args.command == "check" else ""
+        if isinstance(exc, Terminated):
+            print(f"gradstep: {exc}{stopped}", file=sys.stderr)
+            return 128 + exc.signum
+        print(f"gradstep: interrupted{stopped}", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
@@ -304,11 +305,21 @@ def _check(args: argparse.Namespace) -> int:
 
     # NaN compares false with everything and inf never runs out: both would lift the limit
     _finite_option("--timeout", args.timeout, positive=True)
+    if args.memory_limit < 1:
+        raise GradstepError(f"--memory-limit must be a positive number of MB, got {args.memory_limit}")
     read_file_bytes(args.code)  # a FIFO, a device or a huge file is refused here, not in the child
     config = resolve(args.session)
     # the report's text opens with what of the session it does not use (mini-batches, a
     # teaching-mode mistake); its JSON lists the same under "notes"
-    report = check_code(args.code, config, iterations=args.iterations, timeout=args.timeout)
+    # Ctrl+C, SIGTERM and SIGHUP unwind through check_code, which kills the learner's processes
+    # and removes their files before main() prints the one line
+    report = check_code(
+        args.code,
+        config,
+        iterations=args.iterations,
+        timeout=args.timeout,
+        memory_limit=args.memory_limit * 2**20,
+    )
     if args.json:
         print(json.dumps(_strict_json(report.to_json()), indent=2, allow_nan=False))
     else:

@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--timeout", type=float, default=20.0, metavar="S", help="seconds your code may take (default 20)"
     )
+    check.add_argument(
+        "--memory-limit", type=int, default=2048, metavar="MB", help="memory your code may use (default 2048)"
+    )
     check.add_argument("--json", action="store_true", help="print JSON")
 
     export = sub.add_parser(
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 # options that take a value which may start with "-" (argparse reads "-1:0:0" or "-1e-3" as an
 # option and answers "expected one argument")
 _VALUE_OPTIONS = {"--weight", "--bias", "--loss-below", "--size", "--iteration", "--iterations", "--every"}
-_VALUE_OPTIONS |= {"--timeout", "--trace", "--out", "--session"}
+_VALUE_OPTIONS |= {"--timeout", "--trace", "--out", "--session", "--memory-limit"}
 COMMANDS = {"run", "chain", "check", "export", "examples"}
 
 

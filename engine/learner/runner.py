@@ -1,14 +1,15 @@
-"""Runs a learner's ``train_step`` in a child process (``python -I engine/learner/runner.py JOB``).
+"""Runs a learner's ``train_step`` in a child process (started by :func:`engine.learner.check.check_code`
+through :func:`engine.learner.process.run_child` as ``runner.py JOB``).
 
-It imports nothing from Gradstep, so a learner's code cannot reach the engine, and it talks
-to the parent only through files: the job (.npz in, no pickles) and the result (.npz out).
-The learner's prints go to a log file. Each orientation of the arrays is tried in turn; an
-orientation that raises or returns wrong shapes is recorded with its error and skipped.
+It imports nothing from Gradstep, so a learner's code cannot reach the engine, and it answers
+the parent only through files: the job (.npz in, no pickles) and the result (.json and .npz
+out). What the learner prints goes to this process's stdout, which the parent reads and caps.
+Each orientation of the arrays is tried in turn; an orientation that raises or returns wrong
+shapes is recorded with its error and skipped.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import traceback
@@ -33,6 +34,11 @@ ORIENTATIONS = [
     ("columns", "out_in", "row"),
     ("columns", "in_out", "row"),
 ]
+REAL_KINDS = "iuf"  # integers and floats: what a weight can be compared as
+
+
+class NotReal(TypeError):
+    """The learner returned complex numbers, objects or strings where real numbers belong."""
 
 
 def to_learner(w: np.ndarray, b: np.ndarray, orientation: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -47,11 +53,43 @@ def to_learner(w: np.ndarray, b: np.ndarray, orientation: tuple[str, ...]) -> tu
     return w, b
 
 
+def real_array(value: Any, where: str) -> np.ndarray:
+    """``value`` as float64, refusing what is not real: a complex number's imaginary part
+    would be dropped silently and a string of digits parsed, either hiding the bug."""
+    array = np.asarray(value)
+    if array.dtype.kind not in REAL_KINDS:
+        kind = {"c": "complex numbers", "O": "Python objects", "U": "strings", "S": "bytes"}.get(
+            array.dtype.kind, "non-numbers"
+        )
+        raise NotReal(f"{where} holds {kind} ({array.dtype}), not real numbers: Gradstep refuses them")
+    return np.asarray(array, dtype=np.float64)
+
+
+def where_in(source: str, layer: int, gradient: bool) -> tuple[str, str]:
+    """The weight and bias arrays of ``layer`` as ``source`` returned them, in words."""
+    if gradient:
+        return (
+            f"the dW[{layer}] (layer {layer}'s weight gradient) that your {source} returned",
+            f"the db[{layer}] (layer {layer}'s bias gradient) that your {source} returned",
+        )
+    return (
+        f"the W[{layer}] (layer {layer}'s weights) that your {source} returned",
+        f"the b[{layer}] (layer {layer}'s biases) that your {source} returned",
+    )
+
+
 def from_learner(
-    w: Any, b: Any, orientation: tuple[str, ...], shape_w: tuple[int, ...], shape_b: tuple[int, ...]
+    w: Any,
+    b: Any,
+    orientation: tuple[str, ...],
+    shape_w: tuple[int, ...],
+    shape_b: tuple[int, ...],
+    names: tuple[str, str] = ("W", "b"),
 ) -> tuple[np.ndarray, np.ndarray]:
-    w = np.asarray(w, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    """The learner's pair of layer arrays in Gradstep's orientation; ``names`` say which
+    arrays they are (see :func:`where_in`) when they are not real numbers."""
+    w = real_array(w, names[0])
+    b = real_array(b, names[1])
     if w.shape != shape_w or b.shape != shape_b:
         raise ValueError(
             f"returned a weight of shape {w.shape} and a bias of shape {b.shape}, "
@@ -67,92 +105,113 @@ def learner_frames(tb: TracebackType | None, code_path: Path) -> str:
     return "".join(traceback.format_list(frames[-3:]))
 
 
-def main() -> int:
-    job_path = Path(sys.argv[1])
-    job = np.load(job_path, allow_pickle=False)
-    meta = json.loads(str(job["meta"]))
-    code_path = Path(meta["code"]).resolve()
-    out_path = Path(meta["out"])
-    log = open(meta["log"], "w", encoding="utf-8")  # noqa: SIM115 - open for the process's life
-    layers = meta["layers"]
-    weights = [job[f"w{k}"] for k in range(layers)]
-    biases = [job[f"b{k}"] for k in range(layers)]
-    x, y, lr, iterations = job["x"], job["y"], float(meta["learning_rate"]), int(meta["iterations"])
-    result: dict[str, Any] = {}
-    report: dict[str, Any] = {"orientations": [], "import_error": None, "has_gradients": False}
+def describe(exc: BaseException, code_path: Path) -> str:
+    detail = learner_frames(exc.__traceback__, code_path)
+    return f"{type(exc).__name__}: {exc}\n{detail}".strip()
 
+
+def load_learner(code_path: Path) -> ModuleType:
+    """The learner's module, compiled from the source every time: an import would trust a
+    cached .pyc whose source has the same size and modification second (an edit-and-recheck
+    within a second)."""
     sys.path.insert(0, str(code_path.parent))
-    try:
-        # compiled from the source every time: an import would trust a cached .pyc whose
-        # source has the same size and modification second (an edit-and-recheck within a second)
-        module = ModuleType("learner_code")
-        module.__file__ = str(code_path)
-        sys.modules["learner_code"] = module
-        source = code_path.read_bytes()
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            exec(compile(source, str(code_path), "exec"), module.__dict__)  # noqa: S102 - the learner's own code
-    except BaseException as exc:  # the learner's module is arbitrary code
-        detail = learner_frames(exc.__traceback__, code_path)
-        report["import_error"] = f"{type(exc).__name__}: {exc}\n{detail}".strip()
-        out_path.write_text(json.dumps(report), encoding="utf-8")
-        return 0
-    train_step = getattr(module, "train_step", None)
+    module = ModuleType("learner_code")
+    module.__file__ = str(code_path)
+    sys.modules["learner_code"] = module
+    source = code_path.read_bytes()
+    exec(compile(source, str(code_path), "exec"), module.__dict__)  # noqa: S102 - the learner's own code
+    return module
+
+
+class Job:
+    """What the parent asked for: the start parameters, the data, the step count."""
+
+    def __init__(self, job_path: Path) -> None:
+        job = np.load(job_path, allow_pickle=False)
+        meta = json.loads(str(job["meta"]))
+        self.code = Path(meta["code"]).resolve()
+        self.out = Path(meta["out"])
+        self.layers = int(meta["layers"])
+        self.weights = [job[f"w{k}"] for k in range(self.layers)]
+        self.biases = [job[f"b{k}"] for k in range(self.layers)]
+        self.x, self.y = job["x"], job["y"]
+        self.lr = float(meta["learning_rate"])
+        self.iterations = int(meta["iterations"])
+
+
+def one_step(
+    job: Job, module: ModuleType, ws: list[np.ndarray], bs: list[np.ndarray], orientation: tuple[str, ...]
+) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, np.ndarray]]:
+    """(new weights, new biases, named arrays to keep) of one learner step in ``orientation``."""
+    xs = job.x if orientation[0] == "rows" else job.x.T.copy()
+    ys = job.y if orientation[0] == "rows" else job.y.T.copy()
+    lw, lb = zip(*(to_learner(w, b, orientation) for w, b in zip(ws, bs, strict=True)), strict=True)
+    shapes = [(w.shape, b.shape) for w, b in zip(lw, lb, strict=True)]
+    kept: dict[str, np.ndarray] = {}
     gradients = getattr(module, "gradients", None)
-    if not callable(train_step):
+    if callable(gradients):
+        gw, gb = zip(*(to_learner(w, b, orientation) for w, b in zip(ws, bs, strict=True)), strict=True)
+        dws, dbs = pair(gradients(list(gw), list(gb), xs.copy(), ys.copy()), "gradients", job.layers)
+        for k, (dw, db) in enumerate(zip(dws, dbs, strict=True)):
+            names = where_in("gradients()", k, gradient=True)
+            kept[f"gw{k}"], kept[f"gb{k}"] = from_learner(dw, db, orientation, *shapes[k], names)
+    new_w, new_b = pair(
+        module.train_step(list(lw), list(lb), xs.copy(), ys.copy(), job.lr), "train_step", job.layers
+    )
+    converted = [
+        from_learner(w, b, orientation, *shapes[k], where_in("train_step", k, gradient=False))
+        for k, (w, b) in enumerate(zip(new_w, new_b, strict=True))
+    ]
+    for k, (w, b) in enumerate(converted):
+        kept[f"w{k}"], kept[f"b{k}"] = w, b
+    return [c[0] for c in converted], [c[1] for c in converted], kept
+
+
+def run_orientation(job: Job, module: ModuleType, index: int, result: dict[str, Any]) -> dict[str, Any]:
+    """Run every step in orientation ``index``; its entry of the report."""
+    orientation = ORIENTATIONS[index]
+    entry: dict[str, Any] = {"orientation": list(orientation), "error": None, "steps": 0}
+    ws, bs = job.weights, job.biases
+    try:
+        for step in range(job.iterations):
+            ws, bs, kept = one_step(job, module, ws, bs, orientation)
+            result.update({f"o{index}_s{step}_{name}": array for name, array in kept.items()})
+            entry["steps"] = step + 1
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # arbitrary learner code: report, never crash
+        entry["error"] = describe(exc, job.code)
+        entry["memory"] = isinstance(exc, MemoryError)
+        entry["not_real"] = str(exc) if isinstance(exc, NotReal) else None
+    return entry
+
+
+def main() -> int:
+    job = Job(Path(sys.argv[1]))
+    report: dict[str, Any] = {"orientations": [], "import_error": None, "has_gradients": False}
+    try:
+        module = load_learner(job.code)
+    except BaseException as exc:  # the learner's module is arbitrary code
+        report["import_error"] = describe(exc, job.code)
+        report["import_memory"] = isinstance(exc, MemoryError)
+        job.out.write_text(json.dumps(report), encoding="utf-8")
+        return 0
+    if not callable(getattr(module, "train_step", None)):
         report["import_error"] = (
             "the file defines no function train_step(weights, biases, X, Y, learning_rate)"
         )
-        out_path.write_text(json.dumps(report), encoding="utf-8")
+        job.out.write_text(json.dumps(report), encoding="utf-8")
         return 0
-    report["has_gradients"] = callable(gradients)
-
-    for index, orientation in enumerate(ORIENTATIONS):
-        entry: dict[str, Any] = {"orientation": list(orientation), "error": None, "steps": 0}
-        xs = x if orientation[0] == "rows" else x.T.copy()
-        ys = y if orientation[0] == "rows" else y.T.copy()
-        ws, bs = weights, biases
-        try:
-            for step in range(iterations):
-                lw, lb = zip(
-                    *(to_learner(w, b, orientation) for w, b in zip(ws, bs, strict=True)), strict=True
-                )
-                shapes = [(w.shape, b.shape) for w, b in zip(lw, lb, strict=True)]
-                if callable(gradients):
-                    gw, gb = zip(
-                        *(to_learner(w, b, orientation) for w, b in zip(ws, bs, strict=True)), strict=True
-                    )
-                    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-                        answer = gradients(list(gw), list(gb), xs.copy(), ys.copy())
-                    dws, dbs = _pair(answer, "gradients", layers)
-                    for k, (dw, db) in enumerate(zip(dws, dbs, strict=True)):
-                        cw, cb = from_learner(dw, db, orientation, *shapes[k])
-                        result[f"o{index}_s{step}_gw{k}"] = cw
-                        result[f"o{index}_s{step}_gb{k}"] = cb
-                with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-                    answer = train_step(list(lw), list(lb), xs.copy(), ys.copy(), lr)
-                new_w, new_b = _pair(answer, "train_step", layers)
-                converted = [
-                    from_learner(w, b, orientation, *shapes[k])
-                    for k, (w, b) in enumerate(zip(new_w, new_b, strict=True))
-                ]
-                ws = [c[0] for c in converted]
-                bs = [c[1] for c in converted]
-                for k in range(layers):
-                    result[f"o{index}_s{step}_w{k}"] = ws[k]
-                    result[f"o{index}_s{step}_b{k}"] = bs[k]
-                entry["steps"] = step + 1
-        except BaseException as exc:  # arbitrary learner code: report, never crash
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            detail = learner_frames(exc.__traceback__, code_path)
-            entry["error"] = f"{type(exc).__name__}: {exc}\n{detail}".strip()
-        report["orientations"].append(entry)
-    np.savez(out_path.with_suffix(".npz"), **result)
-    out_path.write_text(json.dumps(report), encoding="utf-8")
+    report["has_gradients"] = callable(getattr(module, "gradients", None))
+    result: dict[str, Any] = {}  # Any: np.savez would take a key "allow_pickle" for its flag
+    for index in range(len(ORIENTATIONS)):
+        report["orientations"].append(run_orientation(job, module, index, result))
+    np.savez(job.out.with_suffix(".npz"), **result)
+    job.out.write_text(json.dumps(report), encoding="utf-8")
     return 0
 
 
-def _pair(answer: Any, name: str, layers: int) -> tuple[list[Any], list[Any]]:
+def pair(answer: Any, name: str, layers: int) -> tuple[list[Any], list[Any]]:
     if not isinstance(answer, tuple | list) or len(answer) != 2:
         raise TypeError(f"{name} must return a pair (weights, biases), got {type(answer).__name__}")
     first, second = answer

@@ -492,7 +492,7 @@ def test_layered_recomputation_equals_hand_written_learners(units: tuple[int, ..
     that mistake computes (LEARNER_TEMPLATE and _layered_learner, run here in-process)."""
     from engine.core.compute import init_params
     from engine.core.mistakes import applicable
-    from engine.learner.check import _CORRECT, _layered_step
+    from engine.learner.steps import _CORRECT, _layered_step
 
     config = _session(units)
     params = init_params(config)

@@ -65,7 +65,10 @@ def finish(proc: subprocess.Popen[str], signum: int) -> tuple[int, str]:
 
 @pytest.mark.parametrize(
     ("signum", "code", "line"),
-    [(signal.SIGINT, 130, "gradstep: interrupted\n"), (signal.SIGTERM, 143, "gradstep: terminated\n")],
+    [
+        (signal.SIGINT, 130, "gradstep: interrupted\n"),
+        (signal.SIGTERM, 143, "gradstep: stopped by SIGTERM\n"),
+    ],
     ids=["ctrl-c", "sigterm"],
 )
 def test_interrupted_run_keeps_the_previous_trace_and_leaves_no_temp_file(
@@ -128,5 +131,5 @@ def test_ctrl_c_in_check(tmp_path: Path, started: list[subprocess.Popen[str]]) -
     assert proc.poll() is None
     returncode, err = finish(proc, signal.SIGINT)
     assert returncode == 130
-    assert err.splitlines()[-1:] == ["gradstep: interrupted"]
+    assert err.splitlines()[-1:] == ["gradstep: interrupted; your code was stopped"]
     assert "Traceback" not in err
