@@ -237,9 +237,13 @@ def params_nbytes(params: Params | None) -> int:
     return sum(p.weights.nbytes + p.bias.nbytes for p in params)
 
 
-@np.errstate(over="ignore", invalid="ignore")  # the sums below may overflow, by design
 def all_finite(params: Params) -> bool:
     """True when no parameter is NaN or infinite."""
+    with np.errstate(over="ignore", invalid="ignore"):  # the sums below may overflow, by design
+        return _all_finite(params)
+
+
+def _all_finite(params: Params) -> bool:
     for p in params:
         for values in (p.weights, p.bias):
             # A NaN or infinite term makes the sum non-finite, so a finite sum proves them

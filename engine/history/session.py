@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from engine.core import compute, mistakes
 from engine.core.config import SessionConfig
 from engine.core.losses import batch_scale, loss_value
+from engine.core.quiet import quiet
 from engine.core.records import (
     BackwardRecord,
     ForwardRecord,
@@ -45,10 +46,6 @@ Array = NDArray[np.float64]
 DEFAULT_HISTORY_BYTES = 400 * 1024 * 1024
 BASE_CHECKPOINT_INTERVAL = 16
 RECENT_RECORDS = 6
-
-# A diverging run overflows; the engine reports the first non-finite value itself (with its
-# iteration, stage and layer), so NumPy's floating-point warnings would only be noise.
-_quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
 
 class Session:
@@ -169,7 +166,7 @@ class Session:
         norms = np.array(self._norms) if n else np.zeros((0, self._n))
         return np.arange(self.start_iteration, self.start_iteration + n), norms
 
-    @_quiet
+    @quiet
     def predict(self, inputs: Array, params: Params | None = None) -> Array:
         """The network's output for ``inputs`` (rows are samples), by default with the current
         parameters: the window's decision-boundary surface is drawn from this."""
@@ -211,7 +208,7 @@ class Session:
 
     # ---- moving the cursor ----
 
-    @_quiet
+    @quiet
     def step(self) -> Stage:
         """Run the next stage and return it; after the update the cursor enters the next iteration."""
         stage = self.stages[self._s]
@@ -236,7 +233,7 @@ class Session:
         k, s = divmod(position, len(self.stages))
         self.goto(self.start_iteration + k, s)
 
-    @_quiet
+    @quiet
     def goto(self, iteration: int, stage: int = 0) -> None:
         """Move the cursor to ``stage`` stages into ``iteration``, recomputing what is needed."""
         if iteration < self.start_iteration:
@@ -258,7 +255,7 @@ class Session:
             if stage.kind == "update":
                 return
 
-    @_quiet
+    @quiet
     def iteration_record(self, iteration: int) -> IterationRecord:
         """The complete record (every stage, update included) of a past or future iteration."""
         if iteration in self._recent:
@@ -275,7 +272,7 @@ class Session:
 
     # ---- running ----
 
-    @_quiet
+    @quiet
     def run_iterations(
         self,
         count: int,
@@ -434,7 +431,7 @@ class Session:
 
     # ---- editing ----
 
-    @_quiet
+    @quiet
     def set_parameter(self, ref: ParameterRef, value: float) -> None:
         """Set one weight or bias of the current iteration's parameters.
 
@@ -473,7 +470,7 @@ class Session:
 
     # ---- explaining ----
 
-    @_quiet
+    @quiet
     def explain(self, ref: ParameterRef, record: IterationRecord | None = None) -> ChainExplanation:
         """The chain-rule breakdown of one parameter's gradient in ``record`` (default: the
         current iteration up to the cursor; factors not yet computed are None)."""
