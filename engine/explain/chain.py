@@ -13,9 +13,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.core.activations import LEAKY_SLOPE
+from engine.core.compute import adam_corrections
 from engine.core.losses import LOSSES, batch_scale
 from engine.core.mistakes import MISTAKES
-from engine.core.records import LayerParams
+from engine.core.records import ParameterRef as ParameterRef
 from engine.errors import GradstepError
 
 if TYPE_CHECKING:
@@ -25,48 +26,6 @@ if TYPE_CHECKING:
 Array = NDArray[np.float64]
 
 FD_TOLERANCE = 1e-5
-
-
-@dataclass(frozen=True)
-class ParameterRef:
-    """A weight W[layer][unit, input] or, with ``input`` None, a bias b[layer][unit]; 0-based."""
-
-    layer: int
-    unit: int
-    input: int | None = None
-
-    @property
-    def is_bias(self) -> bool:
-        return self.input is None
-
-    @property
-    def spec(self) -> str:
-        """The command-line form: "L:J:I" for a weight, "L:J" for a bias."""
-        return f"{self.layer}:{self.unit}" + ("" if self.input is None else f":{self.input}")
-
-    @property
-    def label(self) -> str:
-        return (
-            f"b[{self.layer}][{self.unit}]"
-            if self.input is None
-            else (f"W[{self.layer}][{self.unit},{self.input}]")
-        )
-
-    def check(self, sizes: tuple[int, ...]) -> None:
-        """Raise GradstepError unless the parameter exists in a network of ``sizes``."""
-        what = "bias" if self.input is None else "weight"
-        if not 0 <= self.layer < len(sizes) - 1:
-            raise GradstepError(
-                f"{what} {self.spec}: layer {self.layer} does not exist (layers 0..{len(sizes) - 2})"
-            )
-        if not 0 <= self.unit < sizes[self.layer + 1]:
-            raise GradstepError(
-                f"{what} {self.spec}: layer {self.layer} has units 0..{sizes[self.layer + 1] - 1}"
-            )
-        if self.input is not None and not 0 <= self.input < sizes[self.layer]:
-            raise GradstepError(
-                f"{what} {self.spec}: layer {self.layer} has inputs 0..{sizes[self.layer] - 1}"
-            )
 
 
 def parse_parameter(text: str, *, bias: bool) -> ParameterRef:
@@ -481,6 +440,23 @@ def _latex_symbol(f: Factor, layer: int, unit: int, target: str) -> str:
     }[f.kind]
 
 
+def _fused_value(record: IterationRecord, row: int, unit: int) -> float | None:
+    """dℓ/dz of a fused output: the backward stage's δ, or before it the loss stage's."""
+    backward = record.backward_of(len(record.params) - 1)
+    if backward is not None:
+        return float(backward.delta[row, unit])
+    if record.loss is not None and record.loss.delta is not None:
+        return float(record.loss.delta[row, unit])
+    return None
+
+
+def _fused_note(activation: str, outputs: int) -> str:
+    if activation == "softmax":
+        return "a − y, softmax with cross-entropy"
+    k = "a − y" if outputs == 1 else f"(a − y)/K with K = {_plural(outputs, 'output')}"
+    return f"{k}, sigmoid with binary cross-entropy (exact where a saturates)"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
@@ -490,7 +466,6 @@ def _loss_note(loss: str, outputs: int) -> str:
     return {
         "half_sse": "a − y, the derivative of ½(a − y)²",
         "mse": f"2(a − y)/K with K = {k}, the derivative of the mean of (a − y)²",
-        "bce": f"(a − y)/(a(1 − a)·K) with K = {k}, the derivative of binary cross-entropy",
     }[loss]
 
 
@@ -539,30 +514,26 @@ def _gradient_note(mistake: str | None, ref: ParameterRef, reduction: str) -> st
 def _update_line(
     record: IterationRecord, ref: ParameterRef, config: SessionConfig, old: float, gradient: float
 ) -> UpdateLine | None:
-    """The optimizer's update of ``ref`` from the record's optimizer state before and after."""
+    """The optimizer's update of ``ref`` as the update record holds it: its state before and
+    after, and the step it applied (so old − η·step is the new value exactly)."""
     u = record.update
     if u is None:
         return None
-    layer, unit, inp = ref.layer, ref.unit, ref.input
 
     def pick(params: Params | None) -> float:
-        if params is None:
-            return 0.0  # PyTorch starts the buffers at zero (momentum: at g, = μ·0 + g)
-        p = params[layer]
-        return float(p.bias[unit] if inp is None else p.weights[unit, inp])
+        # PyTorch starts the buffers at zero (momentum: at g, = μ·0 + g)
+        return 0.0 if params is None else ref.value_in(params)
 
     new = pick(u.params_after)
+    step = pick(u.steps)
     opt = config.optimizer
     if opt.name == "momentum":
-        velocity = pick(u.state_after.first)
-        terms = MomentumTerms(opt.momentum, pick(u.state_before.first), velocity)
-        return UpdateLine(opt.name, old, u.learning_rate, velocity, new, gradient, momentum=terms)
+        terms = MomentumTerms(opt.momentum, pick(u.state_before.first), pick(u.state_after.first))
+        return UpdateLine(opt.name, old, u.learning_rate, step, new, gradient, momentum=terms)
     if opt.name == "adam":
         t = u.state_after.step
         m, v = pick(u.state_after.first), pick(u.state_after.second)
-        m_hat = m / (1 - opt.beta1**t)
-        v_hat = v / (1 - opt.beta2**t)
-        step = m_hat / (math.sqrt(v_hat) + opt.eps)
+        bc1, bc2 = adam_corrections(opt, t)
         adam = AdamTerms(
             opt.beta1,
             opt.beta2,
@@ -572,11 +543,11 @@ def _update_line(
             pick(u.state_before.second),
             m,
             v,
-            m_hat,
-            v_hat,
+            m / bc1,
+            v / bc2,
         )
         return UpdateLine(opt.name, old, u.learning_rate, step, new, gradient, adam=adam)
-    return UpdateLine(opt.name, old, u.learning_rate, gradient, new, gradient)
+    return UpdateLine(opt.name, old, u.learning_rate, step, new, gradient)
 
 
 def explain(
@@ -597,7 +568,7 @@ def explain(
     is_output = layer == n_layers - 1
     mistake = config.mistake
     params = record.params
-    value = float(params[layer].bias[unit] if inp is None else params[layer].weights[unit, inp])
+    value = ref.value_in(params)
     backward = record.backward_of(layer)
     upper = record.backward_of(layer + 1) if not is_output else None
     a_in = record.activation_in(layer)
@@ -614,13 +585,16 @@ def explain(
         dz_note = f"a[{layer - 1}]_{inp}, the activation of unit {inp} in layer {layer - 1}"
 
     # the output's dℓ/da and da/dz, and the hidden layers' sum over the next layer, as the
-    # backward pass computed them (teaching mode's mistake may change them)
-    fused_output = is_output and config.loss == "bce"
+    # backward pass computed them (teaching mode's mistake may change them); a fused output
+    # (sigmoid + bce, softmax + cross-entropy) shows the one factor dℓ/dz the engine computes
+    fused_output = is_output and (
+        activation == "softmax" or (config.loss == "bce" and mistake != "other_loss_gradient")
+    )
     da_note = _mistaken_da_dz(mistake, activation, fused_output)
     da_mistaken = da_note is not None
     dl_mistaken = False
     if is_output:
-        dl_note = _loss_note(config.loss, outputs) if activation != "softmax" else ""
+        dl_note = "" if fused_output else _loss_note(config.loss, outputs)
         if mistake == "other_loss_gradient" and config.loss == "bce":
             dl_note, dl_mistaken = "a − y (teaching mode: half squared error's derivative, not bce's)", True
         elif mistake == "other_loss_gradient":
@@ -646,6 +620,7 @@ def explain(
             dl_mistaken = True
     if da_note is None:
         da_note = _DERIVATIVE_NOTES.get(activation, "")
+    fused_note = _fused_note(activation, outputs)
 
     # the weights the backward pass used to reach unit j from each unit k of the next layer
     w_next: Array | None = None
@@ -667,9 +642,8 @@ def explain(
             dz_dw = None if a_in is None else float(a_in[row, inp])
         factors: list[Factor] = []
         upstream: tuple[UpstreamTerm, ...] | None = None
-        if activation == "softmax":
-            dl_dz = None if backward is None else float(backward.delta[row, unit])
-            factors.append(Factor("dl_dz", f"∂ℓ/∂{z_sym}", dl_dz, "a − y, softmax with cross-entropy"))
+        if fused_output:
+            factors.append(Factor("dl_dz", f"∂ℓ/∂{z_sym}", _fused_value(record, row, unit), fused_note))
         else:
             if is_output:
                 # the backward record holds dℓ/da as the backward pass used it (teaching mode
@@ -703,9 +677,7 @@ def explain(
             contribution = float(backward.delta[row, unit] * dz_dw)
         samples.append(SampleTerms(sample, tuple(factors), contribution, upstream))
 
-    gradient = None
-    if backward is not None:
-        gradient = float(backward.db[unit] if inp is None else backward.dW[unit, inp])
+    gradient = None if backward is None else ref.gradient_in(backward)
     fd = finite_difference(record, ref, config, batch_loss)
     relative = passed = None
     if gradient is not None:
@@ -741,18 +713,11 @@ def finite_difference(
     batch_loss: Callable[[SessionConfig, Params, Array, Array], float],
 ) -> float:
     """Central difference (L(w + h) - L(w - h)) / 2h on the record's batch and parameters."""
-    layer = record.params[ref.layer]
-    value = float(layer.bias[ref.unit] if ref.input is None else layer.weights[ref.unit, ref.input])
+    value = ref.value_in(record.params)
     h = 1e-5 * max(1.0, abs(value))
 
     def loss_with(v: float) -> float:
-        w, b = layer.weights.copy(), layer.bias.copy()
-        if ref.input is None:
-            b[ref.unit] = v
-        else:
-            w[ref.unit, ref.input] = v
-        params = tuple(LayerParams(w, b) if i == ref.layer else p for i, p in enumerate(record.params))
-        return batch_loss(config, params, record.inputs, record.targets)
+        return batch_loss(config, ref.replaced_in(record.params, v), record.inputs, record.targets)
 
     plus, minus = value + h, value - h
     with np.errstate(all="ignore"):

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.core import compute, mistakes
+from engine.core import compute
+from engine.core.backprop import BackwardSpec, backprop_function, backward_layer
 from engine.core.config import SessionConfig
 from engine.core.losses import batch_scale, loss_value
 from engine.core.quiet import quiet
@@ -72,11 +73,15 @@ class Session:
         self.stages = iteration_stages(len(config.layers))
         self._n = len(config.layers)
         self._activations = tuple(layer.activation for layer in config.layers)
-        self._x = config.x
-        self._y = config.y
+        # read-only copies: records hand these out, and nobody may change them behind the records
+        self._x = _read_only_copy(config.x)
+        self._y = _read_only_copy(config.y)
         self._samples = config.x.shape[0]
-        # called under the _quiet of run_iterations, goto and iteration_record
-        self._backprop = compute.backprop_function(config.loss, self._activations, self._samples)
+        self._spec = BackwardSpec(
+            config.loss, self._activations, config.optimizer.learning_rate, config.mistake
+        )
+        # called under the quiet of run_iterations, goto and iteration_record
+        self._backprop = backprop_function(self._spec, self._samples)
         self._track_norms = track_gradient_norms
         self._mistake = config.mistake
         self._budget = history_bytes
@@ -305,7 +310,7 @@ class Session:
         # the tuples around them are built only when something keeps or shows them (a
         # checkpoint, a finite check, a breakpoint, the callback, the run's end), because
         # on a tiny network building them costs as much as the arithmetic.
-        plain_sgd = self._mistake is None and cfg.optimizer.name == "sgd"
+        plain_sgd = cfg.optimizer.name == "sgd"
         lr = cfg.optimizer.learning_rate
         sgd_step = compute.sgd_step
         backprop = self._backprop
@@ -442,16 +447,7 @@ class Session:
         ref.check(self.config.sizes)
         if not math.isfinite(value):
             raise GradstepError(f"value must be a finite number, got {value}")
-        layer = self._params[ref.layer]
-        if ref.input is None:
-            bias = layer.bias.copy()
-            bias[ref.unit] = value
-            changed = LayerParams(layer.weights, bias)
-        else:
-            weights = layer.weights.copy()
-            weights[ref.unit, ref.input] = value
-            changed = LayerParams(weights, layer.bias)
-        params = tuple(changed if i == ref.layer else p for i, p in enumerate(self._params))
+        params = ref.replaced_in(self._params, value)
         k = self._k
         for key in [key for key in self._checkpoints if key > k]:
             self._drop_checkpoint(key)
@@ -618,27 +614,23 @@ class Session:
             out = rec.forward[-1]
             value = loss_value(cfg.loss, out.z, out.a, rec.targets)
             delta, dl_da, _ = compute.output_delta(cfg.loss, self._activations[-1], out.z, out.a, rec.targets)
-            fused = delta if cfg.loss in ("bce", "cross_entropy") else None
+            fused = delta if dl_da is None else None
             if not self._track_norms:
                 self._record_metrics(rec.iteration, value, None)
             return replace(rec, loss=LossRecord(value, dl_da, fused))
-        if s < 2 * n + 1 and self._mistake is not None:
-            return self._compute_mistaken_backward(rec, s)
         if s < 2 * n + 1:
             layer = 2 * n - s
             fwd = rec.forward[layer]
-            if layer == n - 1:
-                delta, dl_da, da_dz = compute.output_delta(
-                    cfg.loss, self._activations[layer], fwd.z, fwd.a, rec.targets
-                )
-            else:
-                upper = rec.backward[-1]
-                delta, dl_da, da_dz = compute.hidden_delta(
-                    upper.delta, rec.params[layer + 1].weights, self._activations[layer], fwd.z, fwd.a
-                )
+            upper = None
+            if layer < n - 1:
+                above = rec.backward[-1]
+                upper = (above.delta, rec.params[layer + 1].weights, above.dW)
             a_prev = rec.activation_in(layer)
             assert a_prev is not None
-            dw, db = compute.parameter_gradients(delta, a_prev, batch_scale(cfg.loss, rec.inputs.shape[0]))
+            scale = batch_scale(cfg.loss, rec.inputs.shape[0])
+            delta, dl_da, da_dz, dw, db = backward_layer(
+                self._spec, layer, fwd.z, fwd.a, a_prev, rec.targets, upper, scale
+            )
             record = replace(
                 rec, backward=(*rec.backward, BackwardRecord(layer, dl_da, da_dz, delta, dw, db))
             )
@@ -647,53 +639,15 @@ class Session:
                 norms = tuple(float(np.linalg.norm(b.dW)) for b in reversed(record.backward))
                 self._record_metrics(rec.iteration, record.loss.loss, norms)
             return record
-        grads = tuple(LayerParams(b.dW, b.db) for b in reversed(rec.backward))
-        new_params, new_opt = compute.optimizer_step(cfg.optimizer, rec.params, grads, opt)
-        update = UpdateRecord(rec.params, new_params, opt, new_opt, cfg.optimizer.learning_rate)
+        grads_ = tuple(LayerParams(b.dW, b.db) for b in reversed(rec.backward))
+        new_params, new_opt, steps = compute.optimizer_update(cfg.optimizer, rec.params, grads_, opt)
+        update = UpdateRecord(rec.params, new_params, opt, new_opt, cfg.optimizer.learning_rate, steps)
         return replace(rec, update=update)
-
-    def _compute_mistaken_backward(self, rec: IterationRecord, s: int) -> IterationRecord:
-        """A backward stage with the session's injected mistake (teaching mode)."""
-        assert self._mistake is not None
-        n = self._n
-        cfg = self.config
-        layer = 2 * n - s
-        fwd = rec.forward[layer]
-        if layer == n - 1:
-            delta, dl_da, da_dz = mistakes.output_delta(
-                self._mistake, cfg.loss, self._activations[layer], fwd.z, fwd.a, rec.targets
-            )
-        else:
-            upper = rec.backward[-1]
-            delta, dl_da, da_dz = mistakes.hidden_delta(
-                self._mistake,
-                upper.delta,
-                rec.params[layer + 1].weights,
-                upper.dW,
-                cfg.optimizer.learning_rate,
-                self._activations[layer],
-                fwd.z,
-                fwd.a,
-            )
-        a_prev = rec.activation_in(layer)
-        assert a_prev is not None
-        batch = rec.inputs.shape[0]
-        dw, db = mistakes.parameter_gradients(
-            self._mistake, delta, a_prev, batch_scale(cfg.loss, batch), batch
-        )
-        record = replace(rec, backward=(*rec.backward, BackwardRecord(layer, dl_da, da_dz, delta, dw, db)))
-        if layer == 0 and self._track_norms:
-            assert record.loss is not None
-            norms = tuple(float(np.linalg.norm(b.dW)) for b in reversed(record.backward))
-            self._record_metrics(rec.iteration, record.loss.loss, norms)
-        return record
 
     def _fast_iteration(
         self, k: int, params: Params, opt: OptimizerState
     ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]:
         """One whole iteration without records, through the same functions as the stages."""
-        if self._mistake is not None:
-            return self._staged_iteration(k, params, opt)
         ws = [p.weights for p in params]
         bs = [p.bias for p in params]
         loss, zs, acts, dws, dbs = self._backprop(*self._batch(k), ws, bs)
@@ -702,19 +656,6 @@ class Session:
         norms = tuple(float(np.linalg.norm(dw)) for dw in dws) if self._track_norms else None
         self._record_metrics(k, loss, norms)
         return new_params, new_opt, loss, (zs, acts[1:]), grads
-
-    def _staged_iteration(
-        self, k: int, params: Params, opt: OptimizerState
-    ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]:
-        """A whole iteration through the stages (teaching mode has no separate fast path)."""
-        record = self._fresh_record(k, params)
-        for s in range(len(self.stages)):
-            record = self._compute_stage(record, s, opt)
-        assert record.loss is not None
-        assert record.update is not None
-        acts = ([f.z for f in record.forward], [f.a for f in record.forward])
-        grads = tuple(LayerParams(b.dW, b.db) for b in reversed(record.backward))
-        return record.update.params_after, record.update.state_after, record.loss.loss, acts, grads
 
     def _summary(self, record: IterationRecord) -> IterationSummary:
         assert record.loss is not None
@@ -804,3 +745,9 @@ class Session:
     @staticmethod
     def _hit(reason: str, message: str, k: int, stage: Stage, layer: int | None) -> RunResult:
         return RunResult(0, reason, message, k, stage, layer)
+
+
+def _read_only_copy(array: Array) -> Array:
+    copy = np.array(array, dtype=np.float64, copy=True)
+    copy.flags.writeable = False
+    return copy
