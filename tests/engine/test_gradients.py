@@ -50,7 +50,13 @@ def loss_of(name: str, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None
         # log(1 - a) of a rounded a would lose the digits a finite difference needs.
         return float(np.mean(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))
     if name == "cross_entropy":
-        return float(np.mean(-np.sum(y * np.log(a), axis=1)))
+        if z is None:
+            return float(np.mean(-np.sum(y * np.log(a), axis=1)))
+        # log a = z − log Σ e^z from the softmax's z (shifted by its max): log of a rounded a
+        # is −inf where a saturated output underflows, and 0 · −inf is NaN
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return float(np.mean(-np.sum(y * log_a, axis=1)))
     raise AssertionError(name)
 
 
@@ -64,9 +70,30 @@ def forward(params: list[tuple[np.ndarray, np.ndarray]], acts: list[str], x: np.
     return a, zs
 
 
+SATURATING = ("sigmoid", "tanh", "softmax")
+
+
+def saturate(params: list, acts: list[str], x: np.ndarray, gain: float) -> list:
+    """The network with each sigmoid, tanh and softmax layer's W and b scaled so that its
+    largest |z| over the data is ``gain``: deep in saturation for 15 or 40 (σ(40) rounds to 1)."""
+    out = []
+    a = x
+    for (w, b), name in zip(params, acts, strict=True):
+        z = a @ w.T + b
+        if name in SATURATING:
+            largest = float(np.abs(z).max())
+            assume(largest > 1e-2)  # a layer with z of about 0 everywhere cannot be scaled into saturation
+            w, b = w * (gain / largest), b * (gain / largest)
+            z = a @ w.T + b
+        out.append((w, b))
+        a = act(name, z)
+    return out
+
+
 @st.composite
 def problems(draw: Any) -> dict[str, Any]:
-    """A random network, data set, loss and matching output activation."""
+    """A random network, data set, loss and matching output activation; about half of them
+    with their sigmoid, tanh and softmax layers driven deep into saturation."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     inputs = draw(st.integers(1, 4))
     hidden = draw(st.lists(st.integers(1, 5), min_size=0, max_size=3))
@@ -92,8 +119,11 @@ def problems(draw: Any) -> dict[str, Any]:
         (rng.normal(size=(sizes[k + 1], sizes[k])), rng.normal(scale=0.5, size=sizes[k + 1]))
         for k in range(len(sizes) - 1)
     ]
+    gain = draw(st.sampled_from([None, None, 15.0, 40.0]))
+    if gain is not None:
+        params = saturate(params, acts, x, gain)
     batch = draw(st.one_of(st.none(), st.integers(1, m)))
-    return {"x": x, "y": y, "params": params, "acts": acts, "loss": loss, "batch": batch}
+    return {"x": x, "y": y, "params": params, "acts": acts, "loss": loss, "batch": batch, "gain": gain}
 
 
 def session_for(p: dict[str, Any], optimizer: dict[str, Any] | None = None) -> Session:
@@ -119,9 +149,9 @@ def session_for(p: dict[str, Any], optimizer: dict[str, Any] | None = None) -> S
 
 
 def reference_loss(name: str, params: list, acts: list[str], x: np.ndarray, y: np.ndarray) -> float:
-    """The loss of the reference forward pass (bce from the output's z)."""
+    """The loss of the reference forward pass (bce and cross-entropy from the output's z)."""
     out, zs = forward(params, acts, x)
-    return loss_of(name, out, y, zs[-1] if name == "bce" else None)
+    return loss_of(name, out, y, zs[-1] if name in ("bce", "cross_entropy") else None)
 
 
 def finite_difference(p: dict[str, Any], x: np.ndarray, y: np.ndarray, h: float = 1e-6) -> list:
@@ -179,7 +209,7 @@ def test_gradient_matches_finite_differences(p: dict[str, Any], iteration: int) 
     # 1e8 cancels away most of its digits, so such cases say nothing about the engine.
     expected_loss = reference_loss(p["loss"], p["params"], p["acts"], x, y)
     assume(expected_loss < 1e3)
-    assume(max(np.abs(w).max() for w, _ in p["params"]) < 1e2)
+    assume(max(np.abs(w).max() for w, _ in p["params"]) < (1e4 if p["gain"] else 1e2))
     assert rec.loss is not None
     assert rec.loss.loss == pytest.approx(expected_loss, rel=1e-11, abs=1e-12)
     np.testing.assert_allclose(rec.forward[-1].a, out, rtol=1e-12, atol=1e-12)
@@ -283,3 +313,19 @@ def test_an_sgd_update_changes_each_parameter_by_minus_lr_times_its_gradient(tin
         # the change is after - before, exactly: (w - lr*g) - w rounds like the update itself
         np.testing.assert_array_equal(change.weights, (before.weights - lr * back.dW) - before.weights)
         np.testing.assert_array_equal(change.bias, (before.bias - lr * back.db) - before.bias)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems())
+def test_saturated_draws_are_deep_in_saturation(p: dict[str, Any]) -> None:
+    """The strategy's saturated networks are what they claim: the largest |z| of each sigmoid,
+    tanh or softmax layer over the data is the gain, and at 40 a sigmoid output rounds to 1 (or,
+    at z = −40, is 4e-18, so 1 − a rounds to 1)."""
+    assume(p["gain"] is not None)
+    _, zs = forward(p["params"], p["acts"], p["x"])
+    for z, name in zip(zs, p["acts"], strict=True):
+        if name in SATURATING:
+            assert np.abs(z).max() == pytest.approx(p["gain"], rel=1e-9)
+    if p["gain"] == 40.0 and p["acts"][-1] == "sigmoid":
+        a = act("sigmoid", zs[-1])
+        assert np.any((a == 1.0) | (a < 1e-17))
