@@ -24,7 +24,8 @@ def act(name: str, z: np.ndarray) -> np.ndarray:
     if name == "linear":
         return z
     if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
+        with np.errstate(over="ignore"):  # exp(-z) overflows for z < -709: 1/(1 + inf) = 0, the limit
+            return 1.0 / (1.0 + np.exp(-z))
     if name == "tanh":
         return np.tanh(z)
     if name == "relu":
