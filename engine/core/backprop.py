@@ -59,7 +59,10 @@ def backward_layer(
     """One layer's gradients. ``upper`` is (δ, W, dW) of the next layer (None for the output
     layer); ``scale`` reduces the per-sample terms over the batch (1/N for a mean, 1 for a sum)."""
     activation = spec.activations[layer]
-    mistake = spec.mistake_in(layer)
+    # spec.mistake_in(layer), inline: on a tiny network a method call per layer shows
+    mistake = spec.mistake
+    if mistake is not None and spec.mistake_layers is not None and layer not in spec.mistake_layers:
+        mistake = None
     if mistake is None:
         if upper is None:
             delta, dl_da, da_dz = compute.output_delta(spec.loss, activation, z, a, targets)
@@ -141,8 +144,11 @@ def backprop_function(spec: BackwardSpec, samples: int) -> Backprop:
             acts.append(a)
         batch = x.shape[0]
         scale = full_scale if batch == samples else batch_scale(spec.loss, batch)
-        layers = backward_pass(spec, weights, zs, acts, y, scale)
-        layers.reverse()
-        return value(z, a, y), zs, acts, [g[3] for g in layers], [g[4] for g in layers]
+        dws = []
+        dbs = []
+        for grads in reversed(backward_pass(spec, weights, zs, acts, y, scale)):
+            dws.append(grads[3])
+            dbs.append(grads[4])
+        return value(z, a, y), zs, acts, dws, dbs
 
     return backprop

@@ -20,6 +20,7 @@ from engine.core.records import LayerParams, OptimizerState, Params
 Array = NDArray[np.float64]
 
 _add_reduce = np.add.reduce
+_FUSED = ("bce", "cross_entropy")  # losses whose output δ = dℓ/dz comes straight from the loss
 
 
 def init_params(config: SessionConfig) -> Params:
@@ -77,8 +78,9 @@ def output_delta(
     straight from the loss and the two factors are None, because a saturated sigmoid makes
     dℓ/da infinite and da/dz zero while their product, a − y, stays exact.
     """
-    fused = fused_delta(loss, a, y)
-    if fused is not None:
+    if loss in _FUSED:
+        fused = fused_delta(loss, a, y)
+        assert fused is not None
         return fused, None, None
     dl_da = output_dl_da(loss, a, y)
     da_dz = ACTIVATIONS[activation].derivative(z, a)
@@ -142,6 +144,11 @@ def _momentum_velocity(momentum: float, previous: Params | None, grads: Params) 
     )
 
 
+def _zeros_like(params: Params) -> Params:
+    """Buffers of zeros shaped like ``params``: PyTorch starts Adam's moments there."""
+    return tuple(LayerParams(np.zeros_like(p.weights), np.zeros_like(p.bias)) for p in params)
+
+
 def adam_corrections(opt: OptimizerConfig, step: int) -> tuple[float, float]:
     """Adam's bias corrections (1 − β1^t, 1 − β2^t) at step t: m̂ = m / the first, v̂ = v / the second."""
     return 1 - opt.beta1**step, 1 - opt.beta2**step
@@ -153,9 +160,8 @@ def _adam_steps(opt: OptimizerConfig, state: OptimizerState, grads: Params) -> t
     results agree to rounding)."""
     b1, b2, eps = opt.beta1, opt.beta2, opt.eps
     step = state.step + 1
-    zeros = tuple(LayerParams(np.zeros_like(g.weights), np.zeros_like(g.bias)) for g in grads)
-    first_prev = zeros if state.first is None else state.first
-    second_prev = zeros if state.second is None else state.second
+    first_prev = _zeros_like(grads) if state.first is None else state.first
+    second_prev = _zeros_like(grads) if state.second is None else state.second
     first = tuple(
         LayerParams(b1 * m.weights + (1 - b1) * g.weights, b1 * m.bias + (1 - b1) * g.bias)
         for m, g in zip(first_prev, grads, strict=True)
