@@ -20,9 +20,11 @@ def _sigmoid_unguarded(z: Array) -> Array:
     return result
 
 
-# The decorator form is thread-safe and cheaper than `with`, but entering it still costs
-# about as much as the arithmetic on a tiny layer; see forward_unguarded.
-_sigmoid = np.errstate(over="ignore")(_sigmoid_unguarded)
+def _sigmoid(z: Array) -> Array:
+    # A fresh errstate per call (a shared one is not re-entrant on NumPy 1.26); entering it
+    # costs about as much as the arithmetic on a tiny layer, so runs use forward_unguarded.
+    with np.errstate(over="ignore"):
+        return _sigmoid_unguarded(z)
 
 
 def _sigmoid_derivative(z: Array, a: Array) -> Array:

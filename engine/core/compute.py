@@ -7,19 +7,20 @@ the same order, so both produce bit-identical numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.core.activations import ACTIVATIONS, forward_unguarded
+from engine.core.activations import ACTIVATIONS
 from engine.core.config import OptimizerConfig, SessionConfig
-from engine.core.losses import batch_scale, fused_delta, loss_function, output_dl_da
+from engine.core.losses import fused_delta, output_dl_da
 from engine.core.records import LayerParams, OptimizerState, Params
 
 Array = NDArray[np.float64]
 
 _add_reduce = np.add.reduce
+_FUSED = ("bce", "cross_entropy")  # losses whose output δ = dℓ/dz comes straight from the loss
 
 
 def init_params(config: SessionConfig) -> Params:
@@ -69,19 +70,21 @@ def affine(a_prev: Array, weights: Array, bias: Array) -> Array:
 
 
 def output_delta(
-    loss: str, activation: str, z: Array, a: Array, y: Array, *, factors: bool = True
+    loss: str, activation: str, z: Array, a: Array, y: Array
 ) -> tuple[Array, Array | None, Array | None]:
-    """(δ, dℓ/da, da/dz) of the output layer, per sample; with ``factors`` False only δ is
-    guaranteed (a fused δ skips the display-only factors)."""
-    fused = fused_delta(loss, a, y) if loss in ("bce", "cross_entropy") else None
-    if activation == "softmax":
-        assert fused is not None  # config guarantees softmax goes with cross-entropy
-        return fused, None, None
-    if fused is not None and not factors:
+    """(δ, dℓ/da, da/dz) of the output layer, per sample.
+
+    Sigmoid + binary cross-entropy and softmax + cross-entropy are fused: δ = dℓ/dz comes
+    straight from the loss and the two factors are None, because a saturated sigmoid makes
+    dℓ/da infinite and da/dz zero while their product, a − y, stays exact.
+    """
+    if loss in _FUSED:
+        fused = fused_delta(loss, a, y)
+        assert fused is not None
         return fused, None, None
     dl_da = output_dl_da(loss, a, y)
     da_dz = ACTIVATIONS[activation].derivative(z, a)
-    return (fused if fused is not None else dl_da * da_dz), dl_da, da_dz
+    return dl_da * da_dz, dl_da, da_dz
 
 
 def hidden_delta(
@@ -101,114 +104,84 @@ def parameter_gradients(delta: Array, a_prev: Array, scale: float) -> tuple[Arra
     return scale * (delta.T @ a_prev), scale * _add_reduce(delta, 0)
 
 
-Backprop = Callable[
-    [Array, Array, list[Array], list[Array]],
-    tuple[float, list[Array], list[Array], list[Array], list[Array]],
-]
-
-
-def backprop_function(loss: str, activations: Sequence[str], samples: int) -> Backprop:
-    """A function ``(x, y, weights, biases) -> (loss, zs, activations, dWs, dbs)`` for whole
-    iterations on bare arrays (``activations`` starts with the input x).
-
-    It calls the functions the stages call, in their order, with every look-up done here
-    once: on a tiny network the look-ups cost as much as the arithmetic. It uses the
-    activations' unguarded forms, so call it under ``np.errstate(over="ignore")``.
-    """
-    forwards = tuple(forward_unguarded(name) for name in activations)
-    output_activation = activations[-1]
-    hidden_activations = tuple(activations)
-    value = loss_function(loss)
-    full_scale = batch_scale(loss, samples)
-
-    def backprop(
-        x: Array, y: Array, weights: list[Array], biases: list[Array]
-    ) -> tuple[float, list[Array], list[Array], list[Array], list[Array]]:
-        zs = []
-        acts = [x]
-        z = a = x
-        for w, b, forward in zip(weights, biases, forwards, strict=True):
-            z = affine(a, w, b)
-            a = forward(z)
-            zs.append(z)
-            acts.append(a)
-        batch_loss = value(z, a, y)
-        delta = output_delta(loss, output_activation, z, a, y, factors=False)[0]
-        batch = x.shape[0]
-        scale = full_scale if batch == samples else batch_scale(loss, batch)
-        dws = []
-        dbs = []
-        layer = len(weights) - 1
-        while True:  # last layer first, as the stages go
-            dw, db = parameter_gradients(delta, acts[layer], scale)
-            dws.append(dw)
-            dbs.append(db)
-            if not layer:
-                break
-            delta = hidden_delta(
-                delta, weights[layer], hidden_activations[layer - 1], zs[layer - 1], acts[layer]
-            )[0]
-            layer -= 1
-        dws.reverse()
-        dbs.reverse()
-        return batch_loss, zs, acts, dws, dbs
-
-    return backprop
-
-
 def optimizer_step(
     opt: OptimizerConfig, params: Params, grads: Params, state: OptimizerState
 ) -> tuple[Params, OptimizerState]:
-    """One update in PyTorch's conventions (SGD, SGD with momentum, Adam)."""
-    lr = opt.learning_rate
+    """One update in PyTorch's conventions (SGD, SGD with momentum, Adam): (after, state)."""
+    after, new_state, _ = optimizer_update(opt, params, grads, state)
+    return after, new_state
+
+
+def optimizer_update(
+    opt: OptimizerConfig, params: Params, grads: Params, state: OptimizerState
+) -> tuple[Params, OptimizerState, Params]:
+    """One update: (parameters after, optimizer state after, steps), where ``steps`` is what
+    the learning rate multiplied (g, the velocity v, or m̂ / (√v̂ + ε)) and after is exactly
+    before − lr · steps, so the chain rule shows the step the update applied."""
     if opt.name == "sgd":
-        weights = sgd_step([p.weights for p in params], [g.weights for g in grads], lr)
-        biases = sgd_step([p.bias for p in params], [g.bias for g in grads], lr)
-        new = tuple(LayerParams(w, b) for w, b in zip(weights, biases, strict=True))
-        return new, OptimizerState(state.step + 1)
-    if opt.name == "momentum":
-        m = opt.momentum
-        if state.first is None:
-            velocity = grads
-        else:
-            velocity = tuple(
-                LayerParams(m * v.weights + g.weights, m * v.bias + g.bias)
-                for v, g in zip(state.first, grads, strict=True)
-            )
-        new = tuple(
-            LayerParams(p.weights - lr * v.weights, p.bias - lr * v.bias)
-            for p, v in zip(params, velocity, strict=True)
+        steps = grads
+        new_state = OptimizerState(state.step + 1)
+    elif opt.name == "momentum":
+        steps = _momentum_velocity(opt.momentum, state.first, grads)
+        new_state = OptimizerState(state.step + 1, steps)
+    elif opt.name == "adam":
+        new_state, steps = _adam_steps(opt, state, grads)
+    else:
+        raise ValueError(f"unknown optimizer {opt.name!r}")
+    lr = opt.learning_rate
+    weights = sgd_step([p.weights for p in params], [s.weights for s in steps], lr)
+    biases = sgd_step([p.bias for p in params], [s.bias for s in steps], lr)
+    return tuple(LayerParams(w, b) for w, b in zip(weights, biases, strict=True)), new_state, steps
+
+
+def _momentum_velocity(momentum: float, previous: Params | None, grads: Params) -> Params:
+    """v = μ·v_prev + g; the first velocity is a copy of g (PyTorch's), never g's own arrays."""
+    if previous is None:
+        return tuple(LayerParams(g.weights.copy(), g.bias.copy()) for g in grads)
+    return tuple(
+        LayerParams(momentum * v.weights + g.weights, momentum * v.bias + g.bias)
+        for v, g in zip(previous, grads, strict=True)
+    )
+
+
+def _zeros_like(params: Params) -> Params:
+    """Buffers of zeros shaped like ``params``: PyTorch starts Adam's moments there."""
+    return tuple(LayerParams(np.zeros_like(p.weights), np.zeros_like(p.bias)) for p in params)
+
+
+def adam_corrections(opt: OptimizerConfig, step: int) -> tuple[float, float]:
+    """Adam's bias corrections (1 − β1^t, 1 − β2^t) at step t: m̂ = m / the first, v̂ = v / the second."""
+    return 1 - opt.beta1**step, 1 - opt.beta2**step
+
+
+def _adam_steps(opt: OptimizerConfig, state: OptimizerState, grads: Params) -> tuple[OptimizerState, Params]:
+    """Adam's moments after this gradient and its steps m̂ / (√v̂ + ε), with m̂ and v̂ written
+    out as the chain rule shows them (PyTorch folds the corrections differently: the
+    results agree to rounding)."""
+    b1, b2, eps = opt.beta1, opt.beta2, opt.eps
+    step = state.step + 1
+    first_prev = _zeros_like(grads) if state.first is None else state.first
+    second_prev = _zeros_like(grads) if state.second is None else state.second
+    first = tuple(
+        LayerParams(b1 * m.weights + (1 - b1) * g.weights, b1 * m.bias + (1 - b1) * g.bias)
+        for m, g in zip(first_prev, grads, strict=True)
+    )
+    second = tuple(
+        LayerParams(
+            b2 * v.weights + (1 - b2) * (g.weights * g.weights),
+            b2 * v.bias + (1 - b2) * (g.bias * g.bias),
         )
-        return new, OptimizerState(state.step + 1, velocity)
-    if opt.name == "adam":
-        b1, b2, eps = opt.beta1, opt.beta2, opt.eps
-        step = state.step + 1
-        zeros = tuple(LayerParams(np.zeros_like(p.weights), np.zeros_like(p.bias)) for p in params)
-        first_prev = state.first if state.first is not None else zeros
-        second_prev = state.second if state.second is not None else zeros
-        first = tuple(
-            LayerParams(b1 * m_.weights + (1 - b1) * g.weights, b1 * m_.bias + (1 - b1) * g.bias)
-            for m_, g in zip(first_prev, grads, strict=True)
+        for v, g in zip(second_prev, grads, strict=True)
+    )
+    bc1, bc2 = adam_corrections(opt, step)
+    steps = tuple(
+        LayerParams(
+            (m.weights / bc1) / (np.sqrt(v.weights / bc2) + eps),
+            (m.bias / bc1) / (np.sqrt(v.bias / bc2) + eps),
         )
-        second = tuple(
-            LayerParams(
-                b2 * v.weights + (1 - b2) * (g.weights * g.weights),
-                b2 * v.bias + (1 - b2) * (g.bias * g.bias),
-            )
-            for v, g in zip(second_prev, grads, strict=True)
-        )
-        # PyTorch's arrangement: step size lr / (1 - β1^t), denominator √v / √(1 - β2^t) + ε.
-        step_size = lr / (1 - b1**step)
-        bc2_sqrt = math.sqrt(1 - b2**step)
-        new = tuple(
-            LayerParams(
-                p.weights - step_size * (m_.weights / (np.sqrt(v.weights) / bc2_sqrt + eps)),
-                p.bias - step_size * (m_.bias / (np.sqrt(v.bias) / bc2_sqrt + eps)),
-            )
-            for p, m_, v in zip(params, first, second, strict=True)
-        )
-        return new, OptimizerState(step, first, second)
-    raise ValueError(f"unknown optimizer {opt.name!r}")
+        for m, v in zip(first, second, strict=True)
+    )
+    return OptimizerState(step, first, second), steps
 
 
 def sgd_step(values: Sequence[Array], grads: Sequence[Array], lr: float) -> list[Array]:
@@ -237,9 +210,13 @@ def params_nbytes(params: Params | None) -> int:
     return sum(p.weights.nbytes + p.bias.nbytes for p in params)
 
 
-@np.errstate(over="ignore", invalid="ignore")  # the sums below may overflow, by design
 def all_finite(params: Params) -> bool:
     """True when no parameter is NaN or infinite."""
+    with np.errstate(over="ignore", invalid="ignore"):  # the sums below may overflow, by design
+        return _all_finite(params)
+
+
+def _all_finite(params: Params) -> bool:
     for p in params:
         for values in (p.weights, p.bias):
             # A NaN or infinite term makes the sum non-finite, so a finite sum proves them

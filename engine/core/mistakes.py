@@ -142,7 +142,7 @@ def output_delta(
         # the derivative mistakes show in the hidden layers only.
         fused = fused_delta(loss, a, y)
         assert fused is not None
-        return fused, output_dl_da(loss, a, y), ACTIVATIONS[activation].derivative(z, a)
+        return fused, None, None
     dl_da = output_dl_da(loss, a, y)
     return dl_da * da_dz, dl_da, da_dz
 

@@ -9,6 +9,7 @@ a^{(k)}_{j} unit j of layer k, x_{i} input feature i. Every number is the engine
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,6 +20,9 @@ from engine.core.mistakes import MISTAKES
 from engine.core.records import IterationRecord
 from engine.explain.chain import ChainExplanation, ParameterRef
 from engine.history.session import Session
+
+if TYPE_CHECKING:
+    from engine.files.walkthrough import Step
 
 Array = NDArray[np.float64]
 
@@ -337,49 +341,10 @@ def walkthrough_markdown(walkthrough: object) -> str:
     for index, step in enumerate(walkthrough.steps):
         before = player.session.position
         results = player.goto(index)
-        session = player.session
-        snap = session.snapshot()
-        lines.append(f"## Step {index + 1}: {step.label}\n")
-        if step.caption:
-            lines.append(step.caption.strip() + "\n")
-        where = f"Iteration {snap.iteration}, {snap.stage} of {len(snap.stages)} stages done"
-        if snap.last_stage is not None:
-            where += f" (last: {snap.last_stage.label})"
-        lines.append(f"*{where}.*\n")
-        shown = snap.shown_record()
-        if step.action == "step":
-            after = snap.position
-            ran = after - before
-            if ran > MAX_STAGES_SHOWN:
-                lines.append(f"The last {MAX_STAGES_SHOWN} of the {ran} stages this step ran:\n")
-            for record, s in _ran_stages(session, after - ran, after):
-                stage = snap.stages[s]
-                lines.extend(stage_sections(config, record, stage.kind, stage.layer))
-        elif step.action == "back" and snap.last_stage is not None:
-            last = snap.last_stage
-            holder = snap.record if snap.stage > 0 else snap.previous
-            if holder is not None:
-                lines.extend(stage_sections(config, holder, last.kind, last.layer))
-        elif step.action == "iterations":
-            done = snap.record if snap.record.loss is not None else snap.previous
-            if done is not None and done.loss is not None:
-                lines.append(f"Loss of iteration {done.iteration}: {plain(done.loss.loss)}\n")
-        elif step.action == "set" and step.parameter is not None and step.value is not None:
-            lines.append(
-                f"{step.parameter.label} set to {plain(step.value)} by hand; the stages that depend on it "
-                "are computed again from here.\n"
-            )
+        lines.extend(_step_section(config, player.session, step, index, before))
         ref = player.view.selection
         if ref is not None and step.action in ("select", "step", "back", "set", "iterations"):
-            explanation = session.explain(ref, shown)
-            lead = f"Chain rule for **{ref.label}** at iteration {explanation.iteration}"
-            if explanation.pending_factors:
-                lead += "; factors of stages not run yet are pending"
-            elif explanation.update is None:
-                lead += "; its update is pending"
-            lines.append(lead + ":\n")
-            lines.append(f"$$\n{explanation.to_latex()}\n$$\n")
-            lines.extend(mistake_notes(explanation))
+            lines.extend(_selection_section(player.session, ref))
         for result in results:
             if not result.met:
                 lines.append(
@@ -387,3 +352,52 @@ def walkthrough_markdown(walkthrough: object) -> str:
                     f"this version computes {'nothing' if result.actual is None else plain(result.actual)}.\n"
                 )
     return "\n".join(lines)
+
+
+def _step_section(
+    config: SessionConfig, session: Session, step: Step, index: int, before: int
+) -> Iterator[str]:
+    """A step's heading, caption, where the cursor is, and what the step computed."""
+    snap = session.snapshot()
+    yield f"## Step {index + 1}: {step.label}\n"
+    if step.caption:
+        yield step.caption.strip() + "\n"
+    where = f"Iteration {snap.iteration}, {snap.stage} of {len(snap.stages)} stages done"
+    if snap.last_stage is not None:
+        where += f" (last: {snap.last_stage.label})"
+    yield f"*{where}.*\n"
+    if step.action == "step":
+        after = snap.position
+        ran = after - before
+        if ran > MAX_STAGES_SHOWN:
+            yield f"The last {MAX_STAGES_SHOWN} of the {ran} stages this step ran:\n"
+        for record, s in _ran_stages(session, after - ran, after):
+            stage = snap.stages[s]
+            yield from stage_sections(config, record, stage.kind, stage.layer)
+    elif step.action == "back" and snap.last_stage is not None:
+        last = snap.last_stage
+        holder = snap.record if snap.stage > 0 else snap.previous
+        if holder is not None:
+            yield from stage_sections(config, holder, last.kind, last.layer)
+    elif step.action == "iterations":
+        done = snap.record if snap.record.loss is not None else snap.previous
+        if done is not None and done.loss is not None:
+            yield f"Loss of iteration {done.iteration}: {plain(done.loss.loss)}\n"
+    elif step.action == "set" and step.parameter is not None and step.value is not None:
+        yield (
+            f"{step.parameter.label} set to {plain(step.value)} by hand; the stages that depend on it "
+            "are computed again from here.\n"
+        )
+
+
+def _selection_section(session: Session, ref: ParameterRef) -> Iterator[str]:
+    """The chain rule of the selected parameter in the record the cursor shows."""
+    explanation = session.explain(ref, session.snapshot().shown_record())
+    lead = f"Chain rule for **{ref.label}** at iteration {explanation.iteration}"
+    if explanation.pending_factors:
+        lead += "; factors of stages not run yet are pending"
+    elif explanation.update is None:
+        lead += "; its update is pending"
+    yield lead + ":\n"
+    yield f"$$\n{explanation.to_latex()}\n$$\n"
+    yield from mistake_notes(explanation)

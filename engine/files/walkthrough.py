@@ -284,13 +284,10 @@ def observe(session: Session, view: ViewState, since: int | None = None) -> dict
         out["loss"] = record.loss.loss
     ref = view.selection
     if ref is not None:
-        p = snap.params[ref.layer]
-        out["value"] = float(p.bias[ref.unit] if ref.input is None else p.weights[ref.unit, ref.input])
+        out["value"] = ref.value_in(snap.params)
         backward = record.backward_of(ref.layer)
         if backward is not None:
-            out["gradient"] = float(
-                backward.db[ref.unit] if ref.input is None else backward.dW[ref.unit, ref.input]
-            )
+            out["gradient"] = ref.gradient_in(backward)
     return out
 
 

@@ -3,15 +3,13 @@
 The cursor is (iteration k, stage s): the parameters P_k at the start of iteration k and the
 first s of its 2L + 2 stages computed. Every stage is a deterministic function of P_k, the
 optimizer state and iteration k's batch (itself a function of the seed and k), so history
-is kept as sparse checkpoints of (P_k, optimizer state) and anything in between is
-recomputed, bit for bit, on demand.
+is kept as sparse checkpoints of (P_k, optimizer state) (``checkpoints.py``) and anything in
+between is recomputed, bit for bit, on demand. Long runs go through ``runner.py``.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,35 +18,30 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.core import compute, mistakes
+from engine.core import compute
+from engine.core.backprop import BackwardSpec, backprop_function
 from engine.core.config import SessionConfig
-from engine.core.losses import batch_scale, loss_value
-from engine.core.records import (
-    BackwardRecord,
-    ForwardRecord,
-    IterationRecord,
-    LayerParams,
-    LossRecord,
-    OptimizerState,
-    Params,
-    UpdateRecord,
-)
+from engine.core.iteration import compute_stage
+from engine.core.quiet import quiet
+from engine.core.records import IterationRecord, LayerParams, OptimizerState, Params
 from engine.core.stages import Stage, iteration_stages, stages_done, truncate
 from engine.errors import GradstepError
 from engine.explain.chain import ChainExplanation, ParameterRef, explain
 from engine.files.jsonio import dumps, write_atomic
 from engine.files.session_file import session_json
+from engine.history import runner
+from engine.history.batches import Batches
+from engine.history.checkpoints import BASE_CHECKPOINT_INTERVAL, RECENT_RECORDS, Checkpoints, RecentRecords
+from engine.history.metrics import Metrics
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult, Snapshot
 
 Array = NDArray[np.float64]
 
 DEFAULT_HISTORY_BYTES = 400 * 1024 * 1024
-BASE_CHECKPOINT_INTERVAL = 16
-RECENT_RECORDS = 6
+__all__ = ["BASE_CHECKPOINT_INTERVAL", "DEFAULT_HISTORY_BYTES", "RECENT_RECORDS", "Session"]
 
-# A diverging run overflows; the engine reports the first non-finite value itself (with its
-# iteration, stage and layer), so NumPy's floating-point warnings would only be noise.
-_quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+# (parameters after, optimizer state after, loss, (zs, as), gradients) of one whole iteration
+FastIteration = tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]
 
 
 class Session:
@@ -75,29 +68,22 @@ class Session:
         self.stages = iteration_stages(len(config.layers))
         self._n = len(config.layers)
         self._activations = tuple(layer.activation for layer in config.layers)
-        self._x = config.x
-        self._y = config.y
-        self._samples = config.x.shape[0]
-        # called under the _quiet of run_iterations, goto and iteration_record
-        self._backprop = compute.backprop_function(config.loss, self._activations, self._samples)
+        self._batches = Batches(config)
+        self._spec = BackwardSpec(
+            config.loss, self._activations, config.optimizer.learning_rate, config.mistake
+        )
+        # called under the quiet of run_iterations, goto and iteration_record
+        self._backprop = backprop_function(self._spec, self._batches.samples)
         self._track_norms = track_gradient_norms
-        self._mistake = config.mistake
-        self._budget = history_bytes
-        self._interval = BASE_CHECKPOINT_INTERVAL
-        self._epoch_cache: tuple[int, NDArray[np.intp]] | None = None
 
         params = compute.init_params(config)
         opt = config.state.optimizer if config.state is not None else OptimizerState()
         self.start_iteration = config.state.iteration if config.state is not None else 0
-        self._checkpoints: dict[int, tuple[Params, OptimizerState]] = {}
-        self._history_bytes = 0
-        self._checkpoint_keys: list[int] = []
-        self._pinned: set[int] = {self.start_iteration}
-        self._recent: OrderedDict[int, IterationRecord] = OrderedDict()
+        self._checkpoints = Checkpoints(self.start_iteration, history_bytes)
+        self._recent = RecentRecords()
+        self._metrics = Metrics(self.start_iteration, self._n)
         self._work: IterationRecord
-        self._losses: list[float] = []
-        self._norms: list[tuple[float, ...]] = []
-        self._add_checkpoint(self.start_iteration, params, opt)
+        self._checkpoints.add(self.start_iteration, params, opt)
         self._begin(self.start_iteration, params, opt)
 
     # ---- reading the state ----
@@ -119,7 +105,7 @@ class Session:
 
     @property
     def params(self) -> Params:
-        """The parameters of the current iteration, before its update."""
+        """The parameters of the current iteration, before its update (read-only arrays)."""
         return self._params
 
     @property
@@ -154,22 +140,17 @@ class Session:
 
     def losses(self) -> tuple[NDArray[np.int64], Array]:
         """(iterations, losses) of every iteration whose loss has been computed, in order."""
-        n = len(self._losses)
-        return np.arange(self.start_iteration, self.start_iteration + n), np.array(self._losses)
+        return self._metrics.losses()
 
     def last_loss(self) -> tuple[int, float] | None:
         """(iteration, loss) of the latest iteration whose loss is known, without copying them all."""
-        if not self._losses:
-            return None
-        return self.start_iteration + len(self._losses) - 1, self._losses[-1]
+        return self._metrics.last_loss()
 
     def gradient_norms(self) -> tuple[NDArray[np.int64], Array]:
         """(iterations, norms) with norms[i, l] = ||dW_l|| at that iteration (needs tracking on)."""
-        n = len(self._norms)
-        norms = np.array(self._norms) if n else np.zeros((0, self._n))
-        return np.arange(self.start_iteration, self.start_iteration + n), norms
+        return self._metrics.gradient_norms()
 
-    @_quiet
+    @quiet
     def predict(self, inputs: Array, params: Params | None = None) -> Array:
         """The network's output for ``inputs`` (rows are samples), by default with the current
         parameters: the window's decision-boundary surface is drawn from this."""
@@ -182,36 +163,20 @@ class Session:
 
     def batch_indices(self, iteration: int) -> NDArray[np.intp]:
         """The samples of ``iteration``'s batch: all of them, or the seeded shuffled mini-batch."""
-        size = self.config.batch_size
-        if size is None or size >= self._samples:
-            return np.arange(self._samples)
-        per_epoch = math.ceil(self._samples / size)
-        epoch, index = divmod(iteration, per_epoch)
-        if self._epoch_cache is None or self._epoch_cache[0] != epoch:
-            rng = np.random.default_rng([self.config.seed, 0xBA7C4, epoch])
-            self._epoch_cache = (epoch, rng.permutation(self._samples))
-        return self._epoch_cache[1][index * size : (index + 1) * size]
+        return self._batches.indices(iteration)
 
     def history_bytes(self) -> int:
         """Bytes held by history checkpoints (an upper bound: arrays may be shared)."""
-        return self._history_bytes
-
-    @staticmethod
-    def _checkpoint_bytes(params: Params, opt: OptimizerState) -> int:
-        return (
-            compute.params_nbytes(params)
-            + compute.params_nbytes(opt.first)
-            + compute.params_nbytes(opt.second)
-        )
+        return self._checkpoints.nbytes
 
     @property
     def checkpoint_interval(self) -> int:
         """Iterations between history checkpoints (grows to keep within the budget)."""
-        return self._interval
+        return self._checkpoints.interval
 
     # ---- moving the cursor ----
 
-    @_quiet
+    @quiet
     def step(self) -> Stage:
         """Run the next stage and return it; after the update the cursor enters the next iteration."""
         stage = self.stages[self._s]
@@ -236,7 +201,7 @@ class Session:
         k, s = divmod(position, len(self.stages))
         self.goto(self.start_iteration + k, s)
 
-    @_quiet
+    @quiet
     def goto(self, iteration: int, stage: int = 0) -> None:
         """Move the cursor to ``stage`` stages into ``iteration``, recomputing what is needed."""
         if iteration < self.start_iteration:
@@ -258,24 +223,24 @@ class Session:
             if stage.kind == "update":
                 return
 
-    @_quiet
+    @quiet
     def iteration_record(self, iteration: int) -> IterationRecord:
         """The complete record (every stage, update included) of a past or future iteration."""
-        if iteration in self._recent:
-            self._recent.move_to_end(iteration)
-            return self._recent[iteration]
+        record = self._recent.use(iteration)
+        if record is not None:
+            return record
         if iteration == self._k and stages_done(self._work) == len(self.stages):
             return self._work
         params, opt = self._start_of(iteration)
-        record = self._fresh_record(iteration, params)
+        record = self._batches.record(iteration, params)
         for s in range(len(self.stages)):
             record = self._compute_stage(record, s, opt)
-        self._remember(record)
+        self._recent.keep(record)
         return record
 
     # ---- running ----
 
-    @_quiet
+    @quiet
     def run_iterations(
         self,
         count: int,
@@ -292,149 +257,11 @@ class Session:
         are replayed stage by stage so the run stops exactly where the condition first held,
         like an anomaly detector.
         """
-        bp = breakpoints or Breakpoints()
-        done = 0
-        first = self._k
-        if self._s > 0 and count > 0:
-            k = self._k
-            hit = self._finish_checked(bp)
-            if hit is not None:
-                return replace(hit, iterations=done)
-            if on_iteration is not None:
-                on_iteration(self._summary(self.iteration_record(k)))
-            done = 1
-        cfg = self.config
-        # Plain SGD without a mistake runs on bare arrays: LayerParams, OptimizerState and
-        # the tuples around them are built only when something keeps or shows them (a
-        # checkpoint, a finite check, a breakpoint, the callback, the run's end), because
-        # on a tiny network building them costs as much as the arithmetic.
-        plain_sgd = self._mistake is None and cfg.optimizer.name == "sgd"
-        lr = cfg.optimizer.learning_rate
-        sgd_step = compute.sgd_step
-        backprop = self._backprop
-        checkpoints = self._checkpoints
-        start = self.start_iteration
-        track_norms = self._track_norms
-        non_finite = bp.non_finite
-        isfinite = math.isfinite
-        k = self._k
-        params: Params | None = self._params
-        opt: OptimizerState | None = self._opt
-        ws = [p.weights for p in self._params]
-        bs = [p.bias for p in self._params]
-        step = self._opt.step
-
-        def state() -> tuple[Params, OptimizerState]:
-            """The start of iteration k as records (built once, when first asked for)."""
-            nonlocal params, opt
-            if params is None:
-                params = tuple(LayerParams(w, b) for w, b in zip(ws, bs, strict=True))
-            if opt is None:
-                opt = OptimizerState(step)
-            return params, opt
-
-        clean = (k, *state())  # last start known to be finite
-        collect = on_iteration is not None
-        check_every = 1 if collect else 32
-        staged_checks = bp.loss_below is not None or bp.grad_norm_above is not None or bp.dead_relu
-        keep_arrays = staged_checks or collect  # the activations and gradients are looked at
-        no_arrays: tuple[list[Array], list[Array]] = ([], [])
-        stopped_at_hit = False
-        try:
-            while done < count:
-                if should_stop is not None and should_stop():
-                    return RunResult(done, "stopped", f"paused at iteration {k}")
-                new_params: Params | None
-                new_opt: OptimizerState | None
-                grads: Params | None = None
-                if plain_sgd:
-                    loss, zs, a_in, dws, dbs = backprop(*self._batch(k), ws, bs)
-                    norms = tuple(float(np.linalg.norm(dw)) for dw in dws) if track_norms else None
-                    self._record_metrics(k, loss, norms)
-                    new_ws = sgd_step(ws, dws, lr)
-                    new_bs = sgd_step(bs, dbs, lr)
-                    new_params = new_opt = None
-                    acts = (zs, a_in[1:]) if keep_arrays else no_arrays
-                else:
-                    new_params, new_opt, loss, acts, grads = self._fast_iteration(k, *state())
-                    new_ws = [p.weights for p in new_params]
-                    new_bs = [p.bias for p in new_params]
-                if non_finite and not isfinite(loss):
-                    stopped_at_hit = True
-                    hit = self._locate(bp, clean, k)
-                    return replace(hit, iterations=(hit.iteration or k) - first)
-                if grads is None and keep_arrays:
-                    grads = tuple(LayerParams(dw, db) for dw, db in zip(dws, dbs, strict=True))
-                if staged_checks:
-                    assert grads is not None
-                    if self._suspicious(bp, loss, acts, grads):
-                        self._begin(k, *state())
-                        hit = self._finish_checked(bp)
-                        if hit is not None:
-                            stopped_at_hit = True
-                            return replace(hit, iterations=done)
-                        self._begin(k, *state())  # a false alarm: the fast path goes on from here
-                check = non_finite and (done % check_every == check_every - 1 or done == count - 1)
-                if new_params is None and (check or collect):
-                    new_params = tuple(LayerParams(w, b) for w, b in zip(new_ws, new_bs, strict=True))
-                if new_opt is None and check:
-                    new_opt = OptimizerState(step + 1)
-                if check:
-                    assert new_params is not None
-                    assert new_opt is not None
-                    if not compute.all_finite(new_params):
-                        stopped_at_hit = True
-                        hit = self._locate(bp, clean, k)
-                        return replace(hit, iterations=(hit.iteration or k) - first)
-                    clean = (k + 1, new_params, new_opt)
-                if on_iteration is not None:
-                    assert grads is not None
-                    assert new_params is not None
-                    on_iteration(IterationSummary(k, loss, tuple(acts[0]), tuple(acts[1]), grads, new_params))
-                k += 1
-                done += 1
-                params, opt, ws, bs = new_params, new_opt, new_ws, new_bs
-                step = step + 1 if new_opt is None else new_opt.step
-                # _checkpoint_or, with the records built only when a checkpoint is due
-                if k in checkpoints:
-                    params, opt = checkpoints[k]  # a pinned (edited) checkpoint wins
-                    ws = [p.weights for p in params]
-                    bs = [p.bias for p in params]
-                    step = opt.step
-                elif (k - start) % self._interval == 0:
-                    self._add_checkpoint(k, *state())
-        finally:
-            if not stopped_at_hit and (self._k != k or self._s != 0):
-                self._begin(k, *state())
-        return RunResult(done)
-
-    def _locate(self, bp: Breakpoints, clean: tuple[int, Params, OptimizerState], last: int) -> RunResult:
-        """Replay from a clean start stage by stage to the first non-finite value."""
-        k, params, opt = clean
-        self._begin(k, params, opt)
-        while self._k <= last:
-            hit = self._finish_checked(bp)
-            if hit is not None:
-                return hit
-        return RunResult(0, "non_finite", f"non-finite value by iteration {last}", last)
-
-    def _suspicious(
-        self, bp: Breakpoints, loss: float, acts: tuple[list[Array], list[Array]], grads: Params
-    ) -> bool:
-        """Whether a whole iteration may have hit a loss, gradient-norm or dead-ReLU breakpoint."""
-        if bp.loss_below is not None and loss < bp.loss_below:
-            return True
-        if bp.grad_norm_above is not None and any(
-            float(np.linalg.norm(g.weights)) > bp.grad_norm_above for g in grads
-        ):
-            return True
-        return bp.dead_relu and any(
-            act == "relu" and not acts[1][i].any() for i, act in enumerate(self._activations)
-        )
+        return runner.run(self, count, breakpoints or Breakpoints(), should_stop, on_iteration)
 
     # ---- editing ----
 
-    @_quiet
+    @quiet
     def set_parameter(self, ref: ParameterRef, value: float) -> None:
         """Set one weight or bias of the current iteration's parameters.
 
@@ -445,26 +272,12 @@ class Session:
         ref.check(self.config.sizes)
         if not math.isfinite(value):
             raise GradstepError(f"value must be a finite number, got {value}")
-        layer = self._params[ref.layer]
-        if ref.input is None:
-            bias = layer.bias.copy()
-            bias[ref.unit] = value
-            changed = LayerParams(layer.weights, bias)
-        else:
-            weights = layer.weights.copy()
-            weights[ref.unit, ref.input] = value
-            changed = LayerParams(weights, layer.bias)
-        params = tuple(changed if i == ref.layer else p for i, p in enumerate(self._params))
+        params = ref.replaced_in(self._params, value)
         k = self._k
-        for key in [key for key in self._checkpoints if key > k]:
-            self._drop_checkpoint(key)
-            self._pinned.discard(key)
-        for key in [key for key in self._recent if key >= k]:
-            del self._recent[key]
-        del self._losses[k - self.start_iteration :]
-        del self._norms[k - self.start_iteration :]
-        self._pinned.add(k)
-        self._add_checkpoint(k, params, self._opt)
+        self._checkpoints.drop_after(k)
+        self._recent.drop_from(k)
+        self._metrics.forget_from(k)
+        self._checkpoints.pin(k, params, self._opt)
         keep = min(self._s, ref.layer)  # forward stages of earlier layers do not depend on it
         old = self._work
         self._begin(k, params, self._opt)
@@ -473,7 +286,7 @@ class Session:
 
     # ---- explaining ----
 
-    @_quiet
+    @quiet
     def explain(self, ref: ParameterRef, record: IterationRecord | None = None) -> ChainExplanation:
         """The chain-rule breakdown of one parameter's gradient in ``record`` (default: the
         current iteration up to the cursor; factors not yet computed are None)."""
@@ -504,29 +317,14 @@ class Session:
                 data["data"] = {**data["data"], "csv": str(source.resolve())}
         write_atomic(path, dumps(data))
 
-    # ---- internals ----
-
-    def _batch(self, k: int) -> tuple[Array, Array]:
-        """(inputs, targets) of iteration ``k``'s batch (the whole data set when full batch)."""
-        if self.config.batch_size is None:
-            return self._x, self._y
-        idx = self.batch_indices(k)
-        return self._x[idx], self._y[idx]
-
-    def _fresh_record(self, k: int, params: Params) -> IterationRecord:
-        idx = self.batch_indices(k)
-        if idx.shape[0] == self._samples:
-            x, y = self._x, self._y
-        else:
-            x, y = self._x[idx], self._y[idx]
-        return IterationRecord(k, idx, x, y, params)
+    # ---- internals (the run loop in runner.py uses them too) ----
 
     def _begin(self, k: int, params: Params, opt: OptimizerState) -> None:
         self._k = k
         self._s = 0
         self._params = params
         self._opt = opt
-        self._work = self._fresh_record(k, params)
+        self._work = self._batches.record(k, params)
 
     def _ensure(self, stages: int) -> None:
         """Compute the current iteration's stages up to ``stages`` (reusing those done)."""
@@ -534,7 +332,7 @@ class Session:
         for s in range(done, stages):
             self._work = self._compute_stage(self._work, s, self._opt)
         if stages_done(self._work) == len(self.stages):
-            self._remember(self._work)
+            self._recent.keep(self._work)
 
     def _advance(self) -> None:
         update = self._work.update
@@ -545,32 +343,9 @@ class Session:
         """The start of iteration k: a pinned (edited) checkpoint wins over the computed one."""
         if k in self._checkpoints:
             return self._checkpoints[k]
-        if (k - self.start_iteration) % self._interval == 0:
-            self._add_checkpoint(k, params, opt)
+        if self._checkpoints.due(k):
+            self._checkpoints.add(k, params, opt)
         return params, opt
-
-    def _add_checkpoint(self, k: int, params: Params, opt: OptimizerState) -> None:
-        if k in self._checkpoints:
-            self._drop_checkpoint(k)
-        bisect.insort(self._checkpoint_keys, k)
-        self._checkpoints[k] = (params, opt)
-        self._history_bytes += self._checkpoint_bytes(params, opt)
-        if self._history_bytes > self._budget:
-            self._thin()
-
-    def _drop_checkpoint(self, k: int) -> None:
-        params, opt = self._checkpoints.pop(k)
-        self._history_bytes -= self._checkpoint_bytes(params, opt)
-        self._checkpoint_keys.remove(k)
-
-    def _thin(self) -> None:
-        while self._history_bytes > self._budget and len(self._checkpoints) > len(self._pinned):
-            self._interval *= 2
-            for key in list(self._checkpoints):
-                if key not in self._pinned and (key - self.start_iteration) % self._interval:
-                    params, opt = self._checkpoints.pop(key)
-                    self._history_bytes -= self._checkpoint_bytes(params, opt)
-        self._checkpoint_keys = sorted(self._checkpoints)
 
     def _start_of(self, k: int) -> tuple[Params, OptimizerState]:
         """(P_k, optimizer state) at the start of iteration k, from the nearest earlier state."""
@@ -578,12 +353,10 @@ class Session:
             return self._checkpoints[k]
         if k == self._k:
             return self._params, self._opt
-        previous = self._recent.get(k - 1)
+        previous = self._recent.peek(k - 1)
         if previous is not None and previous.update is not None:
             return previous.update.params_after, previous.update.state_after
-        i = bisect.bisect_right(self._checkpoint_keys, k) - 1
-        j = self._checkpoint_keys[i]
-        params, opt = self._checkpoints[j]
+        j, params, opt = self._checkpoints.nearest(k)
         if self._k <= k and self._k > j:
             j, params, opt = self._k, self._params, self._opt  # closer to the target
         for it in range(j, k):
@@ -591,219 +364,24 @@ class Session:
             params, opt = self._checkpoint_or(it + 1, params, opt)
         return params, opt
 
-    def _remember(self, record: IterationRecord) -> None:
-        self._recent[record.iteration] = record
-        self._recent.move_to_end(record.iteration)
-        while len(self._recent) > RECENT_RECORDS:
-            self._recent.popitem(last=False)
-
-    def _record_metrics(self, k: int, loss: float, norms: tuple[float, ...] | None) -> None:
-        i = k - self.start_iteration
-        if i < len(self._losses):
-            self._losses[i] = loss
-        elif i == len(self._losses):
-            self._losses.append(loss)
-        if norms is not None:
-            if i < len(self._norms):
-                self._norms[i] = norms
-            elif i == len(self._norms):
-                self._norms.append(norms)
-
     def _compute_stage(self, rec: IterationRecord, s: int, opt: OptimizerState) -> IterationRecord:
-        n = self._n
-        cfg = self.config
-        if s < n:
-            a_prev = rec.activation_in(s)
-            assert a_prev is not None
-            z, a = compute.forward_layer(rec.params[s], a_prev, self._activations[s])
-            return replace(rec, forward=(*rec.forward, ForwardRecord(s, z, a)))
-        if s == n:
-            out = rec.forward[-1]
-            value = loss_value(cfg.loss, out.z, out.a, rec.targets)
-            delta, dl_da, _ = compute.output_delta(cfg.loss, self._activations[-1], out.z, out.a, rec.targets)
-            fused = delta if cfg.loss in ("bce", "cross_entropy") else None
-            if not self._track_norms:
-                self._record_metrics(rec.iteration, value, None)
-            return replace(rec, loss=LossRecord(value, dl_da, fused))
-        if s < 2 * n + 1 and self._mistake is not None:
-            return self._compute_mistaken_backward(rec, s)
-        if s < 2 * n + 1:
-            layer = 2 * n - s
-            fwd = rec.forward[layer]
-            if layer == n - 1:
-                delta, dl_da, da_dz = compute.output_delta(
-                    cfg.loss, self._activations[layer], fwd.z, fwd.a, rec.targets
-                )
-            else:
-                upper = rec.backward[-1]
-                delta, dl_da, da_dz = compute.hidden_delta(
-                    upper.delta, rec.params[layer + 1].weights, self._activations[layer], fwd.z, fwd.a
-                )
-            a_prev = rec.activation_in(layer)
-            assert a_prev is not None
-            dw, db = compute.parameter_gradients(delta, a_prev, batch_scale(cfg.loss, rec.inputs.shape[0]))
-            record = replace(
-                rec, backward=(*rec.backward, BackwardRecord(layer, dl_da, da_dz, delta, dw, db))
-            )
-            if layer == 0 and self._track_norms:
-                assert record.loss is not None
-                norms = tuple(float(np.linalg.norm(b.dW)) for b in reversed(record.backward))
-                self._record_metrics(rec.iteration, record.loss.loss, norms)
-            return record
-        grads = tuple(LayerParams(b.dW, b.db) for b in reversed(rec.backward))
-        new_params, new_opt = compute.optimizer_step(cfg.optimizer, rec.params, grads, opt)
-        update = UpdateRecord(rec.params, new_params, opt, new_opt, cfg.optimizer.learning_rate)
-        return replace(rec, update=update)
-
-    def _compute_mistaken_backward(self, rec: IterationRecord, s: int) -> IterationRecord:
-        """A backward stage with the session's injected mistake (teaching mode)."""
-        assert self._mistake is not None
-        n = self._n
-        cfg = self.config
-        layer = 2 * n - s
-        fwd = rec.forward[layer]
-        if layer == n - 1:
-            delta, dl_da, da_dz = mistakes.output_delta(
-                self._mistake, cfg.loss, self._activations[layer], fwd.z, fwd.a, rec.targets
-            )
-        else:
-            upper = rec.backward[-1]
-            delta, dl_da, da_dz = mistakes.hidden_delta(
-                self._mistake,
-                upper.delta,
-                rec.params[layer + 1].weights,
-                upper.dW,
-                cfg.optimizer.learning_rate,
-                self._activations[layer],
-                fwd.z,
-                fwd.a,
-            )
-        a_prev = rec.activation_in(layer)
-        assert a_prev is not None
-        batch = rec.inputs.shape[0]
-        dw, db = mistakes.parameter_gradients(
-            self._mistake, delta, a_prev, batch_scale(cfg.loss, batch), batch
-        )
-        record = replace(rec, backward=(*rec.backward, BackwardRecord(layer, dl_da, da_dz, delta, dw, db)))
-        if layer == 0 and self._track_norms:
+        record = compute_stage(rec, s, self._spec, self.config.optimizer, opt)
+        if s == self._n and not self._track_norms:
+            assert record.loss is not None
+            self._metrics.record(rec.iteration, record.loss.loss, None)
+        elif s == 2 * self._n and self._track_norms:  # the backward stage of layer 0
             assert record.loss is not None
             norms = tuple(float(np.linalg.norm(b.dW)) for b in reversed(record.backward))
-            self._record_metrics(rec.iteration, record.loss.loss, norms)
+            self._metrics.record(rec.iteration, record.loss.loss, norms)
         return record
 
-    def _fast_iteration(
-        self, k: int, params: Params, opt: OptimizerState
-    ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]:
+    def _fast_iteration(self, k: int, params: Params, opt: OptimizerState) -> FastIteration:
         """One whole iteration without records, through the same functions as the stages."""
-        if self._mistake is not None:
-            return self._staged_iteration(k, params, opt)
         ws = [p.weights for p in params]
         bs = [p.bias for p in params]
-        loss, zs, acts, dws, dbs = self._backprop(*self._batch(k), ws, bs)
+        loss, zs, acts, dws, dbs = self._backprop(*self._batches.arrays(k), ws, bs)
         grads = tuple(LayerParams(dw, db) for dw, db in zip(dws, dbs, strict=True))
         new_params, new_opt = compute.optimizer_step(self.config.optimizer, params, grads, opt)
         norms = tuple(float(np.linalg.norm(dw)) for dw in dws) if self._track_norms else None
-        self._record_metrics(k, loss, norms)
+        self._metrics.record(k, loss, norms)
         return new_params, new_opt, loss, (zs, acts[1:]), grads
-
-    def _staged_iteration(
-        self, k: int, params: Params, opt: OptimizerState
-    ) -> tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]:
-        """A whole iteration through the stages (teaching mode has no separate fast path)."""
-        record = self._fresh_record(k, params)
-        for s in range(len(self.stages)):
-            record = self._compute_stage(record, s, opt)
-        assert record.loss is not None
-        assert record.update is not None
-        acts = ([f.z for f in record.forward], [f.a for f in record.forward])
-        grads = tuple(LayerParams(b.dW, b.db) for b in reversed(record.backward))
-        return record.update.params_after, record.update.state_after, record.loss.loss, acts, grads
-
-    def _summary(self, record: IterationRecord) -> IterationSummary:
-        assert record.loss is not None
-        assert record.update is not None
-        return IterationSummary(
-            record.iteration,
-            record.loss.loss,
-            tuple(f.z for f in record.forward),
-            tuple(f.a for f in record.forward),
-            tuple(LayerParams(b.dW, b.db) for b in reversed(record.backward)),
-            record.update.params_after,
-        )
-
-    def _finish_checked(self, bp: Breakpoints) -> RunResult | None:
-        while True:
-            s = self._s
-            self._ensure(s + 1)
-            hit = self._check_stage(bp, self._work, s)
-            if hit is not None:
-                if s + 1 == len(self.stages):
-                    self._advance()  # the update is done: the cursor shows it as the last stage
-                else:
-                    self._s = s + 1
-                return hit
-            if s + 1 == len(self.stages):
-                self._advance()
-                return None
-            self._s = s + 1
-
-    def _check_stage(self, bp: Breakpoints, rec: IterationRecord, s: int) -> RunResult | None:
-        stage = self.stages[s]
-        k = rec.iteration
-        where = f"iteration {k}, stage {stage.label}"
-        if stage.kind == "forward":
-            fwd = rec.forward[-1]
-            layer = fwd.layer
-            if bp.non_finite:
-                for name, arr in (("z", fwd.z), ("a", fwd.a)):
-                    if not np.isfinite(arr).all():
-                        return self._hit(
-                            "non_finite", f"non-finite {name} in layer {layer} at {where}", k, stage, layer
-                        )
-            if bp.dead_relu and self._activations[layer] == "relu" and not fwd.a.any():
-                return self._hit(
-                    "dead_relu", f"every ReLU unit of layer {layer} is dead at {where}", k, stage, layer
-                )
-        elif stage.kind == "loss":
-            assert rec.loss is not None
-            loss = rec.loss.loss
-            if bp.non_finite and not math.isfinite(loss):
-                return self._hit("non_finite", f"non-finite loss ({loss}) at {where}", k, stage, None)
-            if bp.loss_below is not None and loss < bp.loss_below:
-                return self._hit(
-                    "loss_below", f"loss {loss:.6g} is below {bp.loss_below:g} at {where}", k, stage, None
-                )
-        elif stage.kind == "backward":
-            b = rec.backward[-1]
-            if bp.non_finite:
-                for name, arr in (("delta", b.delta), ("dW", b.dW), ("db", b.db)):
-                    if not np.isfinite(arr).all():
-                        return self._hit(
-                            "non_finite",
-                            f"non-finite {name} in layer {b.layer} at {where}",
-                            k,
-                            stage,
-                            b.layer,
-                        )
-            if bp.grad_norm_above is not None:
-                norm = float(np.linalg.norm(b.dW))
-                if norm > bp.grad_norm_above:
-                    return self._hit(
-                        "grad_norm_above",
-                        f"||dW|| of layer {b.layer} is {norm:.6g}, above {bp.grad_norm_above:g}, at {where}",
-                        k,
-                        stage,
-                        b.layer,
-                    )
-        elif stage.kind == "update" and bp.non_finite:
-            assert rec.update is not None
-            for layer, p in enumerate(rec.update.params_after):
-                if not (np.isfinite(p.weights).all() and np.isfinite(p.bias).all()):
-                    return self._hit(
-                        "non_finite", f"non-finite parameter in layer {layer} after {where}", k, stage, layer
-                    )
-        return None
-
-    @staticmethod
-    def _hit(reason: str, message: str, k: int, stage: Stage, layer: int | None) -> RunResult:
-        return RunResult(0, reason, message, k, stage, layer)

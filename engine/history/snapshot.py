@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.core.records import IterationRecord, OptimizerState, Params
+from engine.core.records import IterationRecord, OptimizerState, Params, freeze
 from engine.core.stages import Stage
 
 Array = NDArray[np.float64]
@@ -45,6 +45,9 @@ class IterationSummary:
     a: tuple[Array, ...]
     grads: Params
     params_after: Params
+
+    def __post_init__(self) -> None:
+        freeze(*self.z, *self.a)  # the run goes on from these: nobody may change them
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from engine.core import mistakes as catalogue
-from engine.core.compute import forward_layer, optimizer_step
+from engine.core.backprop import BackwardSpec, backward_pass, forward_pass
+from engine.core.compute import optimizer_step
 from engine.core.config import SessionConfig
 from engine.core.losses import batch_scale
 from engine.core.records import LayerParams, OptimizerState, Params
@@ -34,34 +34,18 @@ def _layered_step(config: SessionConfig, params: Params, names: tuple[str, ...])
     made in layer ``k`` alone (``_CORRECT``: that layer computed correctly).
 
     Teaching mode makes a mistake in every layer; a learner often writes the output layer apart
-    from the hidden layers' loop and makes it in one of them only. The same catalogue
-    functions as teaching mode's, layer by layer.
+    from the hidden layers' loop and makes it in one of them only. The engine's one backward
+    pass, with the mistake confined to those layers.
     """
-    activations = [layer.activation for layer in config.layers]
-    lr = config.optimizer.learning_rate
-    acts, zs = [config.x], []
-    for p, activation in zip(params, activations, strict=True):
-        z, a = forward_layer(p, acts[-1], activation)
-        zs.append(z)
-        acts.append(a)
-    n = len(params)
-    batch = config.x.shape[0]
-    scale = batch_scale(config.loss, batch)
-    grads: list[LayerParams] = [params[k] for k in range(n)]  # placeholders, each replaced below
-    delta, _, _ = catalogue.output_delta(names[-1], config.loss, activations[-1], zs[-1], acts[-1], config.y)
-    for layer in range(n - 1, -1, -1):
-        if layer < n - 1:
-            delta, _, _ = catalogue.hidden_delta(
-                names[layer],
-                delta,
-                params[layer + 1].weights,
-                grads[layer + 1].weights,
-                lr,
-                activations[layer],
-                zs[layer],
-                acts[layer + 1],
-            )
-        dw, db = catalogue.parameter_gradients(names[layer], delta, acts[layer], scale, batch)
-        grads[layer] = LayerParams(dw, db)
-    after, _ = optimizer_step(config.optimizer, params, tuple(grads), OptimizerState())  # sgd
-    return after, tuple(grads)
+    mistake = next((name for name in names if name != _CORRECT), None)
+    layers = frozenset(k for k, name in enumerate(names) if name != _CORRECT)
+    activations = tuple(layer.activation for layer in config.layers)
+    spec = BackwardSpec(config.loss, activations, config.optimizer.learning_rate, mistake, layers)
+    weights = [p.weights for p in params]
+    zs, acts = forward_pass(weights, [p.bias for p in params], activations, config.x)
+    layer_grads = backward_pass(
+        spec, weights, zs, acts, config.y, batch_scale(config.loss, config.x.shape[0])
+    )
+    grads = tuple(LayerParams(g[3], g[4]) for g in reversed(layer_grads))
+    after, _ = optimizer_step(config.optimizer, params, grads, OptimizerState())  # sgd
+    return after, grads

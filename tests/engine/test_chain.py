@@ -29,11 +29,10 @@ def all_refs(session: Session) -> list[ParameterRef]:
     return out
 
 
-# Saturated outputs are left out here for now: with BCE and a = 1 the panel shows dl/da = inf and
-# da/dz = 0, whose product is not the contribution (issue 10: show one fused dl/dz, as for
-# softmax). Draw them (saturate=True) once that is fixed.
+# saturated outputs included: a fused output (sigmoid + bce, softmax + cross-entropy) shows one
+# factor dℓ/dz, so the factors shown still multiply to the contribution where a(1 - a) is 0
 @settings(max_examples=60, deadline=None)
-@given(problems(saturate=False), st.integers(0, 1), st.data())
+@given(problems(), st.integers(0, 1), st.data())
 def test_factors_multiply_and_reduce_to_the_gradient(p: dict[str, Any], iteration: int, data: Any) -> None:
     """For random networks: products, reduction, upstream sums, input factors and the update line."""
     session = session_for(p)
@@ -49,7 +48,8 @@ def test_factors_multiply_and_reduce_to_the_gradient(p: dict[str, Any], iteratio
         back = rec.backward_of(ref.layer)
         expected = back.db[ref.unit] if ref.input is None else back.dW[ref.unit, ref.input]
         assert ex.gradient == pytest.approx(expected, rel=1e-12, abs=1e-15)
-        softmax_out = ref.layer == n - 1 and p["acts"][-1] == "softmax"
+        # a fused output (softmax + cross-entropy, sigmoid + bce) shows the one factor dℓ/dz
+        softmax_out = ref.layer == n - 1 and p["loss"] in ("cross_entropy", "bce")
         kinds = ["dl_dz", "dz_dw"] if softmax_out else ["dl_da", "da_dz", "dz_dw"]
         a_in = rec.activation_in(ref.layer)
         assert len(ex.samples) == m
@@ -470,13 +470,14 @@ def test_teaching_mode_marks_the_factors_its_mistake_changes() -> None:
             assert not dl_da.mistaken
             assert not dz_dw.mistaken
         assert "teaching mode: activation derivative missing" in ex.to_text()
-    # bce's fused output δ has no activation factor to leave out: the output keeps a(1 − a)
+    # bce's fused output δ has no activation factor to leave out: one unmarked factor dℓ/dz
     bce = _iterations(
         {"name": "sgd", "learning_rate": 0.5}, 1, mistake="missing_activation_derivative", loss="bce"
     )
-    out = bce.explain(ParameterRef(1, 0, 1), bce.iteration_record(0)).samples[0].factors[1]
+    out = bce.explain(ParameterRef(1, 0, 1), bce.iteration_record(0)).samples[0].factors[0]
+    assert out.kind == "dl_dz"
     assert not out.mistaken
-    assert out.note == "a(1 − a), the sigmoid's derivative"
+    assert out.note.startswith("a − y, sigmoid with binary cross-entropy")
     halved = _iterations({"name": "sgd", "learning_rate": 0.5}, 1, mistake="half_gradient")
     ex = halved.explain(WEIGHT, halved.iteration_record(0))
     assert ex.gradient_note == "teaching mode: gradient halved, ½ × the reduction"
