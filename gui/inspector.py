@@ -27,22 +27,17 @@ from PySide6.QtWidgets import (
 
 from engine import GradstepError, Snapshot
 from engine.core.stages import Stage
+from gui.colormap import diverging_colormap
 from gui.controller import SessionController
 from gui.formatting import format_number
 from gui.live_label import LiveLabel
-from gui.matrix_table import DIVERGING_STOPS, MatrixView
+from gui.matrix_table import MatrixView
 
 RUN_REFRESH_MS = 100  # at most ~10 redraws a second while the engine runs flat out
 GRID_STEPS = 120  # decision-boundary resolution per axis (display sampling, not model maths)
 
 # Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
 CATEGORICAL = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-
-
-def diverging_colormap() -> pg.ColorMap:
-    """The panels' blue-grey-red map as a pyqtgraph ColorMap over [0, 1]."""
-    colors = [QColor(c) for c in DIVERGING_STOPS]
-    return pg.ColorMap(np.linspace(0.0, 1.0, len(colors)), colors)
 
 
 class _ValueAxis(pg.AxisItem):
