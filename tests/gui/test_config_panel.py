@@ -319,3 +319,64 @@ def test_numbers_nobody_touched_are_not_rounded(qtbot) -> None:
     assert config.x[0, 1] == 0.1 + 0.2  # every bit of the data survives the table
     host.close()
     controller.wait_idle()
+
+
+def test_an_error_lands_on_the_field_it_names_not_on_its_text(
+    monkeypatch: pytest.MonkeyPatch, panel: ConfigPanel
+) -> None:
+    """The field comes from GradstepError.field: a message that starts otherwise still lands."""
+    import gui.config_panel as config_panel
+
+    def refuse(doc: dict[str, Any], base_dir: Path | None = None) -> Any:
+        raise GradstepError("loss: momentum μ must be below 1 for this loss", "optimizer.momentum")
+
+    monkeypatch.setattr(config_panel, "parse_session", refuse)
+    assert panel.validate() is None
+    assert panel.field_error("optimizer.momentum") == "⚠ loss: momentum μ must be below 1 for this loss"
+    assert panel.field_error("loss") is None
+    assert panel.error_label.isVisible()
+
+
+def test_a_message_without_a_field_shows_in_the_footer_only(
+    monkeypatch: pytest.MonkeyPatch, panel: ConfigPanel
+) -> None:
+    import gui.config_panel as config_panel
+
+    def refuse(doc: dict[str, Any], base_dir: Path | None = None) -> Any:
+        raise GradstepError("data: somewhere.csv is empty")
+
+    monkeypatch.setattr(config_panel, "parse_session", refuse)
+    assert panel.validate() is None
+    assert panel.error_text == "data: somewhere.csv is empty"
+    assert panel.field_error("data") is None
+
+
+def test_typing_checks_without_building_the_data_and_apply_builds_it(
+    qtbot, monkeypatch: pytest.MonkeyPatch, panel: ConfigPanel, controller: SessionController
+) -> None:
+    from engine.files import data as datasets
+    from gui.config.form import TYPING_SAMPLES
+
+    built: list[int] = []
+    real = datasets.preset
+
+    def counting(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> Any:
+        built.append(samples)
+        return real(name, samples, noise, seed, one_hot)
+
+    monkeypatch.setattr(datasets, "preset", counting)
+    data = panel.data_editor
+    data.preset_box.setCurrentIndex(data.preset_box.findData("moons"))
+    data.samples_box.setValue(5000)
+    qtbot.waitUntil(lambda: bool(built), timeout=2000)  # the check after typing stops
+    assert max(built) <= TYPING_SAMPLES
+    assert panel.error_text is None
+    panel.training_editor.lr_edit.setText("-1")
+    qtbot.waitUntil(lambda: panel.error_text is not None, timeout=2000)
+    assert panel.field_error("optimizer.learning_rate") is not None  # judged while typing
+    panel.training_editor.lr_edit.setText("0.5")
+    qtbot.waitUntil(lambda: panel.error_text is None, timeout=2000)
+    assert max(built) <= TYPING_SAMPLES
+    assert panel.apply()
+    assert 5000 in built  # Apply builds the real data
+    assert controller.config.x.shape == (5000, 2)
