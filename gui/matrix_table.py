@@ -26,11 +26,6 @@ _BACKGROUNDS = qcolors(diverging_table(TABLE_LEVELS))
 _TEXTS = [text_color_on(color) for color in _BACKGROUNDS]
 
 
-def diverging_index(value: float, scale: float) -> int:
-    """Index into the colour table for ``value`` on a symmetric scale of half-width ``scale``."""
-    return int(level_indices(np.array([value], dtype=np.float64), scale, TABLE_LEVELS)[0])
-
-
 def same_bits(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
     """True when ``a`` and ``b`` hold the same numbers bit for bit (NaN equals NaN, -0 is not 0)."""
     return a is b or (a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes())
@@ -49,6 +44,7 @@ class MatrixModel(QAbstractTableModel):
         self._row_labels: Sequence[str] = ()
         self._column_labels: Sequence[str] = ()
         self._scale = 0.0
+        self._levels: NDArray[np.intp] = np.zeros((0, 0), dtype=np.intp)  # each cell's colour step
 
     @property
     def array(self) -> NDArray[np.float64]:
@@ -86,6 +82,7 @@ class MatrixModel(QAbstractTableModel):
         self._row_labels, self._column_labels = labels
         finite = self._array[np.isfinite(self._array)]
         self._scale = float(np.abs(finite).max()) if finite.size else 0.0
+        self._levels = level_indices(self._array, self._scale, TABLE_LEVELS)  # once, not per paint
         if not same_layout:
             self.endResetModel()
         elif shown.size:
@@ -110,9 +107,9 @@ class MatrixModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return format_cell(value)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return _BACKGROUNDS[diverging_index(value, self._scale)]
+            return _BACKGROUNDS[self._levels[index.row(), index.column()]]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return _TEXTS[diverging_index(value, self._scale)]
+            return _TEXTS[self._levels[index.row(), index.column()]]
         if role == Qt.ItemDataRole.ToolTipRole:
             where = (
                 f"[{index.row()}]"
