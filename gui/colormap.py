@@ -99,9 +99,9 @@ def diverging_colormap() -> pg.ColorMap:
     return pg.ColorMap(_STOP_AT, [QColor(c) for c in DIVERGING_STOPS])
 
 
-def diverging_gradient(negative: QPointF, positive: QPointF) -> QLinearGradient:
-    """The map as a linear gradient from ``negative`` to ``positive`` (a colour bar's fill)."""
-    gradient = QLinearGradient(negative, positive)
-    for at, stop in zip(_STOP_AT, DIVERGING_STOPS, strict=True):
-        gradient.setColorAt(float(at), QColor(stop))
+def diverging_gradient(positive: QPointF, negative: QPointF) -> QLinearGradient:
+    """The map as a linear gradient from ``positive`` down to ``negative`` (a colour bar's fill)."""
+    gradient = QLinearGradient(positive, negative)
+    for k, stop in enumerate(reversed(DIVERGING_STOPS)):
+        gradient.setColorAt(k / (len(DIVERGING_STOPS) - 1), QColor(stop))
     return gradient

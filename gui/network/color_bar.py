@@ -47,7 +47,7 @@ class ColorBar(QWidget):
         painter.end()
 
     def _paint_bar(self, painter: QPainter, bar: QRectF, line: int) -> None:
-        gradient = diverging_gradient(bar.bottomLeft(), bar.topLeft())  # positive at the top
+        gradient = diverging_gradient(bar.topLeft(), bar.bottomLeft())  # positive at the top
         painter.setPen(QPen(QColor("#8c8c8c"), 1))
         painter.setBrush(QBrush(gradient) if self.scale is not None else QBrush(QColor(PENDING_EDGE)))
         painter.drawRect(bar)

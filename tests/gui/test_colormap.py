@@ -65,9 +65,9 @@ def test_colour_bars_and_images_use_the_same_stops() -> None:
     for t in (0.0, 0.1, 0.5, 0.9, 1.0):
         mapped = cmap.map(np.array([t]), mode="byte")[0][:3]
         np.testing.assert_array_equal(mapped, diverging_rgb(np.array([t]))[0])
-    gradient = diverging_gradient(QPointF(0, 100), QPointF(0, 0))
+    gradient = diverging_gradient(QPointF(0, 0), QPointF(0, 100))  # positive at the top
     stops = gradient.stops()
-    assert [rgb(color) for _, color in stops] == [rgb(QColor(s)) for s in DIVERGING_STOPS]
+    assert [rgb(color) for _, color in stops] == [rgb(QColor(s)) for s in reversed(DIVERGING_STOPS)]
     assert [at for at, _ in stops] == pytest.approx(np.linspace(0, 1, len(DIVERGING_STOPS)))
 
 
