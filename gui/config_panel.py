@@ -223,7 +223,7 @@ class ConfigPanel(QWidget):
         """Have the engine judge every field while the user types, on a stand-in of the data
         (no data is generated or read, no weights parsed): cheap enough for each pause in typing."""
         self._validate_timer.stop()
-        doc, exact = typing_document(self.form_values(), self._loaded)
+        doc, exact = typing_document(self.form_values(), self._loaded, self._controller.config.base_dir)
         config = self._parse(doc)
         if config is not None:
             self.data_editor.show_summary(config if exact else None)

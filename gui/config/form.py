@@ -10,8 +10,10 @@ field an engine error is about from its ``GradstepError.field``.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from engine import SessionConfig
@@ -22,6 +24,7 @@ from engine.files.session_file import session_json
 MAX_TABLE_ROWS = 64  # inline editing is for small hand-made sets; larger data lives in a CSV
 MAX_TABLE_COLUMNS = 24  # inputs plus targets; wider data is no hand-made set either
 TYPING_SAMPLES = 256  # data up to this many rows is checked for real while typing; more on Apply
+TYPING_CSV_BYTES = 64 * 1024  # ... and a CSV file up to this size (a hand-made one) is read
 SOURCES = ("preset", "csv", "table", "loaded")
 OPTIMIZER_DEFAULTS = {"momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
@@ -221,36 +224,62 @@ def session_document(form: FormValues, loaded: Mapping[str, Any]) -> dict[str, A
     return doc
 
 
-def _stand_in_rows(form: FormValues, loaded: Mapping[str, Any]) -> int | None:
-    """How many rows the form's data has, when that is known without building or reading it."""
+def _small_or_missing(csv: str, base_dir: Path | None) -> bool:
+    """Whether reading the CSV file named ``csv`` costs nothing worth avoiding while typing: it
+    is missing (the engine says so), or a regular file of at most ``TYPING_CSV_BYTES``."""
+    path = Path(csv.strip())
+    if not path.is_absolute():
+        path = (base_dir or Path.cwd()) / path
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return True
+    except OSError:  # unreadable, a name too long: Apply lets the engine say what is wrong
+        return False
+    # a FIFO or a device could block or never end: only Apply may try those
+    return stat.S_ISREG(status.st_mode) and status.st_size <= TYPING_CSV_BYTES
+
+
+def _rows(form: FormValues, loaded: Mapping[str, Any]) -> int:
+    """How many rows the form's preset, table or loaded data has, without building it."""
     data = form.data
     if data.source == "preset":
         return 4 if data.preset in LOGIC_PRESETS else data.samples
     if data.source == "loaded":
         return len(loaded.get("data", {}).get("inputs", []))
-    return None if data.source == "csv" else len(data.table)
+    return len(data.table)
 
 
-def typing_document(form: FormValues, loaded: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+def _cheap_to_check(form: FormValues, loaded: Mapping[str, Any], base_dir: Path | None) -> bool:
+    """Whether the engine can judge the form's real data in a moment."""
+    data = form.data
+    if data.source == "csv":
+        return not data.csv.strip() or _small_or_missing(data.csv, base_dir)
+    rows = _rows(form, loaded)
+    # a preset of too many samples is refused before anything is generated
+    return rows <= TYPING_SAMPLES or (data.source == "preset" and rows > MAX_SAMPLES)
+
+
+def typing_document(
+    form: FormValues, loaded: Mapping[str, Any], base_dir: Path | None = None
+) -> tuple[dict[str, Any], bool]:
     """The session document with its costly parts replaced by small stand-ins of the same shape,
     for checking every field while the user types; and whether it is the real document.
 
     Explicit weights go (the form keeps them only where the shapes fit); data of more than
     ``TYPING_SAMPLES`` rows is cut to that many (and so the batch size, whose limit the full
-    document checks on Apply); a CSV file is not read: inline rows of the form's shape stand
-    in for it.
+    document checks on Apply); a CSV file larger than ``TYPING_CSV_BYTES`` (or not a regular
+    file) is not read: a row of the form's shape stands in for it. ``base_dir`` is the folder
+    a relative CSV name is in.
     """
     doc = session_document(form, loaded)
     exact = not (form.keep_weights and has_explicit_weights(doc))
     for layer in doc["network"]["layers"]:
         layer.pop("weights", None)
         layer.pop("bias", None)
-    rows = _stand_in_rows(form, loaded)
-    data = doc["data"]
-    if rows is not None and rows <= TYPING_SAMPLES:
+    if _cheap_to_check(form, loaded, base_dir):
         return doc, exact
-    if form.data.source == "preset" and rows is not None and rows > MAX_SAMPLES:
-        return doc, exact  # the engine refuses the sample count before generating anything
+    data = doc["data"]
     if form.data.source == "preset":
         doc["data"] = {**data, "samples": TYPING_SAMPLES}
     elif form.data.source == "loaded":

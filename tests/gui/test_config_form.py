@@ -17,6 +17,7 @@ from engine.files import data as datasets
 from engine.files.examples import resolve
 from engine.files.session_file import session_json
 from gui.config.form import (
+    TYPING_CSV_BYTES,
     TYPING_SAMPLES,
     DataForm,
     FormValues,
@@ -169,13 +170,34 @@ def test_typing_still_names_every_field_problem() -> None:
         assert str(typed) == str(engine_error(session_document(form, loaded_tiny())))  # as Apply says
 
 
-def test_typing_does_not_read_a_csv_file(tmp_path: Path) -> None:
-    missing = tmp_path / "nowhere.csv"
-    form = FormValues(data=DataForm(source="csv", csv=str(missing), targets="y"), loss="bce")
-    doc, exact = typing_document(form, loaded_tiny())
+def test_typing_reads_a_small_csv_file_but_not_a_big_or_special_one(tmp_path: Path) -> None:
+    loaded = loaded_tiny()
+    small = tmp_path / "small.csv"
+    small.write_text("a,b,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n")
+    form = FormValues(data=DataForm(source="csv", csv="small.csv", targets="y"))
+    doc, exact = typing_document(form, loaded, tmp_path)  # a relative name, in the session's folder
+    assert exact
+    assert doc["data"] == {"csv": "small.csv", "targets": ["y"]}
+    assert parse_session(doc, tmp_path).x.shape == (4, 2)
+
+    missing = replace(form, data=replace(form.data, csv="nowhere.csv"))
+    doc, _ = typing_document(missing, loaded, tmp_path)
+    assert "nowhere.csv" in str(engine_error(doc))  # said while typing: no file to read
+
+    big = tmp_path / "big.csv"
+    big.write_text("a,b,y\n" + "0.25,0.5,1\n" * (TYPING_CSV_BYTES // 10))
+    form = replace(form, data=replace(form.data, csv=str(big)), loss="bce")
+    doc, exact = typing_document(form, loaded, tmp_path)
     assert not exact
-    parse_session(doc)  # no file needed while typing
-    assert "nowhere.csv" in str(engine_error(session_document(form, loaded_tiny())))  # Apply reads it
+    assert "csv" not in doc["data"]  # a row of the form's shape stands in
+    parse_session(doc)
+    assert parse_session(session_document(form, loaded)).x.shape[0] == TYPING_CSV_BYTES // 10  # on Apply
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    doc, exact = typing_document(replace(form, data=replace(form.data, csv=str(fifo))), loaded)
+    assert not exact
+    assert "csv" not in doc["data"]  # reading a pipe could block the window: never while typing
 
 
 def test_field_key_is_the_longest_registered_field_the_error_is_in() -> None:
