@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import GradstepError, parse_session
 from engine.files import data as datasets
@@ -221,3 +223,66 @@ def test_the_form_imports_without_qt() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def mostly(valid: object, *invalid: object) -> st.SearchStrategy[Any]:
+    """Usually ``valid``, sometimes one of ``invalid``: many drawn forms are valid throughout."""
+    return st.sampled_from([valid] * 8 + list(invalid))
+
+
+@st.composite
+def forms(draw: st.DrawFn) -> FormValues:
+    """Forms a user could leave, many valid, with point presets big enough to be cut."""
+    hidden = draw(st.lists(st.tuples(mostly(3, 0), mostly("tanh", "relu", "softmax")), max_size=2))
+    output_activation = draw(mostly("sigmoid", "softmax", "linear"))
+    loss = draw(mostly("half_sse", "mse", "bce", "cross_entropy"))
+    if output_activation == "softmax" and draw(st.booleans()):
+        loss = "cross_entropy"
+    one_hot = draw(st.booleans())
+    outputs = 2 if one_hot else 1
+    data = DataForm(
+        source="preset",
+        preset=draw(st.sampled_from(["xor", "moons", "circles", "gaussians"])),
+        samples=draw(mostly(3000, 1, 50, TYPING_SAMPLES + 1)),
+        noise=draw(mostly("0.1", "-0.5", "noisy")),
+        one_hot=one_hot,
+    )
+    return FormValues(
+        inputs=draw(mostly(2, 0, 3)),
+        layers=(*hidden, (draw(mostly(outputs, 3)), output_activation)),
+        init=draw(st.sampled_from(["xavier_uniform", "he_normal", "zeros"])),
+        loss=loss,
+        optimizer=draw(st.sampled_from(["sgd", "momentum", "adam"])),
+        learning_rate=draw(mostly("0.5", "0", "fast")),
+        momentum=draw(mostly("0.9", "1")),
+        beta1=draw(mostly("0.9", "-1")),
+        beta2=draw(mostly("0.999", "x")),
+        eps=draw(mostly("1e-8", "0")),
+        full_batch=draw(st.booleans()),
+        batch_size=draw(st.sampled_from([0, 1, 16, 40, 400])),
+        iterations=draw(mostly(100, 0)),
+        mistake=draw(mostly(None, "wrong_sign", "derivative_of_z", "wrong_batch_reduction")),
+        data=data,
+    )
+
+
+def outcome(doc: dict[str, Any]) -> str | None:
+    try:
+        parse_session(doc)
+    except GradstepError as exc:
+        return str(exc)
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(forms())
+def test_typing_says_what_apply_says(form: FormValues) -> None:
+    """The check while typing agrees with Apply: no alarm Apply would not raise, no problem
+    missed, the same message; only a batch larger than data too big to build waits for Apply."""
+    loaded = loaded_tiny()
+    applied = outcome(session_document(form, loaded))
+    typed = outcome(typing_document(form, loaded)[0])
+    if applied is not None and applied.startswith("batch_size:") and typed is None:
+        assert form.data.samples > TYPING_SAMPLES  # cut while typing: the limit is checked on Apply
+        return
+    assert typed == applied
