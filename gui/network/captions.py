@@ -32,12 +32,11 @@ class Captions:
     def add_band_caption(self, layout: NetworkLayout, layer: int) -> None:
         """What a weight-matrix band shows, under it."""
         sizes = layout.sizes
-        rect = layout.band_rects[layer]
         label = centred_text(
             f"W[{layer}]: {sizes[layer + 1]} × {sizes[layer]}\npixel (j, i) = W[{layer}][j,i]", "#555555"
         )
         label.setAnchor((0.5, 0.0))
-        label.setPos(rect.center[0], rect.y - 0.1)  # y grows upwards: hangs below the band
+        label.setPos(*layout.band_caption_position(layer))
         self._add(label)
 
     def add_header(self, layout: NetworkLayout, column: int, activations: tuple[str, ...]) -> None:

@@ -228,6 +228,16 @@ class NetworkLayout:
         col = self.columns[column]
         return float(col.y[index]) - 0.71 * col.diameter - 0.02
 
+    def band_caption_position(self, layer: int) -> tuple[float, float]:
+        """Where a band's caption hangs from: under the middle of the band."""
+        rect = self.band_rects[layer]
+        return rect.center[0], rect.y - 0.1
+
+    def loss_value_position(self) -> tuple[float, float]:
+        """Where the loss's value hangs from: under the loss node."""
+        loss_x, loss_y = self.loss_position
+        return loss_x, loss_y - 0.35
+
     def header_top(self) -> float:
         """The height column headers hang from."""
         top = max(float(c.y[0]) + max(c.spacing, c.diameter) / 2 for c in self.columns)

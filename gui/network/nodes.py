@@ -99,7 +99,7 @@ class Nodes:
         loss.setZValue(8)
         self._add_text(loss)
         self._loss_text = pg.TextItem("", color=CAPTION_COLOR, anchor=(0.5, 0.0))
-        self._loss_text.setPos(loss_x, loss_y - 0.35)
+        self._loss_text.setPos(*layout.loss_value_position())
         self._add_text(self._loss_text)
         self._loss_curve.setData(*layout.loss_links())
 

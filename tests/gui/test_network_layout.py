@@ -148,6 +148,21 @@ def test_scene_bounds_hold_every_node_and_the_loss() -> None:
         assert bounds.y_max > layout.header_top()  # room for the headers
 
 
+def test_labels_hang_clear_of_what_they_label() -> None:
+    layout = layout_network((784, 128, 3))
+    for c, column in enumerate(layout.columns):
+        assert layout.header_top() > float(column.y[0]) + column.spacing / 2  # over every column
+        if not column.strip:
+            for i, y in enumerate(column.y):
+                assert layout.value_label_y(c, i) < float(y) - column.diameter / 2  # under its node
+    band = layout.band_rects[0]
+    x, y = layout.band_caption_position(0)
+    assert band.x < x < band.right
+    assert y < band.y  # under the band (y grows upwards)
+    assert y > layout.scene_bounds().y  # ... and inside the picture
+    assert layout.loss_value_position()[1] < layout.loss_position[1]
+
+
 def test_node_names_follow_the_textbook() -> None:
     assert node_name((2, 3, 1), 0, 1) == "x₁"
     assert node_name((2, 3, 1), 1, 2) == "h₂"
