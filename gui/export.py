@@ -15,12 +15,15 @@ import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.errors import GradstepError
-from engine.files.atomic import atomic_path, write_atomic
+from engine.files.atomic import atomic_path
 from engine.files.walkthrough import ExpectResult, Walkthrough
 from engine.progress import Progress
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QImage
 
 EXIT_OK = 0
 FRAME_NAME = "step-{:03d}.png"
@@ -55,7 +58,7 @@ def _require_video() -> object:
 def render_frames(
     walkthrough: Walkthrough,
     size: tuple[int, int],
-    on_frame: Callable[[int, object, tuple[ExpectResult, ...]], None],
+    on_frame: Callable[[int, QImage, tuple[ExpectResult, ...]], None],
 ) -> None:
     """Play ``walkthrough`` in an offscreen window of ``size`` and hand each step's frame
     (a QImage of exactly ``size``) to ``on_frame(index, image, expect results)``."""
@@ -137,13 +140,15 @@ class _FrameSink:
             self.out.mkdir(parents=True, exist_ok=True)
         return self
 
-    def add(self, index: int, image: object) -> None:
+    def add(self, index: int, image: QImage) -> None:
         if self._gif is not None:
             self._gif.add(image, self.durations[index])
         elif self._mp4 is not None:
             _append_mp4(self._mp4, image, self.durations[index])
         else:
-            _save_png(image, self.out / FRAME_NAME.format(index + 1))
+            from gui.png import save_png
+
+            save_png(image, self.out / FRAME_NAME.format(index + 1))
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         if exc_type is None and self._gif is not None:
@@ -180,7 +185,7 @@ def export_walkthrough(
     try:
         with _FrameSink(out, walkthrough) as sink:
 
-            def on_frame(index: int, image: object, results: tuple[ExpectResult, ...]) -> None:
+            def on_frame(index: int, image: QImage, results: tuple[ExpectResult, ...]) -> None:
                 mismatches.extend(
                     f"step {index + 1}: {r.key} recorded {r.expected!r}, computed {r.actual!r}"
                     for r in results
@@ -208,18 +213,6 @@ def _remove_stale_frames(out: Path, count: int) -> None:
         number = stale.stem.removeprefix("step-")
         if number.isdigit() and int(number) > count:
             stale.unlink()
-
-
-def _save_png(image: object, target: Path) -> None:
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):  # type: ignore[attr-defined]
-        raise GradstepError(f"could not encode {target} as PNG")
-    buffer.close()
-    write_atomic(target, bytes(data.data()))
 
 
 def _rgb_image(image: object) -> Any:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QResizeEvent
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,48 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.colormap import TABLE_LEVELS, diverging_table, level_indices, qcolors, text_color_on
 from gui.formatting import PENDING_COLOR, format_cell, format_plain, shape_text
 
-# ColorBrewer RdBu reversed: blue for negative, red for positive, a pale grey at zero. It stays
-# distinguishable with every common colour-vision deficiency (ColorBrewer's "colorblind safe").
-DIVERGING_STOPS: tuple[str, ...] = (
-    "#053061",
-    "#2166ac",
-    "#4393c3",
-    "#92c5de",
-    "#d1e5f0",
-    "#f7f7f7",
-    "#fddbc7",
-    "#f4a582",
-    "#d6604d",
-    "#b2182b",
-    "#67001f",
-)
-
-
-def _lookup_table(size: int = 257) -> tuple[list[QColor], list[QColor]]:
-    """Background colours over [-1, 1] and a readable text colour for each."""
-    colors = [QColor(c) for c in DIVERGING_STOPS]
-    stops = np.array([(c.red(), c.green(), c.blue()) for c in colors], dtype=np.float64)
-    where = np.linspace(0.0, 1.0, len(stops))
-    t = np.linspace(0.0, 1.0, size)
-    rgb = np.stack([np.interp(t, where, stops[:, k]) for k in range(3)], axis=1)
-    backgrounds = [QColor(int(r), int(g), int(b)) for r, g, b in rgb]
-    # Relative luminance decides between dark and light text (WCAG's threshold is about 0.18).
-    lum = (0.2126 * rgb[:, 0] + 0.7152 * rgb[:, 1] + 0.0722 * rgb[:, 2]) / 255
-    texts = [QColor("#ffffff") if v < 0.45 else QColor("#1f1f1f") for v in lum]
-    return backgrounds, texts
-
-
-_BACKGROUNDS, _TEXTS = _lookup_table()
-
-
-def diverging_index(value: float, scale: float) -> int:
-    """Index into the colour table for ``value`` on a symmetric scale of half-width ``scale``."""
-    if scale <= 0 or not np.isfinite(value):
-        return len(_BACKGROUNDS) // 2
-    t = max(-1.0, min(1.0, value / scale))
-    return round((t + 1) / 2 * (len(_BACKGROUNDS) - 1))
+_BACKGROUNDS = qcolors(diverging_table(TABLE_LEVELS))
+_TEXTS = [text_color_on(color) for color in _BACKGROUNDS]
 
 
 def same_bits(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
@@ -81,6 +44,7 @@ class MatrixModel(QAbstractTableModel):
         self._row_labels: Sequence[str] = ()
         self._column_labels: Sequence[str] = ()
         self._scale = 0.0
+        self._levels: NDArray[np.intp] = np.zeros((0, 0), dtype=np.intp)  # each cell's colour step
 
     @property
     def array(self) -> NDArray[np.float64]:
@@ -118,6 +82,7 @@ class MatrixModel(QAbstractTableModel):
         self._row_labels, self._column_labels = labels
         finite = self._array[np.isfinite(self._array)]
         self._scale = float(np.abs(finite).max()) if finite.size else 0.0
+        self._levels = level_indices(self._array, self._scale, TABLE_LEVELS)  # once, not per paint
         if not same_layout:
             self.endResetModel()
         elif shown.size:
@@ -142,9 +107,9 @@ class MatrixModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return format_cell(value)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return _BACKGROUNDS[diverging_index(value, self._scale)]
+            return _BACKGROUNDS[self._levels[index.row(), index.column()]]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return _TEXTS[diverging_index(value, self._scale)]
+            return _TEXTS[self._levels[index.row(), index.column()]]
         if role == Qt.ItemDataRole.ToolTipRole:
             where = (
                 f"[{index.row()}]"

@@ -1,5 +1,3 @@
-# pyqtgraph ships no type information: its classes are Any here
-# mypy: disable-error-code="import-untyped"
 """The Decision boundary tab: the network's output over the plane of a 2-D input, with the data."""
 
 from __future__ import annotations
@@ -18,12 +16,12 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError
+from gui.colormap import diverging_colormap
 from gui.controller import SessionController
 from gui.formatting import format_number
 from gui.inspector.plots import (
     CATEGORICAL,
     GRID_STEPS,
-    diverging_colormap,
     hint_label,
     plot_widget,
     tint,

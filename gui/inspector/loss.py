@@ -1,5 +1,3 @@
-# pyqtgraph ships no type information: its classes are Any here
-# mypy: disable-error-code="import-untyped"
 """The Loss tab: the loss of every iteration computed so far, with the cursor's."""
 
 from __future__ import annotations

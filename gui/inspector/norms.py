@@ -1,5 +1,3 @@
-# pyqtgraph ships no type information: its classes are Any here
-# mypy: disable-error-code="import-untyped"
 """The Gradient norms tab: each layer's ||dW|| over the iterations."""
 
 from __future__ import annotations

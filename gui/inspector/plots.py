@@ -1,5 +1,3 @@
-# pyqtgraph ships no type information: its classes are Any here
-# mypy: disable-error-code="import-untyped", allow-subclassing-any
 """What the inspector's tabs share: the palette, plot widgets, hover readouts, captions."""
 
 from __future__ import annotations
@@ -16,18 +14,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine import Snapshot
-from gui.matrix_table import DIVERGING_STOPS
 
 GRID_STEPS = 120  # decision-boundary resolution per axis (display sampling, not model maths)
 
 # Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
 CATEGORICAL = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-
-
-def diverging_colormap() -> pg.ColorMap:
-    """The panels' blue-grey-red map as a pyqtgraph ColorMap over [0, 1]."""
-    colors = [QColor(c) for c in DIVERGING_STOPS]
-    return pg.ColorMap(np.linspace(0.0, 1.0, len(colors)), colors)
 
 
 class ValueAxis(pg.AxisItem):

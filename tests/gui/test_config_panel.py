@@ -56,15 +56,15 @@ def panel(qtbot, controller: SessionController) -> Iterator[ConfigPanel]:
 
 
 def test_form_shows_the_current_configuration(panel: ConfigPanel) -> None:
-    assert panel.inputs_box.value() == 2
+    assert panel.network_editor.inputs_box.value() == 2
     assert panel.layer_specs() == [(3, "sigmoid"), (1, "sigmoid")]
-    assert panel.loss_box.currentData() == "half_sse"
-    assert panel.optimizer_box.currentData() == "sgd"
-    assert float(panel.lr_edit.text()) == 0.5
-    assert panel.seed_box.value() == 7
-    assert panel.source_box.currentData() == "preset"
-    assert panel.preset_box.currentData() == "xor"
-    assert panel.full_batch_box.isChecked()
+    assert panel.training_editor.loss_box.currentData() == "half_sse"
+    assert panel.training_editor.optimizer_box.currentData() == "sgd"
+    assert float(panel.training_editor.lr_edit.text()) == 0.5
+    assert panel.network_editor.seed_box.value() == 7
+    assert panel.data_editor.source_box.currentData() == "preset"
+    assert panel.data_editor.preset_box.currentData() == "xor"
+    assert panel.training_editor.full_batch_box.isChecked()
     assert panel.error_text is None
     # The form as it stands is the session it was filled from.
     assert session_json(parse_session(panel.session_dict())) == session_json(
@@ -76,7 +76,7 @@ def test_learning_rate_zero_shows_the_engines_message_and_keeps_the_session(
     qtbot, panel: ConfigPanel, controller: SessionController
 ) -> None:
     old = controller.session
-    panel.lr_edit.setText("0")
+    panel.training_editor.lr_edit.setText("0")
     with qtbot.assertNotEmitted(controller.session_replaced):
         qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     expected = engine_message(tiny_session_dict(optimizer={"name": "sgd", "learning_rate": 0}))
@@ -87,10 +87,10 @@ def test_learning_rate_zero_shows_the_engines_message_and_keeps_the_session(
 
 
 def test_message_appears_while_typing(qtbot, panel: ConfigPanel) -> None:
-    panel.lr_edit.setText("fast")
+    panel.training_editor.lr_edit.setText("fast")
     qtbot.waitUntil(lambda: panel.error_text is not None, timeout=2000)
     assert panel.error_text == "optimizer.learning_rate: expected a number, got a string"
-    panel.lr_edit.setText("0.1")
+    panel.training_editor.lr_edit.setText("0.1")
     qtbot.waitUntil(lambda: panel.error_text is None, timeout=2000)
     assert not panel.error_label.isVisible()
     assert panel.field_error("optimizer.learning_rate") is None
@@ -100,7 +100,7 @@ def test_softmax_hidden_layer_is_flagged_on_its_row(
     panel: ConfigPanel, controller: SessionController
 ) -> None:
     old = controller.session
-    row = panel._rows[0]
+    row = panel.network_editor.rows[0]
     row.activation.setCurrentIndex(row.activation.findData("softmax"))
     assert not panel.apply()
     doc = tiny_session_dict()
@@ -114,7 +114,7 @@ def test_softmax_hidden_layer_is_flagged_on_its_row(
 
 def test_zero_units_is_flagged(panel: ConfigPanel, controller: SessionController) -> None:
     old = controller.session
-    panel._rows[0].units.setValue(0)
+    panel.network_editor.rows[0].units.setValue(0)
     assert not panel.apply()
     assert "network.layers[0].units: must be at least 1, got 0" in (
         panel.field_error("network.layers[0]") or ""
@@ -123,7 +123,7 @@ def test_zero_units_is_flagged(panel: ConfigPanel, controller: SessionController
 
 
 def test_loss_and_output_mismatch_is_flagged_on_the_loss(panel: ConfigPanel) -> None:
-    panel.loss_box.setCurrentIndex(panel.loss_box.findData("cross_entropy"))
+    panel.training_editor.loss_box.setCurrentIndex(panel.training_editor.loss_box.findData("cross_entropy"))
     assert panel.validate() is None
     assert "cross_entropy goes with a softmax output layer" in (panel.field_error("loss") or "")
 
@@ -131,13 +131,17 @@ def test_loss_and_output_mismatch_is_flagged_on_the_loss(panel: ConfigPanel) -> 
 def test_valid_apply_replaces_the_session(qtbot, panel: ConfigPanel, controller: SessionController) -> None:
     old = controller.session
     controller.finish_iteration()
-    qtbot.mouseClick(panel.add_layer_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.network_editor.add_layer_button, Qt.MouseButton.LeftButton)
     assert len(panel.layer_specs()) == 3
-    panel._rows[1].units.setValue(5)
-    panel._rows[1].activation.setCurrentIndex(panel._rows[1].activation.findData("tanh"))
-    panel.optimizer_box.setCurrentIndex(panel.optimizer_box.findData("momentum"))
-    panel.momentum_edit.setText("0.8")
-    panel.lr_edit.setText("0.25")
+    panel.network_editor.rows[1].units.setValue(5)
+    panel.network_editor.rows[1].activation.setCurrentIndex(
+        panel.network_editor.rows[1].activation.findData("tanh")
+    )
+    panel.training_editor.optimizer_box.setCurrentIndex(
+        panel.training_editor.optimizer_box.findData("momentum")
+    )
+    panel.training_editor.momentum_edit.setText("0.8")
+    panel.training_editor.lr_edit.setText("0.25")
     with qtbot.waitSignal(controller.session_replaced):
         qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     assert controller.session is not old
@@ -155,22 +159,22 @@ def test_valid_apply_replaces_the_session(qtbot, panel: ConfigPanel, controller:
 
 
 def test_remove_hidden_layer(panel: ConfigPanel, controller: SessionController) -> None:
-    panel._on_add_layer_clicked()
+    panel.network_editor.add_layer_button.click()
     assert len(panel.layer_specs()) == 3
-    panel._rows[0].remove.click()
+    panel.network_editor.rows[0].remove.click()
     assert panel.layer_specs() == [(3, "sigmoid"), (1, "sigmoid")]
-    assert not panel._rows[-1].remove.isVisible()  # the output layer stays
+    assert not panel.network_editor.rows[-1].remove.isVisible()  # the output layer stays
     assert panel.apply()
     assert controller.config.sizes == (2, 3, 1)
 
 
 def test_preset_data_with_samples_and_noise(panel: ConfigPanel, controller: SessionController) -> None:
-    panel.preset_box.setCurrentIndex(panel.preset_box.findData("moons"))
-    assert panel.samples_box.isEnabled()
-    panel.samples_box.setValue(60)
-    panel.noise_edit.setText("0.05")
-    panel.full_batch_box.setChecked(False)
-    panel.batch_box.setValue(16)
+    panel.data_editor.preset_box.setCurrentIndex(panel.data_editor.preset_box.findData("moons"))
+    assert panel.data_editor.samples_box.isEnabled()
+    panel.data_editor.samples_box.setValue(60)
+    panel.data_editor.noise_edit.setText("0.05")
+    panel.training_editor.full_batch_box.setChecked(False)
+    panel.training_editor.batch_box.setValue(16)
     assert panel.apply()
     assert controller.config.x.shape == (60, 2)
     assert controller.config.data == {"preset": "moons", "samples": 60, "noise": 0.05}
@@ -178,15 +182,15 @@ def test_preset_data_with_samples_and_noise(panel: ConfigPanel, controller: Sess
 
 
 def test_batch_larger_than_data_is_flagged(panel: ConfigPanel) -> None:
-    panel.full_batch_box.setChecked(False)
-    panel.batch_box.setValue(10)
+    panel.training_editor.full_batch_box.setChecked(False)
+    panel.training_editor.batch_box.setValue(10)
     assert panel.validate() is None
     assert "batch_size: 10 is larger than the 4 samples" in (panel.field_error("batch_size") or "")
 
 
 def test_inline_table_editing(panel: ConfigPanel, controller: SessionController) -> None:
-    panel.source_box.setCurrentIndex(panel.source_box.findData("table"))
-    table = panel.table
+    panel.data_editor.source_box.setCurrentIndex(panel.data_editor.source_box.findData("table"))
+    table = panel.data_editor.table
     assert table.rowCount() == 4  # starts from the data in use
     assert [table.horizontalHeaderItem(c).text() for c in range(3)] == ["x0", "x1", "y0"]
     table.item(3, 2).setText("1")  # XOR becomes OR
@@ -197,8 +201,8 @@ def test_inline_table_editing(panel: ConfigPanel, controller: SessionController)
 
 def test_bad_table_cell_shows_the_engines_message(panel: ConfigPanel, controller: SessionController) -> None:
     old = controller.session
-    panel.source_box.setCurrentIndex(panel.source_box.findData("table"))
-    panel.table.item(1, 0).setText("abc")
+    panel.data_editor.source_box.setCurrentIndex(panel.data_editor.source_box.findData("table"))
+    panel.data_editor.table.item(1, 0).setText("abc")
     assert not panel.apply()
     assert panel.error_text == "data.inputs[1][0]: expected a number, got a string"
     assert panel.field_error("data") is not None
@@ -206,10 +210,10 @@ def test_bad_table_cell_shows_the_engines_message(panel: ConfigPanel, controller
 
 
 def test_table_rows_are_capped(panel: ConfigPanel) -> None:
-    panel.source_box.setCurrentIndex(panel.source_box.findData("table"))
-    while panel.add_row_button.isEnabled():
-        panel.add_row_button.click()
-    assert panel.table.rowCount() == MAX_TABLE_ROWS
+    panel.data_editor.source_box.setCurrentIndex(panel.data_editor.source_box.findData("table"))
+    while panel.data_editor.add_row_button.isEnabled():
+        panel.data_editor.add_row_button.click()
+    assert panel.data_editor.table.rowCount() == MAX_TABLE_ROWS
 
 
 def test_csv_import(monkeypatch, tmp_path: Path, panel: ConfigPanel, controller: SessionController) -> None:
@@ -218,10 +222,10 @@ def test_csv_import(monkeypatch, tmp_path: Path, panel: ConfigPanel, controller:
     monkeypatch.setattr(
         QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), "CSV files (*.csv)")
     )
-    panel.source_box.setCurrentIndex(panel.source_box.findData("csv"))
-    panel.browse_button.click()
-    assert panel.csv_edit.text() == str(path)
-    panel.targets_edit.setText("label")
+    panel.data_editor.source_box.setCurrentIndex(panel.data_editor.source_box.findData("csv"))
+    panel.data_editor.browse_button.click()
+    assert panel.data_editor.csv_edit.text() == str(path)
+    panel.data_editor.targets_edit.setText("label")
     assert panel.apply()
     assert controller.config.x.shape == (5, 2)
     np.testing.assert_array_equal(controller.config.y[:, 0], [0, 1, 1, 1, 1])
@@ -233,9 +237,9 @@ def test_csv_with_a_missing_column_keeps_the_session(
     old = controller.session
     path = tmp_path / "points.csv"
     path.write_text("a,b,label\n0,0,0\n0,1,1\n")
-    panel.source_box.setCurrentIndex(panel.source_box.findData("csv"))
-    panel.csv_edit.setText(str(path))
-    panel.targets_edit.setText("target")
+    panel.data_editor.source_box.setCurrentIndex(panel.data_editor.source_box.findData("csv"))
+    panel.data_editor.csv_edit.setText(str(path))
+    panel.data_editor.targets_edit.setText("target")
     assert not panel.apply()
     expected = engine_message(tiny_session_dict(data={"csv": str(path), "targets": ["target"]}))
     assert panel.error_text == expected
@@ -247,11 +251,12 @@ def test_explicit_initial_weights_are_kept_while_the_shape_is(qtbot) -> None:
     controller = SessionController(config)
     panel = ConfigPanel(controller)
     host = show_in_host(qtbot, panel)
-    assert panel.keep_weights_box.isVisible()
+    assert panel.network_editor.keep_weights_box.isVisible()
     assert panel.apply()
     for old, new in zip(config.layers, controller.config.layers, strict=True):
         np.testing.assert_array_equal(new.weights, old.weights)
-    panel._rows[0].units.setValue(3)  # hidden layer grows: its weights and the next layer's no longer fit
+    # the hidden layer grows: its weights and the next layer's no longer fit
+    panel.network_editor.rows[0].units.setValue(3)
     assert panel.apply()
     assert controller.config.sizes == (2, 3, 1)
     assert all(layer.weights is None for layer in controller.config.layers)
@@ -259,10 +264,10 @@ def test_explicit_initial_weights_are_kept_while_the_shape_is(qtbot) -> None:
 
 
 def test_revert_restores_the_session_values(panel: ConfigPanel) -> None:
-    panel.lr_edit.setText("0")
-    panel._rows[0].units.setValue(9)
+    panel.training_editor.lr_edit.setText("0")
+    panel.network_editor.rows[0].units.setValue(9)
     panel.revert_button.click()
-    assert float(panel.lr_edit.text()) == 0.5
+    assert float(panel.training_editor.lr_edit.text()) == 0.5
     assert panel.layer_specs() == [(3, "sigmoid"), (1, "sigmoid")]
     assert panel.error_text is None
 
@@ -270,15 +275,17 @@ def test_revert_restores_the_session_values(panel: ConfigPanel) -> None:
 def test_form_follows_a_replaced_session(panel: ConfigPanel, controller: SessionController) -> None:
     controller.new_session(resolve("example:moons"))  # as File > Open Example does
     assert panel.layer_specs() == [(layer.units, layer.activation) for layer in controller.config.layers]
-    assert panel.preset_box.currentData() == "moons"
+    assert panel.data_editor.preset_box.currentData() == "moons"
 
 
 def test_teaching_mistake_is_applied_and_kept(panel: ConfigPanel, controller: SessionController) -> None:
-    panel.mistake_box.setCurrentIndex(panel.mistake_box.findData("wrong_sign"))
+    panel.training_editor.mistake_box.setCurrentIndex(
+        panel.training_editor.mistake_box.findData("wrong_sign")
+    )
     assert panel.apply()
     assert controller.config.mistake == "wrong_sign"
-    assert panel.mistake_box.currentData() == "wrong_sign"  # reloaded from the new session
-    panel.mistake_box.setCurrentIndex(panel.mistake_box.findData(None))
+    assert panel.training_editor.mistake_box.currentData() == "wrong_sign"  # reloaded from the new session
+    panel.training_editor.mistake_box.setCurrentIndex(panel.training_editor.mistake_box.findData(None))
     assert panel.apply()
     assert controller.config.mistake is None
 
@@ -302,9 +309,9 @@ def test_numbers_nobody_touched_are_not_rounded(qtbot) -> None:
     controller = SessionController(parse_session(doc))
     panel = ConfigPanel(controller)
     host = show_in_host(qtbot, panel)
-    assert panel.lr_edit.text() == "0.123456789"
-    assert panel.table.item(0, 0).text() == "0.6"  # not 0.59999999999999998
-    panel.seed_box.setValue(8)  # change something else only
+    assert panel.training_editor.lr_edit.text() == "0.123456789"
+    assert panel.data_editor.table.item(0, 0).text() == "0.6"  # not 0.59999999999999998
+    panel.network_editor.seed_box.setValue(8)  # change something else only
     config = parse_session(panel.session_dict())
     assert config.optimizer.learning_rate == 0.123456789
     assert config.optimizer.beta1 == 0.91234567891
@@ -312,3 +319,64 @@ def test_numbers_nobody_touched_are_not_rounded(qtbot) -> None:
     assert config.x[0, 1] == 0.1 + 0.2  # every bit of the data survives the table
     host.close()
     controller.wait_idle()
+
+
+def test_an_error_lands_on_the_field_it_names_not_on_its_text(
+    monkeypatch: pytest.MonkeyPatch, panel: ConfigPanel
+) -> None:
+    """The field comes from GradstepError.field: a message that starts otherwise still lands."""
+    import gui.config_panel as config_panel
+
+    def refuse(doc: dict[str, Any], base_dir: Path | None = None) -> Any:
+        raise GradstepError("loss: momentum μ must be below 1 for this loss", "optimizer.momentum")
+
+    monkeypatch.setattr(config_panel, "parse_session", refuse)
+    assert panel.validate() is None
+    assert panel.field_error("optimizer.momentum") == "⚠ loss: momentum μ must be below 1 for this loss"
+    assert panel.field_error("loss") is None
+    assert panel.error_label.isVisible()
+
+
+def test_a_message_without_a_field_shows_in_the_footer_only(
+    monkeypatch: pytest.MonkeyPatch, panel: ConfigPanel
+) -> None:
+    import gui.config_panel as config_panel
+
+    def refuse(doc: dict[str, Any], base_dir: Path | None = None) -> Any:
+        raise GradstepError("data: somewhere.csv is empty")
+
+    monkeypatch.setattr(config_panel, "parse_session", refuse)
+    assert panel.validate() is None
+    assert panel.error_text == "data: somewhere.csv is empty"
+    assert panel.field_error("data") is None
+
+
+def test_typing_checks_without_building_the_data_and_apply_builds_it(
+    qtbot, monkeypatch: pytest.MonkeyPatch, panel: ConfigPanel, controller: SessionController
+) -> None:
+    from engine.files import data as datasets
+    from gui.config.form import TYPING_SAMPLES
+
+    built: list[int] = []
+    real = datasets.preset
+
+    def counting(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> Any:
+        built.append(samples)
+        return real(name, samples, noise, seed, one_hot)
+
+    monkeypatch.setattr(datasets, "preset", counting)
+    data = panel.data_editor
+    data.preset_box.setCurrentIndex(data.preset_box.findData("moons"))
+    data.samples_box.setValue(5000)
+    qtbot.waitUntil(lambda: bool(built), timeout=2000)  # the check after typing stops
+    assert max(built) <= TYPING_SAMPLES
+    assert panel.error_text is None
+    panel.training_editor.lr_edit.setText("-1")
+    qtbot.waitUntil(lambda: panel.error_text is not None, timeout=2000)
+    assert panel.field_error("optimizer.learning_rate") is not None  # judged while typing
+    panel.training_editor.lr_edit.setText("0.5")
+    qtbot.waitUntil(lambda: panel.error_text is None, timeout=2000)
+    assert max(built) <= TYPING_SAMPLES
+    assert panel.apply()
+    assert 5000 in built  # Apply builds the real data
+    assert controller.config.x.shape == (5000, 2)

@@ -144,9 +144,9 @@ def test_breakpoint_pauses_the_run_and_marks_the_place(qtbot, window: MainWindow
     assert "loss" in window.statusBar().currentMessage()
     assert result.message in window.position.breakpoint.text()
     assert window.stage_strip.current == result.stage
-    assert window.network_view._hit_band.isVisible()
+    assert window.network_view.shading.hit_band.isVisible()
     window.run_controls.step_action.trigger()  # moving on clears the mark
-    assert not window.network_view._hit_band.isVisible()
+    assert not window.network_view.shading.hit_band.isVisible()
     window.breakpoints.bp_dead.trigger()
     assert window.controller.breakpoints.dead_relu
 

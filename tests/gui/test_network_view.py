@@ -55,7 +55,7 @@ def all_refs(sizes: tuple[int, ...]) -> list[ParameterRef]:
 
 def test_every_parameter_is_found_where_it_is_drawn(tiny) -> None:
     _, view = tiny
-    tolerance = view._tolerance()
+    tolerance = view.hover_tolerance()
     for ref in all_refs(view.sizes):
         hit = view.hit_test(view.parameter_point(ref), tolerance)
         assert hit is not None
@@ -64,14 +64,14 @@ def test_every_parameter_is_found_where_it_is_drawn(tiny) -> None:
 
 def test_nodes_inputs_and_empty_space(tiny) -> None:
     _, view = tiny
-    column = view._columns[1]
-    hit = view.hit_test(QPointF(column.x, float(column.y[2])), view._tolerance())
+    column = view.network_layout.columns[1]
+    hit = view.hit_test(QPointF(column.x, float(column.y[2])), view.hover_tolerance())
     assert hit.kind == "unit"
     assert hit.ref == ParameterRef(0, 2, None)
-    hit = view.hit_test(QPointF(0.0, float(view._columns[0].y[1])), view._tolerance())
+    hit = view.hit_test(QPointF(0.0, float(view.network_layout.columns[0].y[1])), view.hover_tolerance())
     assert hit.kind == "input"
     assert hit.index == 1
-    assert view.hit_test(QPointF(-50.0, 40.0), view._tolerance()) is None
+    assert view.hit_test(QPointF(-50.0, 40.0), view.hover_tolerance()) is None
 
 
 def test_edge_colours_follow_the_mode_and_stage(tiny) -> None:
@@ -92,18 +92,18 @@ def test_edge_colours_follow_the_mode_and_stage(tiny) -> None:
     record = controller.session.iteration_record(0)
     expected = record.update.params_after[0].weights - record.update.params_before[0].weights
     np.testing.assert_array_equal(view.edge_values(0), expected)
-    assert view._changed_curve.isVisible()  # the update just ran: changed edges glow
+    assert view.edges.glow_curve.isVisible()  # the update just ran: changed edges glow
 
 
 def test_tooltip_has_value_gradient_and_update(tiny) -> None:
     controller, view = tiny
     ref = ParameterRef(1, 0, 2)
-    text = view.describe(view.hit_test(view.parameter_point(ref), view._tolerance()))
+    text = view.describe(view.hit_test(view.parameter_point(ref), view.hover_tolerance()))
     assert "W[1][0,2]" in text
     assert "gradient ∂L/∂w pending" in text
     controller.finish_iteration()
     view.digits = 10
-    text = view.describe(view.hit_test(view.parameter_point(ref), view._tolerance()))
+    text = view.describe(view.hit_test(view.parameter_point(ref), view.hover_tolerance()))
     record = controller.session.iteration_record(0)
     from gui.formatting import format_number
 
@@ -114,11 +114,11 @@ def test_tooltip_has_value_gradient_and_update(tiny) -> None:
 def test_selection_highlights_paths_to_the_loss(tiny) -> None:
     controller, view = tiny
     controller.select(ParameterRef(0, 1, 0))
-    xs, _ = view._path_curve.getData()
+    xs, _ = view.selection.path_curve.getData()
     assert len(xs) == 2  # 2-3-1: one edge leaves hidden unit 1, to the output
-    assert view._selected_curve.isVisible()
+    assert view.selection.selected_curve.isVisible()
     controller.select(None)
-    assert not view._selected_curve.isVisible()
+    assert not view.selection.selected_curve.isVisible()
 
 
 def test_nodes_show_the_selected_sample(tiny) -> None:
@@ -128,21 +128,21 @@ def test_nodes_show_the_selected_sample(tiny) -> None:
     np.testing.assert_array_equal(view.node_values(0), controller.snapshot().record.inputs[2])
     np.testing.assert_array_equal(view.node_values(1), controller.snapshot().record.forward[0].a[2])
     assert view.node_values(2) is None
-    assert view.sample_box.value() == 2
+    assert view.header.sample_box.value() == 2
 
 
 def test_wide_layer_is_a_weight_band_with_selectable_pixels(qtbot) -> None:
     controller, view = make_view(qtbot, parse_session(wide_network_dict([784, 128, 10], samples=8)))
-    assert 0 in view._band_rects  # 100,352 weights: one pixel each, not one line each
-    assert 1 in view._edge_offset  # 1,280 weights: lines
-    assert view._x0.size == 128 * 10
-    tolerance = view._tolerance()
+    assert 0 in view.network_layout.band_rects  # 100,352 weights: one pixel each, not one line each
+    assert 1 in view.network_layout.edge_offset  # 1,280 weights: lines
+    assert view.network_layout.x0.size == 128 * 10
+    tolerance = view.hover_tolerance()
     for ref in (ParameterRef(0, 0, 0), ParameterRef(0, 127, 783), ParameterRef(0, 64, 300)):
         hit = view.hit_test(view.parameter_point(ref), tolerance)
         assert hit.ref == ref
     hit = view.hit_test(view.parameter_point(ParameterRef(1, 9, 127)), tolerance)
     assert hit.ref == ParameterRef(1, 9, 127)
-    image = view._band_images[0].image
+    image = view.edges.band_images[0].image
     weights = controller.snapshot().params[0].weights
     assert image[5, 0] == weights[5, 783]  # input 0 is drawn at the top
 

@@ -1,0 +1,76 @@
+"""The network view's header: where the session is, what the edges show, which sample, Fit."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
+
+from engine import Snapshot
+from gui.formatting import format_number
+from gui.live_label import LiveLabel
+from gui.network.redraw import RedrawMemo
+from gui.network.values import COLOR_MODES
+
+
+class NetworkHeader(QWidget):
+    """The caption, the colour mode, the sample and the Fit button over the drawing."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._memo = RedrawMemo()
+        self.caption = LiveLabel()  # changes every step: kept from re-laying out the window
+        self.color_box = QComboBox()
+        for mode, text in COLOR_MODES.items():
+            self.color_box.addItem(text, mode)
+        self.color_box.setToolTip("What the edge colours and widths show")
+        self.sample_box = QSpinBox()
+        self.sample_box.setToolTip("The batch row whose activations fill the nodes")
+        self.sample_box.setKeyboardTracking(False)
+        self.fit_button = QToolButton()
+        self.fit_button.setText("Fit")
+        self.fit_button.setToolTip("Fit the network to the view (zoom with the wheel, pan by dragging)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(8)
+        layout.addWidget(self.caption, 1)
+        layout.addWidget(QLabel("Colour edges by"))
+        layout.addWidget(self.color_box)
+        layout.addSpacing(8)
+        layout.addWidget(QLabel("Sample"))
+        layout.addWidget(self.sample_box)
+        layout.addWidget(self.fit_button)
+
+    def set_color_mode(self, mode: str) -> None:
+        """Show ``mode`` in the colour box without emitting its change."""
+        index = self.color_box.findData(mode)
+        if index != self.color_box.currentIndex():
+            self.color_box.blockSignals(True)
+            self.color_box.setCurrentIndex(index)
+            self.color_box.blockSignals(False)
+
+    def reset(self) -> None:
+        """A new network: refresh the sample box on the next snapshot."""
+        self._memo.clear()
+
+    def show_snapshot(self, snap: Snapshot, sample: int) -> None:
+        """Say where ``snap`` is, and show ``sample`` of its batch in the sample box."""
+        last = snap.last_stage
+        if snap.stage == 0:
+            where = "ready: next Forward 0" if last is None else "update done: next Forward 0"
+        else:
+            where = f"after {last.label}" if last is not None else ""
+        caption = f"<b>{where[0].upper()}{where[1:]}</b>"
+        if self.caption.text() != caption:
+            self.caption.setText(caption)
+        inputs = snap.record.inputs[sample]
+        rows = snap.record.inputs.shape[0]
+        if self._memo.unchanged("sample", (sample, rows, inputs)):
+            return  # the spin box's range, suffix and tooltip stand (each setter re-lays it out)
+        self.sample_box.blockSignals(True)
+        self.sample_box.setRange(0, rows - 1)
+        self.sample_box.setValue(sample)
+        self.sample_box.blockSignals(False)
+        self.sample_box.setSuffix(f" of {rows}")
+        shown = ", ".join(format_number(float(v), 4) for v in inputs[:8]) + (", …" if inputs.size > 8 else "")
+        self.sample_box.setToolTip(
+            f"The batch row whose activations fill the nodes\nsample {sample}: x = [{shown}]"
+        )

@@ -1,0 +1,208 @@
+"""The network's nodes: circles (or image strips for very wide columns) filled by activation,
+a ring per unit coloured by its delta, the loss node, and each node's name and value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from numpy.typing import NDArray
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QBrush, QColor, QPen
+
+from gui.colormap import LUT, PENDING_EDGE, bucket_magnitude, buckets
+from gui.formatting import format_number
+from gui.network.layout import LABEL_NODES, STRIP_HALF_WIDTH, VALUE_NODES, Column, NetworkLayout, node_name
+from gui.network.redraw import RedrawMemo
+from gui.network.style import (
+    BUCKET_BRUSHES,
+    CAPTION_COLOR,
+    DARK_FILL,
+    NODE_PEN,
+    PENDING_BRUSH,
+    PENDING_FILL,
+    RING_PENS,
+    TEXT_COLOR,
+)
+
+Array = NDArray[np.float64]
+
+
+class Nodes:
+    """Node fills, delta rings, the loss node and the node labels of one view box."""
+
+    def __init__(self, view_box: pg.ViewBox) -> None:
+        self._view_box = view_box
+        self._layout: NetworkLayout | None = None
+        self._memo = RedrawMemo()
+        self._loss_curve = pg.PlotCurveItem(connect="pairs")  # output nodes to the loss node
+        view_box.addItem(self._loss_curve)
+        self._ring_item = pg.ScatterPlotItem(pxMode=False, brush=None)
+        self._ring_item.setZValue(6)
+        view_box.addItem(self._ring_item)
+        self._node_item = pg.ScatterPlotItem(pxMode=False)
+        self._node_item.setZValue(7)
+        view_box.addItem(self._node_item)
+        self._loss_item = pg.ScatterPlotItem(pxMode=False, symbol="s")
+        self._loss_item.setZValue(7)
+        view_box.addItem(self._loss_item)
+        self._strip_images: dict[int, pg.ImageItem] = {}
+        self._texts: list[pg.TextItem] = []
+        self._value_texts: dict[tuple[int, int], pg.TextItem] = {}
+        self._name_texts: dict[tuple[int, int], pg.TextItem] = {}  # x₀, h₁ ... on the node
+        self._loss_text = pg.TextItem("", color=CAPTION_COLOR, anchor=(0.5, 0.0))
+
+    def set_layout(self, layout: NetworkLayout) -> None:
+        """Make the strips and labels of a new network."""
+        for item in [*self._strip_images.values(), *self._texts]:
+            self._view_box.removeItem(item)
+        self._strip_images.clear()
+        self._texts.clear()
+        self._value_texts.clear()
+        self._name_texts.clear()
+        self._layout = layout
+        self._memo.clear()
+        for c, column in enumerate(layout.columns):
+            if column.strip:
+                image = pg.ImageItem(axisOrder="col-major")
+                image.setLookupTable(LUT)
+                image.setZValue(7)
+                image.setRect(_strip_rect(column))
+                self._view_box.addItem(image)
+                self._strip_images[c] = image
+
+    def add_labels(self, layout: NetworkLayout, column: int) -> None:
+        """Name every node of a short column, and print the values of a shorter one."""
+        col = layout.columns[column]
+        n = len(col.y)
+        if col.strip or n > LABEL_NODES:
+            return
+        for i, y in enumerate(col.y):
+            label = pg.TextItem(node_name(layout.sizes, column, i), color=TEXT_COLOR, anchor=(0.5, 0.5))
+            label.setPos(col.x, float(y))
+            label.setZValue(8)
+            self._add_text(label)
+            self._name_texts[(column, i)] = label
+        if n > VALUE_NODES:
+            return
+        for i in range(n):
+            value = pg.TextItem("", color=CAPTION_COLOR, anchor=(0.5, 0.0))
+            value.setPos(col.x, layout.value_label_y(column, i))
+            value.setZValue(8)
+            self._add_text(value)
+            self._value_texts[(column, i)] = value
+
+    def add_loss_labels(self, layout: NetworkLayout) -> None:
+        """The loss node's name and its value under it; the links from the outputs."""
+        loss_x, loss_y = layout.loss_position
+        loss = pg.TextItem("L", color=TEXT_COLOR, anchor=(0.5, 0.5))
+        loss.setPos(loss_x, loss_y)
+        loss.setZValue(8)
+        self._add_text(loss)
+        self._loss_text = pg.TextItem("", color=CAPTION_COLOR, anchor=(0.5, 0.0))
+        self._loss_text.setPos(*layout.loss_value_position())
+        self._add_text(self._loss_text)
+        self._loss_curve.setData(*layout.loss_links())
+
+    def _add_text(self, item: pg.TextItem) -> None:
+        self._view_box.addItem(item)
+        self._texts.append(item)
+
+    # ---- drawing values ----
+
+    def draw(
+        self,
+        node_values: dict[int, Array | None],
+        node_scale: float,
+        deltas: list[tuple[int, Array]],
+        loss: float | None,
+    ) -> None:
+        """Fill the nodes with ``node_values`` (per column, None: pending), ring the units whose
+        delta is known (layer, delta per unit), and show the loss (None: pending)."""
+        layout = self._layout
+        if layout is None:
+            return
+        fills = (node_scale, tuple(node_values[c] for c in range(len(layout.sizes))))
+        if not self._memo.unchanged("nodes", fills):
+            self._draw_fills(layout, node_values, node_scale)
+        ringed = [(layer, delta) for layer, delta in deltas if not layout.columns[layer + 1].strip]
+        if not self._memo.unchanged("rings", tuple(x for pair in ringed for x in pair)):
+            self._draw_rings(layout, ringed)
+        if not self._memo.unchanged("loss", loss):
+            self._draw_loss(layout, loss)
+
+    def _draw_fills(self, layout: NetworkLayout, node_values: dict[int, Array | None], scale: float) -> None:
+        xs, ys, sizes = [], [], []
+        brushes: list[QBrush] = []
+        for c, column in enumerate(layout.columns):
+            values = node_values[c]
+            if column.strip:
+                self._fill_strip(c, column, values, scale)
+                continue
+            xs.append(np.full(len(column.y), column.x))
+            ys.append(column.y)
+            sizes.append(np.full(len(column.y), column.diameter))
+            if values is None:
+                brushes.extend([PENDING_BRUSH] * len(column.y))
+                self._label_values(c, None, [False] * len(column.y))
+            else:
+                indices = buckets(values, scale)
+                brushes.extend(BUCKET_BRUSHES[k] for k in indices)
+                self._label_values(c, values, [bucket_magnitude(int(k)) > DARK_FILL for k in indices])
+        self._node_item.setData(
+            x=np.concatenate(xs),
+            y=np.concatenate(ys),
+            size=np.concatenate(sizes),
+            brush=brushes,
+            pen=NODE_PEN,
+        )
+
+    def _fill_strip(self, c: int, column: Column, values: Array | None, scale: float) -> None:
+        image = self._strip_images[c]
+        if values is None:
+            image.setImage(np.zeros((1, len(column.y))), levels=(-1, 1), autoLevels=False)
+        else:
+            image.setImage(values[::-1].reshape(1, -1), levels=(-scale, scale), autoLevels=False)
+        image.setRect(_strip_rect(column))
+
+    def _label_values(self, c: int, values: Array | None, dark: list[bool]) -> None:
+        for i in range(len(dark)):
+            text = self._value_texts.get((c, i))
+            if text is not None:
+                text.setText("" if values is None else format_number(float(values[i]), 4))
+            name = self._name_texts.get((c, i))
+            if name is not None:  # the name stays readable on a deep fill
+                name.setColor(QColor("#ffffff" if dark[i] else TEXT_COLOR))
+
+    def _draw_rings(self, layout: NetworkLayout, deltas: list[tuple[int, Array]]) -> None:
+        """A ring around each unit whose delta the backward pass has computed."""
+        rx: list[float] = []
+        ry: list[float] = []
+        rs: list[float] = []
+        pens: list[QPen] = []
+        if deltas:
+            peak = max(float(np.max(np.abs(d), initial=0.0, where=np.isfinite(d))) for _, d in deltas)
+            for layer, delta in deltas:
+                column = layout.columns[layer + 1]
+                rx.extend([column.x] * len(column.y))
+                ry.extend(column.y.tolist())
+                rs.extend([column.diameter * 1.42] * len(column.y))
+                pens.extend(RING_PENS[k] for k in buckets(delta, peak or 1.0))
+        self._ring_item.setData(x=np.array(rx), y=np.array(ry), size=np.array(rs), pen=pens, brush=None)
+
+    def _draw_loss(self, layout: NetworkLayout, loss: float | None) -> None:
+        lit = loss is not None
+        loss_x, loss_y = layout.loss_position
+        self._loss_item.setData(
+            x=[loss_x],
+            y=[loss_y],
+            size=[0.6],
+            brush=pg.mkBrush("#f6c98f" if lit else PENDING_FILL),
+            pen=NODE_PEN,
+        )
+        self._loss_text.setText("pending" if loss is None else format_number(loss, 5))
+        self._loss_curve.setPen(pg.mkPen("#9a6a2b" if lit else PENDING_EDGE, width=2.0 if lit else 1.0))
+
+
+def _strip_rect(column: Column) -> QRectF:
+    half = column.half_height
+    return QRectF(column.x - STRIP_HALF_WIDTH, -half, 2 * STRIP_HALF_WIDTH, 2 * half)

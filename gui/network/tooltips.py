@@ -1,0 +1,95 @@
+"""The network's tooltips: what is under the pointer, with its value, gradient and last update (no Qt)."""
+
+from __future__ import annotations
+
+from engine import ParameterRef, Snapshot
+from gui.formatting import format_number
+from gui.network.hits import Hit
+from gui.network.layout import node_name
+from gui.network.values import LastUpdate
+
+
+def parameter_value(snap: Snapshot, ref: ParameterRef) -> float:
+    """The value of ``ref`` at ``snap``."""
+    params = snap.params[ref.layer]
+    return float(params.bias[ref.unit] if ref.input is None else params.weights[ref.unit, ref.input])
+
+
+def describe(
+    hit: Hit,
+    snap: Snapshot,
+    sample: int,
+    update: LastUpdate | None,
+    activations: tuple[str, ...],
+    digits: int,
+) -> str:
+    """The tooltip text of ``hit`` at ``snap``: for a parameter its value, gradient and ``update``
+    (the latest update visible, see ``SessionController.last_update``)."""
+    sizes = (snap.record.inputs.shape[1], *(p.bias.shape[0] for p in snap.params))
+    if hit.kind == "loss":
+        loss = None if snap.record.loss is None else snap.record.loss.loss
+        return f"loss L (batch of {snap.record.inputs.shape[0]})\nvalue {format_number(loss, digits)}"
+    if hit.kind == "input":
+        value = float(snap.record.inputs[sample, hit.index])
+        name = node_name(sizes, 0, hit.index)
+        return f"input {name} = x[{hit.index}]\nsample {sample}: {format_number(value, digits)}"
+    if hit.ref is None:
+        return ""
+    lines = _unit_lines(hit.ref, snap, sample, sizes, activations, digits) if hit.kind == "unit" else []
+    return "\n".join([*lines, *_parameter_lines(hit.ref, snap, sizes, update, digits)])
+
+
+def _unit_lines(
+    ref: ParameterRef,
+    snap: Snapshot,
+    sample: int,
+    sizes: tuple[int, ...],
+    activations: tuple[str, ...],
+    n: int,
+) -> list[str]:
+    """A unit's z, a and δ for the sample; its parameter lines follow (its bias's)."""
+    layer, j = ref.layer, ref.unit
+    record = snap.record
+    forward = record.forward[layer] if len(record.forward) > layer else None
+    back = record.backward_of(layer)
+    z = None if forward is None else float(forward.z[sample, j])
+    a = None if forward is None else float(forward.a[sample, j])
+    delta = None if back is None else float(back.delta[sample, j])
+    return [
+        f"unit {node_name(sizes, layer + 1, j)} = a[{layer}][{j}] ({activations[layer]})",
+        f"sample {sample}:",
+        f"  z = {format_number(z, n)}",
+        f"  a = {format_number(a, n)}",
+        f"  δ = ∂ℓ/∂z = {format_number(delta, n)}",
+        f"click: select its bias b[{layer}][{j}]",
+        "",
+    ]
+
+
+def _parameter_lines(
+    ref: ParameterRef, snap: Snapshot, sizes: tuple[int, ...], update: LastUpdate | None, n: int
+) -> list[str]:
+    grad_record = snap.shown_record()
+    back = grad_record.backward_of(ref.layer)
+    gradient = None
+    if back is not None:
+        gradient = float(back.db[ref.unit] if ref.input is None else back.dW[ref.unit, ref.input])
+    change = None
+    if update is not None:
+        params = update[1][ref.layer]
+        change = float(params.bias[ref.unit] if ref.input is None else params.weights[ref.unit, ref.input])
+    if ref.input is None:
+        what = f"bias {ref.label} of {node_name(sizes, ref.layer + 1, ref.unit)}"
+    else:
+        what = (
+            f"weight {ref.label}: {node_name(sizes, ref.layer, ref.input)} → "
+            f"{node_name(sizes, ref.layer + 1, ref.unit)}"
+        )
+    suffix = f" (iteration {grad_record.iteration})" if grad_record is not snap.record else ""
+    when = f" (iteration {update[0].iteration})" if update is not None else ""
+    return [
+        what,
+        f"value {format_number(parameter_value(snap, ref), n)}",
+        f"gradient ∂L/∂{'b' if ref.input is None else 'w'} {format_number(gradient, n)}{suffix}",
+        f"last update Δ {format_number(change, n)}{when}",
+    ]
