@@ -22,7 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import Breakpoints, Session, allocator, parse_session  # noqa: E402
+from engine import Breakpoints, Session, parse_session  # noqa: E402
+from engine.core import allocator  # noqa: E402
 
 
 def _session(

@@ -68,18 +68,7 @@ def test_factors_multiply_and_reduce_to_the_gradient(p: dict[str, Any], iteratio
             else:
                 assert values[1] == pytest.approx(back.da_dz[pos, ref.unit], rel=1e-12, abs=1e-300)
                 assert values[0] == pytest.approx(back.dl_da[pos, ref.unit], rel=1e-12, abs=1e-300)
-            if ref.layer < n - 1:
-                nxt = rec.params[ref.layer + 1].weights
-                nxt_delta = rec.backward_of(ref.layer + 1).delta
-                assert [t.unit for t in sample.upstream] == list(range(nxt.shape[0]))
-                for t in sample.upstream:
-                    assert t.weight == nxt[t.unit, ref.unit]
-                    assert t.delta == nxt_delta[pos, t.unit]
-                    assert t.product == pytest.approx(t.weight * t.delta, rel=1e-12, abs=1e-300)
-                total = sum(t.product for t in sample.upstream)
-                assert total == pytest.approx(values[0], rel=1e-9, abs=1e-12)
-            else:
-                assert not sample.upstream
+            _check_upstream(sample, rec, ref, pos, values[0])
         reduced = sum(contributions) * (1.0 / m if ex.reduction == "mean" else 1.0)
         assert ex.reduction == ("sum" if p["loss"] == "half_sse" else "mean")
         assert reduced == pytest.approx(ex.gradient, rel=1e-9, abs=1e-12)
@@ -90,6 +79,22 @@ def test_factors_multiply_and_reduce_to_the_gradient(p: dict[str, Any], iteratio
         assert up.old - up.learning_rate * up.step == pytest.approx(up.new, rel=1e-12, abs=1e-15)
         after = rec.update.params_after[ref.layer]
         assert up.new == (after.bias[ref.unit] if ref.input is None else after.weights[ref.unit, ref.input])
+
+
+def _check_upstream(sample: Any, rec: Any, ref: ParameterRef, pos: int, dl_da: float) -> None:
+    """A hidden unit's dℓ/da is the sum of the next layer's w·δ, each term the record's numbers."""
+    if ref.layer == len(rec.params) - 1:
+        assert not sample.upstream
+        return
+    nxt = rec.params[ref.layer + 1].weights
+    nxt_delta = rec.backward_of(ref.layer + 1).delta
+    assert [t.unit for t in sample.upstream] == list(range(nxt.shape[0]))
+    for t in sample.upstream:
+        assert t.weight == nxt[t.unit, ref.unit]
+        assert t.delta == nxt_delta[pos, t.unit]
+        assert t.product == pytest.approx(t.weight * t.delta, rel=1e-12, abs=1e-300)
+    total = sum(t.product for t in sample.upstream)
+    assert total == pytest.approx(dl_da, rel=1e-9, abs=1e-12)
 
 
 def test_factors_are_pending_until_their_backward_stage_runs(tiny_session: Session) -> None:

@@ -61,9 +61,9 @@ def window_state(window: MainWindow) -> dict[str, Any]:
     return state(c.session, c.selection, c.color_by)
 
 
-def test_record_save_load_and_replay_give_identical_states(
-    window: MainWindow, qtbot, tmp_path: Path, monkeypatch, settings: QSettings
-) -> None:
+def _record_a_session(window: MainWindow, qtbot) -> list[dict[str, Any]]:
+    """Record steps, a selection, an edit, a colour change, a run and a note from mid-iteration;
+    returns the window's state after each recorded step."""
     c = window.controller
     window.run_controls.step_action.trigger()  # recording starts mid-iteration: the walkthrough catches up
     window.tutorial_actions.record_action.trigger()
@@ -95,6 +95,13 @@ def test_record_save_load_and_replay_give_identical_states(
     act(lambda: window.controller.add_note("That is all."))
     act(lambda: c.select(None))
     act(window.run_controls.back_action.trigger)
+    return seen
+
+
+def test_record_save_load_and_replay_give_identical_states(
+    window: MainWindow, qtbot, tmp_path: Path, monkeypatch, settings: QSettings
+) -> None:
+    seen = _record_a_session(window, qtbot)
 
     steps = window.controller.recorded
     assert [s.action for s in steps] == [
