@@ -39,7 +39,8 @@ def parse_parameter(text: str, *, bias: bool) -> ParameterRef:
     match = re.fullmatch(pattern, text.strip())
     if match is None:
         form = "L:J (layer:unit)" if bias else "L:J:I (layer:unit:input)"
-        raise GradstepError(f"{'bias' if bias else 'weight'} {text!r}: expected {form}, 0-based")
+        shown = text if len(text) <= 40 else f"{text[:40]}… ({len(text):,} characters)"
+        raise GradstepError(f"{'bias' if bias else 'weight'} {shown!r}: expected {form}, 0-based")
     numbers = [int(g) for g in match.groups()]
     return ParameterRef(numbers[0], numbers[1], None if bias else numbers[2])
 
