@@ -1,7 +1,7 @@
 """Check a learner's backprop: run their ``train_step`` in lockstep with the engine and name
 the first mistake.
 
-The learner's file runs in a confined child process (``engine/learner/runner.py`` through
+The learner's file runs in a confined child process (``engine/learner/train_step_child.py`` through
 :func:`engine.learner.process.run_child`) with a time limit and a memory limit, so an
 exception, an infinite loop, a runaway allocation or a crash in it is reported, never shared,
 and nothing it started outlives the check. Each iteration starts both sides from the learner's
@@ -77,7 +77,7 @@ __all__ = [
     "session_notes",
 ]
 
-RUNNER = Path(__file__).with_name("runner.py")
+RUNNER = Path(__file__).with_name("train_step_child.py")
 # a crash whose last words say the memory ran out (an allocation failing inside C code)
 _MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "out of memory", "std::bad_alloc")
 

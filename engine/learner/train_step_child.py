@@ -1,5 +1,5 @@
 """Runs a learner's ``train_step`` in a child process (started by :func:`engine.learner.check.check_code`
-through :func:`engine.learner.process.run_child` as ``runner.py JOB``).
+through :func:`engine.learner.process.run_child` as ``train_step_child.py JOB``).
 
 It imports nothing from Gradstep, so a learner's code cannot reach the engine, and it answers
 the parent only through files: the job (.npz in, no pickles) and the result (.json and .npz
