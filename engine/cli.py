@@ -22,6 +22,7 @@ from engine.files.examples import example, example_names, resolve, resolve_any, 
 from engine.files.jsonio import write_atomic
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
+from engine.learner.debug import command as debug_command
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--size", default="1280x800", metavar="WxH", help="frame size (default 1280x800)")
 
     sub.add_parser("examples", help="list the built-in examples")
+    debug_command.add_parser(sub)
     return parser
 
 
@@ -110,7 +112,7 @@ def main(
     args_list = list(sys.argv[1:] if argv is None else argv)
     allocator.tune()
     parser = build_parser()
-    commands = {"run", "chain", "check", "export", "examples"}
+    commands = {"run", "chain", "check", "export", "examples", "debug"}
     if args_list and not args_list[0].startswith("-") and args_list[0] not in commands:
         if len(args_list) > 1:
             parser.error(f"unexpected arguments after the session: {' '.join(args_list[1:])}")
@@ -125,6 +127,8 @@ def main(
             return _run(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "debug":
+            return debug_command.run(args)
         if args.command == "export":
             return _export(args, exporter)
         return _chain(args)

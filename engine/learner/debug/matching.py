@@ -1,0 +1,269 @@
+"""Match every traced value with the engine's quantities of the same iteration, and give each
+line a status: matches, matches-mistake, wrong or helper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.learner.debug.compare import Factor, Fit, first_difference, fit, legitimate_factors
+from engine.learner.debug.discovery import Discovery, IterationData
+from engine.learner.debug.quantities import (
+    CORRECT,
+    Quantity,
+    QuantitySet,
+    correct_quantities,
+    loss_values,
+    mistake_variants,
+    mistaken_quantities,
+)
+from engine.learner.debug.recording import Trace
+
+Array = NDArray[np.float64]
+
+STATUS_ORDER = ("helper", "matches", "matches-mistake", "wrong")
+NEAR = 0.3  # a value this close to a quantity (relative) was meant to be it
+EXACT_ONLY = ("W", "b")  # the new parameters carry no factor
+# how far off a wrong update is, when it is a whole multiple of the correct one
+_SCALE_WORDS = {"lr": "the learning rate: applied twice?", "m": "the batch size m", "1/m": "1/m"}
+
+
+@dataclass(frozen=True)
+class NameVerdict:
+    """One name a line bound, judged."""
+
+    name: str
+    status: str
+    quantity: str | None = None
+    factor: str | None = None
+    max_relative_difference: float | None = None
+    mistakes: tuple[str, ...] | None = None  # the catalogue variant (a name per layer)
+    difference: tuple[tuple[int, ...], float, float] | None = None  # index, yours, correct
+    note: str | None = None
+    layer: int | None = None
+
+
+@dataclass(frozen=True)
+class LineVerdict:
+    """One executed line of one iteration and the values it bound."""
+
+    line: int
+    iteration: int
+    order: int
+    names: tuple[NameVerdict, ...]
+
+    @property
+    def status(self) -> str:
+        return max((n.status for n in self.names), key=STATUS_ORDER.index)
+
+    @property
+    def judged(self) -> NameVerdict:
+        """The name that gives the line its status."""
+        return max(self.names, key=lambda n: STATUS_ORDER.index(n.status))
+
+
+class _Iteration:
+    """The quantities of one iteration, with the mistaken ones computed when first needed."""
+
+    def __init__(self, data: IterationData, loss: str) -> None:
+        self.data = data
+        self.correct = correct_quantities(data.config)
+        self._mistaken: list[QuantitySet] | None = None
+        config = data.config
+        m, outputs = config.x.shape[0], config.y.shape[1]
+        lr = config.optimizer.learning_rate
+        self.factors = legitimate_factors(m, outputs, lr)
+        self.loss_factors = [f for f in legitimate_factors(m, outputs, 1.0) if f.value > 0]
+        self.losses = loss_values(config)
+        self.loss = loss
+
+    @property
+    def mistaken(self) -> list[QuantitySet]:
+        if self._mistaken is None:
+            config = self.data.config
+            sets = [mistaken_quantities(config, names) for names in mistake_variants(config)]
+            for other in self.losses:
+                if other != self.loss and other != "cross_entropy":
+                    other_config = replace(config, loss=other)
+                    sets.append(replace(correct_quantities(other_config), mistakes=(f"loss:{other}",)))
+            self._mistaken = sets
+        return self._mistaken
+
+
+def match(trace: Trace, discovery: Discovery) -> list[LineVerdict]:
+    """Every line of every traced iteration, judged against the engine's quantities."""
+    roles = {}
+    for k, role in enumerate(discovery.structure.layers):
+        roles[role.weights_key] = ("W", k)
+        if role.bias_key is not None:
+            roles[role.bias_key] = ("b", k)
+    verdicts = []
+    for k, data in enumerate(discovery.iterations):
+        quantities = _Iteration(data, discovery.loss)
+        for order, event in enumerate(trace.iteration_events(k)):
+            if event.line is None:
+                continue
+            names = []
+            for change in event.changes:
+                if change.value is None:
+                    names.append(NameVerdict(change.name, "helper", note="summarised (memory bound)"))
+                    continue
+                value = change.value.astype(np.float64)
+                names.append(_judge(change.name, value, roles.get(change.key), quantities))
+            if names:
+                verdicts.append(LineVerdict(event.line, k, order, tuple(names)))
+    return verdicts
+
+
+def _judge(name: str, value: Array, role: tuple[str, int] | None, it: _Iteration) -> NameVerdict:
+    if value.ndim == 0:
+        return _judge_scalar(name, value, it)
+    candidates = [q for q in it.correct.quantities if q.kind != "loss"]
+    if role is not None:
+        candidates = [q for q in candidates if (q.kind, q.layer) == role]
+    found = _first_match(value, candidates, it)
+    if found is not None:
+        q, f = found
+        return NameVerdict(name, "matches", q.label, _factor_words(f), f.relative, layer=q.layer)
+    for qset in it.mistaken:
+        chosen = [
+            q for q in qset.quantities if q.kind != "loss" and (role is None or (q.kind, q.layer) == role)
+        ]
+        found = _first_match(value, chosen, it)
+        if found is not None:
+            q, f = found
+            return NameVerdict(
+                name, "matches-mistake", q.label, _factor_words(f), f.relative, qset.mistakes, layer=q.layer
+            )
+    return _nearest(name, value, candidates, role, it)
+
+
+def _first_match(value: Array, quantities: list[Quantity], it: _Iteration) -> tuple[Quantity, Fit] | None:
+    for q in quantities:
+        factors = [it.factors[0]] if q.kind in EXACT_ONLY else it.factors
+        result = fit(value, q.value, factors)
+        if result is not None and result.factor is not None:
+            return q, result
+    return None
+
+
+def _factor_words(result: Fit) -> str:
+    return "1" if result.factor is None or not result.factor.words else result.factor.words
+
+
+def _nearest(
+    name: str, value: Array, candidates: list[Quantity], role: tuple[str, int] | None, it: _Iteration
+) -> NameVerdict:
+    best: tuple[float, Quantity, Fit] | None = None
+    for q in candidates:
+        factors = [it.factors[0]] if q.kind in EXACT_ONLY else it.factors
+        result = fit(value, q.value, factors)
+        if result is not None and (best is None or result.relative < best[0]):
+            best = (result.relative, q, result)
+    if best is None or (role is None and best[0] > NEAR):
+        return NameVerdict(name, "helper")
+    relative, q, result = best
+    scale = result.arranged
+    c = _scale(value, scale, factors=[it.factors[0]] if q.kind in EXACT_ONLY else it.factors)
+    target = scale * c
+    note = None
+    if role is not None:
+        note = _multiple_note(value, q, it)
+    return NameVerdict(
+        name, "wrong", q.label, None, relative, None, first_difference(value, target), note, q.layer
+    )
+
+
+def _scale(value: Array, arranged: Array, factors: list[Factor]) -> float:
+    with np.errstate(all="ignore"):
+        denominator = float(np.vdot(arranged, arranged))
+        c = float(np.vdot(arranged, value)) / denominator if denominator else 1.0
+    return min(factors, key=lambda f: abs(c - f.value)).value
+
+
+def _multiple_note(value: Array, q: Quantity, it: _Iteration) -> str | None:
+    """A new parameter whose change is k times the correct change, k the learning rate, m or 1/m."""
+    layer = q.layer
+    assert layer is not None
+    p = it.data.params[layer]
+    old = p.weights if q.kind == "W" else p.bias
+    for arranged_old, arranged_new in _pairs(value, old, q.value):
+        yours = value - arranged_old
+        correct = arranged_new - arranged_old
+        with np.errstate(all="ignore"):
+            denominator = float(np.vdot(correct, correct))
+            if not denominator:
+                continue
+            k = float(np.vdot(correct, yours)) / denominator
+        if not np.allclose(yours, k * correct, rtol=1e-6, atol=1e-15):
+            continue
+        m = it.data.x.shape[0]
+        lr = it.data.config.optimizer.learning_rate
+        for factor, words in (
+            (lr, _SCALE_WORDS["lr"]),
+            (m, _SCALE_WORDS["m"]),
+            (1.0 / m, _SCALE_WORDS["1/m"]),
+        ):
+            if factor != 1.0 and abs(k - factor) <= 1e-6 * factor:
+                return f"your update is {k:.6g} x the correct one ({words})"
+        return f"your update is {k:.6g} x the correct one"
+    return None
+
+
+def _pairs(value: Array, old: Array, new: Array) -> list[tuple[Array, Array]]:
+    from engine.learner.debug.compare import arrangements
+
+    olds = arrangements(value, old)
+    news = arrangements(value, new)
+    return list(zip(olds, news, strict=False))
+
+
+def _judge_scalar(name: str, value: Array, it: _Iteration) -> NameVerdict:
+    x = float(value)
+    correct = it.losses.get(it.loss)
+    for f in it.loss_factors:
+        if correct is not None and _same(x, f.value * correct):
+            return NameVerdict(name, "matches", "loss", f.words or "1", 0.0)
+    for other, v in it.losses.items():
+        if other != it.loss and _same(x, v):
+            return NameVerdict(
+                name,
+                "wrong",
+                "loss",
+                None,
+                abs(x - (correct or 0.0)) / max(abs(x), abs(correct or 0.0), 1e-300),
+                difference=((), x, float(correct or 0.0)),
+                note=f"loss:{other}",
+            )
+    return NameVerdict(name, "helper")
+
+
+def _same(x: float, y: float) -> bool:
+    return abs(x - y) <= 1e-9 * max(abs(x), abs(y)) + 1e-15
+
+
+def first_wrong(verdicts: list[LineVerdict]) -> LineVerdict | None:
+    """The first line, in execution order, whose value is not right."""
+    for v in verdicts:
+        if v.status in ("wrong", "matches-mistake"):
+            return v
+    return None
+
+
+def layers_summary(verdicts: list[LineVerdict], layers: int) -> list[tuple[int, tuple[str, ...]]]:
+    """For each layer, the catalogue mistakes its lines match (none: right)."""
+    out = []
+    for k in range(layers):
+        names: list[str] = []
+        for v in verdicts:
+            for n in v.names:
+                if n.layer == k and n.status == "matches-mistake" and n.mistakes is not None:
+                    made = [m for m in n.mistakes if m != CORRECT]
+                    if made and made[0] not in names:
+                        names.append(made[0])
+                elif n.layer == k and n.status == "wrong" and "?" not in names:
+                    names.append("?")
+        out.append((k, tuple(names)))
+    return out

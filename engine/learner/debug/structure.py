@@ -1,0 +1,280 @@
+"""Find the network in a trace: the weight and bias arrays (shapes that chain input → hidden →
+output, changed by the training loop), X and Y, the orientation, and each layer's activation
+(the traced values that equal f(z) for the z the found parameters give)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.core.activations import ACTIVATIONS
+from engine.learner.debug.compare import arrangements, close
+from engine.learner.debug.recording import Change, Trace
+
+Array = NDArray[np.float64]
+
+# the order a tie is broken in: a non-linearity seen on its own line beats linear
+ACTIVATION_ORDER = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "linear")
+_HINTS = {
+    "sigmoid": ("sigmoid", "exp(", "logistic", "sigma"),
+    "tanh": ("tanh",),
+    "relu": ("relu", "maximum("),
+    "leaky_relu": ("leaky",),
+    "softmax": ("softmax",),
+}
+MAX_CHAINS = 400
+
+
+@dataclass(frozen=True)
+class Traced:
+    """One value of the first iteration, where it was bound."""
+
+    index: int  # position in the iteration's order of values
+    line: int
+    name: str
+    value: Array
+
+
+@dataclass(frozen=True)
+class LayerRole:
+    """Which of the learner's arrays are one layer's weights and bias, and its activation."""
+
+    weights_key: str
+    weights_name: str
+    bias_key: str | None
+    bias_name: str | None
+    bias_shape: str  # vector, row, column or none
+    activation: str
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The network as the learner's program holds it."""
+
+    samples: str  # rows or columns
+    weights: str  # in_out or out_in
+    layers: tuple[LayerRole, ...]
+    x_key: str
+    x_name: str
+    y_key: str
+    y_name: str
+    matched_layers: int
+
+
+def traced_values(trace: Trace, k: int) -> list[Traced]:
+    """The numeric values bound by lines of iteration ``k``, in the order they were bound."""
+    out = []
+    for event in trace.iteration_events(k):
+        if event.line is None:
+            continue
+        for change in event.changes:
+            if change.value is not None:
+                out.append(Traced(len(out), event.line, change.name, change.value.astype(np.float64)))
+    return out
+
+
+def latest(trace: Trace, k: int) -> dict[str, Change]:
+    """Every key's value as the iteration ``k`` last saw it (bound before or during it)."""
+    return trace.state_before(trace.starts[k + 1])
+
+
+def parameter_keys(trace: Trace) -> dict[str, Change]:
+    """Arrays that existed when the training loop began and that its first iteration changed."""
+    before = trace.state_before(trace.starts[0])
+    changed: dict[str, Change] = {}
+    for event in trace.iteration_events(0):
+        for change in event.changes:
+            old = before.get(change.key)
+            if old is not None and old.value is not None and old.value.ndim >= 1 and change.value is not None:
+                changed[change.key] = old
+    return changed
+
+
+def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
+    """The best-supported network in the first iteration, or None when no chain of changed
+    arrays reproduces a traced forward pass."""
+    params = parameter_keys(trace)
+    seen = latest(trace, 0)
+    start = trace.state_before(trace.starts[0])
+    data = {
+        key: change
+        for key, change in {**start, **seen}.items()
+        if key not in params and change.value is not None and change.value.ndim in (1, 2)
+    }
+    values = traced_values(trace, 0)
+    best: Structure | None = None
+    best_rank: tuple[int, int, int] = (-1, -1, -1)
+    for x_key, x_change in data.items():
+        assert x_change.value is not None
+        if x_change.value.ndim != 2:
+            continue
+        for samples in ("rows", "columns"):
+            x = _oriented(x_change.value, samples)
+            for chain, y_key in _chains(x, params, data, samples, x_key):
+                structure = _match_forward(
+                    chain, x, samples, values, lines, params, (x_key, x_change), (y_key, data)
+                )
+                if structure is None:
+                    continue
+                rank = (
+                    structure.matched_layers,
+                    len(chain[1]),
+                    sum(r.bias_key is not None for r in structure.layers),
+                )
+                if rank > best_rank:
+                    best, best_rank = structure, rank
+    return best
+
+
+def _oriented(value: Array, samples: str) -> Array:
+    array = value.astype(np.float64)
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    return array if samples == "rows" else array.T
+
+
+Chain = tuple[str, list[tuple[str, str | None]]]  # (weights orientation, [(weights key, bias key)])
+
+
+def _chains(
+    x: Array, params: dict[str, Change], data: dict[str, Change], samples: str, x_key: str
+) -> Iterator[tuple[Chain, str]]:
+    m, width = x.shape
+    found = 0
+    for orientation in ("in_out", "out_in"):
+        for layers in _extend(width, orientation, params, []):
+            last = layers[-1][0]
+            w = params[last].value
+            assert w is not None
+            units = w.shape[1] if orientation == "in_out" else w.shape[0]
+            for y_key, y in data.items():
+                if y_key == x_key or y.value is None:
+                    continue
+                if _oriented(y.value, samples).shape == (m, units) or (
+                    y.value.ndim == 1 and y.value.shape == (m,) and units == 1
+                ):
+                    found += 1
+                    yield (orientation, layers), y_key
+                    if found >= MAX_CHAINS:
+                        return
+
+
+def _extend(
+    width: int, orientation: str, params: dict[str, Change], used: list[tuple[str, str | None]]
+) -> Iterator[list[tuple[str, str | None]]]:
+    taken = {k for pair in used for k in pair if k is not None}
+    for key, change in params.items():
+        w = change.value
+        if key in taken or w is None or w.ndim != 2:
+            continue
+        fan_in, units = (w.shape[0], w.shape[1]) if orientation == "in_out" else (w.shape[1], w.shape[0])
+        if fan_in != width:
+            continue
+        biases: list[str | None] = [
+            b
+            for b, bc in params.items()
+            if b not in taken
+            and b != key
+            and bc.value is not None
+            and bc.value.size == units
+            and (bc.value.ndim == 1 or 1 in bc.value.shape)
+        ]
+        for bias in [*biases, None]:
+            layers = [*used, (key, bias)]
+            yield layers
+            if len(layers) < 6:
+                yield from _extend(units, orientation, params, layers)
+
+
+def _match_forward(
+    chain: Chain,
+    x: Array,
+    samples: str,
+    values: list[Traced],
+    lines: list[str],
+    params: dict[str, Change],
+    x_entry: tuple[str, Change],
+    y_entry: tuple[str, dict[str, Change]],
+) -> Structure | None:
+    orientation, pairs = chain
+    a_prev = x
+    roles = []
+    matched = 0
+    for k, (w_key, b_key) in enumerate(pairs):
+        w = params[w_key].value
+        assert w is not None
+        weights = w.T if orientation == "in_out" else w
+        bias = np.zeros(weights.shape[0]) if b_key is None else _bias_of(params[b_key])
+        with np.errstate(all="ignore"):
+            z = a_prev @ weights.T + bias
+        activation = _activation(z, values, lines, last=k == len(pairs) - 1)
+        if activation is None:
+            return None
+        matched += 1
+        with np.errstate(all="ignore"):
+            a_prev = ACTIVATIONS[activation].forward(z)
+        roles.append(
+            LayerRole(
+                w_key,
+                params[w_key].name,
+                b_key,
+                None if b_key is None else params[b_key].name,
+                "none" if b_key is None else _bias_shape(params[b_key]),
+                activation,
+            )
+        )
+    y_key, data = y_entry
+    return Structure(
+        samples, orientation, tuple(roles), x_entry[0], x_entry[1].name, y_key, data[y_key].name, matched
+    )
+
+
+def _bias_of(change: Change) -> Array:
+    assert change.value is not None
+    return change.value.astype(np.float64).reshape(-1)
+
+
+def _bias_shape(change: Change) -> str:
+    assert change.value is not None
+    shape = change.value.shape
+    if len(shape) == 1:
+        return "vector"
+    return (
+        "row" if shape[0] == 1 and shape[1] != 1 else "column" if shape[1] == 1 and shape[0] != 1 else "row"
+    )
+
+
+def _activation(z: Array, values: list[Traced], lines: list[str], last: bool) -> str | None:
+    """The activation whose f(z) a traced value equals (by its own line, then by the line's
+    words where values alone cannot tell, e.g. ReLU of a positive z)."""
+    z_indices = {v.index for v in values if _equals(v.value, z)}
+    candidates: dict[str, set[int]] = {}
+    for name in ACTIVATION_ORDER:
+        if name == "softmax" and not last:
+            continue
+        with np.errstate(all="ignore"):
+            a = ACTIVATIONS[name].forward(z)
+        hits = {v.index for v in values if _equals(v.value, a)}
+        if hits:
+            candidates[name] = hits
+    if not candidates:
+        return "linear" if z_indices else None
+    hinted = [
+        name
+        for name in candidates
+        for index in candidates[name]
+        if any(h in lines[values[index].line - 1].lower() for h in _HINTS.get(name, ()))
+    ]
+    if hinted:
+        return hinted[0]
+    own_line = [name for name, hits in candidates.items() if hits - z_indices]
+    if own_line:
+        return own_line[0]
+    return "linear" if "linear" in candidates else next(iter(candidates))
+
+
+def _equals(value: Array, quantity: Array) -> bool:
+    return any(close(value, arranged) for arranged in arrangements(value, quantity))
