@@ -127,7 +127,7 @@ def _best_discovery(
             "session with --session"
         )
     losses = [session.loss] if session is not None else candidate_losses(structure)
-    best: tuple[tuple[int, int, int], Discovery, list[LineVerdict]] | None = None
+    best: tuple[tuple[int, ...], Discovery, list[LineVerdict]] | None = None
     failure: GradstepError | None = None
     for rank, loss in enumerate(losses):
         try:
@@ -136,7 +136,8 @@ def _best_discovery(
             failure = exc
             continue
         verdicts = match(trace, discovery)
-        score = (_not_right(verdicts), -_matched(verdicts), rank)
+        exact_rate = " x " not in discovery.rate_source
+        score = (_not_right(verdicts), -_exact_loss_lines(verdicts), -exact_rate, -_matched(verdicts), rank)
         if best is None or score < best[0]:
             best = (score, discovery, verdicts)
     if best is None:
@@ -149,6 +150,11 @@ def _not_right(verdicts: list[LineVerdict]) -> int:
     first = first_wrong(verdicts)
     bad = sum(v.status in ("wrong", "matches-mistake") for v in verdicts)
     return bad * 2 + (0 if first is None else 1)
+
+
+def _exact_loss_lines(verdicts: list[LineVerdict]) -> int:
+    """Lines that compute the session's loss itself, no factor: the program names its loss."""
+    return sum(any(n.quantity == "loss" and n.factor == "1" for n in v.names) for v in verdicts)
 
 
 def _matched(verdicts: list[LineVerdict]) -> int:

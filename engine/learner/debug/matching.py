@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.learner.debug.compare import Factor, Fit, first_difference, fit, legitimate_factors
+from engine.learner.debug.compare import Factor, Fit, arrangements, first_difference, fit, legitimate_factors
 from engine.learner.debug.discovery import Discovery, IterationData
 from engine.learner.debug.quantities import (
     CORRECT,
@@ -17,6 +17,7 @@ from engine.learner.debug.quantities import (
     correct_quantities,
     loss_values,
     mistake_variants,
+    mistake_pairs,
     mistaken_quantities,
 )
 from engine.learner.debug.recording import Trace
@@ -25,7 +26,7 @@ Array = NDArray[np.float64]
 
 STATUS_ORDER = ("helper", "matches", "matches-mistake", "wrong")
 NEAR = 0.3  # a value this close to a quantity (relative) was meant to be it
-EXACT_ONLY = ("W", "b")  # the new parameters carry no factor
+EXACT_ONLY = ("W", "b", "W_before", "b_before", "X", "Y")  # the new parameters carry no factor
 # how far off a wrong update is, when it is a whole multiple of the correct one
 _SCALE_WORDS = {"lr": "the learning rate: applied twice?", "m": "the batch size m", "1/m": "1/m"}
 
@@ -71,6 +72,7 @@ class _Iteration:
         self.data = data
         self.correct = correct_quantities(data.config)
         self._mistaken: list[QuantitySet] | None = None
+        self._pairs: list[QuantitySet] | None = None
         config = data.config
         m, outputs = config.x.shape[0], config.y.shape[1]
         lr = config.optimizer.learning_rate
@@ -90,6 +92,14 @@ class _Iteration:
                     sets.append(replace(correct_quantities(other_config), mistakes=(f"loss:{other}",)))
             self._mistaken = sets
         return self._mistaken
+
+    @property
+    def pairs(self) -> list[QuantitySet]:
+        """Two layers, each with its own mistake: computed only when nothing simpler fits."""
+        if self._pairs is None:
+            config = self.data.config
+            self._pairs = [mistaken_quantities(config, names) for names in mistake_pairs(config)]
+        return self._pairs
 
 
 def match(trace: Trace, discovery: Discovery) -> list[LineVerdict]:
@@ -127,25 +137,52 @@ def _judge(name: str, value: Array, role: tuple[str, int] | None, it: _Iteration
     if found is not None:
         q, f = found
         return NameVerdict(name, "matches", q.label, _factor_words(f), f.relative, layer=q.layer)
-    for qset in it.mistaken:
-        chosen = [
-            q for q in qset.quantities if q.kind != "loss" and (role is None or (q.kind, q.layer) == role)
-        ]
-        found = _first_match(value, chosen, it)
-        if found is not None:
-            q, f = found
-            return NameVerdict(
-                name, "matches-mistake", q.label, _factor_words(f), f.relative, qset.mistakes, layer=q.layer
-            )
+    for qsets in (it.mistaken, it.pairs):
+        for qset in qsets:
+            chosen = [q for q in qset.quantities if q.kind != "loss" and (role is None or (q.kind, q.layer) == role)]
+            found = _first_match(value, chosen, it)
+            if found is not None:
+                q, f = found
+                return NameVerdict(
+                    name,
+                    "matches-mistake",
+                    q.label,
+                    _factor_words(f),
+                    f.relative,
+                    qset.mistakes,
+                    _against_correct(value, q, f, it),
+                    layer=q.layer,
+                )
     return _nearest(name, value, candidates, role, it)
 
 
+def _against_correct(
+    value: Array, q: Quantity, f: Fit, it: _Iteration
+) -> tuple[tuple[int, ...], float, float] | None:
+    """Yours against the correct quantity of the same name, at the first element that differs."""
+    for correct in it.correct.quantities:
+        if (correct.kind, correct.layer) != (q.kind, q.layer):
+            continue
+        factor = 1.0 if f.factor is None else f.factor.value
+        if f.arranged is q.value:
+            target = correct.value
+        elif q.value.ndim == 2 and f.arranged.shape == q.value.T.shape and np.array_equal(f.arranged, q.value.T):
+            target = correct.value.T  # the same arrangement the mistaken quantity needed
+        else:
+            target = correct.value.reshape(value.shape)
+        return first_difference(value, factor * target)
+    return None
+
+
 def _first_match(value: Array, quantities: list[Quantity], it: _Iteration) -> tuple[Quantity, Fit] | None:
-    for q in quantities:
-        factors = [it.factors[0]] if q.kind in EXACT_ONLY else it.factors
-        result = fit(value, q.value, factors)
-        if result is not None and result.factor is not None:
-            return q, result
+    """The first quantity the value equals as it stands, else the first it equals up to a
+    legitimate factor (new biases from zero are also -lr x db: the new bias is meant)."""
+    for exact in (True, False):
+        for q in quantities:
+            factors = [it.factors[0]] if exact or q.kind in EXACT_ONLY else it.factors
+            result = fit(value, q.value, factors)
+            if result is not None and result.factor is not None:
+                return q, result
     return None
 
 
@@ -213,8 +250,6 @@ def _multiple_note(value: Array, q: Quantity, it: _Iteration) -> str | None:
 
 
 def _pairs(value: Array, old: Array, new: Array) -> list[tuple[Array, Array]]:
-    from engine.learner.debug.compare import arrangements
-
     olds = arrangements(value, old)
     news = arrangements(value, new)
     return list(zip(olds, news, strict=False))

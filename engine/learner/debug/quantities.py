@@ -34,6 +34,8 @@ class Quantity:
     layer: int | None
     value: Array
 
+    # W_before and b_before are the parameters the iteration started from
+
     @property
     def label(self) -> str:
         return self.kind if self.layer is None else f"{self.kind}[{self.layer}]"
@@ -70,11 +72,13 @@ def correct_quantities(config: SessionConfig) -> QuantitySet:
     session = Session(config)
     record = session.iteration_record(session.start_iteration)
     assert record.loss is not None and record.update is not None
-    out: list[Quantity] = []
+    out: list[Quantity] = [Quantity("X", None, config.x), Quantity("Y", None, config.y)]
     for f in record.forward:
         out += [Quantity("z", f.layer, f.z), Quantity("a", f.layer, f.a)]
     out.append(Quantity("loss", None, np.asarray(record.loss.loss)))
     lr = config.optimizer.learning_rate
+    for k, p in enumerate(record.update.params_before):
+        out += [Quantity("W_before", k, p.weights), Quantity("b_before", k, p.bias)]
     for b in record.backward:  # last layer first, as they are computed
         after = record.update.params_after[b.layer]
         if b.dl_da is not None:
@@ -157,10 +161,39 @@ def mistake_variants(config: SessionConfig) -> list[tuple[str, ...]]:
     for name in MISTAKES:
         if applicable(name, sizes, activations, config.loss) is None:
             variants.append(tuple(name for _ in range(n)))
-        if n > 1 and name not in ("updated_weights_backprop", "transposed_weights", "other_loss_gradient"):
+        if n > 1 and name in PER_LAYER:
             for k in range(n):
                 variants.append(tuple(name if j == k else CORRECT for j in range(n)))
     return variants
+
+
+# mistakes a learner makes in one layer and not another (the output layer is often written
+# apart from the hidden layers)
+PER_LAYER = (
+    "missing_activation_derivative",
+    "derivative_of_z",
+    "derivative_of_a",
+    "wrong_batch_reduction",
+    "bias_not_summed",
+    "wrong_sign",
+    "half_gradient",
+    "double_gradient",
+)
+
+
+def mistake_pairs(config: SessionConfig) -> list[tuple[str, ...]]:
+    """Two layers, each with its own catalogue mistake ("layer 0: activation derivative
+    missing; layer 1: sum instead of mean")."""
+    n = len(config.layers)
+    pairs: list[tuple[str, ...]] = []
+    for j in range(n):
+        for k in range(j + 1, n):
+            for first in PER_LAYER:
+                for second in PER_LAYER:
+                    names = [CORRECT] * n
+                    names[j], names[k] = first, second
+                    pairs.append(tuple(names))
+    return pairs
 
 
 def loss_values(config: SessionConfig) -> dict[str, float]:

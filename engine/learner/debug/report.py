@@ -31,6 +31,10 @@ _KINDS = {
     "step_b": "the update step of b",
     "W": "the new W",
     "b": "the new b",
+    "X": "the inputs X",
+    "Y": "the targets Y",
+    "W_before": "W before the update",
+    "b_before": "b before the update",
 }
 _WORDS = {
     "rows": "samples as rows",
@@ -172,8 +176,9 @@ def _name_text(name: NameVerdict) -> str:
     if name.status == "matches":
         return f"{name.name} = {what}{factor}"
     if name.status == "matches-mistake":
-        return f"{name.name} = {what}{factor} as '{_mistake_title(name.mistakes)}' computes it"
-    text = f"{name.name} should be {what}"
+        text = f"{name.name} = {what}{factor} as '{_mistake_title(name.mistakes)}' computes it"
+    else:
+        text = f"{name.name} should be {what}"
     if name.difference is not None:
         index, yours, correct = name.difference
         where = "" if not index else "[" + ",".join(str(i) for i in index) + "]"

@@ -4,6 +4,7 @@ in order; refused with its syntax error's line (and the fix, where it is obvious
 from __future__ import annotations
 
 import ast
+import keyword
 import json
 import re
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from engine.errors import GradstepError
 # IPython lines that are not Python: %magics, %%cell magics, !shell commands
 _MAGIC = re.compile(r"^\s*(%|!)")
 _TWO_WORDS = re.compile(r"\b([A-Za-z_]\w*) +([A-Za-z_]\w*)\b")
+_KEYWORDS = set(keyword.kwlist)
 
 
 @dataclass(frozen=True)
@@ -108,24 +110,32 @@ def _parse(path: Path, text: str, origins: list[str]) -> ast.Module:
         return ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         line = exc.lineno or 0
-        where = origins[line - 1] if 1 <= line <= len(origins) else f"line {line}"
         code = (exc.text or "").strip()
-        message = f"{path}: {where}: syntax error: {exc.msg}"
+        message = f"{path}: {_origin(origins, line)}: syntax error: {exc.msg}"
         if code:
             message += f": {code}"
         fix = _obvious_fix(text, code)
         if fix:
             message += f" ({fix})"
+        # Python stops at the first error; a published tutorial often has several
+        for number, other in enumerate(text.splitlines(), start=1):
+            fix = None if number == line else _obvious_fix(text, other.split("#")[0])
+            if fix:
+                message += f"; also {_origin(origins, number)}: {other.strip()} ({fix})"
         raise GradstepError(message) from None
 
 
+def _origin(origins: list[str], line: int) -> str:
+    return origins[line - 1] if 1 <= line <= len(origins) else f"line {line}"
+
+
 def _obvious_fix(text: str, code: str) -> str | None:
-    """Two words with a space where the program elsewhere names them joined by an underscore
-    (tutorial 000's ``learning rate``): say so."""
+    """Two names with a space between them where the program elsewhere names them joined by
+    an underscore (tutorial 000's ``learning rate``): say so."""
     names = set(re.findall(r"\b[A-Za-z_]\w*\b", text))
     for first, second in _TWO_WORDS.findall(code):
         joined = f"{first}_{second}"
-        if joined in names:
+        if joined in names and first not in _KEYWORDS and second not in _KEYWORDS:
             return f"write {joined!r}: '{first} {second}' with a space is two names"
     return None
 

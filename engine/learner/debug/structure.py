@@ -4,6 +4,7 @@ output, changed by the training loop), X and Y, the orientation, and each layer'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -62,6 +63,7 @@ class Structure:
     y_key: str
     y_name: str
     matched_layers: int
+    y_score: int = 0
 
 
 def traced_values(trace: Trace, k: int) -> list[Traced]:
@@ -106,7 +108,7 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
     }
     values = traced_values(trace, 0)
     best: Structure | None = None
-    best_rank: tuple[int, int, int] = (-1, -1, -1)
+    best_rank: tuple[int, int, int, int] = (-1, -1, -1, -1)
     for x_key, x_change in data.items():
         assert x_change.value is not None
         if x_change.value.ndim != 2:
@@ -121,6 +123,7 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
                     continue
                 rank = (
                     structure.matched_layers,
+                    structure.y_score,
                     len(chain[1]),
                     sum(r.bias_key is not None for r in structure.layers),
                 )
@@ -227,9 +230,46 @@ def _match_forward(
             )
         )
     y_key, data = y_entry
+    y_change = data[y_key]
+    score = _y_score(y_change, a_prev, z, roles[-1].activation, samples, values)
     return Structure(
-        samples, orientation, tuple(roles), x_entry[0], x_entry[1].name, y_key, data[y_key].name, matched
+        samples, orientation, tuple(roles), x_entry[0], x_entry[1].name, y_key, y_change.name, matched, score
     )
+
+
+_Y_NAMES = re.compile(r"^(y|t|target|label|truth|expected|desired)", re.IGNORECASE)
+
+
+def _y_score(y_change: Change, a: Array, z: Array, activation: str, samples: str, values: list[Traced]) -> int:
+    """How much speaks for this array being the targets: a traced value proportional to a - y
+    (or to (a - y) f'(z)), a float dtype, a name like y or target."""
+    assert y_change.value is not None
+    y = _oriented(y_change.value, samples)
+    with np.errstate(all="ignore"):
+        error = a - y
+        forms = [error]
+        if ACTIVATIONS[activation].elementwise:
+            forms.append(error * ACTIVATIONS[activation].derivative(z, a))
+    score = 0
+    if any(_proportional(v.value, form) for v in values for form in forms):
+        score += 4
+    if y_change.value.dtype.kind == "f":
+        score += 2
+    if _Y_NAMES.match(y_change.name.split(".")[-1]):
+        score += 1
+    return score
+
+
+def _proportional(value: Array, quantity: Array) -> bool:
+    for arranged in arrangements(value, quantity):
+        with np.errstate(all="ignore"):
+            denominator = float(np.vdot(arranged, arranged))
+            if not denominator:
+                continue
+            c = float(np.vdot(arranged, value)) / denominator
+        if c and close(value, c * arranged):
+            return True
+    return False
 
 
 def _bias_of(change: Change) -> Array:
