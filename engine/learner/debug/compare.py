@@ -40,7 +40,12 @@ def legitimate_factors(samples: int, outputs: int, learning_rate: float) -> list
     for value, words in ((0.5, "1/2"), (2.0, "2")):
         base.append(Factor(value, words))
     if outputs > 1:
-        base += [Factor(1.0 / outputs, f"1/{outputs}"), Factor(2.0 / outputs, f"2/{outputs}")]
+        base += [
+            Factor(1.0 / outputs, f"1/K (K={outputs})"),
+            Factor(2.0 / outputs, f"2/K (K={outputs})"),
+            Factor(outputs / 2.0, f"K/2 (K={outputs})"),
+            Factor(float(outputs), f"K (K={outputs})"),
+        ]
     scaled = list(base)
     if samples > 1:
         for f in base:

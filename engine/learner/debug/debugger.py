@@ -12,7 +12,7 @@ from engine.core.config import SessionConfig
 from engine.core.records import LayerParams
 from engine.errors import GradstepError
 from engine.learner.debug.discovery import Discovery, IterationData, candidate_losses, discover
-from engine.learner.debug.matching import LineVerdict, first_wrong, match
+from engine.learner.debug.matching import LineVerdict, match
 from engine.learner.debug.quantities import iteration_config
 from engine.learner.debug.recording import Trace, record
 from engine.learner.debug.report import DebugReport, build_report
@@ -136,8 +136,8 @@ def _best_discovery(
             failure = exc
             continue
         verdicts = match(trace, discovery)
-        exact_rate = " x " not in discovery.rate_source
-        score = (_not_right(verdicts), -_exact_loss_lines(verdicts), -exact_rate, -_matched(verdicts), rank)
+        exact_rate = discovery.rate_exact
+        score = (_not_right(verdicts), -_exact_loss_lines(verdicts), -exact_rate, rank)
         if best is None or score < best[0]:
             best = (score, discovery, verdicts)
     if best is None:
@@ -147,18 +147,13 @@ def _best_discovery(
 
 
 def _not_right(verdicts: list[LineVerdict]) -> int:
-    first = first_wrong(verdicts)
-    bad = sum(v.status in ("wrong", "matches-mistake") for v in verdicts)
-    return bad * 2 + (0 if first is None else 1)
+    """Lines that are not a correct quantity: under the right loss the fewest are."""
+    return sum(v.status != "matches" for v in verdicts)
 
 
 def _exact_loss_lines(verdicts: list[LineVerdict]) -> int:
     """Lines that compute the session's loss itself, no factor: the program names its loss."""
     return sum(any(n.quantity == "loss" and n.factor == "1" for n in v.names) for v in verdicts)
-
-
-def _matched(verdicts: list[LineVerdict]) -> int:
-    return sum(v.status == "matches" for v in verdicts)
 
 
 def _train_step_discovery(trace: Trace, session: SessionConfig) -> Discovery:
@@ -198,6 +193,7 @@ def _train_step_discovery(trace: Trace, session: SessionConfig) -> Discovery:
         session.loss,
         session.optimizer.learning_rate,
         "from --session",
+        True,
         session_json(config),
         config,
         tuple(per_iteration[: trace.iterations]),

@@ -159,6 +159,14 @@ def _layers_text(summary: list[tuple[int, tuple[str, ...]]]) -> str:
         if not names:
             parts.append(f"layer {k}: right")
             continue
-        words = [MISTAKES[n].title if n in MISTAKES else ("wrong" if n == "?" else n) for n in names]
+        words = [_mistake_words(n) for n in names]
         parts.append(f"layer {k}: {', '.join(words)}")
     return "; ".join(parts)
+
+
+def _mistake_words(name: str) -> str:
+    if name in MISTAKES:
+        return MISTAKES[name].title
+    if name.startswith("loss:"):
+        return f"the gradient of {_LOSS_WORDS[name[5:]]}"
+    return "wrong (no catalogue mistake explains it)"

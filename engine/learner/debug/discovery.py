@@ -23,6 +23,7 @@ from engine.learner.debug.structure import Structure, latest
 Array = NDArray[np.float64]
 
 _RATE_NAME = re.compile(r"(^|_)(lr|learning_?rate|alpha|eta|rate|step_?size)($|_)", re.IGNORECASE)
+_EFFECTIVE = "the step your code took"
 _LITERAL = re.compile(r"(?<![\w.])(\d+\.\d*|\.\d+|\d+e-?\d+|\d+\.\d*e-?\d+)(?![\w.])")
 
 
@@ -45,6 +46,7 @@ class Discovery:
     loss: str
     learning_rate: float
     rate_source: str
+    rate_exact: bool  # the learner's own rate, or the effective rate of their update
     session: dict[str, Any]  # the gradstep-session object (iteration 0's start)
     config: SessionConfig
     iterations: tuple[IterationData, ...]
@@ -141,7 +143,8 @@ def discover(
         not np.array_equal(x, x0) for _, x, _ in per_iteration
     ):
         notes.append("each iteration is compared on the batch your code used in it")
-    return Discovery(structure, loss, rate, source, session, config, iterations, tuple(notes))
+    exact = override is not None or " x " not in source and source != _EFFECTIVE
+    return Discovery(structure, loss, rate, source, exact, session, config, iterations, tuple(notes))
 
 
 def _with_activations(structure: Structure, override: SessionConfig) -> Structure:
@@ -231,7 +234,7 @@ def _learning_rate(
                     f"your gradient carries against {LOSSES[config.loss].formula}"
                 )
                 return ratio, f"{words} x {f.words}"
-    return ratio, "the step your code took"
+    return ratio, _EFFECTIVE
 
 
 def _ratio(change: Array, gradient: Array) -> float | None:

@@ -295,9 +295,10 @@ def layers_summary(verdicts: list[LineVerdict], layers: int) -> list[tuple[int, 
         for v in verdicts:
             for n in v.names:
                 if n.layer == k and n.status == "matches-mistake" and n.mistakes is not None:
-                    made = [m for m in n.mistakes if m != CORRECT]
-                    if made and made[0] not in names:
-                        names.append(made[0])
+                    own = n.mistakes[k] if len(n.mistakes) == layers else n.mistakes[0]
+                    made = own if own != CORRECT else next((m for m in n.mistakes if m != CORRECT), CORRECT)
+                    if made != CORRECT and made not in names:
+                        names.append(made)
                 elif n.layer == k and n.status == "wrong" and "?" not in names:
                     names.append("?")
         out.append((k, tuple(names)))

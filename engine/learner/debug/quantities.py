@@ -158,12 +158,12 @@ def mistake_variants(config: SessionConfig) -> list[tuple[str, ...]]:
     activations = tuple(layer.activation for layer in config.layers)
     n = len(config.layers)
     variants: list[tuple[str, ...]] = []
-    for name in MISTAKES:
-        if applicable(name, sizes, activations, config.loss) is None:
-            variants.append(tuple(name for _ in range(n)))
+    for name in MISTAKES:  # a mistake in one layer alone first: it says where
         if n > 1 and name in PER_LAYER:
             for k in range(n):
                 variants.append(tuple(name if j == k else CORRECT for j in range(n)))
+        if applicable(name, sizes, activations, config.loss) is None:
+            variants.append(tuple(name for _ in range(n)))
     return variants
 
 

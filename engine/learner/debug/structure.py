@@ -108,7 +108,8 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
     }
     values = traced_values(trace, 0)
     best: Structure | None = None
-    best_rank: tuple[int, int, int, int] = (-1, -1, -1, -1)
+    best_rank: tuple[int, ...] = (-1,)
+    order = _definition_order(trace)
     for x_key, x_change in data.items():
         assert x_change.value is not None
         if x_change.value.ndim != 2:
@@ -126,10 +127,40 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
                     structure.y_score,
                     len(chain[1]),
                     sum(r.bias_key is not None for r in structure.layers),
+                    _pairing(structure, order),
                 )
                 if rank > best_rank:
                     best, best_rank = structure, rank
     return best
+
+
+def _definition_order(trace: Trace) -> dict[str, int]:
+    """Where each key was first bound, in execution order."""
+    order: dict[str, int] = {}
+    for event in trace.events[: trace.starts[0]]:
+        for change in event.changes:
+            order.setdefault(change.key, len(order))
+    return order
+
+
+_DIGITS = re.compile(r"(\d+)$")
+
+
+def _pairing(structure: Structure, order: dict[str, int]) -> int:
+    """How well biases pair with weights when shapes cannot tell (two zero biases of the same
+    width): W1 with b1 by their digits, and biases defined in the same order as the weights."""
+    score = 0
+    biases = [r.bias_key for r in structure.layers if r.bias_key is not None]
+    by_definition = sorted(biases, key=lambda key: order.get(key, 0))
+    if biases == by_definition:
+        score += 1
+    for role in structure.layers:
+        if role.bias_name is None:
+            continue
+        w, b = _DIGITS.search(role.weights_name), _DIGITS.search(role.bias_name)
+        if w is not None and b is not None and w.group(1) == b.group(1):
+            score += 1
+    return score
 
 
 def _oriented(value: Array, samples: str) -> Array:
