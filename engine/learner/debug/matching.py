@@ -80,12 +80,15 @@ class _Iteration:
         self.loss_factors = [f for f in legitimate_factors(m, outputs, 1.0) if f.value > 0]
         self.losses = loss_values(config)
         self.loss = loss
+        zs = [q.value for q in self.correct.quantities if q.kind == "z"]
+        acts = [config.x, *(q.value for q in self.correct.quantities if q.kind == "a")]
+        self.forward = (zs, acts)
 
     @property
     def mistaken(self) -> list[QuantitySet]:
         if self._mistaken is None:
             config = self.data.config
-            sets = [mistaken_quantities(config, names) for names in mistake_variants(config)]
+            sets = [mistaken_quantities(config, names, self.forward) for names in mistake_variants(config)]
             for other in self.losses:
                 if other != self.loss and other != "cross_entropy":
                     other_config = replace(config, loss=other)
@@ -98,12 +101,18 @@ class _Iteration:
         """Two layers, each with its own mistake: computed only when nothing simpler fits."""
         if self._pairs is None:
             config = self.data.config
-            self._pairs = [mistaken_quantities(config, names) for names in mistake_pairs(config)]
+            self._pairs = [mistaken_quantities(config, names, self.forward) for names in mistake_pairs(config)]
         return self._pairs
 
 
 def match(trace: Trace, discovery: Discovery) -> list[LineVerdict]:
-    """Every line of every traced iteration, judged against the engine's quantities."""
+    """Every line of every traced iteration, judged against the engine's quantities.
+
+    An iteration whose parameters all come out right has no wrong line: a value in it that is
+    no quantity is a helper. Only when a parameter is wrong are the values that are not
+    correct quantities compared with the catalogue's mistakes (and then called wrong when
+    nothing explains them but they are near a quantity).
+    """
     roles = {}
     for k, role in enumerate(discovery.structure.layers):
         roles[role.weights_key] = ("W", k)
@@ -111,23 +120,35 @@ def match(trace: Trace, discovery: Discovery) -> list[LineVerdict]:
             roles[role.bias_key] = ("b", k)
     verdicts = []
     for k, data in enumerate(discovery.iterations):
-        quantities = _Iteration(data, discovery.loss)
+        it = _Iteration(data, discovery.loss)
+        lines: list[tuple[int, int, list[NameVerdict | _Pending]]] = []
         for order, event in enumerate(trace.iteration_events(k)):
-            if event.line is None:
+            if event.line is None or not event.changes:
                 continue
-            names = []
-            for change in event.changes:
-                if change.value is None:
-                    names.append(NameVerdict(change.name, "helper", note="summarised (memory bound)"))
-                    continue
-                value = change.value.astype(np.float64)
-                names.append(_judge(change.name, value, roles.get(change.key), quantities))
-            if names:
-                verdicts.append(LineVerdict(event.line, k, order, tuple(names)))
+            entries = [_first_pass(c.name, c.value, roles.get(c.key), it) for c in event.changes]
+            lines.append((event.line, order, entries))
+        broken = any(isinstance(e, _Pending) and e.parameter for _, _, entries in lines for e in entries)
+        for line, order, entries in lines:
+            names = tuple(e if isinstance(e, NameVerdict) else _second_pass(e, it, broken) for e in entries)
+            verdicts.append(LineVerdict(line, k, order, names))
     return verdicts
 
 
-def _judge(name: str, value: Array, role: tuple[str, int] | None, it: _Iteration) -> NameVerdict:
+@dataclass(frozen=True)
+class _Pending:
+    """A value that is no correct quantity, waiting to know whether its iteration is wrong."""
+
+    name: str
+    value: Array
+    role: tuple[str, int] | None
+    candidates: tuple[Quantity, ...]
+    parameter: bool  # a parameter, or nearest a new parameter: its being wrong makes the iteration wrong
+
+
+def _first_pass(name: str, raw: Array | None, role: tuple[str, int] | None, it: _Iteration) -> NameVerdict | _Pending:
+    if raw is None:
+        return NameVerdict(name, "helper", note="summarised (memory bound)")
+    value = raw.astype(np.float64)
     if value.ndim == 0:
         return _judge_scalar(name, value, it)
     candidates = [q for q in it.correct.quantities if q.kind != "loss"]
@@ -137,23 +158,45 @@ def _judge(name: str, value: Array, role: tuple[str, int] | None, it: _Iteration
     if found is not None:
         q, f = found
         return NameVerdict(name, "matches", q.label, _factor_words(f), f.relative, layer=q.layer)
+    nearest = _nearest_quantity(value, candidates, it)
+    parameter = role is not None or (
+        nearest is not None and nearest[1].kind in ("W", "b") and nearest[0] <= NEAR
+    )
+    return _Pending(name, value, role, tuple(candidates), parameter)
+
+
+def _second_pass(p: _Pending, it: _Iteration, broken: bool) -> NameVerdict:
+    if not broken:
+        return NameVerdict(p.name, "helper")
     for qsets in (it.mistaken, it.pairs):
         for qset in qsets:
-            chosen = [q for q in qset.quantities if q.kind != "loss" and (role is None or (q.kind, q.layer) == role)]
-            found = _first_match(value, chosen, it)
+            chosen = [
+                q for q in qset.quantities if q.kind != "loss" and (p.role is None or (q.kind, q.layer) == p.role)
+            ]
+            found = _first_match(p.value, chosen, it)
             if found is not None:
                 q, f = found
                 return NameVerdict(
-                    name,
+                    p.name,
                     "matches-mistake",
                     q.label,
                     _factor_words(f),
                     f.relative,
                     qset.mistakes,
-                    _against_correct(value, q, f, it),
+                    _against_correct(p.value, q, f, it),
                     layer=q.layer,
                 )
-    return _nearest(name, value, candidates, role, it)
+    return _nearest(p.name, p.value, list(p.candidates), p.role, it)
+
+
+def _nearest_quantity(value: Array, candidates: list[Quantity], it: _Iteration) -> tuple[float, Quantity, Fit] | None:
+    best: tuple[float, Quantity, Fit] | None = None
+    for q in candidates:
+        factors = [it.factors[0]] if q.kind in EXACT_ONLY else it.factors
+        result = fit(value, q.value, factors)
+        if result is not None and (best is None or result.relative < best[0]):
+            best = (result.relative, q, result)
+    return best
 
 
 def _against_correct(
@@ -193,12 +236,7 @@ def _factor_words(result: Fit) -> str:
 def _nearest(
     name: str, value: Array, candidates: list[Quantity], role: tuple[str, int] | None, it: _Iteration
 ) -> NameVerdict:
-    best: tuple[float, Quantity, Fit] | None = None
-    for q in candidates:
-        factors = [it.factors[0]] if q.kind in EXACT_ONLY else it.factors
-        result = fit(value, q.value, factors)
-        if result is not None and (best is None or result.relative < best[0]):
-            best = (result.relative, q, result)
+    best = _nearest_quantity(value, candidates, it)
     if best is None or (role is None and best[0] > NEAR):
         return NameVerdict(name, "helper")
     relative, q, result = best

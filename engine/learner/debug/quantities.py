@@ -97,18 +97,27 @@ def correct_quantities(config: SessionConfig) -> QuantitySet:
     return QuantitySet(tuple(CORRECT for _ in record.forward), tuple(out))
 
 
-def mistaken_quantities(config: SessionConfig, names: tuple[str, ...]) -> QuantitySet:
+def forward_pass(config: SessionConfig) -> tuple[list[Array], list[Array]]:
+    """(z per layer, [x, a per layer]) of ``config``'s parameters on its batch."""
+    acts, zs = [config.x], []
+    for layer in config.layers:
+        assert layer.weights is not None and layer.bias is not None
+        z, a = forward_layer(LayerParams(layer.weights, layer.bias), acts[-1], layer.activation)
+        zs.append(z)
+        acts.append(a)
+    return zs, acts
+
+
+def mistaken_quantities(
+    config: SessionConfig, names: tuple[str, ...], forward: tuple[list[Array], list[Array]] | None = None
+) -> QuantitySet:
     """One iteration with catalogue mistake ``names[k]`` made in layer k (CORRECT: none),
-    computed by the catalogue's functions; forward and loss are the correct ones."""
+    computed by the catalogue's functions; forward and loss are the correct ones (pass
+    :func:`forward_pass`'s result to compute them once for many mistakes)."""
     params = [(layer.weights, layer.bias) for layer in config.layers]
     activations = [layer.activation for layer in config.layers]
     lr = config.optimizer.learning_rate
-    acts, zs = [config.x], []
-    for (w, b), activation in zip(params, activations, strict=True):
-        assert w is not None and b is not None
-        z, a = forward_layer(LayerParams(w, b), acts[-1], activation)
-        zs.append(z)
-        acts.append(a)
+    zs, acts = forward if forward is not None else forward_pass(config)
     n = len(params)
     batch = config.x.shape[0]
     scale = batch_scale(config.loss, batch)
@@ -198,10 +207,8 @@ def mistake_pairs(config: SessionConfig) -> list[tuple[str, ...]]:
 
 def loss_values(config: SessionConfig) -> dict[str, float]:
     """The value of every loss that fits the output layer, on the iteration's forward pass."""
-    a = z = config.x
-    for layer in config.layers:
-        assert layer.weights is not None and layer.bias is not None
-        z, a = forward_layer(LayerParams(layer.weights, layer.bias), a, layer.activation)
+    zs, acts = forward_pass(config)
+    z, a = zs[-1], acts[-1]
     names = ["half_sse", "mse"]
     if config.layers[-1].activation == "sigmoid":
         names.append("bce")

@@ -110,27 +110,34 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
     best: Structure | None = None
     best_rank: tuple[int, ...] = (-1,)
     order = _definition_order(trace)
+    memo: dict[tuple[object, ...], _Layer | None] = {}
     for x_key, x_change in data.items():
         assert x_change.value is not None
         if x_change.value.ndim != 2:
             continue
         for samples in ("rows", "columns"):
             x = _oriented(x_change.value, samples)
-            for chain, y_key in _chains(x, params, data, samples, x_key):
-                structure = _match_forward(
-                    chain, x, samples, values, lines, params, (x_key, x_change), (y_key, data)
-                )
-                if structure is None:
+            for chain, y_keys in _chains(x, params, data, samples, x_key):
+                layers = _forward(chain, x, values, lines, params, memo, (x_key, samples))
+                if layers is None:
                     continue
-                rank = (
-                    structure.matched_layers,
-                    structure.y_score,
-                    len(chain[1]),
-                    sum(r.bias_key is not None for r in structure.layers),
-                    _pairing(structure, order),
-                )
-                if rank > best_rank:
-                    best, best_rank = structure, rank
+                roles = _consistent_biases(tuple(layer.role for layer in layers))
+                for y_key in y_keys:
+                    y_change = data[y_key]
+                    last = layers[-1]
+                    score = _y_score(y_change, last.a, last.z, last.role.activation, samples, values)
+                    structure = Structure(
+                        samples, chain[0], roles, x_key, x_change.name, y_key, y_change.name, len(roles), score
+                    )
+                    rank = (
+                        structure.matched_layers,
+                        structure.y_score,
+                        len(chain[1]),
+                        sum(r.bias_key is not None for r in structure.layers),
+                        _pairing(structure, order),
+                    )
+                    if rank > best_rank:
+                        best, best_rank = structure, rank
     return best
 
 
@@ -175,25 +182,26 @@ Chain = tuple[str, list[tuple[str, str | None]]]  # (weights orientation, [(weig
 
 def _chains(
     x: Array, params: dict[str, Change], data: dict[str, Change], samples: str, x_key: str
-) -> Iterator[tuple[Chain, str]]:
+) -> Iterator[tuple[Chain, list[str]]]:
+    """Chains of weight (and bias) arrays from x's width to the width of some target array,
+    with the keys of those target arrays."""
     m, width = x.shape
     found = 0
     for orientation in ("in_out", "out_in"):
         for layers in _extend(width, orientation, params, []):
-            last = layers[-1][0]
-            w = params[last].value
+            w = params[layers[-1][0]].value
             assert w is not None
             units = w.shape[1] if orientation == "in_out" else w.shape[0]
-            for y_key, y in data.items():
-                if y_key == x_key or y.value is None:
-                    continue
-                if _oriented(y.value, samples).shape == (m, units) or (
-                    y.value.ndim == 1 and y.value.shape == (m,) and units == 1
-                ):
-                    found += 1
-                    yield (orientation, layers), y_key
-                    if found >= MAX_CHAINS:
-                        return
+            targets = [
+                key
+                for key, y in data.items()
+                if key != x_key and y.value is not None and _oriented(y.value, samples).shape == (m, units)
+            ]
+            if targets:
+                found += 1
+                yield (orientation, layers), targets
+                if found >= MAX_CHAINS:
+                    return
 
 
 def _extend(
@@ -223,49 +231,80 @@ def _extend(
                 yield from _extend(units, orientation, params, layers)
 
 
-def _match_forward(
+@dataclass(frozen=True)
+class _Layer:
+    role: LayerRole
+    z: Array
+    a: Array
+
+
+def _forward(
     chain: Chain,
     x: Array,
-    samples: str,
     values: list[Traced],
     lines: list[str],
     params: dict[str, Change],
-    x_entry: tuple[str, Change],
-    y_entry: tuple[str, dict[str, Change]],
-) -> Structure | None:
+    memo: dict[tuple[object, ...], _Layer | None],
+    start: tuple[str, str],
+) -> list[_Layer] | None:
+    """Each layer of ``chain`` on ``x``, with the activation the traced values show; None
+    when a layer's z or a appears nowhere in the trace."""
     orientation, pairs = chain
+    out: list[_Layer] = []
     a_prev = x
-    roles = []
-    matched = 0
     for k, (w_key, b_key) in enumerate(pairs):
-        w = params[w_key].value
-        assert w is not None
-        weights = w.T if orientation == "in_out" else w
-        bias = np.zeros(weights.shape[0]) if b_key is None else _bias_of(params[b_key])
-        with np.errstate(all="ignore"):
-            z = a_prev @ weights.T + bias
-        activation = _activation(z, values, lines, last=k == len(pairs) - 1)
-        if activation is None:
+        last = k == len(pairs) - 1
+        key = (start, orientation, tuple(pairs[: k + 1]), last)
+        if key not in memo:
+            memo[key] = _layer(orientation, w_key, b_key, a_prev, values, lines, params, last)
+        layer = memo[key]
+        if layer is None:
             return None
-        matched += 1
-        with np.errstate(all="ignore"):
-            a_prev = ACTIVATIONS[activation].forward(z)
-        roles.append(
-            LayerRole(
-                w_key,
-                params[w_key].name,
-                b_key,
-                None if b_key is None else params[b_key].name,
-                "none" if b_key is None else _bias_shape(params[b_key]),
-                activation,
-            )
-        )
-    y_key, data = y_entry
-    y_change = data[y_key]
-    score = _y_score(y_change, a_prev, z, roles[-1].activation, samples, values)
-    return Structure(
-        samples, orientation, tuple(roles), x_entry[0], x_entry[1].name, y_key, y_change.name, matched, score
+        out.append(layer)
+        a_prev = layer.a
+    return out
+
+
+def _layer(
+    orientation: str,
+    w_key: str,
+    b_key: str | None,
+    a_prev: Array,
+    values: list[Traced],
+    lines: list[str],
+    params: dict[str, Change],
+    last: bool,
+) -> _Layer | None:
+    w = params[w_key].value
+    assert w is not None
+    weights = w.T if orientation == "in_out" else w
+    bias = np.zeros(weights.shape[0]) if b_key is None else _bias_of(params[b_key])
+    with np.errstate(all="ignore"):
+        z = a_prev @ weights.T + bias
+    activation = _activation(z, values, lines, last=last)
+    if activation is None:
+        return None
+    with np.errstate(all="ignore"):
+        a = ACTIVATIONS[activation].forward(z)
+    role = LayerRole(
+        w_key,
+        params[w_key].name,
+        b_key,
+        None if b_key is None else params[b_key].name,
+        "none" if b_key is None else _bias_shape(params[b_key]),
+        activation,
     )
+    return _Layer(role, z, a)
+
+
+def _consistent_biases(roles: tuple[LayerRole, ...]) -> tuple[LayerRole, ...]:
+    """A one-unit bias of shape (1, 1) is a row and a column alike: report the learner's
+    convention, the one the other layers' biases show."""
+    from dataclasses import replace
+
+    kinds = [r.bias_shape for r in roles if r.bias_shape not in ("none", "single")]
+    usual = max(set(kinds), key=kinds.count) if kinds else "row"
+    return tuple(replace(r, bias_shape=usual) if r.bias_shape == "single" else r for r in roles)
 
 
 _Y_NAMES = re.compile(r"^(y|t|target|label|truth|expected|desired)", re.IGNORECASE)
@@ -313,9 +352,9 @@ def _bias_shape(change: Change) -> str:
     shape = change.value.shape
     if len(shape) == 1:
         return "vector"
-    return (
-        "row" if shape[0] == 1 and shape[1] != 1 else "column" if shape[1] == 1 and shape[0] != 1 else "row"
-    )
+    if shape == (1, 1):
+        return "single"  # a row and a column alike: _consistent_biases decides
+    return "row" if shape[0] == 1 else "column"
 
 
 def _activation(z: Array, values: list[Traced], lines: list[str], last: bool) -> str | None:
