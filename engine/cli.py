@@ -125,10 +125,8 @@ def main(
             return _examples()
         if args.command == "run":
             return _run(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "debug":
-            return debug_command.run(args)
+        if args.command in ("check", "debug"):  # the learner's own code, by step or by line
+            return (_check if args.command == "check" else debug_command.run)(args)
         if args.command == "export":
             return _export(args, exporter)
         return _chain(args)

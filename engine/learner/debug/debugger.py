@@ -95,8 +95,9 @@ def _refuse_unusable(trace: Trace, source: LearnerSource) -> None:
     if trace.iterations > 0:
         return
     if trace.status == "error":
-        where = "" if trace.error_line is None else f" at {source.where(trace.error_line)}"
-        raise GradstepError(f"{path}: your program raised {trace.error}{where}, before its training loop ran")
+        where = "" if trace.error_line is None else f" ({source.where(trace.error_line)})"
+        error = (trace.error or "an exception").rstrip(".")
+        raise GradstepError(f"{path}: your program raised {error}{where} before its training loop ran")
     if trace.python_lists:
         name, line = next(iter(trace.python_lists.items()))
         raise GradstepError(
@@ -198,4 +199,5 @@ def _train_step_discovery(trace: Trace, session: SessionConfig) -> Discovery:
         config,
         tuple(per_iteration[: trace.iterations]),
         notes,
+        True,
     )

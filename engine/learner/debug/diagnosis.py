@@ -73,6 +73,9 @@ def _reason(
         return _stale_weights(source, discovery, verdicts, first, name)
     if mistake is not None and mistake.startswith("loss:"):
         other = mistake[5:]
+        if name.status == "wrong" and discovery.loss_given:
+            given = _LOSS_WORDS[discovery.loss]
+            return f"{where} computes {_LOSS_WORDS[other]}, but the session's loss is {given}"
         if name.status == "wrong":  # a loss line: the step trains one loss, the line computes another
             return (
                 f"{where}: your step is exactly the gradient of {_LOSS_WORDS[discovery.loss]}, but "
@@ -85,7 +88,8 @@ def _reason(
     what = _quantity_words(name.quantity)
     if mistake is not None:
         entry = MISTAKES[mistake]
-        return f"{where}: {name.name} is {what} as '{_mistake_title(name.mistakes)}' computes it: {entry.explanation}"
+        title = _mistake_title(name.mistakes)
+        return f"{where}: {name.name} is {what} as '{title}' computes it: {entry.explanation}"
     if name.note:
         return f"{where}: {name.name} should be {what}; {name.note}"
     return f"{where}: {name.name} should be {what}, and no catalogue mistake explains it"

@@ -51,6 +51,7 @@ class Discovery:
     config: SessionConfig
     iterations: tuple[IterationData, ...]
     notes: tuple[str, ...]
+    loss_given: bool = False  # the loss came from --session, not from the program's gradient
 
 
 def candidate_losses(structure: Structure) -> list[str]:
@@ -63,20 +64,28 @@ def candidate_losses(structure: Structure) -> list[str]:
     return ["half_sse", "mse"]
 
 
+class _Summarised(Exception):
+    """A value the tracer kept only as a summary (the memory bound) is needed whole."""
+
+
+def _whole(value: Array | None) -> Array:
+    if value is None:
+        raise _Summarised
+    return value
+
+
 def parameters_at(trace: Trace, structure: Structure, index: int) -> Params:
     """The learner's parameters before event ``index``, in Gradstep's orientation."""
     state = trace.state_before(index)
     out = []
     for role in structure.layers:
-        w = state[role.weights_key].value
-        assert w is not None
+        w = _whole(state[role.weights_key].value)
         weights = w.astype(np.float64)
         weights = weights.T.copy() if structure.weights == "in_out" else weights.copy()
         if role.bias_key is None:
             bias = np.zeros(weights.shape[0])
         else:
-            b = state[role.bias_key].value
-            assert b is not None
+            b = _whole(state[role.bias_key].value)
             bias = b.astype(np.float64).reshape(-1).copy()
         out.append(LayerParams(weights, bias))
     return tuple(out)
@@ -85,9 +94,8 @@ def parameters_at(trace: Trace, structure: Structure, index: int) -> Params:
 def batch_of(trace: Trace, structure: Structure, k: int) -> tuple[Array, Array]:
     """The (X, Y) iteration ``k`` used, samples as rows."""
     seen = latest(trace, k)
-    x = seen[structure.x_key].value
-    y = seen[structure.y_key].value
-    assert x is not None and y is not None
+    x = _whole(seen[structure.x_key].value)
+    y = _whole(seen[structure.y_key].value)
     x = x.astype(np.float64)
     y = y.astype(np.float64)
     if y.ndim == 1:
@@ -119,15 +127,32 @@ def discover(
         loss = override.loss
     per_iteration = []
     for k in range(trace.iterations):
-        params = parameters_at(trace, structure, trace.starts[k])
-        x, y = batch_of(trace, structure, k)
+        try:
+            params = parameters_at(trace, structure, trace.starts[k])
+            x, y = batch_of(trace, structure, k)
+        except _Summarised:
+            notes.append(
+                f"iterations {k} and later are not compared: the memory bound summarised their "
+                "parameters or data"
+            )
+            break
         per_iteration.append((params, x, y))
+    if not per_iteration:
+        raise GradstepError(
+            "the memory bound (200 MB of copied values) was reached before your training loop"
+        )
     params0, x0, y0 = per_iteration[0]
     base = _session(structure, loss, 1.0, params0, x0, y0)
     if override is not None:
         rate, source = override.optimizer.learning_rate, "from --session"
     else:
-        after = parameters_at(trace, structure, trace.starts[1])
+        try:
+            after = parameters_at(trace, structure, trace.starts[1])
+        except _Summarised:
+            raise GradstepError(
+                "the memory bound (200 MB of copied values) was reached before your first update: "
+                "give the session with --session"
+            ) from None
         rate, source = _learning_rate(trace, structure, base, params0, after, lines, notes)
     session = _session(structure, loss, rate, params0, x0, y0)
     try:
@@ -144,7 +169,9 @@ def discover(
     ):
         notes.append("each iteration is compared on the batch your code used in it")
     exact = override is not None or " x " not in source and source != _EFFECTIVE
-    return Discovery(structure, loss, rate, source, exact, session, config, iterations, tuple(notes))
+    return Discovery(
+        structure, loss, rate, source, exact, session, config, iterations, tuple(notes), override is not None
+    )
 
 
 def _with_activations(structure: Structure, override: SessionConfig) -> Structure:
@@ -250,8 +277,8 @@ def _rate_scalars(trace: Trace, structure: Structure, lines: list[str]) -> list[
     """Float scalars named like a learning rate when the loop began, then numeric literals on
     the lines that update the weights."""
     state = trace.state_before(trace.starts[0])
-    named = []
-    others = []
+    named: list[tuple[float, str]] = []
+    others: list[tuple[float, str]] = []
     for change in state.values():
         if change.value is None or change.value.ndim != 0:
             continue

@@ -16,8 +16,8 @@ from engine.learner.debug.quantities import (
     QuantitySet,
     correct_quantities,
     loss_values,
-    mistake_variants,
     mistake_pairs,
+    mistake_variants,
     mistaken_quantities,
 )
 from engine.learner.debug.recording import Trace
@@ -88,11 +88,13 @@ class _Iteration:
     def mistaken(self) -> list[QuantitySet]:
         if self._mistaken is None:
             config = self.data.config
-            sets = [mistaken_quantities(config, names, self.forward) for names in mistake_variants(config)]
-            for other in self.losses:
-                if other != self.loss and other != "cross_entropy":
-                    other_config = replace(config, loss=other)
-                    sets.append(replace(correct_quantities(other_config), mistakes=(f"loss:{other}",)))
+            # another loss's exact gradient first: it says more than "derivative missing at the output"
+            sets = [
+                replace(correct_quantities(replace(config, loss=other)), mistakes=(f"loss:{other}",))
+                for other in self.losses
+                if other not in (self.loss, "cross_entropy")
+            ]
+            sets += [mistaken_quantities(config, names, self.forward) for names in mistake_variants(config)]
             self._mistaken = sets
         return self._mistaken
 
@@ -101,7 +103,9 @@ class _Iteration:
         """Two layers, each with its own mistake: computed only when nothing simpler fits."""
         if self._pairs is None:
             config = self.data.config
-            self._pairs = [mistaken_quantities(config, names, self.forward) for names in mistake_pairs(config)]
+            self._pairs = [
+                mistaken_quantities(config, names, self.forward) for names in mistake_pairs(config)
+            ]
         return self._pairs
 
 
@@ -145,7 +149,9 @@ class _Pending:
     parameter: bool  # a parameter, or nearest a new parameter: its being wrong makes the iteration wrong
 
 
-def _first_pass(name: str, raw: Array | None, role: tuple[str, int] | None, it: _Iteration) -> NameVerdict | _Pending:
+def _first_pass(
+    name: str, raw: Array | None, role: tuple[str, int] | None, it: _Iteration
+) -> NameVerdict | _Pending:
     if raw is None:
         return NameVerdict(name, "helper", note="summarised (memory bound)")
     value = raw.astype(np.float64)
@@ -171,7 +177,9 @@ def _second_pass(p: _Pending, it: _Iteration, broken: bool) -> NameVerdict:
     for qsets in (it.mistaken, it.pairs):
         for qset in qsets:
             chosen = [
-                q for q in qset.quantities if q.kind != "loss" and (p.role is None or (q.kind, q.layer) == p.role)
+                q
+                for q in qset.quantities
+                if q.kind != "loss" and (p.role is None or (q.kind, q.layer) == p.role)
             ]
             found = _first_match(p.value, chosen, it)
             if found is not None:
@@ -189,7 +197,9 @@ def _second_pass(p: _Pending, it: _Iteration, broken: bool) -> NameVerdict:
     return _nearest(p.name, p.value, list(p.candidates), p.role, it)
 
 
-def _nearest_quantity(value: Array, candidates: list[Quantity], it: _Iteration) -> tuple[float, Quantity, Fit] | None:
+def _nearest_quantity(
+    value: Array, candidates: list[Quantity], it: _Iteration
+) -> tuple[float, Quantity, Fit] | None:
     best: tuple[float, Quantity, Fit] | None = None
     for q in candidates:
         factors = [it.factors[0]] if q.kind in EXACT_ONLY else it.factors
@@ -209,7 +219,11 @@ def _against_correct(
         factor = 1.0 if f.factor is None else f.factor.value
         if f.arranged is q.value:
             target = correct.value
-        elif q.value.ndim == 2 and f.arranged.shape == q.value.T.shape and np.array_equal(f.arranged, q.value.T):
+        elif (
+            q.value.ndim == 2
+            and f.arranged.shape == q.value.T.shape
+            and np.array_equal(f.arranged, q.value.T)
+        ):
             target = correct.value.T  # the same arrangement the mistaken quantity needed
         else:
             target = correct.value.reshape(value.shape)

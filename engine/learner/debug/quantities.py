@@ -71,7 +71,8 @@ def correct_quantities(config: SessionConfig) -> QuantitySet:
     """The engine's own record of one iteration of ``config`` (an :func:`iteration_config`)."""
     session = Session(config)
     record = session.iteration_record(session.start_iteration)
-    assert record.loss is not None and record.update is not None
+    assert record.loss is not None
+    assert record.update is not None
     out: list[Quantity] = [Quantity("X", None, config.x), Quantity("Y", None, config.y)]
     for f in record.forward:
         out += [Quantity("z", f.layer, f.z), Quantity("a", f.layer, f.a)]
@@ -101,7 +102,8 @@ def forward_pass(config: SessionConfig) -> tuple[list[Array], list[Array]]:
     """(z per layer, [x, a per layer]) of ``config``'s parameters on its batch."""
     acts, zs = [config.x], []
     for layer in config.layers:
-        assert layer.weights is not None and layer.bias is not None
+        assert layer.weights is not None
+        assert layer.bias is not None
         z, a = forward_layer(LayerParams(layer.weights, layer.bias), acts[-1], layer.activation)
         zs.append(z)
         acts.append(a)
@@ -143,7 +145,8 @@ def mistaken_quantities(
         dw, db = catalogue.parameter_gradients(names[layer], delta, acts[layer], scale, batch)
         dws[layer] = dw
         w, b = params[layer]
-        assert w is not None and b is not None
+        assert w is not None
+        assert b is not None
         if dl_da is not None:
             out.append(Quantity("dl_da", layer, dl_da))
         if da_dz is not None:

@@ -117,7 +117,7 @@ def record(
         }
         if train_step is not None:
             config, params = train_step
-            arrays = {"x": config.x, "y": config.y}
+            arrays: dict[str, Any] = {"x": config.x, "y": config.y}
             for k, p in enumerate(params):
                 arrays[f"w{k}"] = p.weights
                 arrays[f"b{k}"] = p.bias
@@ -146,7 +146,8 @@ def record(
         if not out.exists():
             tail = (result.output.strip().splitlines() or ["no message"])[-1]
             raise GradstepError(
-                f"{source.path}: your program ended the tracer's process (exit code {result.returncode}): {tail}"
+                f"{source.path}: your program ended the tracer's process "
+                f"(exit code {result.returncode}): {tail}"
             )
         return _read(folder)
 

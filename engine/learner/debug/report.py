@@ -102,7 +102,8 @@ class DebugReport:
         out = [
             f"{self.source.path}: {self.iterations} iteration{'s' if self.iterations != 1 else ''} of "
             f"the training loop ({self._loop_words()}) traced; iteration 0 shown",
-            "(ok: matches the correct quantity; MISTAKE: as a catalogue mistake computes it; WRONG; .: helper)",
+            "(ok: matches the correct quantity; MISTAKE: as a catalogue mistake computes it; "
+            "WRONG; .: helper)",
         ]
         first_of = {v.line: v for v in reversed([v for v in self.lines if v.iteration == 0])}
         wrong_line = None if self.first_wrong is None else self.first_wrong.line

@@ -4,8 +4,8 @@ in order; refused with its syntax error's line (and the fix, where it is obvious
 from __future__ import annotations
 
 import ast
-import keyword
 import json
+import keyword
 import re
 from dataclasses import dataclass
 from pathlib import Path

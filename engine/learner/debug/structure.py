@@ -68,7 +68,7 @@ class Structure:
 
 def traced_values(trace: Trace, k: int) -> list[Traced]:
     """The numeric values bound by lines of iteration ``k``, in the order they were bound."""
-    out = []
+    out: list[Traced] = []
     for event in trace.iteration_events(k):
         if event.line is None:
             continue
@@ -127,7 +127,15 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
                     last = layers[-1]
                     score = _y_score(y_change, last.a, last.z, last.role.activation, samples, values)
                     structure = Structure(
-                        samples, chain[0], roles, x_key, x_change.name, y_key, y_change.name, len(roles), score
+                        samples,
+                        chain[0],
+                        roles,
+                        x_key,
+                        x_change.name,
+                        y_key,
+                        y_change.name,
+                        len(roles),
+                        score,
                     )
                     rank = (
                         structure.matched_layers,
@@ -310,7 +318,9 @@ def _consistent_biases(roles: tuple[LayerRole, ...]) -> tuple[LayerRole, ...]:
 _Y_NAMES = re.compile(r"^(y|t|target|label|truth|expected|desired)", re.IGNORECASE)
 
 
-def _y_score(y_change: Change, a: Array, z: Array, activation: str, samples: str, values: list[Traced]) -> int:
+def _y_score(
+    y_change: Change, a: Array, z: Array, activation: str, samples: str, values: list[Traced]
+) -> int:
     """How much speaks for this array being the targets: a traced value proportional to a - y
     (or to (a - y) f'(z)), a float dtype, a name like y or target."""
     assert y_change.value is not None
