@@ -155,12 +155,7 @@ def discover(
             ) from None
         rate, source = _learning_rate(trace, structure, base, params0, after, lines, notes)
     session = _session(structure, loss, rate, params0, x0, y0)
-    try:
-        config = parse_session(session)
-    except GradstepError as exc:
-        raise GradstepError(
-            f"the inferred session is not valid: {exc} (give the session with --session)"
-        ) from None
+    config = _parse(session)
     iterations = tuple(IterationData(p, x, y, iteration_config(config, p, x, y)) for p, x, y in per_iteration)
     if any(r.bias_key is None for r in structure.layers):
         notes.append("a layer without a bias is modelled with a bias of zeros that your code never updates")
@@ -213,6 +208,15 @@ def _session(
     }
 
 
+def _parse(session: dict[str, Any]) -> SessionConfig:
+    try:
+        return parse_session(session)
+    except GradstepError as exc:
+        raise GradstepError(
+            f"the inferred session is not valid: {exc} (give the session with --session)"
+        ) from None
+
+
 def session_object(config: SessionConfig) -> dict[str, Any]:
     """``config`` as a gradstep-session object (for the report)."""
     return session_json(config)
@@ -230,7 +234,7 @@ def _learning_rate(
     """The learning rate: the learner's own (a named scalar or a literal on an update line)
     when the output layer's update is that rate times the gradient, else the rate the update
     shows."""
-    config = parse_session(session)
+    config = _parse(session)
     gradient = next(
         q.value
         for q in correct_quantities(config).quantities

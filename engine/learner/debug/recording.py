@@ -138,6 +138,10 @@ def record(
                 cancel=cancel,
             )
         except GradstepError as exc:
+            if cancel is not None and cancel.is_set():
+                raise GradstepError(
+                    f"{source.path}: the debug was cancelled; your program was stopped"
+                ) from None
             raise GradstepError(
                 f"{source.path}: your program {exc} before {iterations} iterations of its training "
                 "loop had run (an infinite loop, or a slow one: raise --timeout)"

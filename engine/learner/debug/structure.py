@@ -373,7 +373,7 @@ def _activation(z: Array, values: list[Traced], lines: list[str], last: bool) ->
     z_indices = {v.index for v in values if _equals(v.value, z)}
     candidates: dict[str, set[int]] = {}
     for name in ACTIVATION_ORDER:
-        if name == "softmax" and not last:
+        if name == "softmax" and (not last or z.shape[1] < 2):  # one unit's softmax is always 1
             continue
         with np.errstate(all="ignore"):
             a = ACTIVATIONS[name].forward(z)

@@ -171,3 +171,30 @@ def test_a_mini_batch_program_is_compared_on_each_of_its_batches() -> None:
     batches = [it.x for it in report.discovery.iterations]
     assert all(b.shape == (4, 1) for b in batches)
     assert not all((batches[0] == b).all() for b in batches[1:])
+
+
+# check's own train_step files (resources/check) through debug: the same verdicts as check gives
+CHECK_FILES = [
+    ("reference.py", "example:tutorial-001", None),
+    ("tutorial_000.py", "resources/check/tutorial_000_mse.json", "loss:bce"),
+    ("tutorial_001.py", "example:tutorial-001", None),
+    ("tutorial_002.py", "example:tutorial-002", None),
+    ("tutorial_003.py", "resources/check/tutorial_003_mse.json", "loss:bce"),
+    ("tutorial_004.py", "example:tutorial-004", "updated_weights_backprop"),
+]
+
+
+@pytest.mark.parametrize(("name", "session", "mistake"), CHECK_FILES)
+def test_check_files_get_checks_verdicts(name: str, session: str, mistake: str | None) -> None:
+    from pathlib import Path
+
+    from engine.files.examples import resolve
+    from engine.learner.debug import debug_code
+
+    root = Path(__file__).resolve().parents[3]
+    config = resolve(session if session.startswith("example:") else str(root / session))
+    report = debug_code(root / "resources" / "check" / name, config, iterations=3, timeout=60)
+    assert report.agrees == (mistake is None), report.to_text()
+    if mistake is not None:
+        assert report.diagnosis is not None
+        assert report.diagnosis["mistake"] == mistake

@@ -103,3 +103,46 @@ def test_a_notebooks_cells_run_in_order(tmp_path: Path) -> None:
     code_cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert len(source.lines) == sum(len("".join(c["source"]).splitlines()) for c in code_cells)
     assert source.lines[0] == "pass"  # %matplotlib inline
+
+
+def test_while_true_loops_and_per_sample_updates_are_training_loops(tmp_path: Path) -> None:
+    while_true = LONG.replace("for epoch in range(10_000_000):", "step = 0\nwhile True:")
+    (tmp_path / "while_true.py").write_text(while_true, encoding="utf-8")
+    report = debug_code(tmp_path / "while_true.py", iterations=3, timeout=30)
+    assert report.agrees
+    assert report.training_loop == 9  # the `while True:` line
+    per_sample = LONG.replace(
+        """for epoch in range(10_000_000):
+    out = 1 / (1 + np.exp(-(X @ W + b)))
+    d = (out - y) * out * (1 - out)
+    W -= 0.5 * X.T @ d""",
+        """for epoch in range(100):
+  for i in range(3):
+    x, t = X[i : i + 1], y[i : i + 1]
+    out = 1 / (1 + np.exp(-(x @ W + b)))
+    d = (out - t) * out * (1 - out)
+    W -= 0.5 * x.T @ d""",
+    )
+    assert "x, t = X" in per_sample
+    (tmp_path / "per_sample.py").write_text(per_sample, encoding="utf-8")
+    report = debug_code(tmp_path / "per_sample.py", iterations=3, timeout=30)
+    assert report.agrees, report.to_text()
+    assert report.training_loop == 9  # the inner loop: one update per sample
+    assert [it.x.shape for it in report.discovery.iterations] == [(1, 2)] * 3
+
+
+def test_a_cancel_stops_the_learners_program(tmp_path: Path) -> None:
+    import threading
+
+    from engine.errors import GradstepError
+
+    path = tmp_path / "forever.py"
+    path.write_text("x = 0\nwhile x >= 0:\n    x += 1\n", encoding="utf-8")
+    cancel = threading.Event()
+    timer = threading.Timer(0.5, cancel.set)
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(GradstepError, match="the debug was cancelled; your program was stopped"):
+        debug_code(path, iterations=3, timeout=60, cancel=cancel)
+    timer.join()
+    assert time.monotonic() - start < 10
