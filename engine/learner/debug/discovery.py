@@ -23,7 +23,7 @@ from engine.learner.debug.structure import Structure, latest
 Array = NDArray[np.float64]
 
 _RATE_NAME = re.compile(r"(^|_)(lr|learning_?rate|alpha|eta|rate|step_?size)($|_)", re.IGNORECASE)
-_EFFECTIVE = "the step your code took"
+_EFFECTIVE = "the step your code took; no scalar in your code is this rate"
 _LITERAL = re.compile(r"(?<![\w.])(\d+\.\d*|\.\d+|\d+e-?\d+|\d+\.\d*e-?\d+)(?![\w.])")
 
 

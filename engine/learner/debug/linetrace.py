@@ -24,15 +24,33 @@ class Stop(BaseException):
 class _Loop:
     """One active loop of a frame: where it is, what existed at its start, what changed."""
 
-    __slots__ = ("header", "first_body", "end", "constant", "frame", "entry", "changed", "body", "start")
+    __slots__ = (
+        "header",
+        "first_body",
+        "end",
+        "constant",
+        "frame",
+        "entry",
+        "changed",
+        "body",
+        "start",
+        "previous",
+        "previous_start",
+        "first",
+        "idle",
+    )
 
     def __init__(self, spec: list[int], frame: int, entry: set[str], start: int) -> None:
         self.header, self.first_body, self.end, self.constant = spec[0], spec[1], spec[2], bool(spec[3])
         self.frame = frame
-        self.entry = entry
+        self.entry = entry  # what existed when the outermost active loop began
         self.changed: set[str] = set()
         self.body = 0
-        self.start = start
+        self.start = start  # the event index where the current iteration began
+        self.previous: frozenset[str] | None = None  # the arrays the previous iteration updated
+        self.previous_start = start
+        self.first: tuple[int, int] | None = None  # (start, end) of its first updating iteration
+        self.idle = 0  # iterations since then that updated nothing (a converged model)
 
 
 class _Frame:
@@ -72,6 +90,8 @@ class Tracer:
         self.serial = 0
         self.stack: list[_Loop] = []
         self.training: _Loop | None = None
+        self.training_line: int | None = None
+        self.first_updating: tuple[int, int, int] | None = None  # (header, start, end)
         self.starts: list[int] = []
         self.python_lists: dict[str, int] = {}  # lists of floats the program changed: name -> line
         self.train_step_mode = False
@@ -227,7 +247,10 @@ class Tracer:
                 loop.body += 1
 
     def _enter(self, info: _Frame, spec: list[int]) -> None:
-        loop = _Loop(spec, info.serial, set(self.state), len(self.events))
+        # arrays are "persistent" if they existed when the outermost running loop began: a
+        # loop inside the epoch loop that rebinds a delta made in that epoch updates nothing
+        entry = self.stack[0].entry if self.stack else set(self.state)
+        loop = _Loop(spec, info.serial, entry, len(self.events))
         info.loops.append(loop)
         self.stack.append(loop)
         if loop.constant:
@@ -246,24 +269,52 @@ class Tracer:
         loop.changed = set()
 
     def _completed(self, loop: _Loop) -> None:
-        """An iteration of ``loop`` ended: is this the training loop, and is it done?"""
+        """An iteration of ``loop`` ended: is this the training loop, and is it done?
+
+        The training loop is the first whose two consecutive iterations each update the same
+        persistent arrays: a loop over layers updates a different layer each time, an epoch
+        or mini-batch loop the same weights every time.
+        """
+        end = len(self.events)
         if self.train_step_mode:
             return
-        if self.training is None and not self.starts:
-            changed_arrays = [k for k in loop.changed if _is_array_state(self.state.get(k))]
-            if not changed_arrays:
-                return
-            self.training = loop
-            self.starts.append(loop.start)
+        if self.training is None:
+            updated = frozenset(k for k in loop.changed if _is_array_state(self.state.get(k)))
+            if updated and self.first_updating is None:
+                self.first_updating = (loop.header, loop.start, end)
+            if updated and loop.first is None:
+                loop.first = (loop.start, end)
+            loop.idle = 0 if updated else loop.idle + 1
+            if updated and loop.previous == updated:
+                self.training = loop
+                self.starts = [loop.previous_start, loop.start]
+            elif loop.first is not None and loop.idle >= 2:
+                # it updated, then stopped changing anything (converged or saturated): it is the
+                # training loop all the same, and its later iterations are all alike
+                self.training = loop
+                self.starts = [loop.first[0], loop.first[1]]
+                if loop.first[1] != loop.start:
+                    self.starts.append(loop.start)
+            loop.previous, loop.previous_start = updated, loop.start
+        loop.start = end
         if loop is not self.training:
             return
-        self.starts.append(len(self.events))
+        self.starts.append(end)
         if len(self.starts) > self.iterations:
+            del self.starts[self.iterations + 1 :]
             raise Stop
+
+    def finish(self) -> None:
+        """At the program's end: a loop that updated once and never again (one epoch) is the
+        training loop of a one-iteration trace."""
+        if self.training is None and self.first_updating is not None and not self.train_step_mode:
+            header, start, end = self.first_updating
+            self.training_line = header
+            self.starts = [start, end]
 
     # -- output ---------------------------------------------------------------------------
     def training_header(self) -> int | None:
-        return None if self.training is None else self.training.header
+        return self.training_line if self.training is None else self.training.header
 
 
 def _is_array_state(entry: tuple[int, Any] | None) -> bool:

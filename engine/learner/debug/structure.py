@@ -4,7 +4,6 @@ output, changed by the training loop), X and Y, the orientation, and each layer'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from numpy.typing import NDArray
 
 from engine.core.activations import ACTIVATIONS
 from engine.learner.debug.compare import arrangements, close
+from engine.learner.debug.ranking import definition_order, pairing, reads_itself, y_score
 from engine.learner.debug.recording import Change, Trace
 
 Array = NDArray[np.float64]
@@ -83,22 +83,31 @@ def latest(trace: Trace, k: int) -> dict[str, Change]:
     return trace.state_before(trace.starts[k + 1])
 
 
-def parameter_keys(trace: Trace) -> dict[str, Change]:
-    """Arrays that existed when the training loop began and that its first iteration changed."""
+def parameter_keys(trace: Trace, lines: list[str] | None = None) -> dict[str, Change]:
+    """Arrays that existed when the training loop began and that its first iteration updated:
+    changed on a line that reads them (``W -= ...``, ``W = W - ...``), not merely overwritten
+    (``self.output = sigmoid(...)`` is a forward value kept on ``self``)."""
     before = trace.state_before(trace.starts[0])
     changed: dict[str, Change] = {}
+    overwritten: set[str] = set()
     for event in trace.iteration_events(0):
         for change in event.changes:
             old = before.get(change.key)
-            if old is not None and old.value is not None and old.value.ndim >= 1 and change.value is not None:
+            if old is None or old.value is None or old.value.ndim < 1 or change.value is None:
+                continue
+            if change.key in changed or change.key in overwritten:
+                continue
+            if lines is None or event.line is None or reads_itself(lines[event.line - 1], change.name):
                 changed[change.key] = old
+            else:
+                overwritten.add(change.key)
     return changed
 
 
 def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
     """The best-supported network in the first iteration, or None when no chain of changed
     arrays reproduces a traced forward pass."""
-    params = parameter_keys(trace)
+    params = parameter_keys(trace, lines)
     seen = latest(trace, 0)
     start = trace.state_before(trace.starts[0])
     data = {
@@ -107,9 +116,10 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
         if key not in params and change.value is not None and change.value.ndim in (1, 2)
     }
     values = traced_values(trace, 0)
+    changed_keys = {c.key for e in trace.iteration_events(0) for c in e.changes}
     best: Structure | None = None
     best_rank: tuple[int, ...] = (-1,)
-    order = _definition_order(trace)
+    order = definition_order(trace)
     memo: dict[tuple[object, ...], _Layer | None] = {}
     for x_key, x_change in data.items():
         assert x_change.value is not None
@@ -125,7 +135,8 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
                 for y_key in y_keys:
                     y_change = data[y_key]
                     last = layers[-1]
-                    score = _y_score(y_change, last.a, last.z, last.role.activation, samples, values)
+                    fixed = y_key in start and y_key not in changed_keys
+                    score = y_score(y_change, last.a, last.z, last.role.activation, samples, values, fixed)
                     structure = Structure(
                         samples,
                         chain[0],
@@ -138,44 +149,15 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
                         score,
                     )
                     rank = (
-                        structure.matched_layers,
+                        sum(layer.explained for layer in layers),
                         structure.y_score,
                         len(chain[1]),
                         sum(r.bias_key is not None for r in structure.layers),
-                        _pairing(structure, order),
+                        pairing(structure, order),
                     )
                     if rank > best_rank:
                         best, best_rank = structure, rank
     return best
-
-
-def _definition_order(trace: Trace) -> dict[str, int]:
-    """Where each key was first bound, in execution order."""
-    order: dict[str, int] = {}
-    for event in trace.events[: trace.starts[0]]:
-        for change in event.changes:
-            order.setdefault(change.key, len(order))
-    return order
-
-
-_DIGITS = re.compile(r"(\d+)$")
-
-
-def _pairing(structure: Structure, order: dict[str, int]) -> int:
-    """How well biases pair with weights when shapes cannot tell (two zero biases of the same
-    width): W1 with b1 by their digits, and biases defined in the same order as the weights."""
-    score = 0
-    biases = [r.bias_key for r in structure.layers if r.bias_key is not None]
-    by_definition = sorted(biases, key=lambda key: order.get(key, 0))
-    if biases == by_definition:
-        score += 1
-    for role in structure.layers:
-        if role.bias_name is None:
-            continue
-        w, b = _DIGITS.search(role.weights_name), _DIGITS.search(role.bias_name)
-        if w is not None and b is not None and w.group(1) == b.group(1):
-            score += 1
-    return score
 
 
 def _oriented(value: Array, samples: str) -> Array:
@@ -244,6 +226,7 @@ class _Layer:
     role: LayerRole
     z: Array
     a: Array
+    explained: int  # traced values equal to this layer's z or a
 
 
 def _forward(
@@ -289,9 +272,10 @@ def _layer(
     bias = np.zeros(weights.shape[0]) if b_key is None else _bias_of(params[b_key])
     with np.errstate(all="ignore"):
         z = a_prev @ weights.T + bias
-    activation = _activation(z, values, lines, last=last)
-    if activation is None:
+    found = _activation(z, values, lines, last=last)
+    if found is None:
         return None
+    activation, explained = found
     with np.errstate(all="ignore"):
         a = ACTIVATIONS[activation].forward(z)
     role = LayerRole(
@@ -302,7 +286,7 @@ def _layer(
         "none" if b_key is None else _bias_shape(params[b_key]),
         activation,
     )
-    return _Layer(role, z, a)
+    return _Layer(role, z, a, explained)
 
 
 def _consistent_biases(roles: tuple[LayerRole, ...]) -> tuple[LayerRole, ...]:
@@ -313,43 +297,6 @@ def _consistent_biases(roles: tuple[LayerRole, ...]) -> tuple[LayerRole, ...]:
     kinds = [r.bias_shape for r in roles if r.bias_shape not in ("none", "single")]
     usual = max(set(kinds), key=kinds.count) if kinds else "row"
     return tuple(replace(r, bias_shape=usual) if r.bias_shape == "single" else r for r in roles)
-
-
-_Y_NAMES = re.compile(r"^(y|t|target|label|truth|expected|desired)", re.IGNORECASE)
-
-
-def _y_score(
-    y_change: Change, a: Array, z: Array, activation: str, samples: str, values: list[Traced]
-) -> int:
-    """How much speaks for this array being the targets: a traced value proportional to a - y
-    (or to (a - y) f'(z)), a float dtype, a name like y or target."""
-    assert y_change.value is not None
-    y = _oriented(y_change.value, samples)
-    with np.errstate(all="ignore"):
-        error = a - y
-        forms = [error]
-        if ACTIVATIONS[activation].elementwise:
-            forms.append(error * ACTIVATIONS[activation].derivative(z, a))
-    score = 0
-    if any(_proportional(v.value, form) for v in values for form in forms):
-        score += 4
-    if y_change.value.dtype.kind == "f":
-        score += 2
-    if _Y_NAMES.match(y_change.name.split(".")[-1]):
-        score += 1
-    return score
-
-
-def _proportional(value: Array, quantity: Array) -> bool:
-    for arranged in arrangements(value, quantity):
-        with np.errstate(all="ignore"):
-            denominator = float(np.vdot(arranged, arranged))
-            if not denominator:
-                continue
-            c = float(np.vdot(arranged, value)) / denominator
-        if c and close(value, c * arranged):
-            return True
-    return False
 
 
 def _bias_of(change: Change) -> Array:
@@ -367,9 +314,20 @@ def _bias_shape(change: Change) -> str:
     return "row" if shape[0] == 1 else "column"
 
 
-def _activation(z: Array, values: list[Traced], lines: list[str], last: bool) -> str | None:
+def _activation(z: Array, values: list[Traced], lines: list[str], last: bool) -> tuple[str, int] | None:
     """The activation whose f(z) a traced value equals (by its own line, then by the line's
-    words where values alone cannot tell, e.g. ReLU of a positive z)."""
+    words where values alone cannot tell, e.g. ReLU of a positive z), and how many traced
+    values the layer's z and a explain."""
+    name = _choose_activation(z, values, lines, last)
+    if name is None:
+        return None
+    with np.errstate(all="ignore"):
+        a = ACTIVATIONS[name].forward(z)
+    explained = {v.index for v in values if _equals(v.value, z) or _equals(v.value, a)}
+    return name, len(explained)
+
+
+def _choose_activation(z: Array, values: list[Traced], lines: list[str], last: bool) -> str | None:
     z_indices = {v.index for v in values if _equals(v.value, z)}
     candidates: dict[str, set[int]] = {}
     for name in ACTIVATION_ORDER:

@@ -210,6 +210,8 @@ def _execute(job: dict[str, Any], tracer: Tracer, folder: Path, result: dict[str
 
 
 def _write(folder: Path, tracer: Tracer, result: dict[str, Any]) -> None:
+    if result["status"] != "stopped":
+        tracer.finish()
     result.update(
         events=tracer.events,
         starts=tracer.starts,

@@ -17,6 +17,8 @@ CORRECT = [
     ("softmax_rows.py", "softmax and cross-entropy, tanh hidden layer"),
     ("notebook_tanh.ipynb", "a notebook with IPython magics and a plot"),
     ("no_bias.py", "no biases"),
+    ("class_no_bias.py", "class keeping everything on self, no biases, error = y - a with +="),
+    ("layers_in_lists.py", "layers in lists, a loop over the layers, three layers of weights"),
 ]
 
 # (file, the catalogue mistake planted, the layers it is planted in)

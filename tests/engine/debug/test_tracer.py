@@ -61,13 +61,17 @@ def test_big_arrays_are_summarised_past_the_memory_bound(
 ) -> None:
     monkeypatch.setattr(recording, "MEMORY_BUDGET", 64 * 1024)
     path = tmp_path / "big.py"
-    path.write_text(
+    big = (
         LONG.replace(
             "X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])",
             "X = np.random.default_rng(0).random((3000, 2))",
-        ).replace("y = np.array([[1.0], [1.0], [0.0]])", "y = np.ones((3000, 1))"),
-        encoding="utf-8",
+        )
+        .replace("y = np.array([[1.0], [1.0], [0.0]])", "y = (X[:, :1] > 0.5).astype(float)")
+        .replace("0.5 * X.T @ d", "0.5 * X.T @ d / len(X)")
+        .replace("0.5 * d.sum(", "0.5 / len(X) * d.sum(")
     )
+    assert big.count("len(X)") == 2
+    path.write_text(big, encoding="utf-8")
     report = debug_code(path, iterations=2, timeout=30)
     assert any("memory bound reached" in note for note in report.notes)
     summarised = [n for v in report.lines for n in v.names if n.note == "summarised (memory bound)"]
