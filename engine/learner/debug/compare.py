@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 
 RELATIVE_TOLERANCE = 1e-7
+SINGLE_TOLERANCE = 1e-4  # a learner's float32 arrays round at about 6e-8 per operation
 FACTOR_TOLERANCE = 1e-6
 
 
@@ -91,14 +92,14 @@ def _squeezed(array: Array) -> tuple[int, ...]:
     return tuple(d for d in array.shape if d != 1)
 
 
-def close(value: Array, target: Array) -> bool:
+def close(value: Array, target: Array, rtol: float = RELATIVE_TOLERANCE) -> bool:
     """Element-wise agreement to a relative 1e-7, with an absolute floor for sums that cancel."""
     if value.shape != target.shape:
         return False
     with np.errstate(all="ignore"):
         scale = np.maximum(np.abs(value), np.abs(target))
         floor = 1e-12 + 1e-9 * float(np.max(np.abs(target))) if target.size else 0.0
-        ok = np.abs(value - target) <= RELATIVE_TOLERANCE * scale + floor
+        ok = np.abs(value - target) <= rtol * scale + floor
     return bool(np.all(ok & np.isfinite(value) & np.isfinite(target)))
 
 
@@ -115,18 +116,18 @@ def relative(value: Array, target: Array) -> float:
     return float(rel.max())
 
 
-def fit(value: Array, quantity: Array, factors: list[Factor]) -> Fit | None:
+def fit(value: Array, quantity: Array, factors: list[Factor], rtol: float = RELATIVE_TOLERANCE) -> Fit | None:
     """The best allowed factor for ``value`` against ``quantity`` (None if the shapes cannot
     be arranged to match)."""
     best: Fit | None = None
     for arranged in arrangements(value, quantity):
         c = _least_squares(value, arranged)
-        if c is None and close(value, arranged):  # both zero: nothing to scale
+        if c is None and close(value, arranged, rtol):  # both zero: nothing to scale
             return Fit(factors[0], arranged, 0.0)
         for f in factors:
-            if c is not None and abs(c - f.value) <= FACTOR_TOLERANCE * abs(f.value) + 1e-300:
+            if c is not None and abs(c - f.value) <= max(FACTOR_TOLERANCE, rtol) * abs(f.value) + 1e-300:
                 target = f.value * arranged
-                if close(value, target):
+                if close(value, target, rtol):
                     return Fit(f, arranged, relative(value, target))
         target = arranged * (factors[0].value if c is None else _nearest(c, factors).value)
         candidate = Fit(None, arranged, relative(value, target))
@@ -148,11 +149,13 @@ def _nearest(c: float, factors: list[Factor]) -> Factor:
     return min(factors, key=lambda f: abs(c - f.value))
 
 
-def first_difference(value: Array, target: Array) -> tuple[tuple[int, ...], float, float] | None:
+def first_difference(
+    value: Array, target: Array, rtol: float = RELATIVE_TOLERANCE
+) -> tuple[tuple[int, ...], float, float] | None:
     """The first element (in reading order) where ``value`` and ``target`` disagree."""
     with np.errstate(all="ignore"):
         scale = np.maximum(np.abs(value), np.abs(target))
-        bad = ~(np.abs(value - target) <= RELATIVE_TOLERANCE * scale + 1e-12)
+        bad = ~(np.abs(value - target) <= rtol * scale + 1e-12)
     if not bad.any():
         return None
     index = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -15,7 +15,7 @@ from engine.core.losses import LOSSES
 from engine.core.records import LayerParams, Params
 from engine.errors import GradstepError
 from engine.files.session_file import parse_session, session_json
-from engine.learner.debug.compare import close, legitimate_factors
+from engine.learner.debug.compare import SINGLE_TOLERANCE, close, legitimate_factors
 from engine.learner.debug.quantities import correct_quantities, iteration_config
 from engine.learner.debug.recording import Trace
 from engine.learner.debug.structure import Structure, latest
@@ -251,15 +251,16 @@ def _learning_rate(
             "could not determine the learning rate: your output layer's update is not a multiple of "
             "its gradient and no scalar looks like a learning rate (give it with --session)"
         )
+    # tolerances a float32 program's rounding stays within
     for value, words in scalars:
-        if abs(ratio - value) <= 1e-9 * value:
+        if abs(ratio - value) <= 1e-6 * value:
             return value, words
     for value, words in scalars:
-        if abs(ratio - value * value) <= 1e-9 * value * value:
+        if abs(ratio - value * value) <= 1e-6 * value * value:
             return value, words  # the learning rate applied twice: the update lines will say so
     for value, words in scalars:
         for f in legitimate_factors(m, outputs, 1.0):
-            if f.value > 0 and abs(ratio - value * f.value) <= 1e-9 * ratio:
+            if f.value > 0 and abs(ratio - value * f.value) <= 1e-6 * ratio:
                 notes.append(
                     f"learning rate {ratio:.10g}: your {value:g} ({words}) x {f.words}, the factor "
                     f"your gradient carries against {LOSSES[config.loss].formula}"
@@ -274,7 +275,7 @@ def _ratio(change: Array, gradient: Array) -> float | None:
         if denominator == 0 or not np.isfinite(denominator):
             return None
         c = float(np.vdot(gradient, change)) / denominator
-    return c if close(change, c * gradient) else None
+    return c if close(change, c * gradient, SINGLE_TOLERANCE) else None
 
 
 def _rate_scalars(trace: Trace, structure: Structure, lines: list[str]) -> list[tuple[float, str]]:

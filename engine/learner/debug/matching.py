@@ -8,7 +8,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.learner.debug.compare import Factor, Fit, arrangements, first_difference, fit, legitimate_factors
+from engine.learner.debug.compare import (
+    RELATIVE_TOLERANCE,
+    SINGLE_TOLERANCE,
+    Factor,
+    Fit,
+    arrangements,
+    first_difference,
+    fit,
+    legitimate_factors,
+)
 from engine.learner.debug.discovery import Discovery, IterationData
 from engine.learner.debug.quantities import (
     CORRECT,
@@ -147,6 +156,7 @@ class _Pending:
     role: tuple[str, int] | None
     candidates: tuple[Quantity, ...]
     parameter: bool  # a parameter, or nearest a new parameter: its being wrong makes the iteration wrong
+    rtol: float
 
 
 def _first_pass(
@@ -155,12 +165,13 @@ def _first_pass(
     if raw is None:
         return NameVerdict(name, "helper", note="summarised (memory bound)")
     value = raw.astype(np.float64)
+    rtol = SINGLE_TOLERANCE if raw.dtype == np.float32 else RELATIVE_TOLERANCE
     if value.ndim == 0:
         return _judge_scalar(name, value, it)
     candidates = [q for q in it.correct.quantities if q.kind != "loss"]
     if role is not None:
         candidates = [q for q in candidates if (q.kind, q.layer) == role]
-    found = _first_match(value, candidates, it)
+    found = _first_match(value, candidates, it, rtol)
     if found is not None:
         q, f = found
         return NameVerdict(name, "matches", q.label, _factor_words(f), f.relative, layer=q.layer)
@@ -168,7 +179,7 @@ def _first_pass(
     parameter = role is not None or (
         nearest is not None and nearest[1].kind in ("W", "b") and nearest[0] <= NEAR
     )
-    return _Pending(name, value, role, tuple(candidates), parameter)
+    return _Pending(name, value, role, tuple(candidates), parameter, rtol)
 
 
 def _second_pass(p: _Pending, it: _Iteration, broken: bool) -> NameVerdict:
@@ -181,7 +192,7 @@ def _second_pass(p: _Pending, it: _Iteration, broken: bool) -> NameVerdict:
                 for q in qset.quantities
                 if q.kind != "loss" and (p.role is None or (q.kind, q.layer) == p.role)
             ]
-            found = _first_match(p.value, chosen, it)
+            found = _first_match(p.value, chosen, it, p.rtol)
             if found is not None:
                 q, f = found
                 return NameVerdict(
@@ -191,10 +202,10 @@ def _second_pass(p: _Pending, it: _Iteration, broken: bool) -> NameVerdict:
                     _factor_words(f),
                     f.relative,
                     qset.mistakes,
-                    _against_correct(p.value, q, f, it),
+                    _against_correct(p.value, q, f, it, p.rtol),
                     layer=q.layer,
                 )
-    return _nearest(p.name, p.value, list(p.candidates), p.role, it)
+    return _nearest(p.name, p.value, list(p.candidates), p.role, it, p.rtol)
 
 
 def _nearest_quantity(
@@ -210,7 +221,7 @@ def _nearest_quantity(
 
 
 def _against_correct(
-    value: Array, q: Quantity, f: Fit, it: _Iteration
+    value: Array, q: Quantity, f: Fit, it: _Iteration, rtol: float
 ) -> tuple[tuple[int, ...], float, float] | None:
     """Yours against the correct quantity of the same name, at the first element that differs."""
     for correct in it.correct.quantities:
@@ -227,17 +238,19 @@ def _against_correct(
             target = correct.value.T  # the same arrangement the mistaken quantity needed
         else:
             target = correct.value.reshape(value.shape)
-        return first_difference(value, factor * target)
+        return first_difference(value, factor * target, rtol)
     return None
 
 
-def _first_match(value: Array, quantities: list[Quantity], it: _Iteration) -> tuple[Quantity, Fit] | None:
+def _first_match(
+    value: Array, quantities: list[Quantity], it: _Iteration, rtol: float
+) -> tuple[Quantity, Fit] | None:
     """The first quantity the value equals as it stands, else the first it equals up to a
     legitimate factor (new biases from zero are also -lr x db: the new bias is meant)."""
     for exact in (True, False):
         for q in quantities:
             factors = [it.factors[0]] if exact or q.kind in EXACT_ONLY else it.factors
-            result = fit(value, q.value, factors)
+            result = fit(value, q.value, factors, rtol)
             if result is not None and result.factor is not None:
                 return q, result
     return None
@@ -248,7 +261,12 @@ def _factor_words(result: Fit) -> str:
 
 
 def _nearest(
-    name: str, value: Array, candidates: list[Quantity], role: tuple[str, int] | None, it: _Iteration
+    name: str,
+    value: Array,
+    candidates: list[Quantity],
+    role: tuple[str, int] | None,
+    it: _Iteration,
+    rtol: float,
 ) -> NameVerdict:
     best = _nearest_quantity(value, candidates, it)
     if best is None or (role is None and best[0] > NEAR):
@@ -261,7 +279,7 @@ def _nearest(
     if role is not None:
         note = _multiple_note(value, q, it)
     return NameVerdict(
-        name, "wrong", q.label, None, relative, None, first_difference(value, target), note, q.layer
+        name, "wrong", q.label, None, relative, None, first_difference(value, target, rtol), note, q.layer
     )
 
 

@@ -224,6 +224,9 @@ def _line_json(v: LineVerdict) -> dict[str, Any]:
                 "factor": n.factor,
                 "max_relative_difference": _finite(n.max_relative_difference),
                 "mistake": None if n.mistakes is None else [m or None for m in n.mistakes],
+                "difference": None
+                if n.difference is None
+                else {"index": list(n.difference[0]), "yours": n.difference[1], "correct": n.difference[2]},
             }
             for n in v.names
         },

@@ -42,6 +42,11 @@ def test_json_report_of_tutorial_004(capsys: pytest.CaptureFixture[str]) -> None
         "updated_weights_backprop",
     ]
     assert doc["diagnosis"]["mistake"] == "updated_weights_backprop"
+    # yours beside correct, in the learner's orientation: W_ih[0, 0] after one step of each kind
+    difference = wrong["names"]["weights_input_hidden"]["difference"]
+    assert difference["index"] == [0, 0]
+    assert difference["yours"] != difference["correct"]
+    assert abs(difference["yours"] - difference["correct"]) < 1e-5
     assert {line["iteration"] for line in doc["lines"]} == {0, 1, 2}
 
 

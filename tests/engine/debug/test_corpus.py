@@ -19,6 +19,7 @@ CORRECT = [
     ("no_bias.py", "no biases"),
     ("class_no_bias.py", "class keeping everything on self, no biases, error = y - a with +="),
     ("layers_in_lists.py", "layers in lists, a loop over the layers, three layers of weights"),
+    ("float32_script.py", "float32 arrays: rounding at 1e-7 is not a mistake"),
 ]
 
 # (file, the catalogue mistake planted, the layers it is planted in)
