@@ -27,7 +27,10 @@ def marked_line(name: str) -> int:
     """The line the program's author marked as the first wrong one."""
     if name in SEED_LINES:
         return SEED_LINES[name]
-    lines = (CORPUS / name).read_text(encoding="utf-8").splitlines()
+    from engine.learner.debug.source import read_source
+
+    # a notebook's lines are numbered in its code cells joined, as the report numbers them
+    lines = read_source(CORPUS / name).lines
     marked = [n for n, text in enumerate(lines, start=1) if MARKER in text]
     assert len(marked) == 1, f"{name} must mark exactly one line"
     return marked[0]

@@ -3,11 +3,13 @@ tutorials: correct ones agree; each catalogue mistake, planted on a known line, 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.core.mistakes import MISTAKES
 
-from .conftest import marked_line, report_of
+from .conftest import CORPUS, marked_line, report_of
 
 CORRECT = [
     # (file, style)
@@ -35,6 +37,7 @@ MISTAKEN = [
     ("mistake_bias_not_summed.py", "bias_not_summed", (0,)),
     ("mistake_updated_weights.py", "updated_weights_backprop", (0,)),
     ("mistake_two_layers.py", "missing_activation_derivative", (0,)),
+    ("notebook_derivative_of_z.ipynb", "derivative_of_z", (0,)),
 ]
 
 
@@ -201,3 +204,34 @@ def test_check_files_get_checks_verdicts(name: str, session: str, mistake: str |
     if mistake is not None:
         assert report.diagnosis is not None
         assert report.diagnosis["mistake"] == mistake
+
+
+def test_a_train_step_with_another_losss_gradient(tmp_path: Path) -> None:
+    import json
+
+    from engine.files.session_file import load_session_config
+    from engine.learner.debug import debug_code
+
+    session = {
+        "format": "gradstep-session",
+        "version": 1,
+        "seed": 3,
+        "network": {
+            "inputs": 2,
+            "layers": [{"units": 3, "activation": "sigmoid"}, {"units": 1, "activation": "sigmoid"}],
+        },
+        "loss": "mse",
+        "optimizer": {"name": "sgd", "learning_rate": 0.5},
+        "data": {"preset": "xor"},
+    }
+    path = tmp_path / "mse.json"
+    path.write_text(json.dumps(session), encoding="utf-8")
+    report = debug_code(CORPUS / "train_step_mistake.py", load_session_config(path), timeout=60)
+    assert report.first_wrong is not None
+    assert report.first_wrong.line == marked_line("train_step_mistake.py")
+    assert report.diagnosis is not None
+    assert report.diagnosis["mistake"] == "loss:bce"
+    assert report.diagnosis["reason"] == (
+        f"line {marked_line('train_step_mistake.py')}: your step is exactly the gradient of the mean "
+        "binary cross-entropy, but the session's loss is the mean squared error"
+    )
