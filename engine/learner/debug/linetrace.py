@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 SUMMARY_ELEMENTS = 8
+HUGE = 32 * 1024 * 1024  # bytes: an array this big is summarised even the first time
+SAMPLE = 4096  # elements of a huge array its fingerprint looks at
 MAX_LIST = 16  # longer lists of arrays are data, not layers
 
 
@@ -211,13 +213,16 @@ class Tracer:
 
     def _store(self, key: str, value: Any) -> str:
         ref = f"v{len(self.values) + len(self.summaries)}"
-        array = np.array(value, dtype=np.float64 if type(value) is not np.ndarray else None, copy=True)
-        # a name's first value is always kept whole: data and starting weights are bound once
+        nbytes = value.nbytes if type(value) is np.ndarray else 8
+        # a name's first value is kept whole (data and starting weights are bound once) unless
+        # it is huge (a whole data set: the batches cut from it are what the layers see)
         first = key not in self.state
-        if not first and array.nbytes > 4096 and self.used + array.nbytes > self.budget:
+        over = self.used + nbytes > self.budget
+        if nbytes > HUGE or (not first and nbytes > 4096 and over):
             self.summarised.add(key)
-            self.summaries[ref] = _summary(array)
+            self.summaries[ref] = _summary(np.asarray(value))
         else:
+            array = np.array(value, dtype=np.float64 if type(value) is not np.ndarray else None, copy=True)
             self.used += array.nbytes
             self.values[ref] = array
         return ref
@@ -327,19 +332,24 @@ def _is_array_state(entry: tuple[int, Any] | None) -> bool:
 
 
 def _fingerprint(array: np.ndarray) -> list[float]:
-    flat = array.reshape(-1).astype(np.float64)
+    """A cheap identity of an array's contents; of a huge one, a strided sample (the tracer
+    compares it at every line, and a whole data set must not cost a pass per line)."""
+    flat = array.reshape(-1)
+    if flat.size > SAMPLE:
+        flat = flat[:: flat.size // SAMPLE]
+    flat = flat.astype(np.float64)
     with np.errstate(all="ignore"):
         return [
             float(flat.sum()),
             float(np.abs(flat).sum()),
             float(flat[0]),
             float(flat[-1]),
-            float(flat.size),
+            float(array.size),
         ]
 
 
 def _summary(array: np.ndarray) -> dict[str, Any]:
-    flat = array.reshape(-1).astype(np.float64)
+    flat = array.reshape(-1)
     with np.errstate(all="ignore"):
         return {
             "shape": list(array.shape),

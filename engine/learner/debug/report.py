@@ -103,7 +103,7 @@ class DebugReport:
             f"{self.source.path}: {self.iterations} iteration{'s' if self.iterations != 1 else ''} of "
             f"the training loop ({self._loop_words()}) traced; iteration 0 shown",
             "(ok: matches the correct quantity; MISTAKE: as a catalogue mistake computes it; "
-            "WRONG; .: helper)",
+            "WRONG; .: a helper value; -: ran, bound no number)",
         ]
         first_of = {v.line: v for v in reversed([v for v in self.lines if v.iteration == 0])}
         wrong_line = None if self.first_wrong is None else self.first_wrong.line
@@ -112,9 +112,8 @@ class DebugReport:
             if wrong_line == number and self.first_wrong is not None and self.first_wrong.iteration > 0:
                 verdict = self.first_wrong
             arrow = ">>" if number == wrong_line else "  "
-            mark = (
-                _MARKS[verdict.status] if verdict is not None else ("" if number not in self.executed else "")
-            )
+            ran = "-" if number in self.executed else ""
+            mark = ran if verdict is None else _MARKS[verdict.status]
             out.append(f"{arrow}{number:5d} {mark:<8}{text}")
             if verdict is not None:
                 for name in verdict.names:
@@ -257,8 +256,10 @@ def build_report(
     executed = frozenset(e.line for e in trace.iteration_events(0) if e.line is not None)
     notes = (*source.notes, *discovery.notes)
     if trace.summarised:
+        names = ", ".join(sorted({key.split(":")[-1].split(".")[-1] for key in trace.summarised})[:5])
         notes += (
-            f"memory bound reached: {len(trace.summarised)} large arrays were summarised, not compared",
+            f"memory bound reached: large arrays ({names}) were summarised, not copied whole, and not "
+            "compared (the bound: 200 MB of copies, and 32 MB for any one array)",
         )
     if trace.status == "error" and trace.error:
         where = "" if trace.error_line is None else f" at {source.where(trace.error_line)}"
