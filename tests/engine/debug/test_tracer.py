@@ -150,3 +150,17 @@ def test_a_cancel_stops_the_learners_program(tmp_path: Path) -> None:
         debug_code(path, iterations=3, timeout=60, cancel=cancel)
     timer.join()
     assert time.monotonic() - start < 10
+
+
+def test_the_program_runs_in_its_own_folder_and_reads_its_data_file(tmp_path: Path) -> None:
+    rows = "\n".join(f"{a},{b},{int(a != b)}" for a, b in ((0, 0), (0, 1), (1, 0), (1, 1)))
+    (tmp_path / "xor.csv").write_text(rows + "\n", encoding="utf-8")
+    program = LONG.replace(
+        "X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])\ny = np.array([[1.0], [1.0], [0.0]])",
+        'data = np.loadtxt("xor.csv", delimiter=",")\nX, y = data[:, :2], data[:, 2:]',
+    )
+    assert "xor.csv" in program
+    (tmp_path / "from_csv.py").write_text(program, encoding="utf-8")
+    report = debug_code(tmp_path / "from_csv.py", iterations=2, timeout=30)
+    assert report.agrees
+    assert report.discovery.config.x.shape == (4, 2)
