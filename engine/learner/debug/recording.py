@@ -137,14 +137,14 @@ def record(
                 cwd=source.path.resolve().parent,
                 cancel=cancel,
             )
-        except GradstepError as exc:
+        except GradstepError:  # the runner's time-out or cancel, said in the learner's terms
             if cancel is not None and cancel.is_set():
                 raise GradstepError(
                     f"{source.path}: the debug was cancelled; your program was stopped"
                 ) from None
             raise GradstepError(
-                f"{source.path}: your program {exc} before {iterations} iterations of its training "
-                "loop had run (an infinite loop, or a slow one: raise --timeout)"
+                f"{source.path}: your program did not run {iterations} iterations of its training loop "
+                f"within {timeout:g} s and was stopped (an infinite loop, or a slow one: raise --timeout)"
             ) from None
         out = folder / "trace.json"
         if not out.exists():

@@ -133,7 +133,7 @@ def test_an_infinite_loop_before_the_training_loop_times_out(
     assert cli_main(["debug", str(path), "--timeout", "1.5"]) == 2
     assert time.monotonic() - start < 10
     err = capsys.readouterr().err
-    assert "did not finish within 1.5 s; it was stopped before 3 iterations of its training loop" in err
+    assert "did not run 3 iterations of its training loop within 1.5 s and was stopped" in err
 
 
 def test_a_missing_file_and_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
