@@ -53,6 +53,11 @@ def debug_code(
         raise GradstepError(f"--iterations must be at least 1, got {iterations}")
     if timeout <= 0:
         raise GradstepError(f"--timeout must be positive, got {timeout}")
+    if session is not None and session.optimizer.name != "sgd":
+        raise GradstepError(
+            "debug compares plain gradient-descent steps: the session's optimizer is "
+            f"{session.optimizer.name}"
+        )
     source = read_source(Path(code))
     train_step = _train_step_mode(source, session)
     if train_step:
@@ -67,7 +72,14 @@ def debug_code(
         verdicts = match(trace, discovery)
     else:
         discovery, verdicts = _best_discovery(trace, source, session)
-    return build_report(source, trace, discovery, verdicts)
+    report = build_report(source, trace, discovery, verdicts)
+    if session is not None and session.mistake is not None:
+        note = (
+            f"the session's teaching-mode mistake ({session.mistake}) is not used: lines are judged "
+            "against correct backprop"
+        )
+        report = replace(report, notes=(*report.notes, note))
+    return report
 
 
 def _train_step_mode(source: LearnerSource, session: SessionConfig | None) -> bool:

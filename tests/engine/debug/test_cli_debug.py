@@ -110,3 +110,9 @@ def test_session_overrides_the_loss(tmp_path, capsys: pytest.CaptureFixture[str]
     dw2 = next(line for line in doc["lines"] if line["line"] == 31 and line["iteration"] == 0)
     assert dw2["status"] == "matches-mistake"
     assert dw2["names"]["self.dW2"]["mistake"] == ["loss:bce"]
+
+
+def test_a_session_that_is_not_plain_gradient_descent_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # the moons example trains with Adam: debug compares plain gradient-descent steps
+    assert cli_main(["debug", str(CORPUS / "tutorial_001.py"), "--session", "example:moons"]) == 2
+    assert "the session's optimizer is adam" in capsys.readouterr().err
