@@ -14,7 +14,7 @@ from engine.core.config import SessionConfig
 from engine.core.losses import LOSSES
 from engine.core.records import LayerParams, Params
 from engine.errors import GradstepError
-from engine.files.session_file import parse_session, session_json
+from engine.files.session_file import parse_session
 from engine.learner.debug.compare import SINGLE_TOLERANCE, close, legitimate_factors
 from engine.learner.debug.quantities import correct_quantities, iteration_config
 from engine.learner.debug.recording import Trace
@@ -215,11 +215,6 @@ def _parse(session: dict[str, Any]) -> SessionConfig:
         raise GradstepError(
             f"the inferred session is not valid: {exc} (give the session with --session)"
         ) from None
-
-
-def session_object(config: SessionConfig) -> dict[str, Any]:
-    """``config`` as a gradstep-session object (for the report)."""
-    return session_json(config)
 
 
 def _learning_rate(
