@@ -365,8 +365,8 @@ def layers_summary(verdicts: list[LineVerdict], layers: int) -> list[tuple[int, 
         for v in verdicts:
             for n in v.names:
                 if n.layer == k and n.status == "matches-mistake" and n.mistakes is not None:
-                    own = n.mistakes[k] if len(n.mistakes) == layers else n.mistakes[0]
-                    made = own if own != CORRECT else next((m for m in n.mistakes if m != CORRECT), CORRECT)
+                    # a layer computed correctly from a mistaken upstream delta is right itself
+                    made = n.mistakes[k] if len(n.mistakes) == layers else n.mistakes[0]
                     if made != CORRECT and made not in names:
                         names.append(made)
                 elif n.layer == k and n.status == "wrong" and "?" not in names:

@@ -22,6 +22,7 @@ CORRECT = [
     ("class_no_bias.py", "class keeping everything on self, no biases, error = y - a with +="),
     ("layers_in_lists.py", "layers in lists, a loop over the layers, three layers of weights"),
     ("float32_script.py", "float32 arrays: rounding at 1e-7 is not a mistake"),
+    ("leaky_regression.py", "leaky ReLU and a linear output, MSE, a literal learning rate"),
 ]
 
 # (file, the catalogue mistake planted, the layers it is planted in)
@@ -38,6 +39,7 @@ MISTAKEN = [
     ("mistake_updated_weights.py", "updated_weights_backprop", (0,)),
     ("mistake_two_layers.py", "missing_activation_derivative", (0,)),
     ("notebook_derivative_of_z.ipynb", "derivative_of_z", (0,)),
+    ("mistake_deep_middle.py", "missing_activation_derivative", (1,)),
 ]
 
 
@@ -234,4 +236,15 @@ def test_a_train_step_with_another_losss_gradient(tmp_path: Path) -> None:
     assert report.diagnosis["reason"] == (
         f"line {marked_line('train_step_mistake.py')}: your step is exactly the gradient of the mean "
         "binary cross-entropy, but the session's loss is the mean squared error"
+    )
+
+
+def test_a_layer_computed_right_from_a_wrong_delta_is_called_right() -> None:
+    report = report_of("mistake_deep_middle.py")
+    assert report.diagnosis is not None
+    assert report.diagnosis["layers_text"] == (
+        "layer 0: right; layer 1: activation derivative missing; layer 2: right"
+    )
+    assert any(
+        read.startswith("d1 from line 21: d1 = dℓ/da of layer 1") for read in report.diagnosis["reads"]
     )
