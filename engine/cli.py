@@ -12,18 +12,23 @@ import argparse
 import contextlib
 import importlib
 import json
-import math
 import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from engine import progress
-from engine.cli_args import COMMANDS, EXIT_BAD_INPUT, build_parser, join_option_values
+from engine.cli_args import (
+    COMMANDS,
+    EXIT_BAD_INPUT,
+    build_parser,
+    finite_option,
+    join_option_values,
+    strict_json,
+)
 from engine.core import allocator
 from engine.errors import GradstepError
 from engine.explain.chain import parse_parameter
@@ -34,6 +39,7 @@ from engine.files.walkthrough import Walkthrough
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
 from engine.interrupts import Terminated, signals_raise
+from engine.learner.debug import command as debug_command
 
 EXIT_OK = 0
 EXIT_NON_FINITE = 3
@@ -107,6 +113,8 @@ def _dispatch(args: argparse.Namespace, exporter: Exporter | None) -> int:
         return _run(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "debug":
+        return debug_command.run(args)
     if args.command == "export":
         return _export(args, exporter or _render_frames)
     return _chain(args)
@@ -153,14 +161,6 @@ def _examples() -> int:
     return EXIT_OK
 
 
-def _finite_option(name: str, value: float | None, positive: bool = False) -> None:
-    if value is None:
-        return
-    if not math.isfinite(value) or (positive and value <= 0):
-        kind = "a positive number of seconds" if positive else "a finite number"
-        raise GradstepError(f"{name}: expected {kind}, got {value}")
-
-
 def _run(args: argparse.Namespace) -> int:
     config = resolve(args.session)
     iterations = config.iterations if args.iterations is None else args.iterations
@@ -168,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
         raise GradstepError(f"--iterations must be non-negative, got {iterations}")
     if args.every is not None and args.every < 1:
         raise GradstepError(f"--every must be at least 1, got {args.every}")
-    _finite_option("--loss-below", args.loss_below)
+    finite_option("--loss-below", args.loss_below)
     if args.trace == "":
         raise GradstepError("--trace: expected a file name, got ''")
     every = args.every or max(1, iterations // 10)
@@ -304,7 +304,7 @@ def _check(args: argparse.Namespace) -> int:
     from engine.learner.check import check_code
 
     # NaN compares false with everything and inf never runs out: both would lift the limit
-    _finite_option("--timeout", args.timeout, positive=True)
+    finite_option("--timeout", args.timeout, positive=True)
     if args.memory_limit < 1:
         raise GradstepError(f"--memory-limit must be a positive number of MB, got {args.memory_limit}")
     read_file_bytes(args.code)  # a FIFO, a device or a huge file is refused here, not in the child
@@ -321,22 +321,10 @@ def _check(args: argparse.Namespace) -> int:
         memory_limit=args.memory_limit * 2**20,
     )
     if args.json:
-        print(json.dumps(_strict_json(report.to_json()), indent=2, allow_nan=False))
+        print(json.dumps(strict_json(report.to_json()), indent=2, allow_nan=False))
     else:
         print(report.to_text())
     return EXIT_OK if report.agrees else EXIT_DISAGREES
-
-
-def _strict_json(value: Any) -> Any:
-    """``value`` with NaN and infinities as the strings "NaN", "Infinity", "-Infinity": a
-    learner's NaN must not make the report invalid JSON for other tools."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: _strict_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_strict_json(v) for v in value]
-    return value
 
 
 def _parse_size(text: str) -> tuple[int, int]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+import math
+from typing import Any, NoReturn
 
 from engine import __version__
+from engine.errors import GradstepError
+from engine.learner.debug import command as debug_command
 
 EXIT_BAD_INPUT = 2
 
@@ -76,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--size", default="1280x800", metavar="WxH", help="frame size (default 1280x800)")
 
     sub.add_parser("examples", help="list the built-in examples")
+    debug_command.add_parser(sub)
     return parser
 
 
@@ -83,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 # option and answers "expected one argument")
 _VALUE_OPTIONS = {"--weight", "--bias", "--loss-below", "--size", "--iteration", "--iterations", "--every"}
 _VALUE_OPTIONS |= {"--timeout", "--trace", "--out", "--session", "--memory-limit"}
-COMMANDS = {"run", "chain", "check", "export", "examples"}
+COMMANDS = {"run", "chain", "check", "export", "examples", "debug"}
 
 
 def join_option_values(args: list[str]) -> list[str]:
@@ -99,3 +103,24 @@ def join_option_values(args: list[str]) -> list[str]:
         out.append(args[i])
         i += 1
     return out
+
+
+def finite_option(name: str, value: float | None, positive: bool = False) -> None:
+    """Refuse NaN and infinities (and, with ``positive``, values <= 0) for option ``name``."""
+    if value is None:
+        return
+    if not math.isfinite(value) or (positive and value <= 0):
+        kind = "a positive number of seconds" if positive else "a finite number"
+        raise GradstepError(f"{name}: expected {kind}, got {value}")
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with NaN and infinities as the strings "NaN", "Infinity", "-Infinity": a
+    learner's NaN must not make the report invalid JSON for other tools."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    return value
