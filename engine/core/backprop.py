@@ -31,6 +31,9 @@ class BackwardSpec:
     the mistake to make (None: none) in ``mistake_layers`` (None: every layer).
 
     ``learning_rate`` is used by the mistake that back-propagates through updated weights.
+    ``per_layer``, when given, names each layer's own mistake (None: computed correctly) and
+    takes the place of ``mistake`` and ``mistake_layers``: a learner may make two different
+    mistakes in two layers.
     """
 
     loss: str
@@ -38,9 +41,12 @@ class BackwardSpec:
     learning_rate: float = 0.0
     mistake: str | None = None
     mistake_layers: frozenset[int] | None = None
+    per_layer: tuple[str | None, ...] | None = None
 
     def mistake_in(self, layer: int) -> str | None:
         """The mistake made in ``layer``, or None where it is computed correctly."""
+        if self.per_layer is not None:
+            return self.per_layer[layer]
         if self.mistake is None or (self.mistake_layers is not None and layer not in self.mistake_layers):
             return None
         return self.mistake
@@ -59,8 +65,9 @@ def backward_layer(
     """One layer's gradients. ``upper`` is (δ, W, dW) of the next layer (None for the output
     layer); ``scale`` reduces the per-sample terms over the batch (1/N for a mean, 1 for a sum)."""
     activation = spec.activations[layer]
-    # spec.mistake_in(layer), inline: on a tiny network a method call per layer shows
-    mistake = spec.mistake
+    # spec.mistake_in(layer), inline for the common case: on a tiny network a method call per
+    # layer shows
+    mistake = spec.mistake if spec.per_layer is None else spec.per_layer[layer]
     if mistake is not None and spec.mistake_layers is not None and layer not in spec.mistake_layers:
         mistake = None
     if mistake is None:

@@ -37,10 +37,9 @@ def _layered_step(config: SessionConfig, params: Params, names: tuple[str, ...])
     from the hidden layers' loop and makes it in one of them only. The engine's one backward
     pass, with the mistake confined to those layers.
     """
-    mistake = next((name for name in names if name != _CORRECT), None)
-    layers = frozenset(k for k, name in enumerate(names) if name != _CORRECT)
     activations = tuple(layer.activation for layer in config.layers)
-    spec = BackwardSpec(config.loss, activations, config.optimizer.learning_rate, mistake, layers)
+    per_layer = tuple(name if name != _CORRECT else None for name in names)
+    spec = BackwardSpec(config.loss, activations, config.optimizer.learning_rate, per_layer=per_layer)
     weights = [p.weights for p in params]
     zs, acts = forward_pass(weights, [p.bias for p in params], activations, config.x)
     layer_grads = backward_pass(

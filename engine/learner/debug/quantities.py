@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.core import mistakes as catalogue
-from engine.core.compute import forward_layer
+from engine.core.backprop import BackwardSpec, backward_pass
+from engine.core.backprop import forward_pass as core_forward
 from engine.core.config import SessionConfig
 from engine.core.losses import batch_scale, loss_value
 from engine.core.mistakes import MISTAKES, applicable
-from engine.core.records import LayerParams, Params
+from engine.core.records import Params
 from engine.history.session import Session
 
 Array = NDArray[np.float64]
@@ -100,53 +100,38 @@ def correct_quantities(config: SessionConfig) -> QuantitySet:
 
 def forward_pass(config: SessionConfig) -> tuple[list[Array], list[Array]]:
     """(z per layer, [x, a per layer]) of ``config``'s parameters on its batch."""
-    acts, zs = [config.x], []
+    weights, biases = _parameters(config)
+    return core_forward(weights, biases, [layer.activation for layer in config.layers], config.x)
+
+
+def _parameters(config: SessionConfig) -> tuple[list[Array], list[Array]]:
+    weights, biases = [], []
     for layer in config.layers:
         assert layer.weights is not None
         assert layer.bias is not None
-        z, a = forward_layer(LayerParams(layer.weights, layer.bias), acts[-1], layer.activation)
-        zs.append(z)
-        acts.append(a)
-    return zs, acts
+        weights.append(layer.weights)
+        biases.append(layer.bias)
+    return weights, biases
 
 
 def mistaken_quantities(
     config: SessionConfig, names: tuple[str, ...], forward: tuple[list[Array], list[Array]] | None = None
 ) -> QuantitySet:
     """One iteration with catalogue mistake ``names[k]`` made in layer k (CORRECT: none),
-    computed by the catalogue's functions; forward and loss are the correct ones (pass
+    computed by the engine's one backward pass; forward and loss are the correct ones (pass
     :func:`forward_pass`'s result to compute them once for many mistakes)."""
-    params = [(layer.weights, layer.bias) for layer in config.layers]
-    activations = [layer.activation for layer in config.layers]
+    weights, biases = _parameters(config)
     lr = config.optimizer.learning_rate
     zs, acts = forward if forward is not None else forward_pass(config)
-    n = len(params)
-    batch = config.x.shape[0]
-    scale = batch_scale(config.loss, batch)
-    out: list[Quantity] = []
-    delta, dl_da, da_dz = catalogue.output_delta(
-        names[-1], config.loss, activations[-1], zs[-1], acts[-1], config.y
+    spec = BackwardSpec(
+        config.loss,
+        tuple(layer.activation for layer in config.layers),
+        lr,
+        per_layer=tuple(name if name != CORRECT else None for name in names),
     )
-    dws: dict[int, Array] = {}
-    for layer in range(n - 1, -1, -1):
-        if layer < n - 1:
-            w_next = params[layer + 1][0]
-            assert w_next is not None
-            delta, dl_da, da_dz = catalogue.hidden_delta(
-                names[layer],
-                delta,
-                w_next,
-                dws[layer + 1],
-                lr,
-                activations[layer],
-                zs[layer],
-                acts[layer + 1],
-            )
-        dw, db = catalogue.parameter_gradients(names[layer], delta, acts[layer], scale, batch)
-        dws[layer] = dw
-        w, b = params[layer]
-        assert w is not None
-        assert b is not None
+    grads = backward_pass(spec, weights, zs, acts, config.y, batch_scale(config.loss, config.x.shape[0]))
+    out: list[Quantity] = []
+    for (delta, dl_da, da_dz, dw, db), layer in zip(grads, range(len(weights) - 1, -1, -1), strict=True):
         if dl_da is not None:
             out.append(Quantity("dl_da", layer, dl_da))
         if da_dz is not None:
@@ -157,8 +142,8 @@ def mistaken_quantities(
             Quantity("db", layer, db),
             Quantity("step_W", layer, lr * dw),
             Quantity("step_b", layer, lr * db),
-            Quantity("W", layer, w - lr * dw),
-            Quantity("b", layer, b - lr * db),
+            Quantity("W", layer, weights[layer] - lr * dw),
+            Quantity("b", layer, biases[layer] - lr * db),
         ]
     return QuantitySet(names, tuple(out))
 
