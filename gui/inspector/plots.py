@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -10,7 +11,11 @@ from numpy.typing import NDArray
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
     QLabel,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine import Snapshot
@@ -49,6 +54,38 @@ def plot_widget() -> pg.PlotWidget:
         item.getAxis(axis).enableAutoSIPrefix(False)  # "loss (x0.001)" misreads the engine's numbers
     item.setMenuEnabled(False)
     return plot
+
+
+def iteration_plot(y_label: str) -> pg.PlotWidget:
+    """A plot of something over the iterations: iteration on x, ``y_label`` on y."""
+    plot = plot_widget()
+    item = plot.getPlotItem()
+    item.setLabel("bottom", "iteration")
+    item.setLabel("left", y_label)
+    return plot
+
+
+def log_scale_box(plot: pg.PlotWidget, on: bool = False) -> QCheckBox:
+    """A "Log scale" box that switches ``plot``'s y axis, starting ``on``."""
+    box = QCheckBox("Log scale")
+    if on:
+        set_log_y(plot, True)
+        box.setChecked(True)
+    box.toggled.connect(partial(set_log_y, plot))
+    return box
+
+
+def caption_over_plot(
+    parent: QWidget, caption: QLabel, control: QWidget, plot: pg.PlotWidget, margin: int = 8
+) -> None:
+    """Lay ``caption`` (taking the spare width) and ``control`` in a row over ``plot``."""
+    top = QHBoxLayout()
+    top.addWidget(caption, 1)
+    top.addWidget(control)
+    layout = QVBoxLayout(parent)
+    layout.setContentsMargins(margin, margin, margin, margin)
+    layout.addLayout(top)
+    layout.addWidget(plot, 1)
 
 
 def hint_label(text: str = "") -> QLabel:
