@@ -1,4 +1,4 @@
-"""Windows for the GUI tests: a temporary QSettings each, closed without prompts."""
+"""Windows and controllers for the GUI tests: a temporary QSettings each, closed without prompts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from engine import SessionConfig, parse_session
+from gui.controller import SessionController
 from gui.main_window import MainWindow
 from tests.helpers import tiny_session_dict
 
@@ -16,6 +17,14 @@ from tests.helpers import tiny_session_dict
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "gradstep.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def controller() -> Iterator[SessionController]:
+    """A controller on the 2-3-1 sigmoid XOR session of ``tiny_session_dict``."""
+    ctrl = SessionController(parse_session(tiny_session_dict()))
+    yield ctrl
+    ctrl.wait_idle()
 
 
 def open_window(qtbot, config: SessionConfig, settings: QSettings) -> Iterator[MainWindow]:

@@ -9,28 +9,15 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog
 
 from engine import GradstepError, parse_session
 from engine.files.examples import resolve
 from engine.files.session_file import session_json
 from gui.config_panel import MAX_TABLE_ROWS, ConfigPanel
 from gui.controller import SessionController
+from tests.gui.hosting import show_in_host
 from tests.helpers import tiny_session_dict
-
-
-def show_in_host(qtbot, widget: QWidget, width: int = 420, height: int = 900) -> QWidget:
-    """Show ``widget`` inside a plain window whose layout never constrains the window size
-    (the offscreen platform warns on each size-constraint change, and warnings fail tests)."""
-    host = QWidget()
-    layout = QVBoxLayout(host)
-    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-    layout.addWidget(widget)
-    qtbot.addWidget(host)
-    host.resize(width, height)
-    host.show()
-    qtbot.waitExposed(host)
-    return host
 
 
 def engine_message(doc: dict[str, Any]) -> str:
@@ -41,16 +28,9 @@ def engine_message(doc: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def controller() -> Iterator[SessionController]:
-    ctrl = SessionController(parse_session(tiny_session_dict()))
-    yield ctrl
-    ctrl.wait_idle()
-
-
-@pytest.fixture
 def panel(qtbot, controller: SessionController) -> Iterator[ConfigPanel]:
     widget = ConfigPanel(controller)
-    host = show_in_host(qtbot, widget)
+    host = show_in_host(qtbot, widget, 420, 900)
     yield widget
     host.close()
 
@@ -250,7 +230,7 @@ def test_explicit_initial_weights_are_kept_while_the_shape_is(qtbot) -> None:
     config = resolve("example:tutorial-001")
     controller = SessionController(config)
     panel = ConfigPanel(controller)
-    host = show_in_host(qtbot, panel)
+    host = show_in_host(qtbot, panel, 420, 900)
     assert panel.network_editor.keep_weights_box.isVisible()
     assert panel.apply()
     for old, new in zip(config.layers, controller.config.layers, strict=True):
@@ -293,7 +273,7 @@ def test_teaching_mistake_is_applied_and_kept(panel: ConfigPanel, controller: Se
 def test_title_and_description_pass_through(qtbot) -> None:
     controller = SessionController(resolve("example:tutorial-004"))
     panel = ConfigPanel(controller)
-    host = show_in_host(qtbot, panel)
+    host = show_in_host(qtbot, panel, 420, 900)
     title = controller.config.title
     assert title
     assert panel.apply()
@@ -308,7 +288,7 @@ def test_numbers_nobody_touched_are_not_rounded(qtbot) -> None:
     )
     controller = SessionController(parse_session(doc))
     panel = ConfigPanel(controller)
-    host = show_in_host(qtbot, panel)
+    host = show_in_host(qtbot, panel, 420, 900)
     assert panel.training_editor.lr_edit.text() == "0.123456789"
     assert panel.data_editor.table.item(0, 0).text() == "0.6"  # not 0.59999999999999998
     panel.network_editor.seed_box.setValue(8)  # change something else only
