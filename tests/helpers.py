@@ -7,9 +7,15 @@ Fixtures live in ``tests/conftest.py``; the independent NumPy reference of the n
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def tiny_session_dict(**overrides: Any) -> dict[str, Any]:
@@ -94,4 +100,16 @@ def wide_network_dict(sizes: list[int], samples: int, seed: int = 1) -> dict[str
             "inputs": rng.random((samples, sizes[0])).tolist(),
             "targets": (rng.random((samples, sizes[-1])) > 0.5).astype(float).tolist(),
         },
+    )
+
+
+def run_python(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` as a process of its own on the source tree, its output captured."""
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=timeout,
     )
