@@ -10,24 +10,20 @@ from PySide6.QtWidgets import QWidget
 
 from gui.controller import SessionController
 from gui.formatting import format_number
-from gui.inspector.plots import (
-    CATEGORICAL,
-    HoverReadout,
-    caption_over_plot,
-    few_points_style,
-    hint_label,
-    iteration_plot,
-    log_scale_box,
-)
+from gui.inspector.plots import CATEGORICAL, IterationTab, few_points_style
 
 
-class LossTab(QWidget):
+class LossTab(IterationTab):
     """Training loss per iteration; hover for the exact value."""
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._controller = controller
-        self.plot = iteration_plot("loss")
+        super().__init__(
+            controller,
+            "loss",
+            "Hover the curve for the exact loss of an iteration.",
+            log=False,
+            parent=parent,
+        )
         item = self.plot.getPlotItem()
         self.curve = item.plot(pen=pg.mkPen(CATEGORICAL[0], width=2))
         self.marker = item.plot(
@@ -35,12 +31,8 @@ class LossTab(QWidget):
         )
         self.cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine))
         item.addItem(self.cursor_line, ignoreBounds=True)
-        self.log_box = log_scale_box(self.plot)
-        self.readout = hint_label("Hover the curve for the exact loss of an iteration.")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.losses: NDArray[np.float64] = np.zeros(0)  # not self.y: that is QWidget.y()
-        self.hover = HoverReadout(self.plot, self._show_point)
-        caption_over_plot(self, self.readout, self.log_box, self.plot)
 
     def refresh(self) -> None:
         """Redraw from the controller's losses."""

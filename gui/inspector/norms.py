@@ -9,33 +9,25 @@ from PySide6.QtWidgets import QWidget
 
 from gui.controller import SessionController
 from gui.formatting import format_number
-from gui.inspector.plots import (
-    CATEGORICAL,
-    HoverReadout,
-    caption_over_plot,
-    few_points_style,
-    hint_label,
-    iteration_plot,
-    log_scale_box,
-)
+from gui.inspector.plots import CATEGORICAL, IterationTab, few_points_style
 
 
-class NormsTab(QWidget):
+class NormsTab(IterationTab):
     """Per-layer ||dW|| over the iterations: vanishing and exploding gradients at a glance."""
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._controller = controller
-        self.plot = iteration_plot("‖∂L/∂W‖")
+        super().__init__(
+            controller,
+            "‖∂L/∂W‖",
+            "Hover the plot for each layer's gradient norm at an iteration.",
+            log=True,
+            parent=parent,
+        )
         self.legend = self.plot.getPlotItem().addLegend(
             offset=(-10, 10), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200)
         )
-        self.log_box = log_scale_box(self.plot, on=True)
-        self.readout = hint_label("Hover the plot for each layer's gradient norm at an iteration.")
         self.curves: list[pg.PlotDataItem] = []
         self.norms: NDArray[np.float64] = np.zeros((0, 0))
-        self.hover = HoverReadout(self.plot, self._show_point)
-        caption_over_plot(self, self.readout, self.log_box, self.plot)
         self.rebuild()
 
     def rebuild(self) -> None:

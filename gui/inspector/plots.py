@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,6 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine import Snapshot
+
+if TYPE_CHECKING:
+    from gui.controller import SessionController
 
 GRID_STEPS = 120  # decision-boundary resolution per axis (display sampling, not model maths)
 
@@ -86,6 +90,26 @@ def caption_over_plot(
     layout.setContentsMargins(margin, margin, margin, margin)
     layout.addLayout(top)
     layout.addWidget(plot, 1)
+
+
+class IterationTab(QWidget):
+    """A tab of values over the iterations: the plot, a readout of the hovered iteration and a
+    log-scale box above it."""
+
+    def __init__(
+        self, controller: SessionController, y_label: str, hint: str, log: bool, parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self.plot = iteration_plot(y_label)
+        self.log_box = log_scale_box(self.plot, on=log)
+        self.readout = hint_label(hint)
+        self.hover = HoverReadout(self.plot, self._show_point)
+        caption_over_plot(self, self.readout, self.log_box, self.plot)
+
+    def _show_point(self, index: int | None) -> None:
+        """Show the values of recorded iteration ``index`` (None: the pointer left the data)."""
+        raise NotImplementedError
 
 
 def hint_label(text: str = "") -> QLabel:
