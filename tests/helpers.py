@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from engine import ParameterRef
+
 ROOT = Path(__file__).resolve().parents[1]
+QT = ("PySide6", "pyqtgraph")
 
 
 def tiny_session_dict(**overrides: Any) -> dict[str, Any]:
@@ -113,3 +116,25 @@ def run_python(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=timeout,
     )
+
+
+def assert_imports_without_qt(*modules: str) -> None:
+    """Importing ``modules`` in a fresh interpreter loads neither PySide6 nor pyqtgraph."""
+    code = (
+        "import sys\n"
+        f"import {', '.join(modules)}\n"
+        f"loaded = [m for m in sys.modules if m.split('.')[0] in {QT!r}]\n"
+        "sys.exit(1 if loaded else 0)\n"
+    )
+    proc = run_python("-c", code, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def all_refs(sizes: tuple[int, ...]) -> list[ParameterRef]:
+    """Every weight and bias of a network of layer ``sizes``, bias first in each unit."""
+    refs = []
+    for layer in range(len(sizes) - 1):
+        for unit in range(sizes[layer + 1]):
+            refs.append(ParameterRef(layer, unit, None))
+            refs.extend(ParameterRef(layer, unit, i) for i in range(sizes[layer]))
+    return refs

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,8 +28,7 @@ from gui.config.form import (
     typing_document,
 )
 from tests.conftest import tiny_session_dict
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import assert_imports_without_qt
 
 
 def loaded_tiny() -> dict[str, Any]:
@@ -214,15 +211,7 @@ def test_field_key_is_the_longest_registered_field_the_error_is_in() -> None:
 
 
 def test_the_form_imports_without_qt() -> None:
-    code = (
-        "import sys\n"
-        "import gui.config.form\n"
-        "loaded = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]\n"
-        "sys.exit(1 if loaded else 0)\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_imports_without_qt("gui.config.form")
 
 
 def mostly(valid: object, *invalid: object) -> st.SearchStrategy[Any]:

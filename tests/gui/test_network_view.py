@@ -13,7 +13,7 @@ from gui.colormap import buckets
 from gui.controller import SessionController
 from gui.network_view import NetworkView
 from tests.gui.hosting import show_in_host
-from tests.helpers import tiny_session_dict, wide_network_dict
+from tests.helpers import all_refs, tiny_session_dict, wide_network_dict
 
 
 def make_view(qtbot, config) -> tuple[SessionController, NetworkView]:
@@ -27,15 +27,6 @@ def make_view(qtbot, config) -> tuple[SessionController, NetworkView]:
 @pytest.fixture
 def tiny(qtbot) -> tuple[SessionController, NetworkView]:
     return make_view(qtbot, parse_session(tiny_session_dict()))
-
-
-def all_refs(sizes: tuple[int, ...]) -> list[ParameterRef]:
-    refs = []
-    for layer in range(len(sizes) - 1):
-        for unit in range(sizes[layer + 1]):
-            refs.append(ParameterRef(layer, unit, None))
-            refs.extend(ParameterRef(layer, unit, i) for i in range(sizes[layer]))
-    return refs
 
 
 def test_every_parameter_is_found_where_it_is_drawn(tiny) -> None:
