@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import GradstepError, parse_session
-from engine.files import data as datasets
 from engine.files.examples import resolve
 from engine.files.session_file import session_json
 from gui.config.form import (
@@ -131,21 +130,14 @@ def test_a_saved_state_does_not_pass_through_but_the_title_does() -> None:
     assert "state" not in doc
 
 
-def test_typing_never_builds_big_data(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_typing_never_builds_big_data(built_presets: list[int]) -> None:
     loaded = loaded_tiny()
-    built: list[int] = []
-    real = datasets.preset
-
-    def counting(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> Any:
-        built.append(samples)
-        return real(name, samples, noise, seed, one_hot)
-
-    monkeypatch.setattr(datasets, "preset", counting)
+    built_presets.clear()  # count only what typing builds
     form = FormValues(data=DataForm(source="preset", preset="moons", samples=1_000_000), full_batch=False)
     doc, exact = typing_document(form, loaded)
     assert not exact
     parse_session(doc)
-    assert built == [TYPING_SAMPLES]
+    assert built_presets == [TYPING_SAMPLES]
     small = replace(form, data=replace(form.data, samples=60))
     doc, exact = typing_document(small, loaded)
     assert exact  # small data is checked for real

@@ -332,31 +332,22 @@ def test_a_message_without_a_field_shows_in_the_footer_only(
 
 
 def test_typing_checks_without_building_the_data_and_apply_builds_it(
-    qtbot, monkeypatch: pytest.MonkeyPatch, panel: ConfigPanel, controller: SessionController
+    qtbot, built_presets: list[int], panel: ConfigPanel, controller: SessionController
 ) -> None:
-    from engine.files import data as datasets
     from gui.config.form import TYPING_SAMPLES
 
-    built: list[int] = []
-    real = datasets.preset
-
-    def counting(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> Any:
-        built.append(samples)
-        return real(name, samples, noise, seed, one_hot)
-
-    monkeypatch.setattr(datasets, "preset", counting)
     data = panel.data_editor
     data.preset_box.setCurrentIndex(data.preset_box.findData("moons"))
     data.samples_box.setValue(5000)
-    qtbot.waitUntil(lambda: bool(built), timeout=2000)  # the check after typing stops
-    assert max(built) <= TYPING_SAMPLES
+    qtbot.waitUntil(lambda: bool(built_presets), timeout=2000)  # the check after typing stops
+    assert max(built_presets) <= TYPING_SAMPLES
     assert panel.error_text is None
     panel.training_editor.lr_edit.setText("-1")
     qtbot.waitUntil(lambda: panel.error_text is not None, timeout=2000)
     assert panel.field_error("optimizer.learning_rate") is not None  # judged while typing
     panel.training_editor.lr_edit.setText("0.5")
     qtbot.waitUntil(lambda: panel.error_text is None, timeout=2000)
-    assert max(built) <= TYPING_SAMPLES
+    assert max(built_presets) <= TYPING_SAMPLES
     assert panel.apply()
-    assert 5000 in built  # Apply builds the real data
+    assert 5000 in built_presets  # Apply builds the real data
     assert controller.config.x.shape == (5000, 2)
