@@ -200,19 +200,22 @@ def test_new_session_clears_the_selection(panel: ChainPanel, controller: Session
     assert HINT in panel.browser.toPlainText()
 
 
-def _panel_for(qtbot, doc: dict) -> tuple[ChainPanel, SessionController, QWidget]:
+def _panel_for(
+    qtbot, doc: dict, ref: ParameterRef, iterations: int
+) -> tuple[ChainPanel, SessionController, QWidget]:
+    """A shown panel on ``doc`` with ``ref`` selected, after ``iterations`` whole iterations."""
     controller = SessionController(parse_session(doc))
     widget = ChainPanel(controller)
-    return widget, controller, show_in_host(qtbot, widget, 520, 1100)
+    host = show_in_host(qtbot, widget, 520, 1100)
+    controller.select(ref)
+    for _ in range(iterations):
+        controller.finish_iteration()
+    return widget, controller, host
 
 
 def test_adam_update_line_shows_adams_moments_and_step(qtbot) -> None:
-    panel, controller, host = _panel_for(
-        qtbot, tiny_session_dict(optimizer={"name": "adam", "learning_rate": 0.05})
-    )
-    controller.select(HIDDEN_WEIGHT)
-    controller.finish_iteration()
-    controller.finish_iteration()
+    doc = tiny_session_dict(optimizer={"name": "adam", "learning_rate": 0.05})
+    panel, controller, host = _panel_for(qtbot, doc, HIDDEN_WEIGHT, 2)
     shown = panel.explanation
     assert shown is not None
     assert shown.to_json() == engine_explanation(controller, HIDDEN_WEIGHT).to_json()
@@ -230,12 +233,8 @@ def test_adam_update_line_shows_adams_moments_and_step(qtbot) -> None:
 
 
 def test_momentum_update_line_shows_the_velocity(qtbot) -> None:
-    panel, controller, host = _panel_for(
-        qtbot, tiny_session_dict(optimizer={"name": "momentum", "learning_rate": 0.5})
-    )
-    controller.select(OUTPUT_BIAS)
-    controller.finish_iteration()
-    controller.finish_iteration()
+    doc = tiny_session_dict(optimizer={"name": "momentum", "learning_rate": 0.5})
+    panel, controller, host = _panel_for(qtbot, doc, OUTPUT_BIAS, 2)
     up = panel.explanation.update  # type: ignore[union-attr]
     assert up is not None
     assert up.momentum is not None
@@ -264,9 +263,8 @@ def test_after_an_edit_the_panel_shows_the_edited_weight_not_the_old_update(
 
 
 def test_teaching_mode_factor_says_what_the_mistake_changed(qtbot) -> None:
-    panel, controller, host = _panel_for(qtbot, tiny_session_dict(mistake="missing_activation_derivative"))
-    controller.select(HIDDEN_WEIGHT)
-    controller.finish_iteration()
+    doc = tiny_session_dict(mistake="missing_activation_derivative")
+    panel, controller, host = _panel_for(qtbot, doc, HIDDEN_WEIGHT, 1)
     text = panel.browser.toPlainText()
     assert "1 (teaching mode: activation derivative missing)" in text
     assert "sigmoid's derivative" not in text
