@@ -36,6 +36,7 @@ from engine.files.atomic import write_atomic
 from engine.files.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
 from engine.files.reading import read_file_bytes
 from engine.files.walkthrough import Walkthrough
+from engine.history.runner import run_in_chunks
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
 from engine.interrupts import Terminated, signals_raise
@@ -287,17 +288,8 @@ def _train_to(session: Session, iteration: int) -> None:
     ahead = iteration - session.iteration
     if ahead <= _CHAIN_CHUNK:
         return  # iteration_record gets there at once
-    bar = progress.tracked(ahead, f"training to iteration {iteration:,}")
-    try:
-        done = 0
-        while done < ahead:
-            ran = session.run_iterations(min(_CHAIN_CHUNK, ahead - done)).iterations
-            if ran == 0:
-                break  # iteration_record finishes what the run could not
-            done += ran
-            bar.update(done)
-    finally:
-        bar.close()
+    # iteration_record finishes what a run stopped short could not
+    run_in_chunks(session, ahead, _CHAIN_CHUNK, f"training to iteration {iteration:,}")
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -37,6 +37,19 @@ def S(action: str, caption: str = "", **fields: Any) -> Step:
     return Step(action=action, caption=caption, **fields)
 
 
+def backward_starts(loss: str) -> Step:
+    """The tutorial tours' step that colours the edges by gradient as the backward pass begins."""
+    return S(
+        "view",
+        "The backward pass starts. The edges are coloured by gradient now: each stays grey "
+        f"until its stage computes ∂{loss}/∂w.",
+        color_by="gradient",
+    )
+
+
+COLOUR_BY_UPDATE = S("view", "Colour by update: how far each weight moves in this step.", color_by="update")
+
+
 def W(spec: str) -> ParameterRef:
     layer, j, i = (int(v) for v in spec.split(":"))
     return ParameterRef(layer, j, i)
@@ -267,12 +280,7 @@ def _tutorial_001() -> Tour:
                 "gradient descent on E = ½ Σ (y − a)², Gradstep's `half_sse`: the Loss stage shows "
                 f"E = {n(p.loss(0))}.",
             ),
-            S(
-                "view",
-                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
-                "until its stage computes ∂E/∂w.",
-                color_by="gradient",
-            ),
+            backward_starts("E"),
             S(
                 "select",
                 f"Select W[1][0,1] = `weights_hidden_output[1, 0]` = {n(c_out.value)}, from hidden "
@@ -298,7 +306,7 @@ def _tutorial_001() -> Tour:
                 "by ∂a/∂z = a(1 − a); then ∂z/∂w = x₀, which is 0 for samples 0 and 1. Summed: "
                 f"∂E/∂W[0][1,0] = {n(c_in.gradient)} (`X.T.dot(hidden_gradient)[0, 1]` is its negative).",
             ),
-            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            COLOUR_BY_UPDATE,
             S(
                 "step",
                 "`weights_input_hidden += X.T.dot(hidden_gradient) * 0.1` is w − 0.1 · ∂E/∂w: "
@@ -383,12 +391,7 @@ def _tutorial_004() -> Tour:
                 "`half_sse`. The tutorial computes it every epoch but prints only every tenth, from "
                 "epoch 10.",
             ),
-            S(
-                "view",
-                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
-                "until its stage computes ∂E/∂w.",
-                color_by="gradient",
-            ),
+            backward_starts("E"),
             S("select", f"Select w5 = W[1][0,0] = {n(c5.value)}, from h1 to the output.", parameter=w5),
             S(
                 "step",
@@ -409,7 +412,7 @@ def _tutorial_004() -> Tour:
                 f"With the w5 = {n(up[0].weight)} the forward pass used, ∂E/∂h1 = {n(h1[0].value)}; "
                 f"times x1 = 0.5: ∂E/∂w1 = {n(c1.gradient)}.",
             ),
-            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            COLOUR_BY_UPDATE,
             S(
                 "step",
                 "Here is the bug: `weights_hidden_output -= ...` runs first, so the next line's "
@@ -491,12 +494,7 @@ def _tutorial_000() -> Tour:
                 f"`Epoch 0, Loss: {p.mse(0):.4f}`. But its gradient is binary cross-entropy's, so "
                 f"Gradstep trains and shows the mean BCE: L = {n(p.loss(0))}.",
             ),
-            S(
-                "view",
-                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
-                "until its stage computes ∂L/∂w.",
-                color_by="gradient",
-            ),
+            backward_starts("L"),
             S(
                 "select",
                 f"Select W[1][0,1] = `self.W2[0, 1]` = {n(c_out.value)}, from hidden unit 1 to the output.",
@@ -521,7 +519,7 @@ def _tutorial_000() -> Tour:
                 "`dW1 = (1 / m) * np.dot(dZ1, X.T)` by x₀ and 1/m: "
                 f"∂L/∂W[0][1,0] = {n(c_in.gradient)}.",
             ),
-            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            COLOUR_BY_UPDATE,
             S(
                 "step",
                 f"`self.W1 -= learning_rate * dW1`: W[0][1,0] goes from {old} to {new}. As published, "
@@ -603,12 +601,7 @@ def _tutorial_002() -> Tour:
                 f"cross-entropy through a sigmoid, so Gradstep shows BCE: L = {n(p.loss(0))}. For the "
                 "MSE, `dZ2` would be 2(A2 − Y)·A2(1 − A2).",
             ),
-            S(
-                "view",
-                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
-                "until its stage computes ∂L/∂w.",
-                color_by="gradient",
-            ),
+            backward_starts("L"),
             S(
                 "select",
                 f"Select W[1][0,1] = `W2[0, 1]` = {n(c_out.value)}, from hidden unit 1 to the output.",
@@ -638,7 +631,7 @@ def _tutorial_002() -> Tour:
                 "that is off learns nothing from this sample.",
                 parameter=w_off,
             ),
-            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            COLOUR_BY_UPDATE,
             S(
                 "step",
                 "`W1 -= learning_rate * dW1`, and the same for `b1`, `W2`, `b2`: the selected "
@@ -703,12 +696,7 @@ def _tutorial_003() -> Tour:
                 "(the published run: 0.2508). Its gradient `output - y` with 1/m is mean binary "
                 f"cross-entropy's, so Gradstep trains BCE: L = {n(p.loss(0))}, about ln 2.",
             ),
-            S(
-                "view",
-                "The backward pass starts. The edges are coloured by gradient now: each stays grey "
-                "until its stage computes ∂L/∂w.",
-                color_by="gradient",
-            ),
+            backward_starts("L"),
             S(
                 "select",
                 f"Select W[1][0,1] = `self.W2[1, 0]` = {n(c_out.value)}, from hidden unit 1 to the output.",
@@ -732,7 +720,7 @@ def _tutorial_003() -> Tour:
                 f"{n(c_out.gradient)} for W[1][0,1]. The tiny output weights shrink every hidden "
                 "gradient: this is the plateau.",
             ),
-            S("view", "Colour by update: how far each weight moves in this step.", color_by="update"),
+            COLOUR_BY_UPDATE,
             S(
                 "step",
                 f"`self.W1 -= learning_rate * dW1`: W[0][1,0] goes from {old} to {new}. The hidden "

@@ -7,9 +7,18 @@ Fixtures live in ``tests/conftest.py``; the independent NumPy reference of the n
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from engine import ParameterRef
+
+ROOT = Path(__file__).resolve().parents[1]
+QT = ("PySide6", "pyqtgraph")
 
 
 def tiny_session_dict(**overrides: Any) -> dict[str, Any]:
@@ -95,3 +104,37 @@ def wide_network_dict(sizes: list[int], samples: int, seed: int = 1) -> dict[str
             "targets": (rng.random((samples, sizes[-1])) > 0.5).astype(float).tolist(),
         },
     )
+
+
+def run_python(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` as a process of its own on the source tree, its output captured."""
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=timeout,
+    )
+
+
+def assert_imports_without_qt(*modules: str) -> None:
+    """Importing ``modules`` in a fresh interpreter loads neither PySide6 nor pyqtgraph."""
+    code = (
+        "import sys\n"
+        f"import {', '.join(modules)}\n"
+        f"loaded = [m for m in sys.modules if m.split('.')[0] in {QT!r}]\n"
+        "sys.exit(1 if loaded else 0)\n"
+    )
+    proc = run_python("-c", code, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def all_refs(sizes: tuple[int, ...]) -> list[ParameterRef]:
+    """Every weight and bias of a network of layer ``sizes``, bias first in each unit."""
+    refs = []
+    for layer in range(len(sizes) - 1):
+        for unit in range(sizes[layer + 1]):
+            refs.append(ParameterRef(layer, unit, None))
+            refs.extend(ParameterRef(layer, unit, i) for i in range(sizes[layer]))
+    return refs

@@ -35,8 +35,51 @@ class Example:
     session: dict[str, Any]
 
 
-def _session(title: str, description: str, **fields: Any) -> dict[str, Any]:
-    return {"format": FORMAT, "version": VERSION, "title": title, "description": description, **fields}
+def _session(
+    title: str,
+    description: str,
+    seed: int,
+    network: dict[str, Any],
+    loss: str,
+    learning_rate: float,
+    data: dict[str, Any],
+    iterations: int,
+    optimizer: str = "sgd",
+    batch_size: int | None = None,
+) -> dict[str, Any]:
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": title,
+        "description": description,
+        "seed": seed,
+        "network": network,
+        "loss": loss,
+        "optimizer": {"name": optimizer, "learning_rate": learning_rate},
+        "data": data,
+    }
+    if batch_size is not None:
+        doc["batch_size"] = batch_size
+    return doc | {"iterations": iterations}
+
+
+def _network(*layers: dict[str, Any], init: str | None = None) -> dict[str, Any]:
+    """A network of two inputs and ``layers``, drawn by ``init`` where they give no weights."""
+    return {"inputs": 2} | ({"init": init} if init is not None else {}) | {"layers": list(layers)}
+
+
+def _layer(
+    units: int, activation: str, weights: np.ndarray | None = None, bias: list[float] | None = None
+) -> dict[str, Any]:
+    """A layer; ``weights`` (units, fan_in) and ``bias`` are stored as given where given."""
+    layer: dict[str, Any] = {"units": units, "activation": activation}
+    if weights is not None:
+        layer |= {"weights": weights.tolist(), "bias": bias}
+    return layer
+
+
+def _samples(inputs: list[list[float]], targets: list[list[float]]) -> dict[str, Any]:
+    return {"inputs": inputs, "targets": targets}
 
 
 def _legacy_rand(*shapes: tuple[int, int]) -> list[np.ndarray]:
@@ -54,16 +97,12 @@ def _tutorial_001() -> dict[str, Any]:
         "on E = 1/2 sum (y - a)^2 (half_sse), full batch. After 10,000 updates the last forward "
         "pass predicts 0.0603, 0.9445, 0.9444, 0.0600, as the tutorial prints.",
         seed=42,
-        network={
-            "inputs": 2,
-            "layers": [
-                {"units": 2, "activation": "sigmoid", "weights": w_ih.T.tolist(), "bias": b_h[0].tolist()},
-                {"units": 1, "activation": "sigmoid", "weights": w_ho.T.tolist(), "bias": b_o[0].tolist()},
-            ],
-        },
+        network=_network(
+            _layer(2, "sigmoid", w_ih.T, b_h[0].tolist()), _layer(1, "sigmoid", w_ho.T, b_o[0].tolist())
+        ),
         loss="half_sse",
-        optimizer={"name": "sgd", "learning_rate": 0.1},
-        data={"inputs": XOR_INPUTS, "targets": XOR_TARGETS},
+        learning_rate=0.1,
+        data=_samples(XOR_INPUTS, XOR_TARGETS),
         iterations=10000,
     )
 
@@ -80,16 +119,10 @@ def _tutorial_004() -> dict[str, Any]:
         "Gradstep back-propagates through the weights the forward pass used, and prints the "
         "correct losses.",
         seed=42,
-        network={
-            "inputs": 2,
-            "layers": [
-                {"units": 2, "activation": "sigmoid", "weights": w_ih.T.tolist(), "bias": [0.0, 0.0]},
-                {"units": 1, "activation": "sigmoid", "weights": w_ho.T.tolist(), "bias": [0.0]},
-            ],
-        },
+        network=_network(_layer(2, "sigmoid", w_ih.T, [0.0, 0.0]), _layer(1, "sigmoid", w_ho.T, [0.0])),
         loss="half_sse",
-        optimizer={"name": "sgd", "learning_rate": 0.1},
-        data={"inputs": [[0.5, 0.6]], "targets": [[0.8]]},
+        learning_rate=0.1,
+        data=_samples([[0.5, 0.6]], [[0.8]]),
         iterations=100,
     )
 
@@ -103,14 +136,10 @@ def _tutorial_000() -> dict[str, Any]:
         "sigmoid output, so this example trains on bce, which is what the tutorial's updates do. "
         "As published, 'learning rate' in the b2 update is a syntax error.",
         seed=42,
-        network={
-            "inputs": 2,
-            "init": "normal",
-            "layers": [{"units": 4, "activation": "sigmoid"}, {"units": 1, "activation": "sigmoid"}],
-        },
+        network=_network(_layer(4, "sigmoid"), _layer(1, "sigmoid"), init="normal"),
         loss="bce",
-        optimizer={"name": "sgd", "learning_rate": 0.5},
-        data={"inputs": XOR_INPUTS, "targets": XOR_TARGETS},
+        learning_rate=0.5,
+        data=_samples(XOR_INPUTS, XOR_TARGETS),
         iterations=10000,
     )
 
@@ -123,14 +152,10 @@ def _tutorial_002() -> dict[str, Any]:
         "output gradient dZ2 = A2 - Y is that of binary cross-entropy with a sigmoid output, so "
         "that is the loss here.",
         seed=42,
-        network={
-            "inputs": 2,
-            "init": "normal",
-            "layers": [{"units": 3, "activation": "relu"}, {"units": 1, "activation": "sigmoid"}],
-        },
+        network=_network(_layer(3, "relu"), _layer(1, "sigmoid"), init="normal"),
         loss="bce",
-        optimizer={"name": "sgd", "learning_rate": 0.1},
-        data={"inputs": [[0.5, 0.1]], "targets": [[0.7]]},
+        learning_rate=0.1,
+        data=_samples([[0.5, 0.1]], [[0.7]]),
         iterations=1,
     )
 
@@ -150,16 +175,10 @@ def _tutorial_003() -> dict[str, Any]:
         "weights (the tutorial's own loop from other randn * 0.01 draws stays there too, so its "
         "published falling curve did not come from the code as published).",
         seed=3,
-        network={
-            "inputs": 2,
-            "layers": [
-                {"units": 4, "activation": "sigmoid", "weights": w1.tolist(), "bias": [0.0] * 4},
-                {"units": 1, "activation": "sigmoid", "weights": w2.tolist(), "bias": [0.0]},
-            ],
-        },
+        network=_network(_layer(4, "sigmoid", w1, [0.0] * 4), _layer(1, "sigmoid", w2, [0.0])),
         loss="bce",
-        optimizer={"name": "sgd", "learning_rate": 0.1},
-        data={"inputs": XOR_INPUTS, "targets": XOR_TARGETS},
+        learning_rate=0.1,
+        data=_samples(XOR_INPUTS, XOR_TARGETS),
         iterations=1000,
     )
 
@@ -170,13 +189,9 @@ def _xor() -> dict[str, Any]:
         "The classic: XOR with one hidden layer of three sigmoid units, E = 1/2 sum (t - o)^2, "
         "plain gradient descent at learning rate 2.",
         seed=1,
-        network={
-            "inputs": 2,
-            "init": "uniform",
-            "layers": [{"units": 3, "activation": "sigmoid"}, {"units": 1, "activation": "sigmoid"}],
-        },
+        network=_network(_layer(3, "sigmoid"), _layer(1, "sigmoid"), init="uniform"),
         loss="half_sse",
-        optimizer={"name": "sgd", "learning_rate": 2.0},
+        learning_rate=2.0,
         data={"preset": "xor"},
         iterations=2000,
     )
@@ -188,13 +203,10 @@ def _moons() -> dict[str, Any]:
         "Two interleaved half-moons, 200 noisy points, a hidden layer of 8 tanh units and a "
         "sigmoid output trained on binary cross-entropy with Adam in mini-batches of 20.",
         seed=0,
-        network={
-            "inputs": 2,
-            "init": "xavier_uniform",
-            "layers": [{"units": 8, "activation": "tanh"}, {"units": 1, "activation": "sigmoid"}],
-        },
+        network=_network(_layer(8, "tanh"), _layer(1, "sigmoid"), init="xavier_uniform"),
         loss="bce",
-        optimizer={"name": "adam", "learning_rate": 0.05},
+        optimizer="adam",
+        learning_rate=0.05,
         data={"preset": "moons", "samples": 200, "noise": 0.1},
         batch_size=20,
         iterations=1000,

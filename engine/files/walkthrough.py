@@ -20,6 +20,7 @@ from engine.explain.chain import ParameterRef, parse_parameter
 from engine.files.fields import finite_number
 from engine.files.jsonio import dumps, read_json, write_atomic
 from engine.files.session_file import parse_session, session_json
+from engine.history.runner import run_in_chunks
 from engine.history.session import Session
 
 FORMAT = "gradstep-walkthrough"
@@ -321,17 +322,7 @@ def _run_iterations(session: Session, count: int) -> None:
     if count <= LONG_STEP:
         session.run_iterations(count)
         return
-    bar = progress.tracked(count, f"running {count:,} iterations")
-    try:
-        done = 0
-        while done < count:
-            ran = session.run_iterations(min(_CHUNK, count - done)).iterations
-            if ran == 0:
-                break
-            done += ran
-            bar.update(done)
-    finally:
-        bar.close()
+    run_in_chunks(session, count, _CHUNK, f"running {count:,} iterations")
 
 
 def _step_stages(session: Session, count: int) -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from engine import progress
 from engine.core import compute
 from engine.core.records import IterationRecord, LayerParams, OptimizerState, Params
 from engine.history import breakpoints
@@ -69,6 +70,26 @@ def finish_checked(session: Session, bp: Breakpoints) -> RunResult | None:
             session._s = s + 1
         if hit is not None or s == last:
             return hit
+
+
+def run_in_chunks(session: Session, count: int, chunk: int, label: str) -> None:
+    """Run ``count`` iterations ``chunk`` at a time, with a progress bar where the command line
+    draws one.
+
+    Chunks give the numbers of one run (the batches follow the iteration number); Ctrl+C
+    between chunks ends the work, and a chunk that runs nothing (a breakpoint) ends it early.
+    """
+    bar = progress.tracked(count, label)
+    try:
+        done = 0
+        while done < count:
+            ran = session.run_iterations(min(chunk, count - done)).iterations
+            if ran == 0:
+                break
+            done += ran
+            bar.update(done)
+    finally:
+        bar.close()
 
 
 def summary(record: IterationRecord) -> IterationSummary:

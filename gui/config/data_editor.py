@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from engine import SessionConfig
 from engine.files.data import LOGIC_PRESETS, PRESETS
-from gui.config.fields import FieldErrors, error_label
+from gui.config.fields import FieldErrors, error_label, select_data
 from gui.config.form import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, SOURCES, DataForm, exact_text, fits_table
 
 SOURCE_LABELS = {"preset": "Preset", "csv": "CSV file", "table": "Table", "loaded": "As loaded"}
@@ -168,7 +168,7 @@ class DataEditor(QGroupBox):
         """Show ``data``, the data part of the form filled from ``config``."""
         self._config = config
         self._loaded_inline = loaded_inline
-        self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(data.preset)))
+        select_data(self.preset_box, data.preset)
         self.samples_box.setValue(data.samples)
         self.noise_edit.setText(data.noise)
         self.one_hot_box.setChecked(data.one_hot)

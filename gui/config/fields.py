@@ -1,11 +1,17 @@
-"""The error line under each field of the configuration form, found by its session-file key."""
+"""The configuration form's fields: the error line under each, found by its session-file key, and
+choosing a combo box's item by its data."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.config.form import field_key
 from gui.formatting import FAIL_COLOR
+
+
+def select_data(box: QComboBox, value: object) -> None:
+    """Select the item of ``box`` whose data is ``value`` (the first item when none is)."""
+    box.setCurrentIndex(max(0, box.findData(value)))
 
 
 def error_label() -> QLabel:

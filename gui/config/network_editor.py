@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from engine.core.activations import ACTIVATIONS
 from engine.core.config import INITS
-from gui.config.fields import FieldErrors, error_label
+from gui.config.fields import FieldErrors, error_label, select_data
 from gui.config.form import FormValues
 
 INIT_LABELS = {
@@ -105,7 +105,7 @@ class NetworkEditor(QGroupBox):
         """Show ``form``'s network; offer to keep weights when the session gives them explicitly."""
         self.inputs_box.setValue(form.inputs)
         self.set_layers(list(form.layers))
-        self.init_box.setCurrentIndex(max(0, self.init_box.findData(form.init)))
+        select_data(self.init_box, form.init)
         self.seed_box.setValue(form.seed)
         self.keep_weights_box.setVisible(explicit_weights)
         self.keep_weights_box.setChecked(form.keep_weights)
@@ -146,7 +146,7 @@ class NetworkEditor(QGroupBox):
         act_box = QComboBox()
         for act in ACTIVATIONS:
             act_box.addItem(act, act)
-        act_box.setCurrentIndex(max(0, act_box.findData(activation)))
+        select_data(act_box, activation)
         remove = QToolButton()
         remove.setText("✕")
         remove.setToolTip(f"Remove hidden layer {k}")

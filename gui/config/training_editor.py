@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from engine.core.config import OPTIMIZERS
 from engine.core.losses import LOSSES
 from engine.core.mistakes import MISTAKES
-from gui.config.fields import FieldErrors
+from gui.config.fields import FieldErrors, select_data
 from gui.config.form import FormValues
 
 LOSS_LABELS = {
@@ -120,8 +120,8 @@ class TrainingEditor(QGroupBox):
 
     def load(self, form: FormValues) -> None:
         """Show ``form``'s training settings."""
-        self.loss_box.setCurrentIndex(max(0, self.loss_box.findData(form.loss)))
-        self.optimizer_box.setCurrentIndex(max(0, self.optimizer_box.findData(form.optimizer)))
+        select_data(self.loss_box, form.loss)
+        select_data(self.optimizer_box, form.optimizer)
         self.lr_edit.setText(form.learning_rate)
         self.momentum_edit.setText(form.momentum)
         self.beta1_edit.setText(form.beta1)
@@ -130,7 +130,7 @@ class TrainingEditor(QGroupBox):
         self.full_batch_box.setChecked(form.full_batch)
         self.batch_box.setValue(form.batch_size)
         self.iterations_box.setValue(form.iterations)
-        self.mistake_box.setCurrentIndex(max(0, self.mistake_box.findData(form.mistake)))
+        select_data(self.mistake_box, form.mistake)
         self.update_visibility()
 
     def update_visibility(self) -> None:

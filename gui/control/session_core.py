@@ -25,7 +25,7 @@ from engine import (
 )
 from engine.explain.chain import ChainExplanation
 from engine.files.walkthrough import Step
-from engine.history.snapshot import IterationSummary
+from engine.history.runner import summary
 from gui.control.run_worker import RunProgress, RunWorker
 
 
@@ -173,19 +173,7 @@ class SessionCore(QObject):
         iterations = self.completed_iterations()
         with TraceWriter(path) as writer:
             for k in iterations:
-                record = self._session.iteration_record(k)
-                assert record.loss is not None
-                assert record.update is not None
-                writer.write(
-                    IterationSummary(
-                        record.iteration,
-                        record.loss.loss,
-                        tuple(f.z for f in record.forward),
-                        tuple(f.a for f in record.forward),
-                        tuple(LayerParams(b.dW, b.db) for b in reversed(record.backward)),
-                        record.update.params_after,
-                    )
-                )
+                writer.write(summary(self._session.iteration_record(k)))
         return len(iterations)
 
     # ---- commands ----

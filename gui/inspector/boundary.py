@@ -9,7 +9,6 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -22,6 +21,7 @@ from gui.formatting import format_number
 from gui.inspector.plots import (
     CATEGORICAL,
     GRID_STEPS,
+    caption_over_plot,
     hint_label,
     plot_widget,
     tint,
@@ -54,13 +54,7 @@ class BoundaryTab(QWidget):
         self.unavailable = hint_label()
         self.unavailable.setAlignment(Qt.AlignmentFlag.AlignCenter)
         page = QWidget()
-        top = QHBoxLayout()
-        top.addWidget(self.caption, 1)
-        top.addWidget(self.output_box)
-        page_layout = QVBoxLayout(page)
-        page_layout.setContentsMargins(0, 0, 0, 0)
-        page_layout.addLayout(top)
-        page_layout.addWidget(self.plot, 1)
+        caption_over_plot(page, self.caption, self.output_box, self.plot, margin=0)
         self.stack = QStackedWidget()
         self.stack.addWidget(page)
         self.stack.addWidget(self.unavailable)

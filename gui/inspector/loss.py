@@ -6,57 +6,33 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QHBoxLayout,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
 from gui.controller import SessionController
 from gui.formatting import format_number
-from gui.inspector.plots import (
-    CATEGORICAL,
-    HoverReadout,
-    few_points_style,
-    hint_label,
-    plot_widget,
-    set_log_y,
-)
+from gui.inspector.plots import CATEGORICAL, IterationTab, few_points_style
 
 
-class LossTab(QWidget):
+class LossTab(IterationTab):
     """Training loss per iteration; hover for the exact value."""
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._controller = controller
-        self.plot = plot_widget()
+        super().__init__(
+            controller,
+            "loss",
+            "Hover the curve for the exact loss of an iteration.",
+            log=False,
+            parent=parent,
+        )
         item = self.plot.getPlotItem()
-        item.setLabel("bottom", "iteration")
-        item.setLabel("left", "loss")
         self.curve = item.plot(pen=pg.mkPen(CATEGORICAL[0], width=2))
         self.marker = item.plot(
             symbol="o", symbolSize=9, symbolBrush=CATEGORICAL[1], symbolPen=pg.mkPen("#333"), pen=None
         )
         self.cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine))
         item.addItem(self.cursor_line, ignoreBounds=True)
-        self.log_box = QCheckBox("Log scale")
-        self.readout = hint_label("Hover the curve for the exact loss of an iteration.")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.losses: NDArray[np.float64] = np.zeros(0)  # not self.y: that is QWidget.y()
-        self.hover = HoverReadout(self.plot, self._show_point)
-        top = QHBoxLayout()
-        top.addWidget(self.readout, 1)
-        top.addWidget(self.log_box)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(top)
-        layout.addWidget(self.plot, 1)
-        self.log_box.toggled.connect(self._on_log_changed)
-
-    def _on_log_changed(self, on: bool) -> None:
-        set_log_y(self.plot, on)
 
     def refresh(self) -> None:
         """Redraw from the controller's losses."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import NDArray
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -19,6 +21,8 @@ from gui.inspector.plots import (
 )
 from gui.live_label import LiveLabel
 from gui.matrix_table import MatrixView
+
+_Table = tuple[str, str, NDArray[np.float64] | None, str, list[str], tuple[str, ...]]
 
 
 class MatricesTab(QWidget):
@@ -99,38 +103,18 @@ class MatricesTab(QWidget):
         rows = [str(int(s)) for s in record.batch]  # data-set rows of the batch
         fwd_pending = f"pending: computed by {Stage('forward', layer).label}"
         bwd_pending = f"pending: computed by {Stage('backward', layer).label}"
-        self.views["z"].set_matrix(
-            f"z[{layer}]",
-            f"z{sup}",
-            None if forward is None else forward.z,
-            fwd_pending,
-            rows,
+        z, a = (None, None) if forward is None else (forward.z, forward.a)
+        delta, dW, db = (None, None, None) if backward is None else (backward.delta, backward.dW, backward.db)
+        # name, title, array (None until its stage has run), why pending, row and column labels
+        tables: tuple[_Table, ...] = (
+            ("z", f"z{sup}", z, fwd_pending, rows, ()),
+            ("a", f"a{sup}", a, fwd_pending, rows, ()),
+            ("delta", f"δ{sup} = ∂ℓ/∂z{sup}", delta, bwd_pending, rows, ()),
+            ("dW", f"∂L/∂W{sup}", dW, bwd_pending, units, ()),
+            ("db", f"∂L/∂b{sup}", db, bwd_pending, units, ("",)),
         )
-        self.views["a"].set_matrix(
-            f"a[{layer}]",
-            f"a{sup}",
-            None if forward is None else forward.a,
-            fwd_pending,
-            rows,
-        )
-        self.views["delta"].set_matrix(
-            f"delta[{layer}]",
-            f"δ{sup} = ∂ℓ/∂z{sup}",
-            None if backward is None else backward.delta,
-            bwd_pending,
-            rows,
-        )
-        self.views["dW"].set_matrix(
-            f"dW[{layer}]", f"∂L/∂W{sup}", None if backward is None else backward.dW, bwd_pending, units
-        )
-        self.views["db"].set_matrix(
-            f"db[{layer}]",
-            f"∂L/∂b{sup}",
-            None if backward is None else backward.db,
-            bwd_pending,
-            units,
-            ("",),
-        )
+        for name, title, array, why, row_labels, column_labels in tables:
+            self.views[name].set_matrix(f"{name}[{layer}]", title, array, why, row_labels, column_labels)
 
 
 # ---- tab 2: loss curve ----

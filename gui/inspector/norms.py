@@ -5,57 +5,30 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QHBoxLayout,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
 from gui.controller import SessionController
 from gui.formatting import format_number
-from gui.inspector.plots import (
-    CATEGORICAL,
-    HoverReadout,
-    few_points_style,
-    hint_label,
-    plot_widget,
-    set_log_y,
-)
+from gui.inspector.plots import CATEGORICAL, IterationTab, few_points_style
 
 
-class NormsTab(QWidget):
+class NormsTab(IterationTab):
     """Per-layer ||dW|| over the iterations: vanishing and exploding gradients at a glance."""
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._controller = controller
-        self.plot = plot_widget()
-        item = self.plot.getPlotItem()
-        item.setLabel("bottom", "iteration")
-        item.setLabel("left", "‖∂L/∂W‖")
-        self.legend = item.addLegend(
+        super().__init__(
+            controller,
+            "‖∂L/∂W‖",
+            "Hover the plot for each layer's gradient norm at an iteration.",
+            log=True,
+            parent=parent,
+        )
+        self.legend = self.plot.getPlotItem().addLegend(
             offset=(-10, 10), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200)
         )
-        set_log_y(self.plot, True)
-        self.log_box = QCheckBox("Log scale")
-        self.log_box.setChecked(True)
-        self.readout = hint_label("Hover the plot for each layer's gradient norm at an iteration.")
         self.curves: list[pg.PlotDataItem] = []
         self.norms: NDArray[np.float64] = np.zeros((0, 0))
-        self.hover = HoverReadout(self.plot, self._show_point)
-        top = QHBoxLayout()
-        top.addWidget(self.readout, 1)
-        top.addWidget(self.log_box)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(top)
-        layout.addWidget(self.plot, 1)
-        self.log_box.toggled.connect(self._on_log_changed)
         self.rebuild()
-
-    def _on_log_changed(self, on: bool) -> None:
-        set_log_y(self.plot, on)
 
     def rebuild(self) -> None:
         """One curve per layer of the current network."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -10,10 +12,17 @@ from numpy.typing import NDArray
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
     QLabel,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine import Snapshot
+
+if TYPE_CHECKING:
+    from gui.controller import SessionController
 
 GRID_STEPS = 120  # decision-boundary resolution per axis (display sampling, not model maths)
 
@@ -49,6 +58,58 @@ def plot_widget() -> pg.PlotWidget:
         item.getAxis(axis).enableAutoSIPrefix(False)  # "loss (x0.001)" misreads the engine's numbers
     item.setMenuEnabled(False)
     return plot
+
+
+def iteration_plot(y_label: str) -> pg.PlotWidget:
+    """A plot of something over the iterations: iteration on x, ``y_label`` on y."""
+    plot = plot_widget()
+    item = plot.getPlotItem()
+    item.setLabel("bottom", "iteration")
+    item.setLabel("left", y_label)
+    return plot
+
+
+def log_scale_box(plot: pg.PlotWidget, on: bool = False) -> QCheckBox:
+    """A "Log scale" box that switches ``plot``'s y axis, starting ``on``."""
+    box = QCheckBox("Log scale")
+    if on:
+        set_log_y(plot, True)
+        box.setChecked(True)
+    box.toggled.connect(partial(set_log_y, plot))
+    return box
+
+
+def caption_over_plot(
+    parent: QWidget, caption: QLabel, control: QWidget, plot: pg.PlotWidget, margin: int = 8
+) -> None:
+    """Lay ``caption`` (taking the spare width) and ``control`` in a row over ``plot``."""
+    top = QHBoxLayout()
+    top.addWidget(caption, 1)
+    top.addWidget(control)
+    layout = QVBoxLayout(parent)
+    layout.setContentsMargins(margin, margin, margin, margin)
+    layout.addLayout(top)
+    layout.addWidget(plot, 1)
+
+
+class IterationTab(QWidget):
+    """A tab of values over the iterations: the plot, a readout of the hovered iteration and a
+    log-scale box above it."""
+
+    def __init__(
+        self, controller: SessionController, y_label: str, hint: str, log: bool, parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self.plot = iteration_plot(y_label)
+        self.log_box = log_scale_box(self.plot, on=log)
+        self.readout = hint_label(hint)
+        self.hover = HoverReadout(self.plot, self._show_point)
+        caption_over_plot(self, self.readout, self.log_box, self.plot)
+
+    def _show_point(self, index: int | None) -> None:
+        """Show the values of recorded iteration ``index`` (None: the pointer left the data)."""
+        raise NotImplementedError
 
 
 def hint_label(text: str = "") -> QLabel:

@@ -70,22 +70,22 @@ class BreakpointControls:
         answer, ok = QInputDialog.getDouble(self._window, title, label, value, 0.0, 1e12, decimals)
         return answer if ok else None
 
+    def _threshold(self, toggle: QAction, prompt: tuple[str, str], value: float, decimals: int) -> float:
+        """The threshold once ``toggle`` changed: asked for when it is checked (a cancelled
+        question unchecks it again), else ``value`` as it was."""
+        if toggle.isChecked():
+            answer = self._ask(prompt, value, decimals)
+            if answer is not None:
+                return answer
+            toggle.setChecked(False)
+        return value
+
     def _on_loss_breakpoint_toggled(self) -> None:
-        if self.bp_loss.isChecked():
-            value = self._ask(LOSS_PROMPT, self.loss_threshold, 8)
-            if value is None:
-                self.bp_loss.setChecked(False)
-            else:
-                self.loss_threshold = value
+        self.loss_threshold = self._threshold(self.bp_loss, LOSS_PROMPT, self.loss_threshold, 8)
         self._on_breakpoints_changed()
 
     def _on_norm_breakpoint_toggled(self) -> None:
-        if self.bp_norm.isChecked():
-            value = self._ask(NORM_PROMPT, self.norm_threshold, 6)
-            if value is None:
-                self.bp_norm.setChecked(False)
-            else:
-                self.norm_threshold = value
+        self.norm_threshold = self._threshold(self.bp_norm, NORM_PROMPT, self.norm_threshold, 6)
         self._on_breakpoints_changed()
 
     def _on_breakpoints_changed(self) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -20,8 +18,8 @@ from engine.files import memory
 from engine.files.reading import MAX_FILE_BYTES
 from engine.files.walkthrough import parse_walkthrough
 from tests.conftest import tiny_session_dict
+from tests.helpers import run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 HUGE = "1" + "0" * 400  # an integer JSON allows and Python reads, too large for a float
 ENDLESS = "7" * 5000  # over Python's 4,300-digit limit for int(str)
 
@@ -191,14 +189,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     (tmp_path / "s.json").write_text(json.dumps(tiny_session_dict(data={"csv": str(fifo), "targets": ["y"]})))
     for target in (fifo, tmp_path / "s.json"):
-        proc = subprocess.run(
-            [sys.executable, "-m", "engine.cli", "run", str(target)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            timeout=60,
-        )
+        proc = run_python("-m", "engine.cli", "run", str(target), timeout=60)
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.count("\n") == 1, proc.stderr
         assert "named pipe (FIFO)" in proc.stderr

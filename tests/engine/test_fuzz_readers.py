@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +19,8 @@ from engine.errors import GradstepError
 from engine.files.session_file import load_session_config
 from engine.files.walkthrough import Walkthrough, load_walkthrough
 from tests.conftest import tiny_session_dict
+from tests.helpers import run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -200,14 +197,7 @@ def test_bad_files_through_the_real_command_line(tmp_path: Path) -> None:
         "        status = main(['run', path, '--iterations', '1'])\n"
         "    print(status, repr(err.getvalue()))\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, *map(str, files)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+    proc = run_python("-c", code, *map(str, files), timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == len(files)
@@ -223,14 +213,7 @@ def test_bad_files_through_the_real_command_line(tmp_path: Path) -> None:
 def test_a_bad_file_as_its_own_process(tmp_path: Path, index: int) -> None:
     """The console script itself: exit status 2 and exactly one stderr line."""
     path = _sample_of_bad_files(tmp_path)[index]
-    proc = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "run", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+    proc = run_python("-m", "engine.cli", "run", str(path), timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1, proc.stderr
     assert proc.stdout == ""

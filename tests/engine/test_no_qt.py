@@ -5,18 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-QT = ("PySide6", "pyqtgraph")
-
-
-def python(code: str) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter with the repository on the path."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
-    )
+from tests.helpers import QT, ROOT, run_python
 
 
 def test_every_engine_module_imports_without_qt() -> None:
@@ -36,7 +26,7 @@ def test_every_engine_module_imports_without_qt() -> None:
         "print(loaded)\n"
         "sys.exit(1 if loaded else 0)\n"
     )
-    proc = python(code)
+    proc = run_python("-c", code, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -52,7 +42,7 @@ def test_headless_commands_do_not_import_qt() -> None:
         "print('RESULT', codes, loaded)\n"
         "sys.exit(0 if codes == [0, 0, 0] and not loaded else 1)\n"
     )
-    proc = python(code)
+    proc = run_python("-c", code, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     assert "RESULT [0, 0, 0] []" in proc.stdout
 

@@ -1,14 +1,17 @@
-"""Windows for the GUI tests: a temporary QSettings each, closed without prompts."""
+"""Windows and controllers for the GUI tests: a temporary QSettings each, closed without prompts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
 
 from engine import SessionConfig, parse_session
+from engine.files import data as datasets
+from gui.controller import SessionController
 from gui.main_window import MainWindow
 from tests.helpers import tiny_session_dict
 
@@ -16,6 +19,28 @@ from tests.helpers import tiny_session_dict
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "gradstep.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def controller() -> Iterator[SessionController]:
+    """A controller on the 2-3-1 sigmoid XOR session of ``tiny_session_dict``."""
+    ctrl = SessionController(parse_session(tiny_session_dict()))
+    yield ctrl
+    ctrl.wait_idle()
+
+
+@pytest.fixture
+def built_presets(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sample counts of every preset data set built during the test, in order."""
+    built: list[int] = []
+    real = datasets.preset
+
+    def counting(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> Any:
+        built.append(samples)
+        return real(name, samples, noise, seed, one_hot)
+
+    monkeypatch.setattr(datasets, "preset", counting)
+    return built
 
 
 def open_window(qtbot, config: SessionConfig, settings: QSettings) -> Iterator[MainWindow]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from engine import ParameterRef, parse_session
 from engine.explain.chain import ChainExplanation
@@ -15,40 +15,17 @@ from gui.chain_html import MAX_SAMPLE_ROWS, SAMPLE_DIGITS
 from gui.chain_panel import HINT, ChainPanel
 from gui.controller import SessionController
 from gui.formatting import format_number
+from tests.gui.hosting import show_in_host
 from tests.helpers import tiny_session_dict
 
 HIDDEN_WEIGHT = ParameterRef(0, 1, 0)  # 2-3-1 network: a weight into hidden unit 1
 OUTPUT_BIAS = ParameterRef(1, 0)
 
 
-def show_in_host(qtbot, widget: QWidget, width: int = 520, height: int = 800) -> QWidget:
-    """Show ``widget`` inside a plain window, as a dock would hold it.
-
-    The host's layout never sets the window's minimum size: the offscreen platform warns on
-    every size-constraint change of a top-level window, and warnings fail the tests.
-    """
-    host = QWidget()
-    layout = QVBoxLayout(host)
-    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-    layout.addWidget(widget)
-    qtbot.addWidget(host)
-    host.resize(width, height)
-    host.show()
-    qtbot.waitExposed(host)
-    return host
-
-
-@pytest.fixture
-def controller() -> Iterator[SessionController]:
-    ctrl = SessionController(parse_session(tiny_session_dict()))
-    yield ctrl
-    ctrl.wait_idle()
-
-
 @pytest.fixture
 def panel(qtbot, controller: SessionController) -> Iterator[ChainPanel]:
     widget = ChainPanel(controller)
-    host = show_in_host(qtbot, widget)
+    host = show_in_host(qtbot, widget, 520, 800)
     yield widget
     host.close()
 
@@ -175,7 +152,7 @@ def test_large_batches_are_capped(qtbot, panel: ChainPanel) -> None:
     doc = tiny_session_dict(data={"preset": "moons", "samples": 40, "noise": 0.1}, loss="mse")
     controller = SessionController(parse_session(doc))
     big = ChainPanel(controller)
-    host = show_in_host(qtbot, big)
+    host = show_in_host(qtbot, big, 520, 800)
     controller.select(OUTPUT_BIAS)
     controller.finish_iteration()
     text = big.browser.toPlainText()
@@ -223,19 +200,22 @@ def test_new_session_clears_the_selection(panel: ChainPanel, controller: Session
     assert HINT in panel.browser.toPlainText()
 
 
-def _panel_for(qtbot, doc: dict) -> tuple[ChainPanel, SessionController, QWidget]:
+def _panel_for(
+    qtbot, doc: dict, ref: ParameterRef, iterations: int
+) -> tuple[ChainPanel, SessionController, QWidget]:
+    """A shown panel on ``doc`` with ``ref`` selected, after ``iterations`` whole iterations."""
     controller = SessionController(parse_session(doc))
     widget = ChainPanel(controller)
-    return widget, controller, show_in_host(qtbot, widget, height=1100)
+    host = show_in_host(qtbot, widget, 520, 1100)
+    controller.select(ref)
+    for _ in range(iterations):
+        controller.finish_iteration()
+    return widget, controller, host
 
 
 def test_adam_update_line_shows_adams_moments_and_step(qtbot) -> None:
-    panel, controller, host = _panel_for(
-        qtbot, tiny_session_dict(optimizer={"name": "adam", "learning_rate": 0.05})
-    )
-    controller.select(HIDDEN_WEIGHT)
-    controller.finish_iteration()
-    controller.finish_iteration()
+    doc = tiny_session_dict(optimizer={"name": "adam", "learning_rate": 0.05})
+    panel, controller, host = _panel_for(qtbot, doc, HIDDEN_WEIGHT, 2)
     shown = panel.explanation
     assert shown is not None
     assert shown.to_json() == engine_explanation(controller, HIDDEN_WEIGHT).to_json()
@@ -253,12 +233,8 @@ def test_adam_update_line_shows_adams_moments_and_step(qtbot) -> None:
 
 
 def test_momentum_update_line_shows_the_velocity(qtbot) -> None:
-    panel, controller, host = _panel_for(
-        qtbot, tiny_session_dict(optimizer={"name": "momentum", "learning_rate": 0.5})
-    )
-    controller.select(OUTPUT_BIAS)
-    controller.finish_iteration()
-    controller.finish_iteration()
+    doc = tiny_session_dict(optimizer={"name": "momentum", "learning_rate": 0.5})
+    panel, controller, host = _panel_for(qtbot, doc, OUTPUT_BIAS, 2)
     up = panel.explanation.update  # type: ignore[union-attr]
     assert up is not None
     assert up.momentum is not None
@@ -287,9 +263,8 @@ def test_after_an_edit_the_panel_shows_the_edited_weight_not_the_old_update(
 
 
 def test_teaching_mode_factor_says_what_the_mistake_changed(qtbot) -> None:
-    panel, controller, host = _panel_for(qtbot, tiny_session_dict(mistake="missing_activation_derivative"))
-    controller.select(HIDDEN_WEIGHT)
-    controller.finish_iteration()
+    doc = tiny_session_dict(mistake="missing_activation_derivative")
+    panel, controller, host = _panel_for(qtbot, doc, HIDDEN_WEIGHT, 1)
     text = panel.browser.toPlainText()
     assert "1 (teaching mode: activation derivative missing)" in text
     assert "sigmoid's derivative" not in text

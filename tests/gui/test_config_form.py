@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import GradstepError, parse_session
-from engine.files import data as datasets
 from engine.files.examples import resolve
 from engine.files.session_file import session_json
 from gui.config.form import (
@@ -30,8 +27,7 @@ from gui.config.form import (
     typing_document,
 )
 from tests.conftest import tiny_session_dict
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import assert_imports_without_qt
 
 
 def loaded_tiny() -> dict[str, Any]:
@@ -134,21 +130,14 @@ def test_a_saved_state_does_not_pass_through_but_the_title_does() -> None:
     assert "state" not in doc
 
 
-def test_typing_never_builds_big_data(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_typing_never_builds_big_data(built_presets: list[int]) -> None:
     loaded = loaded_tiny()
-    built: list[int] = []
-    real = datasets.preset
-
-    def counting(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> Any:
-        built.append(samples)
-        return real(name, samples, noise, seed, one_hot)
-
-    monkeypatch.setattr(datasets, "preset", counting)
+    built_presets.clear()  # count only what typing builds
     form = FormValues(data=DataForm(source="preset", preset="moons", samples=1_000_000), full_batch=False)
     doc, exact = typing_document(form, loaded)
     assert not exact
     parse_session(doc)
-    assert built == [TYPING_SAMPLES]
+    assert built_presets == [TYPING_SAMPLES]
     small = replace(form, data=replace(form.data, samples=60))
     doc, exact = typing_document(small, loaded)
     assert exact  # small data is checked for real
@@ -214,15 +203,7 @@ def test_field_key_is_the_longest_registered_field_the_error_is_in() -> None:
 
 
 def test_the_form_imports_without_qt() -> None:
-    code = (
-        "import sys\n"
-        "import gui.config.form\n"
-        "loaded = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]\n"
-        "sys.exit(1 if loaded else 0)\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_imports_without_qt("gui.config.form")
 
 
 def mostly(valid: object, *invalid: object) -> st.SearchStrategy[Any]:

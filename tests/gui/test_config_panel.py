@@ -9,28 +9,15 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog
 
 from engine import GradstepError, parse_session
 from engine.files.examples import resolve
 from engine.files.session_file import session_json
 from gui.config_panel import MAX_TABLE_ROWS, ConfigPanel
 from gui.controller import SessionController
+from tests.gui.hosting import show_in_host
 from tests.helpers import tiny_session_dict
-
-
-def show_in_host(qtbot, widget: QWidget, width: int = 420, height: int = 900) -> QWidget:
-    """Show ``widget`` inside a plain window whose layout never constrains the window size
-    (the offscreen platform warns on each size-constraint change, and warnings fail tests)."""
-    host = QWidget()
-    layout = QVBoxLayout(host)
-    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-    layout.addWidget(widget)
-    qtbot.addWidget(host)
-    host.resize(width, height)
-    host.show()
-    qtbot.waitExposed(host)
-    return host
 
 
 def engine_message(doc: dict[str, Any]) -> str:
@@ -41,16 +28,9 @@ def engine_message(doc: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def controller() -> Iterator[SessionController]:
-    ctrl = SessionController(parse_session(tiny_session_dict()))
-    yield ctrl
-    ctrl.wait_idle()
-
-
-@pytest.fixture
 def panel(qtbot, controller: SessionController) -> Iterator[ConfigPanel]:
     widget = ConfigPanel(controller)
-    host = show_in_host(qtbot, widget)
+    host = show_in_host(qtbot, widget, 420, 900)
     yield widget
     host.close()
 
@@ -250,7 +230,7 @@ def test_explicit_initial_weights_are_kept_while_the_shape_is(qtbot) -> None:
     config = resolve("example:tutorial-001")
     controller = SessionController(config)
     panel = ConfigPanel(controller)
-    host = show_in_host(qtbot, panel)
+    host = show_in_host(qtbot, panel, 420, 900)
     assert panel.network_editor.keep_weights_box.isVisible()
     assert panel.apply()
     for old, new in zip(config.layers, controller.config.layers, strict=True):
@@ -293,7 +273,7 @@ def test_teaching_mistake_is_applied_and_kept(panel: ConfigPanel, controller: Se
 def test_title_and_description_pass_through(qtbot) -> None:
     controller = SessionController(resolve("example:tutorial-004"))
     panel = ConfigPanel(controller)
-    host = show_in_host(qtbot, panel)
+    host = show_in_host(qtbot, panel, 420, 900)
     title = controller.config.title
     assert title
     assert panel.apply()
@@ -308,7 +288,7 @@ def test_numbers_nobody_touched_are_not_rounded(qtbot) -> None:
     )
     controller = SessionController(parse_session(doc))
     panel = ConfigPanel(controller)
-    host = show_in_host(qtbot, panel)
+    host = show_in_host(qtbot, panel, 420, 900)
     assert panel.training_editor.lr_edit.text() == "0.123456789"
     assert panel.data_editor.table.item(0, 0).text() == "0.6"  # not 0.59999999999999998
     panel.network_editor.seed_box.setValue(8)  # change something else only
@@ -352,31 +332,22 @@ def test_a_message_without_a_field_shows_in_the_footer_only(
 
 
 def test_typing_checks_without_building_the_data_and_apply_builds_it(
-    qtbot, monkeypatch: pytest.MonkeyPatch, panel: ConfigPanel, controller: SessionController
+    qtbot, built_presets: list[int], panel: ConfigPanel, controller: SessionController
 ) -> None:
-    from engine.files import data as datasets
     from gui.config.form import TYPING_SAMPLES
 
-    built: list[int] = []
-    real = datasets.preset
-
-    def counting(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> Any:
-        built.append(samples)
-        return real(name, samples, noise, seed, one_hot)
-
-    monkeypatch.setattr(datasets, "preset", counting)
     data = panel.data_editor
     data.preset_box.setCurrentIndex(data.preset_box.findData("moons"))
     data.samples_box.setValue(5000)
-    qtbot.waitUntil(lambda: bool(built), timeout=2000)  # the check after typing stops
-    assert max(built) <= TYPING_SAMPLES
+    qtbot.waitUntil(lambda: bool(built_presets), timeout=2000)  # the check after typing stops
+    assert max(built_presets) <= TYPING_SAMPLES
     assert panel.error_text is None
     panel.training_editor.lr_edit.setText("-1")
     qtbot.waitUntil(lambda: panel.error_text is not None, timeout=2000)
     assert panel.field_error("optimizer.learning_rate") is not None  # judged while typing
     panel.training_editor.lr_edit.setText("0.5")
     qtbot.waitUntil(lambda: panel.error_text is None, timeout=2000)
-    assert max(built) <= TYPING_SAMPLES
+    assert max(built_presets) <= TYPING_SAMPLES
     assert panel.apply()
-    assert 5000 in built  # Apply builds the real data
+    assert 5000 in built_presets  # Apply builds the real data
     assert controller.config.x.shape == (5000, 2)

@@ -8,40 +8,19 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from engine import parse_session
 from gui.controller import SessionController
 from gui.formatting import format_cell, format_number
 from gui.inspector import GRID_STEPS, Inspector
+from tests.gui.hosting import show_in_host
 from tests.helpers import tiny_session_dict
-
-
-def show_in_host(qtbot, widget: QWidget, width: int = 700, height: int = 700) -> QWidget:
-    """Show ``widget`` inside a plain window whose layout never constrains the window size
-    (the offscreen platform warns on each size-constraint change, and warnings fail tests)."""
-    host = QWidget()
-    layout = QVBoxLayout(host)
-    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-    layout.addWidget(widget)
-    qtbot.addWidget(host)
-    host.resize(width, height)
-    host.show()
-    qtbot.waitExposed(host)
-    return host
-
-
-@pytest.fixture
-def controller() -> Iterator[SessionController]:
-    ctrl = SessionController(parse_session(tiny_session_dict()))
-    yield ctrl
-    ctrl.wait_idle()
 
 
 @pytest.fixture
 def inspector(qtbot, controller: SessionController) -> Iterator[Inspector]:
     widget = Inspector(controller)
-    host = show_in_host(qtbot, widget)
+    host = show_in_host(qtbot, widget, 700, 700)
     yield widget
     host.close()
 
@@ -181,7 +160,7 @@ def test_decision_boundary_unavailable_without_two_inputs(qtbot) -> None:
     )
     controller = SessionController(parse_session(doc))
     inspector = Inspector(controller)
-    host = show_in_host(qtbot, inspector)
+    host = show_in_host(qtbot, inspector, 700, 700)
     inspector.tabs.setCurrentWidget(inspector.boundary)
     assert not inspector.boundary.available
     assert inspector.boundary.stack.currentWidget() is inspector.boundary.unavailable
@@ -236,7 +215,7 @@ def test_multi_class_surface_shows_the_largest_output(qtbot) -> None:
     )
     controller = SessionController(parse_session(doc))
     inspector = Inspector(controller)
-    host = show_in_host(qtbot, inspector)
+    host = show_in_host(qtbot, inspector, 700, 700)
     inspector.tabs.setCurrentWidget(inspector.boundary)
     tab = inspector.boundary
     assert tab.output_box.currentData() == -1  # more than two outputs: the class by default

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -23,17 +18,7 @@ from gui.network.layout import (
 )
 from gui.network.values import colored_values, edge_scale, node_scale, node_values
 from tests.conftest import tiny_session_dict
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def all_refs(sizes: tuple[int, ...]) -> list[ParameterRef]:
-    refs = []
-    for layer in range(len(sizes) - 1):
-        for unit in range(sizes[layer + 1]):
-            refs.append(ParameterRef(layer, unit, None))
-            refs.extend(ParameterRef(layer, unit, i) for i in range(sizes[layer]))
-    return refs
+from tests.helpers import all_refs, assert_imports_without_qt
 
 
 def node_centre(layout: NetworkLayout, column: int, index: int) -> tuple[float, float]:
@@ -199,12 +184,6 @@ def test_values_shown_follow_the_mode_and_the_stage() -> None:
 
 
 def test_geometry_and_values_import_without_qt() -> None:
-    code = (
-        "import sys\n"
-        "import gui.network.layout, gui.network.hits, gui.network.values, gui.network.tooltips\n"
-        "loaded = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]\n"
-        "sys.exit(1 if loaded else 0)\n"
+    assert_imports_without_qt(
+        "gui.network.layout", "gui.network.hits", "gui.network.values", "gui.network.tooltips"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr

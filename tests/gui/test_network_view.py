@@ -7,34 +7,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from engine import ParameterRef, parse_session
 from gui.colormap import buckets
 from gui.controller import SessionController
 from gui.network_view import NetworkView
-from tests.helpers import tiny_session_dict, wide_network_dict
-
-
-def show_in_host(qtbot, widget: QWidget, width: int, height: int) -> QWidget:
-    """Show ``widget`` in a plain window whose layout never sets the window's size constraints
-    (the offscreen platform warns on each change, and warnings fail the tests)."""
-    host = QWidget()
-    layout = QVBoxLayout(host)
-    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(widget)
-    qtbot.addWidget(host)
-    host.resize(width, height)
-    host.show()
-    qtbot.waitExposed(host)
-    return host
+from tests.gui.hosting import show_in_host
+from tests.helpers import all_refs, tiny_session_dict, wide_network_dict
 
 
 def make_view(qtbot, config) -> tuple[SessionController, NetworkView]:
     controller = SessionController(config)
     view = NetworkView(controller)
-    view.host_window = show_in_host(qtbot, view, 900, 600)  # keeps the host alive
+    view.host_window = show_in_host(qtbot, view, 900, 600, margin=0)  # keeps the host alive
     view.fit()
     return controller, view
 
@@ -42,15 +27,6 @@ def make_view(qtbot, config) -> tuple[SessionController, NetworkView]:
 @pytest.fixture
 def tiny(qtbot) -> tuple[SessionController, NetworkView]:
     return make_view(qtbot, parse_session(tiny_session_dict()))
-
-
-def all_refs(sizes: tuple[int, ...]) -> list[ParameterRef]:
-    refs = []
-    for layer in range(len(sizes) - 1):
-        for unit in range(sizes[layer + 1]):
-            refs.append(ParameterRef(layer, unit, None))
-            refs.extend(ParameterRef(layer, unit, i) for i in range(sizes[layer]))
-    return refs
 
 
 def test_every_parameter_is_found_where_it_is_drawn(tiny) -> None:

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
 from engine import parse_session
 from gui.controller import SessionController
 from gui.stage_strip import StageStrip
+from tests.gui.hosting import show_in_host
 from tests.helpers import tiny_session_dict
-
-
-def show_in_host(qtbot, widget: QWidget, width: int, height: int) -> QWidget:
-    """Show ``widget`` in a plain window whose layout never sets the window's size constraints
-    (the offscreen platform warns on each change, and warnings fail the tests)."""
-    host = QWidget()
-    layout = QVBoxLayout(host)
-    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(widget)
-    qtbot.addWidget(host)
-    host.resize(width, height)
-    host.show()
-    qtbot.waitExposed(host)
-    return host
 
 
 def make_strip(qtbot) -> tuple[SessionController, StageStrip]:
     controller = SessionController(parse_session(tiny_session_dict()))
     strip = StageStrip(controller)
-    strip.host_window = show_in_host(qtbot, strip, 900, 44)  # keeps the host alive
+    strip.host_window = show_in_host(qtbot, strip, 900, 44, margin=0)  # keeps the host alive
     return controller, strip
 
 
