@@ -90,16 +90,19 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
     loss = choice(top.get("loss", "half_sse"), "loss", list(LOSSES))
     _check_loss(loss, layers[-1].activation)
     optimizer = _parse_optimizer(top.get("optimizer", {"name": "sgd"}))
-    data_spec = object_(top.get("data"), "data")
-    x, y = parse_data(data_spec, base_dir, seed)
-    _check_data(x, y, inputs, layers[-1].units, loss)
-    batch_size = _parse_batch_size(top.get("batch_size"), x.shape[0])
     sizes = (inputs, *(layer.units for layer in layers))
     mistake = _parse_mistake(top.get("mistake"), layers, sizes, loss)
+    iterations = int_at_least(top.get("iterations", 1000), "iterations", 1)
     texts = {key: _text(top.get(key, ""), key) for key in ("description", "title")}
     state = None
     if top.get("state") is not None:
         state = parse_state(top["state"], layers, sizes, optimizer.name)
+    # the data last: every other field is judged without building it, so the configuration
+    # panel's check while typing (on a small stand-in of the data) says what Apply says
+    data_spec = object_(top.get("data"), "data")
+    x, y = parse_data(data_spec, base_dir, seed)
+    _check_data(x, y, inputs, layers[-1].units, loss)
+    batch_size = _parse_batch_size(top.get("batch_size"), x.shape[0])
     needed = memory.estimate(sizes, optimizer.name, batch_size or x.shape[0], x.shape[0], y.shape[1])
     memory.check_fits(needed, memory.available_bytes())
     return SessionConfig(
@@ -113,7 +116,7 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
         seed=seed,
         init=init,
         batch_size=batch_size,
-        iterations=int_at_least(top.get("iterations", 1000), "iterations", 1),
+        iterations=iterations,
         mistake=mistake,
         description=texts["description"],
         title=texts["title"],

@@ -267,3 +267,20 @@ def test_typing_says_what_apply_says(form: FormValues) -> None:
         assert form.data.samples > TYPING_SAMPLES  # cut while typing: the limit is checked on Apply
         return
     assert typed == applied
+
+
+def test_a_batch_too_large_for_data_cut_while_typing_does_not_hide_a_later_field() -> None:
+    """Found by the property above: 257 moons points, a batch of 400 and 0 iterations. While
+    typing the data is cut and the batch set to 1; Apply must not then name another field than
+    the check while typing did (the data, and with it the batch, is judged last)."""
+    form = FormValues(
+        full_batch=False,
+        batch_size=400,
+        iterations=0,
+        data=DataForm(source="preset", preset="moons", samples=257),
+    )
+    loaded = loaded_tiny()
+    applied = outcome(session_document(form, loaded))
+    assert applied is not None
+    assert applied.startswith("iterations:")
+    assert outcome(typing_document(form, loaded)[0]) == applied
