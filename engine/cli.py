@@ -24,7 +24,7 @@ import numpy as np
 
 from engine import progress
 from engine.cli_args import COMMANDS, EXIT_BAD_INPUT, build_parser, join_option_values
-from engine.core import allocator
+from engine.core import allocator, threads
 from engine.errors import GradstepError
 from engine.explain.chain import parse_parameter
 from engine.files.atomic import write_atomic
@@ -80,6 +80,7 @@ def main(
     if args.command is None:
         return _open(None, launcher)
     try:
+        threads.apply(threads.choose(getattr(args, "threads", None)))
         with signals_raise(), progress.on_stream(sys.stderr):
             return _dispatch(args, exporter)
     except GradstepError as exc:
@@ -113,6 +114,12 @@ def _dispatch(args: argparse.Namespace, exporter: Exporter | None) -> int:
 
 
 def _open(spec: str | None, launcher: Launcher | None) -> int:
+    try:
+        # process-wide for OpenBLAS: the window's GUI thread and run worker share it
+        threads.apply(threads.choose())
+    except GradstepError as exc:
+        print(f"gradstep: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return (launcher or _launch_window)(spec)
 
 
