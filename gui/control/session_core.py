@@ -6,11 +6,12 @@ snapshot it hands back after each chunk.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from engine import (
     Breakpoints,
@@ -375,10 +376,16 @@ class SessionCore(QObject):
 
     @Slot(object)
     def _on_run_progress(self, progress: RunProgress) -> None:
+        start = time.monotonic()
         self._snapshot = progress.snapshot
         self._progress = progress
         self.message.emit(f"running: {progress.done}/{progress.total} iterations")
         self.stage_changed.emit()
+        worker = self._worker
+        if worker is not None:
+            # a zero timer fires once the event loop has painted what the views asked for: the
+            # worker sends the next progress only then, and waits longer after a costly redraw
+            QTimer.singleShot(0, lambda: worker.shown(time.monotonic() - start))
 
     @Slot(object)
     def _on_run_finished(self, result: RunResult) -> None:
