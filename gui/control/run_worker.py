@@ -40,7 +40,12 @@ class RunWorker(QObject):
     finished = Signal(object)  # RunResult
 
     def __init__(
-        self, session: Session, count: int, breakpoints: Breakpoints, speed: float | None = None
+        self,
+        session: Session,
+        count: int,
+        breakpoints: Breakpoints,
+        speed: float | None = None,
+        redraw_seconds: float = 0.0,
     ) -> None:
         super().__init__()
         self._session = session
@@ -50,6 +55,7 @@ class RunWorker(QObject):
         self._stop = False
         self._waiting = False  # a progress is on its way to the window, or being drawn
         self._next_emit = 0.0  # monotonic time before which no progress is sent
+        self._redraw_seconds = redraw_seconds  # what the window's last redraw cost
 
     def stop(self) -> None:
         self._stop = True  # read by the engine between iterations: pause answers in milliseconds
@@ -65,7 +71,7 @@ class RunWorker(QObject):
         done = 0
         result = RunResult(0)
         start = time.monotonic()
-        self._next_emit = start + FRAME_SECONDS
+        self._next_emit = start + max(FRAME_SECONDS, REDRAW_GAP * self._redraw_seconds)
         while done < self._count and not self._stop:
             budget = self._count - done
             if self._speed is not None:
