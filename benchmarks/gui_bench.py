@@ -322,7 +322,10 @@ def main() -> None:
         g, b, ratio = launch_ratio(3 if args.quick else 7)
         print("| launch to first painted window | Gradstep (s) | bare window, 3 docks (s) | ratio | target |")
         print("|---|---:|---:|---:|---:|")
-        print(f"| median | {g:.2f} | {b:.2f} | {ratio:.2f} | ≤ {LAUNCH_TARGET} {_verdict(ratio, LAUNCH_TARGET)} |")
+        print(
+            f"| median | {g:.2f} | {b:.2f} | {ratio:.2f} "
+            f"| ≤ {LAUNCH_TARGET} {_verdict(ratio, LAUNCH_TARGET)} |"
+        )
 
 
 if __name__ == "__main__":
