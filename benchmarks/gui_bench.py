@@ -11,7 +11,8 @@ load of a shared machine affects both sides alike:
 - step + repaint: one stage step, from the command to the end of the repaint of what changed
   (``controller.step()``, then the event loop paints), over whole iterations so every kind of
   stage counts, 90th percentile; beside it the 90th percentile of a bare pyqtgraph repaint of
-  the same number of edges (one ``PlotCurveItem`` of line pairs, new data, repaint).
+  the same edges (one ``PlotCurveItem`` of line pairs between columns, new data, repaint; it
+  draws every edge as a line, where Gradstep draws a layer of more than 16,384 as an image).
 - launch: a fresh interpreter to the first painted Gradstep window, against a bare PySide6 +
   pyqtgraph window with three docks, both with bytecode compiled as after an install, after one
   untimed launch of each; target 1.25.
@@ -176,24 +177,29 @@ def step_times(config: SessionConfig, iterations: int) -> list[float]:
     return times[stages:]  # the first iteration warms caches (fonts, glyphs, pens, pixmaps)
 
 
-def bare_edge_times(edges: int, repaints: int) -> list[float]:
-    """Seconds per bare pyqtgraph repaint of ``edges`` line segments with new data."""
+def bare_edge_times(sizes: list[int], repaints: int) -> list[float]:
+    """Seconds per bare pyqtgraph repaint of a network's edges (every unit of a column to every
+    unit of the next, columns side by side) as one line-pair curve, its data set anew each time."""
     import pyqtgraph as pg
 
     app = _app()
-    rng = np.random.default_rng(0)
     widget = pg.PlotWidget()
     widget.resize(900, 650)
     curve = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen((200, 80, 80), width=1), antialias=True)
     widget.addItem(curve)
     widget.show()
     app.processEvents()
-    x = np.stack([np.zeros(edges), np.ones(edges)], axis=1).ravel()
+    xs, ys = [], []
+    for col, (n_in, n_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        y_in = np.repeat((np.arange(n_in) + 0.5) / n_in, n_out)
+        y_out = np.tile((np.arange(n_out) + 0.5) / n_out, n_in)
+        xs.append(np.stack([np.full(n_in * n_out, col), np.full(n_in * n_out, col + 1.0)], axis=1).ravel())
+        ys.append(np.stack([y_in, y_out], axis=1).ravel())
+    x, y = np.concatenate(xs), np.concatenate(ys)
     times = []
-    for _ in range(repaints + 1):
-        y = rng.random(2 * edges)
+    for i in range(repaints + 1):
         t = time.perf_counter()
-        curve.setData(x, y)
+        curve.setData(x, y + 1e-9 * i)  # new data: the path is rebuilt, as a changed stage's is
         widget.viewport().repaint()
         times.append(time.perf_counter() - t)
     widget.close()
@@ -301,7 +307,7 @@ def _step_table(iterations: int) -> None:
         edges = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
         samples = 256 if batch else 64
         times = step_times(network_config(sizes, samples, batch=batch), iterations)
-        bare = bare_edge_times(edges, len(times))
+        bare = bare_edge_times(sizes, len(times))
         ms, bare_ms = p90(times) * 1e3, p90(bare) * 1e3
         label = name + (f", batch {batch}" if batch else "")
         print(
