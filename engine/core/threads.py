@@ -4,10 +4,11 @@ Gradstep's networks are small: a product of a 16-row batch with a 784x128 matrix
 microseconds, too little to split across threads. OpenBLAS's worker threads then spin while
 they wait, and fight the interpreter, the window's own thread and whatever else the desktop
 runs. On the 2-core development machine, under its ordinary load, two threads ran 784-128-10
-and 784-256-256-10 with mini-batches of 16, 64 and 128 between 0.7 and 8 times as long as one
-(``benchmarks/engine_bench.py`` prints both side by side), and an idle machine gained at most
-a tenth. So the policy is one thread for every network; ``--threads N`` on a command or the
-environment variable ``GRADSTEP_THREADS`` chooses another count.
+and 784-256-256-10 with mini-batches of 16, 64 and 128 between 0.83 and 9.4 times as long as
+one (``benchmarks/engine_bench.py`` prints both side by side): a gain of at most a sixth in two
+cases, a loss of 4 to 9 times in the others and in all six at a higher load. So the policy is
+one thread for every network; ``--threads N`` on a command or the environment variable
+``GRADSTEP_THREADS`` chooses another count.
 
 The limit is set through threadpoolctl. For OpenBLAS it is process-wide; for an OpenMP-based
 BLAS it is per thread, which is why the window's run worker applies it again on its own thread.
