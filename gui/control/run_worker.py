@@ -19,7 +19,13 @@ FRAME_SECONDS = 1 / 30  # the view refreshes at most this often while a run goes
 # of its time, however big the network's drawing is (a 10 ms redraw: about 14 a second). At 4,
 # XOR runs from the window measured 1.3-1.5x the engine alone on a loaded machine.
 REDRAW_GAP = 6.0
+MAX_GAP_SECONDS = 1.0  # however slow the drawing, progress shows at least about once a second
 POLL_SECONDS = 0.005  # short naps keep Pause well inside 50 ms
+
+
+def _gap(redraw_seconds: float) -> float:
+    """Seconds from the end of a redraw that cost ``redraw_seconds`` to the next progress."""
+    return min(MAX_GAP_SECONDS, max(FRAME_SECONDS - redraw_seconds, REDRAW_GAP * redraw_seconds))
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class RunWorker(QObject):
 
     def shown(self, seconds: float) -> None:
         """The window has drawn the last progress, which took ``seconds`` (called from its thread)."""
-        self._next_emit = time.monotonic() + max(FRAME_SECONDS - seconds, REDRAW_GAP * seconds)
+        self._next_emit = time.monotonic() + _gap(seconds)
         self._waiting = False
 
     @Slot()
@@ -72,7 +78,7 @@ class RunWorker(QObject):
         done = 0
         result = RunResult(0)
         start = time.monotonic()
-        self._next_emit = start + max(FRAME_SECONDS, REDRAW_GAP * self._redraw_seconds)
+        self._next_emit = start + _gap(self._redraw_seconds)
         while done < self._count and not self._stop:
             budget = self._count - done
             if self._speed is not None:

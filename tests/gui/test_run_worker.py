@@ -8,8 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine import Session, parse_session
+from engine import Breakpoints, Session, parse_session
 from engine.core import threads
+from engine.files.examples import resolve
+from gui.control.run_worker import RunProgress, RunWorker
 from gui.controller import SessionController
 from tests.helpers import tiny_session_dict
 
@@ -53,3 +55,24 @@ def test_progress_arrives_and_pause_stops_the_run(qtbot, controller: SessionCont
     assert finished.args[0].reason == "stopped"
     assert not controller.running
     assert 0 < controller.session.iteration < 100_000_000
+
+
+def test_the_worker_waits_for_the_window_to_show_a_progress_before_the_next() -> None:
+    config = resolve("example:xor")
+    worker = RunWorker(Session(config), 20_000, Breakpoints())  # far longer than two frames
+    unanswered: list[int] = []
+    worker.progress.connect(lambda progress: unanswered.append(progress.done))
+    worker.run()  # on this thread: nothing shows the progress, so only the first is sent
+    assert len(unanswered) == 1
+
+    worker = RunWorker(Session(config), 20_000, Breakpoints())
+    answered: list[int] = []
+
+    def show(progress: RunProgress) -> None:
+        answered.append(progress.done)
+        worker.shown(0.0)
+
+    worker.progress.connect(show)
+    worker.run()
+    assert len(answered) >= 2
+    assert answered == sorted(answered)
