@@ -1,7 +1,10 @@
 """Engine speed: `gradstep run` against a hand-written NumPy loop, and time-travel cost.
 
-    python benchmarks/engine_bench.py            # full run (about two minutes)
+    python benchmarks/engine_bench.py            # full run (about five minutes)
     python benchmarks/engine_bench.py --quick    # fewer repeats and iterations
+
+It also times the BLAS thread policy (one thread against two, alternating) and time travel
+over 784-256-256-10 with mini-batches of 128.
 
 Times alternate between the two in one process and the ratio of medians is reported, so
 machine load affects both sides alike. The engine side is exactly what `gradstep run` does:
@@ -11,6 +14,7 @@ machine load affects both sides alike. The engine side is exactly what `gradstep
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -23,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import Breakpoints, Session, parse_session  # noqa: E402
-from engine.core import allocator  # noqa: E402
+from engine.core import allocator, threads  # noqa: E402
 
 
 def _session(
@@ -124,12 +128,40 @@ def compare(
     return {"case": name, "iterations": iterations, "engine_s": e, "hand_s": h, "ratio": e / h}
 
 
-def time_travel(iterations: int, probes: int) -> dict[str, Any]:
+def _mnist_like(sizes: list[int], batch: int, samples: int = 512) -> Any:
+    """A ReLU/softmax network on random 784-wide samples with one-hot targets."""
     rng = np.random.default_rng(1)
-    x = rng.random((256, 784))
-    labels = rng.integers(0, 10, 256)
-    y = np.eye(10)[labels]
-    config = parse_session(_session([784, 128, 10], "relu", "softmax", "cross_entropy", x, y, 0.05, batch=64))
+    x = rng.random((samples, sizes[0]))
+    y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], samples)]
+    return parse_session(_session(sizes, "relu", "softmax", "cross_entropy", x, y, 0.05, batch=batch))
+
+
+def thread_policy(repeats: int, iterations: int) -> list[dict[str, Any]]:
+    """Seconds of `run_iterations` with one BLAS thread against two, alternating; medians."""
+    rows = []
+    for sizes in ([784, 128, 10], [784, 256, 256, 10]):
+        for batch in (16, 64, 128):
+            config = _mnist_like(sizes, batch)
+            times: dict[int, list[float]] = {1: [], 2: []}
+            for _ in range(repeats):
+                for count in (1, 2):
+                    threads.apply(count)
+                    session = Session(config)
+                    t = time.perf_counter()
+                    session.run_iterations(iterations, Breakpoints())
+                    times[count].append(time.perf_counter() - t)
+            one, two = statistics.median(times[1]), statistics.median(times[2])
+            name = "-".join(str(n) for n in sizes)
+            rows.append({"case": name, "batch": batch, "one": one, "two": two, "ratio": two / one})
+    threads.apply(threads.choose())
+    return rows
+
+
+def time_travel(
+    iterations: int, probes: int, sizes: list[int] | None = None, batch: int = 64
+) -> dict[str, Any]:
+    rng = np.random.default_rng(1)
+    config = _mnist_like(sizes or [784, 128, 10], batch, samples=256 if sizes is None else 512)
     session = Session(config)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
@@ -179,12 +211,26 @@ def time_travel(iterations: int, probes: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    allocator.tune()  # as `gradstep run` does; the hand-written loop runs in the same process
-    repeats = 3 if args.quick else 7
+def _print_time_travel(title: str, tt: dict[str, Any]) -> None:
+    print(f"| {title} | value |")
+    print("|---|---:|")
+    print(f"| iterations run | {tt['iterations']} ({tt['run_s']:.1f} s) |")
+    every = tt["checkpoint_interval"]
+    print(f"| history held (checkpoints) | {tt['history_mb']:.0f} MB, one every {every} iterations |")
+    print(f"| peak RSS growth during the run | {tt['rss_growth_mb']:.0f} MB |")
+    median, worst = tt["back_median_s"] * 1e3, tt["back_max_s"] * 1e3
+    print(f"| go back to a random iteration: median / max | {median:.0f} ms / {worst:.0f} ms |")
+
+
+def _print_threads(rows: list[dict[str, Any]], iterations: int) -> None:
+    print(f"| BLAS threads, {iterations} iterations | batch | 1 thread (s) | 2 threads (s) | 2 / 1 |")
+    print("|---|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['case']} | {r['batch']} | {r['one']:.3f} | {r['two']:.3f} | {r['ratio']:.2f} |")
+
+
+def _run_and_travel(quick: bool) -> None:
+    repeats = 3 if quick else 7
     xor_x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
     xor_y = np.array([[0], [1], [1], [0]], float)
     rng = np.random.default_rng(0)
@@ -195,14 +241,14 @@ def main() -> None:
             "XOR 2-4-1 sigmoid, half_sse",
             _session([2, 4, 1], "sigmoid", "sigmoid", "half_sse", xor_x, xor_y, 0.5),
             hand_xor,
-            2000 if args.quick else 10000,
+            2000 if quick else 10000,
             repeats,
         ),
         compare(
             "64-128-128-10 ReLU/softmax, 1,000 samples",
             _session([64, 128, 128, 10], "relu", "softmax", "cross_entropy", big_x, big_y, 0.1),
             hand_mlp,
-            50 if args.quick else 200,
+            50 if quick else 200,
             repeats,
         ),
     ]
@@ -217,18 +263,31 @@ def main() -> None:
             f"{r['ratio']:.2f}",
         ]
         print("| " + " | ".join(str(c) for c in cells) + " |")
-    tt = time_travel(2000 if args.quick else 10000, 10 if args.quick else 30)
+    tt = time_travel(2000 if quick else 10000, 10 if quick else 30)
     print()
-    print("| time travel, 784-128-10, batch 64 | value |")
-    print("|---|---:|")
-    print(f"| iterations run | {tt['iterations']} ({tt['run_s']:.1f} s) |")
-    every = tt["checkpoint_interval"]
-    print(f"| history held (checkpoints) | {tt['history_mb']:.0f} MB, one every {every} iterations |")
-    print(f"| peak RSS growth during the run | {tt['rss_growth_mb']:.0f} MB |")
-    median, worst = tt["back_median_s"] * 1e3, tt["back_max_s"] * 1e3
-    print(f"| go back to a random iteration: median / max | {median:.0f} ms / {worst:.0f} ms |")
+    _print_time_travel("time travel, 784-128-10, batch 64", tt)
     step, back = tt["tiny_step_median_ms"], tt["tiny_back_median_ms"]
     print(f"| 2-4-1: one stage step / one stage back (median) | {step:.3f} ms / {back:.3f} ms |")
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=("run", "threads", "big"), help="one part")
+    args = parser.parse_args()
+    allocator.tune()  # as `gradstep run` does; the hand-written loop runs in the same process
+    threads.apply(threads.choose())  # as `gradstep run` does
+    print(f"BLAS threads: {threads.blas_threads()}; load average {os.getloadavg()[0]:.1f}\n")
+    if args.only in (None, "run"):
+        _run_and_travel(args.quick)
+    if args.only in (None, "threads"):
+        count = 50 if args.quick else 100
+        _print_threads(thread_policy(3 if args.quick else 5, count), count)
+        print()
+    if args.only in (None, "big"):  # last: its peak memory would hide the others' growth
+        big = time_travel(1000 if args.quick else 10_000, 10 if args.quick else 30, [784, 256, 256, 10], 128)
+        _print_time_travel("time travel, 784-256-256-10, batch 128", big)
 
 
 if __name__ == "__main__":

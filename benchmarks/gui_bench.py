@@ -1,22 +1,33 @@
-"""Window benchmark, offscreen: one stage step with its repaint, and launch to first paint.
+"""Window benchmark, offscreen: run throughput, stage step + repaint, launch; each as a ratio.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/gui_bench.py
+    QT_QPA_PLATFORM=offscreen python benchmarks/gui_bench.py [--quick]
 
-Each step is timed from the command to the end of the repaint: of the whole 1400x900 window
-(``controller.step()``, the signals and every view's redraw, the docks included, then
-``window.repaint()``), and of the network view alone; over whole iterations so every kind of
-stage counts; the table shows the median and the 90th
-percentile. Launch is measured in a fresh interpreter, from start to the first painted window.
+Every figure is a ratio to a baseline measured in the same run, alternating the two, so the
+load of a shared machine affects both sides alike:
+
+- run: a run from the window (``controller.run(n)`` on the worker thread, redraws included,
+  until the window receives the result) against the engine running the same iterations alone
+  (``Session(config).run_iterations(n)``), medians; target 1.3.
+- step + repaint: one stage step, from the command to the end of the repaint of what changed
+  (``controller.step()``, then the event loop paints), over whole iterations so every kind of
+  stage counts, 90th percentile; beside it the 90th percentile of a bare pyqtgraph repaint of
+  the same edges (one ``PlotCurveItem`` of line pairs between columns, new data, repaint; it
+  draws every edge as a line, where Gradstep draws a layer of more than 16,384 as an image).
+- launch: a fresh interpreter to the first painted Gradstep window, against a bare PySide6 +
+  pyqtgraph window with three docks, both with bytecode compiled as after an install, after one
+  untimed launch of each; target 1.25.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,104 +37,214 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import SessionConfig, parse_session  # noqa: E402
+from engine import Breakpoints, Session, SessionConfig, parse_session  # noqa: E402
+from engine.core import allocator, threads  # noqa: E402
 
-TARGETS_MS = {"2-4-1": 10.0, "64-64-64-10": 30.0, "784-128-10": 100.0}
-LAUNCH_TARGET_S = 1.5
+RUN_TARGET = 1.3
+LAUNCH_TARGET = 1.25
+STEP_CASES = {  # network: (batch, p90 target in ms)
+    "2-4-1": (None, 16.0),
+    "64-64-64-10": (None, 16.0),
+    "784-128-10": (None, 16.0),
+    "784-256-256-10": (128, 50.0),
+}
 
 
-def network_config(sizes: list[int], samples: int = 64, seed: int = 1) -> SessionConfig:
-    """A ReLU network of ``sizes`` with a sigmoid output on seeded random data."""
+def network_config(
+    sizes: list[int],
+    samples: int = 64,
+    seed: int = 1,
+    batch: int | None = None,
+    output: str = "sigmoid",
+    loss: str = "mse",
+) -> SessionConfig:
+    """A ReLU network of ``sizes`` on seeded random data."""
     rng = np.random.default_rng(seed)
     x = rng.random((samples, sizes[0]))
-    y = (rng.random((samples, sizes[-1])) > 0.5).astype(float)
+    if output == "softmax":
+        y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], samples)]
+    else:
+        y = (rng.random((samples, sizes[-1])) > 0.5).astype(float)
     layers: list[dict[str, Any]] = [{"units": n, "activation": "relu"} for n in sizes[1:-1]]
-    layers.append({"units": sizes[-1], "activation": "sigmoid"})
+    layers.append({"units": sizes[-1], "activation": output})
     return parse_session(
         {
             "format": "gradstep-session",
             "version": 1,
             "seed": seed,
             "network": {"inputs": sizes[0], "init": "xavier_uniform", "layers": layers},
-            "loss": "mse",
+            "loss": loss,
             "optimizer": {"name": "sgd", "learning_rate": 0.1},
             "data": {"inputs": x.tolist(), "targets": y.tolist()},
+            "batch_size": batch,
         }
     )
 
 
-def step_times(sizes: list[int], iterations: int = 6, full: bool = True) -> list[float]:
-    """Seconds per stage step including the window's repaint: of every widget (``full``), or of
-    what changed, as Qt paints it when the event loop runs."""
-    from PySide6.QtCore import QSettings
+def xor_config() -> SessionConfig:
+    from engine.files.examples import resolve
+
+    return resolve("example:xor")
+
+
+def _app() -> Any:
     from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([])
+
+
+def _window(config: SessionConfig, folder: str) -> Any:
+    from PySide6.QtCore import QSettings
 
     from gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
-    with tempfile.TemporaryDirectory() as folder:
-        # Fresh settings: the default dock layout every time, not whatever the last run saved.
-        settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.Format.IniFormat)
-        return _window_step_times(app, MainWindow(network_config(sizes), None, settings), iterations, full)
-
-
-def _window_step_times(app: Any, window: Any, iterations: int, full: bool) -> list[float]:
+    _app()
+    # Fresh settings: the default dock layout every time, not whatever the last run saved.
+    settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(config, None, settings)
     window.resize(1400, 900)
     window.show()
-    app.processEvents()
+    _app().processEvents()
     window.repaint()
-    controller = window.controller
-    stages = len(controller.session.stages)
-    times = []
-    for _ in range((iterations + 1) * stages):
-        t = time.perf_counter()
-        controller.step()
-        app.processEvents()
-        if full:
-            window.repaint()
-        times.append(time.perf_counter() - t)
-    window.controller.select(None)
+    return window
+
+
+def _close(window: Any) -> None:
+    window.controller.mark_unmodified()
     window.close()
     window.deleteLater()
-    app.processEvents()
+    _app().processEvents()
+
+
+# ---- run throughput ----
+
+
+def window_run_seconds(window: Any, config: SessionConfig, iterations: int) -> float:
+    """From Run to the result reaching the window, on a fresh session."""
+    from PySide6.QtCore import QEventLoop
+
+    controller = window.controller
+    controller.new_session(config)
+    _app().processEvents()
+    loop = QEventLoop()
+    controller.run_finished.connect(loop.quit)
+    start = time.perf_counter()
+    controller.run(iterations)
+    loop.exec()
+    seconds = time.perf_counter() - start
+    controller.run_finished.disconnect(loop.quit)
+    assert controller.session.iteration == iterations
+    return seconds
+
+
+def engine_run_seconds(config: SessionConfig, iterations: int) -> float:
+    start = time.perf_counter()
+    Session(config).run_iterations(iterations, Breakpoints(non_finite=True))
+    return time.perf_counter() - start
+
+
+def run_ratio(config: SessionConfig, iterations: int, repeats: int) -> tuple[float, float, float]:
+    """(window s, engine s, ratio of medians), alternating the two."""
+    with tempfile.TemporaryDirectory() as folder:
+        window = _window(config, folder)
+        window_run_seconds(window, config, iterations)  # warm: fonts, glyphs, caches
+        windows, engines = [], []
+        for _ in range(repeats):
+            engines.append(engine_run_seconds(config, iterations))
+            windows.append(window_run_seconds(window, config, iterations))
+        _close(window)
+    w, e = statistics.median(windows), statistics.median(engines)
+    return w, e, w / e
+
+
+# ---- stage step + repaint ----
+
+
+def step_times(config: SessionConfig, iterations: int) -> list[float]:
+    """Seconds per stage step including the repaint of what changed, as Qt paints it."""
+    app = _app()
+    with tempfile.TemporaryDirectory() as folder:
+        window = _window(config, folder)
+        controller = window.controller
+        stages = len(controller.session.stages)
+        times = []
+        for _ in range((iterations + 1) * stages):
+            t = time.perf_counter()
+            controller.step()
+            app.processEvents()
+            times.append(time.perf_counter() - t)
+        _close(window)
     return times[stages:]  # the first iteration warms caches (fonts, glyphs, pens, pixmaps)
 
 
-def view_step_times(sizes: list[int], iterations: int = 6) -> list[float]:
-    """Seconds per stage step with only the network view attached (no docks), repaint included."""
-    from PySide6.QtWidgets import QApplication
+def bare_edge_times(sizes: list[int], repaints: int) -> list[float]:
+    """Seconds per bare pyqtgraph repaint of a network's edges (every unit of a column to every
+    unit of the next, columns side by side) as one line-pair curve, its data set anew each time."""
+    import pyqtgraph as pg
 
-    from gui.controller import SessionController
-    from gui.network_view import NetworkView
-
-    app = QApplication.instance() or QApplication([])
-    controller = SessionController(network_config(sizes))
-    view = NetworkView(controller)
-    view.resize(900, 650)
-    view.show()
+    app = _app()
+    widget = pg.PlotWidget()
+    widget.resize(900, 650)
+    curve = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen((200, 80, 80), width=1), antialias=True)
+    widget.addItem(curve)
+    widget.show()
     app.processEvents()
-    view.repaint()
+    xs, ys = [], []
+    for col, (n_in, n_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        y_in = np.repeat((np.arange(n_in) + 0.5) / n_in, n_out)
+        y_out = np.tile((np.arange(n_out) + 0.5) / n_out, n_in)
+        xs.append(np.stack([np.full(n_in * n_out, col), np.full(n_in * n_out, col + 1.0)], axis=1).ravel())
+        ys.append(np.stack([y_in, y_out], axis=1).ravel())
+    x, y = np.concatenate(xs), np.concatenate(ys)
     times = []
-    stages = len(controller.session.stages)
-    for _ in range((iterations + 1) * stages):
+    for i in range(repaints + 1):
         t = time.perf_counter()
-        controller.step()
-        app.processEvents()
-        view.repaint()
+        curve.setData(x, y + 1e-9 * i)  # new data: the path is rebuilt, as a changed stage's is
+        widget.viewport().repaint()
         times.append(time.perf_counter() - t)
-    view.close()
-    view.deleteLater()
+    widget.close()
+    widget.deleteLater()
     app.processEvents()
-    return times[stages:]
+    return times[1:]
 
+
+def p90(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[int(0.9 * (len(ordered) - 1))]
+
+
+# ---- launch ----
 
 LAUNCH_SCRIPT = """
-import time, sys
+import time
 t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication
 from gui.app import create_window
 app = QApplication([])
 window = create_window(None)
+window.resize(1400, 900)
+window.show()
+app.processEvents()
+window.repaint()
+print(time.perf_counter() - t0)
+"""
+
+BARE_SCRIPT = """
+import time
+t0 = time.perf_counter()
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.setCentralWidget(pg.PlotWidget())
+for name, area in (("left", Qt.DockWidgetArea.LeftDockWidgetArea),
+                   ("right", Qt.DockWidgetArea.RightDockWidgetArea),
+                   ("bottom", Qt.DockWidgetArea.BottomDockWidgetArea)):
+    dock = QDockWidget(name)
+    dock.setWidget(QLabel(name))
+    window.addDockWidget(area, dock)
+window.resize(1400, 900)
 window.show()
 app.processEvents()
 window.repaint()
@@ -131,43 +252,92 @@ print(time.perf_counter() - t0)
 """
 
 
-def launch_seconds(runs: int = 3) -> float:
-    """Median seconds from a fresh interpreter's start to the first painted window."""
+def _process_seconds(script: str) -> float:
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
-    results = []
+    # An installed Gradstep has its bytecode compiled (pip does it), like PySide6 and pyqtgraph;
+    # without this a machine that sets PYTHONDONTWRITEBYTECODE compiles every module each launch.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    total = time.perf_counter() - t
+    return max(total, float(out.stdout.strip().splitlines()[-1]))
+
+
+def launch_ratio(runs: int) -> tuple[float, float, float]:
+    """(Gradstep s, bare s, ratio of medians), fresh interpreters, alternating."""
+    gradstep, bare = [], []
+    _process_seconds(BARE_SCRIPT)  # warm: bytecode written, files in the page cache
+    _process_seconds(LAUNCH_SCRIPT)
     for _ in range(runs):
-        t = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-c", LAUNCH_SCRIPT], env=env, capture_output=True, text=True, check=True
+        bare.append(_process_seconds(BARE_SCRIPT))
+        gradstep.append(_process_seconds(LAUNCH_SCRIPT))
+    g, b = statistics.median(gradstep), statistics.median(bare)
+    return g, b, g / b
+
+
+def _verdict(value: float, target: float) -> str:
+    return "met" if value <= target else "**not met**"
+
+
+def _run_table(repeats: int) -> None:
+    print("| window run | iterations | window (s) | engine alone (s) | ratio | target |")
+    print("|---|---:|---:|---:|---:|---:|")
+    cases: list[tuple[str, Callable[[], SessionConfig], int]] = [
+        ("XOR 2-3-1 (example:xor)", xor_config, 5000),
+        (
+            "784-128-10 ReLU/softmax, batch 16",
+            lambda: network_config([784, 128, 10], 512, batch=16, output="softmax", loss="cross_entropy"),
+            200,
+        ),
+    ]
+    for name, make, iterations in cases:
+        w, e, ratio = run_ratio(make(), iterations, repeats)
+        print(
+            f"| {name} | {iterations} | {w:.3f} | {e:.3f} | {ratio:.2f} | ≤ {RUN_TARGET} "
+            f"{_verdict(ratio, RUN_TARGET)} |"
         )
-        total = time.perf_counter() - t
-        inner = float(out.stdout.strip().splitlines()[-1])
-        results.append(max(total, inner))
-    return statistics.median(results)
+
+
+def _step_table(iterations: int) -> None:
+    print("| step + repaint of what changed | edges | p90 | median | bare repaint p90 | ratio | target |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, (batch, target) in STEP_CASES.items():
+        sizes = [int(n) for n in name.split("-")]
+        edges = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+        samples = 256 if batch else 64
+        times = step_times(network_config(sizes, samples, batch=batch), iterations)
+        bare = bare_edge_times(sizes, len(times))
+        ms, bare_ms = p90(times) * 1e3, p90(bare) * 1e3
+        label = name + (f", batch {batch}" if batch else "")
+        print(
+            f"| {label} | {edges:,} | {ms:.1f} ms | {statistics.median(times) * 1e3:.1f} ms "
+            f"| {bare_ms:.1f} ms | {ms / bare_ms:.2f} | p90 ≤ {target:.0f} ms {_verdict(ms, target)} |"
+        )
 
 
 def main() -> None:
-    print("command: QT_QPA_PLATFORM=offscreen python benchmarks/gui_bench.py\n")
-    print("| measurement | median | 90th percentile | target |")
-    print("|---|---:|---:|---:|")
-    measures = (
-        ("whole window, every widget repainted", step_times),
-        ("whole window, changed widgets repainted", lambda sizes: step_times(sizes, full=False)),
-        ("network view alone", view_step_times),
-    )
-    for what, measure in measures:
-        for name, target in TARGETS_MS.items():
-            sizes = [int(n) for n in name.split("-")]
-            times = sorted(measure(sizes))
-            median = statistics.median(times) * 1000
-            p90 = times[int(0.9 * (len(times) - 1))] * 1000
-            print(
-                f"| stage step + repaint, {what}, {name} | {median:.1f} ms | {p90:.1f} ms "
-                f"| ≤ {target:.0f} ms |"
-            )
-    launch = launch_seconds()
-    print(f"| launch to first painted window | {launch:.2f} s | | ≤ {LAUNCH_TARGET_S} s |")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--only", choices=("run", "step", "launch"), help="one table")
+    args = parser.parse_args()
+    allocator.tune()
+    threads.apply(threads.choose())  # as `gradstep` does before opening the window
+    print(f"BLAS threads: {threads.blas_threads()}; load average {os.getloadavg()[0]:.1f}\n")
+    if args.only in (None, "run"):
+        _run_table(3 if args.quick else 7)
+        print()
+    if args.only in (None, "step"):
+        _step_table(2 if args.quick else 6)
+        print()
+    if args.only in (None, "launch"):
+        g, b, ratio = launch_ratio(3 if args.quick else 7)
+        print("| launch to first painted window | Gradstep (s) | bare window, 3 docks (s) | ratio | target |")
+        print("|---|---:|---:|---:|---:|")
+        print(
+            f"| median | {g:.2f} | {b:.2f} | {ratio:.2f} "
+            f"| ≤ {LAUNCH_TARGET} {_verdict(ratio, LAUNCH_TARGET)} |"
+        )
 
 
 if __name__ == "__main__":

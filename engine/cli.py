@@ -29,7 +29,7 @@ from engine.cli_args import (
     join_option_values,
     strict_json,
 )
-from engine.core import allocator
+from engine.core import allocator, threads
 from engine.errors import GradstepError
 from engine.explain.chain import parse_parameter
 from engine.files.atomic import write_atomic
@@ -87,6 +87,7 @@ def main(
     if args.command is None:
         return _open(None, launcher)
     try:
+        threads.apply(threads.choose(getattr(args, "threads", None)))
         with signals_raise(), progress.on_stream(sys.stderr):
             return _dispatch(args, exporter)
     except GradstepError as exc:
@@ -122,6 +123,12 @@ def _dispatch(args: argparse.Namespace, exporter: Exporter | None) -> int:
 
 
 def _open(spec: str | None, launcher: Launcher | None) -> int:
+    try:
+        # process-wide for OpenBLAS: the window's GUI thread and run worker share it
+        threads.apply(threads.choose())
+    except GradstepError as exc:
+        print(f"gradstep: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return (launcher or _launch_window)(spec)
 
 

@@ -31,15 +31,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gradstep {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # the commands that compute take --threads (the window reads GRADSTEP_THREADS)
+    threads = _Parser(add_help=False)
+    threads.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="threads for NumPy's matrix products (default: $GRADSTEP_THREADS, else 1, the fastest "
+        "for Gradstep's network sizes)",
+    )
 
-    run = sub.add_parser("run", help="train a session and print progress and the final loss")
+    run = sub.add_parser(
+        "run", parents=[threads], help="train a session and print progress and the final loss"
+    )
     run.add_argument("session", metavar="SESSION", help="session file or example:NAME")
     run.add_argument("--iterations", type=int, metavar="N", help="updates to run (default: the session's)")
     run.add_argument("--trace", metavar="TRACE.json", help="write every iteration to a trace file")
     run.add_argument("--every", type=int, metavar="K", help="print the loss every K iterations")
     run.add_argument("--loss-below", type=float, metavar="X", help="stop when the loss falls below X")
 
-    chain = sub.add_parser("chain", help="explain one parameter's gradient by the chain rule")
+    chain = sub.add_parser(
+        "chain", parents=[threads], help="explain one parameter's gradient by the chain rule"
+    )
     chain.add_argument("session", metavar="SESSION", help="session file or example:NAME")
     what = chain.add_mutually_exclusive_group(required=True)
     what.add_argument("--weight", metavar="L:J:I", help="weight from input I to unit J of layer L")
@@ -54,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     chain.add_argument("--json", action="store_true", help="print JSON")
 
     check = sub.add_parser(
-        "check", help="compare your own train_step with the correct computation and name the bug"
+        "check",
+        parents=[threads],
+        help="compare your own train_step with the correct computation and name the bug",
     )
     check.add_argument(
         "code", metavar="CODE.py", help="a file defining train_step(weights, biases, X, Y, learning_rate)"
@@ -70,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print JSON")
 
     export = sub.add_parser(
-        "export", help="write a walkthrough as PNG frames, GIF, MP4 or Markdown, or a session as Markdown"
+        "export",
+        parents=[threads],
+        help="write a walkthrough as PNG frames, GIF, MP4 or Markdown, or a session as Markdown",
     )
     export.add_argument("source", metavar="WALKTHROUGH|SESSION", help="a file or example:NAME")
     export.add_argument(
@@ -86,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 # options that take a value which may start with "-" (argparse reads "-1:0:0" or "-1e-3" as an
 # option and answers "expected one argument")
 _VALUE_OPTIONS = {"--weight", "--bias", "--loss-below", "--size", "--iteration", "--iterations", "--every"}
-_VALUE_OPTIONS |= {"--timeout", "--trace", "--out", "--session", "--memory-limit"}
+_VALUE_OPTIONS |= {"--timeout", "--trace", "--out", "--session", "--memory-limit", "--threads"}
 COMMANDS = {"run", "chain", "check", "export", "examples", "debug"}
 
 

@@ -26,6 +26,7 @@ from engine import progress
 from engine.core import compute
 from engine.core.records import IterationRecord, LayerParams, OptimizerState, Params
 from engine.history import breakpoints
+from engine.history.metrics import frobenius_norms
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult
 
 if TYPE_CHECKING:
@@ -210,7 +211,7 @@ class _FastRun:
             new_bs = [p.bias for p in new_params]
             return _Step(loss, acts, new_ws, new_bs, grads=grads, new_params=new_params, new_opt=new_opt)
         loss, zs, a_in, dws, dbs = session._backprop(*session._batches.arrays(k), self.ws, self.bs)
-        norms = tuple(float(np.linalg.norm(dw)) for dw in dws) if session._track_norms else None
+        norms = frobenius_norms(dws) if session._track_norms else None
         session._metrics.record(k, loss, norms)
         lr = session.config.optimizer.learning_rate
         new_ws = compute.sgd_step(self.ws, dws, lr)

@@ -32,7 +32,7 @@ from engine.files.session_file import session_json
 from engine.history import runner
 from engine.history.batches import Batches
 from engine.history.checkpoints import BASE_CHECKPOINT_INTERVAL, RECENT_RECORDS, Checkpoints, RecentRecords
-from engine.history.metrics import Metrics
+from engine.history.metrics import Metrics, frobenius_norms
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult, Snapshot
 
 Array = NDArray[np.float64]
@@ -371,7 +371,7 @@ class Session:
             self._metrics.record(rec.iteration, record.loss.loss, None)
         elif s == 2 * self._n and self._track_norms:  # the backward stage of layer 0
             assert record.loss is not None
-            norms = tuple(float(np.linalg.norm(b.dW)) for b in reversed(record.backward))
+            norms = frobenius_norms(b.dW for b in reversed(record.backward))
             self._metrics.record(rec.iteration, record.loss.loss, norms)
         return record
 
@@ -382,6 +382,6 @@ class Session:
         loss, zs, acts, dws, dbs = self._backprop(*self._batches.arrays(k), ws, bs)
         grads = tuple(LayerParams(dw, db) for dw, db in zip(dws, dbs, strict=True))
         new_params, new_opt = compute.optimizer_step(self.config.optimizer, params, grads, opt)
-        norms = tuple(float(np.linalg.norm(dw)) for dw in dws) if self._track_norms else None
+        norms = frobenius_norms(dws) if self._track_norms else None
         self._metrics.record(k, loss, norms)
         return new_params, new_opt, loss, (zs, acts[1:]), grads

@@ -6,11 +6,12 @@ snapshot it hands back after each chunk.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from engine import (
     Breakpoints,
@@ -66,6 +67,7 @@ class SessionCore(QObject):
         self._progress: RunProgress | None = None
         self._path: Path | None = None
         self._modified = False
+        self._redraw_seconds = 0.0  # how long the views took to show the last change
         self._replace_with(self._make_session(config), path)
 
     # ---- state ----
@@ -263,14 +265,14 @@ class SessionCore(QObject):
         self._thread = QThread()
         self._hit = None
         self._run_start = (self._session.iteration, self._session.position)
-        self._worker = RunWorker(self._session, count, self.breakpoints, self.speed)
+        self._worker = RunWorker(self._session, count, self.breakpoints, self.speed, self._redraw_seconds)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progress.connect(self._on_run_progress)
         self._worker.finished.connect(self._on_run_finished)
+        self._thread.start()  # first: the views' answer to running_changed need not delay the run
         self.running_changed.emit(True)
         self.message.emit(f"running {count} iterations...")
-        self._thread.start()
 
     def pause(self) -> None:
         if self._worker is not None:
@@ -354,7 +356,19 @@ class SessionCore(QObject):
         if self._sample >= rows:  # a smaller mini-batch: the last row stays shown
             self._sample = rows - 1
             self.sample_changed.emit(self._sample)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """Announce a new state; the views' cost of showing it is measured once they have painted."""
+        start = time.monotonic()
         self.stage_changed.emit()
+        # a zero timer fires once the event loop has painted what the views asked for
+        QTimer.singleShot(0, self, lambda: self._redrawn(start))
+
+    def _redrawn(self, start: float) -> None:
+        self._redraw_seconds = time.monotonic() - start
+        if self._worker is not None:
+            self._worker.shown(self._redraw_seconds)  # the run's next progress may come
 
     def _set_modified(self, value: bool) -> None:
         if value != self._modified:
@@ -366,7 +380,7 @@ class SessionCore(QObject):
         self._snapshot = progress.snapshot
         self._progress = progress
         self.message.emit(f"running: {progress.done}/{progress.total} iterations")
-        self.stage_changed.emit()
+        self._redraw()
 
     @Slot(object)
     def _on_run_finished(self, result: RunResult) -> None:

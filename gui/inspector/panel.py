@@ -3,6 +3,9 @@ run goes on, redraws are throttled to ``RUN_REFRESH_MS``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -20,22 +23,26 @@ from gui.inspector.norms import NormsTab
 RUN_REFRESH_MS = 100  # at most ~10 redraws a second while the engine runs flat out
 
 
+_Page = MatricesTab | LossTab | BoundaryTab | NormsTab
+_TABS: tuple[tuple[str, str, Callable[[SessionController], _Page]], ...] = (
+    ("matrices", "Matrices", MatricesTab),
+    ("loss", "Loss", LossTab),
+    ("boundary", "Decision boundary", BoundaryTab),
+    ("norms", "Gradient norms", NormsTab),
+)
+
+
 class Inspector(QWidget):
     """Matrices, loss curve, decision boundary and gradient norms, one tab each."""
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
-        self.matrices = MatricesTab(controller)
-        self.loss = LossTab(controller)
-        self.boundary = BoundaryTab(controller)
-        self.norms = NormsTab(controller)
+        self._built: dict[str, _Page] = {}
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.matrices, "Matrices")
-        self.tabs.addTab(self.loss, "Loss")
-        self.tabs.addTab(self.boundary, "Decision boundary")
-        self.tabs.addTab(self.norms, "Gradient norms")
+        for _name, title, _kind in _TABS:
+            self.tabs.addTab(QWidget(), title)  # a placeholder until the tab is first shown
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -47,16 +54,54 @@ class Inspector(QWidget):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         controller.stage_changed.connect(self._on_stage_changed)
         controller.session_replaced.connect(self._on_session_replaced)
+        self._page(self.tabs.currentIndex())
         self._on_stage_changed()
 
-    def _tab_pages(self) -> tuple[MatricesTab, LossTab, BoundaryTab, NormsTab]:
-        return self.matrices, self.loss, self.boundary, self.norms
+    # Hidden tabs are built when first shown (or asked for): a plot costs tens of milliseconds
+    # of the window's launch.
+    @property
+    def matrices(self) -> MatricesTab:
+        return cast(MatricesTab, self._page(0))
+
+    @property
+    def loss(self) -> LossTab:
+        return cast(LossTab, self._page(1))
+
+    @property
+    def boundary(self) -> BoundaryTab:
+        return cast(BoundaryTab, self._page(2))
+
+    @property
+    def norms(self) -> NormsTab:
+        return cast(NormsTab, self._page(3))
+
+    def _page(self, index: int) -> _Page:
+        """Tab ``index``, built (in place of its placeholder) on first use."""
+        name, title, kind = _TABS[index]
+        page = self._built.get(name)
+        if page is None:
+            page = self._built[name] = kind(self._controller)
+            current = self.tabs.currentIndex()
+            blocked = self.tabs.blockSignals(True)
+            placeholder = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, title)
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(blocked)
+            if placeholder is not None:
+                placeholder.deleteLater()
+            self._dirty.add(page)
+        return page
+
+    def _tab_pages(self) -> list[_Page]:
+        return list(self._built.values())
 
     def _on_session_replaced(self) -> None:
-        # The controller follows with stage_changed, which redraws.
-        self.matrices.rebuild()
-        self.boundary.rebuild()
-        self.norms.rebuild()
+        # The controller follows with stage_changed, which redraws; a tab not built yet is
+        # built for the session it first shows.
+        for page in self._tab_pages():
+            if not isinstance(page, LossTab):
+                page.rebuild()
         self._dirty = set(self._tab_pages())
 
     def _on_stage_changed(self) -> None:
@@ -78,14 +123,13 @@ class Inspector(QWidget):
         self._refresh_current()
 
     def _refresh_current(self) -> None:
-        page = self.tabs.currentWidget()
-        for tab in self._tab_pages():
-            if tab is page and tab in self._dirty:
-                self._dirty.discard(tab)
-                tab.refresh()
+        page = self._page(self.tabs.currentIndex())
+        if page in self._dirty:
+            self._dirty.discard(page)
+            page.refresh()
 
     def refresh_all(self) -> None:
         """Redraw every tab now (for exports and tests)."""
-        for page in self._tab_pages():
-            page.refresh()
+        for index in range(len(_TABS)):
+            self._page(index).refresh()
         self._dirty.clear()

@@ -1,0 +1,78 @@
+"""A run from the window: on the worker thread with the BLAS thread policy applied there,
+progress reaching the window while it runs, and Pause ending it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from engine import Breakpoints, Session, parse_session
+from engine.core import threads
+from engine.files.examples import resolve
+from gui.control.run_worker import RunProgress, RunWorker
+from gui.controller import SessionController
+from tests.helpers import tiny_session_dict
+
+
+@pytest.fixture
+def controller(qtbot) -> Iterator[SessionController]:
+    c = SessionController(parse_session(tiny_session_dict()))
+    yield c
+    c.wait_idle()
+    threads.apply(threads.DEFAULT_THREADS)
+
+
+def test_the_worker_runs_with_the_chosen_blas_threads(
+    qtbot, controller: SessionController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads.apply(2)  # as `GRADSTEP_THREADS=2 gradstep` would have chosen
+    seen: list[tuple[str, list[int]]] = []
+    run_iterations = Session.run_iterations
+
+    def recording(self: Session, *args: object, **kwargs: object) -> object:
+        seen.append((threading.current_thread().name, threads.blas_threads()))
+        return run_iterations(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Session, "run_iterations", recording)
+    with qtbot.waitSignal(controller.run_finished, timeout=10_000):
+        controller.run(50)
+    assert seen
+    assert all(name != threading.main_thread().name for name, _ in seen)
+    assert all(counts and set(counts) == {2} for _, counts in seen)
+
+
+def test_progress_arrives_and_pause_stops_the_run(qtbot, controller: SessionController) -> None:
+    shown: list[int] = []
+    controller.stage_changed.connect(lambda: shown.append(controller.snapshot().iteration))
+    controller.run(100_000_000)
+    qtbot.waitUntil(lambda: len(shown) >= 3, timeout=10_000)  # the window keeps getting progress
+    assert shown == sorted(shown)
+    assert shown[-1] > 0
+    with qtbot.waitSignal(controller.run_finished, timeout=10_000) as finished:
+        controller.pause()
+    assert finished.args[0].reason == "stopped"
+    assert not controller.running
+    assert 0 < controller.session.iteration < 100_000_000
+
+
+def test_the_worker_waits_for_the_window_to_show_a_progress_before_the_next() -> None:
+    config = resolve("example:xor")
+    worker = RunWorker(Session(config), 20_000, Breakpoints())  # far longer than two frames
+    unanswered: list[int] = []
+    worker.progress.connect(lambda progress: unanswered.append(progress.done))
+    worker.run()  # on this thread: nothing shows the progress, so only the first is sent
+    assert len(unanswered) == 1
+
+    worker = RunWorker(Session(config), 20_000, Breakpoints())
+    answered: list[int] = []
+
+    def show(progress: RunProgress) -> None:
+        answered.append(progress.done)
+        worker.shown(0.0)
+
+    worker.progress.connect(show)
+    worker.run()
+    assert len(answered) >= 2
+    assert answered == sorted(answered)
