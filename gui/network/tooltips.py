@@ -11,8 +11,7 @@ from gui.network.values import LastUpdate
 
 def parameter_value(snap: Snapshot, ref: ParameterRef) -> float:
     """The value of ``ref`` at ``snap``."""
-    params = snap.params[ref.layer]
-    return float(params.bias[ref.unit] if ref.input is None else params.weights[ref.unit, ref.input])
+    return ref.value_in(snap.params)
 
 
 def describe(
@@ -71,13 +70,8 @@ def _parameter_lines(
 ) -> list[str]:
     grad_record = snap.shown_record()
     back = grad_record.backward_of(ref.layer)
-    gradient = None
-    if back is not None:
-        gradient = float(back.db[ref.unit] if ref.input is None else back.dW[ref.unit, ref.input])
-    change = None
-    if update is not None:
-        params = update[1][ref.layer]
-        change = float(params.bias[ref.unit] if ref.input is None else params.weights[ref.unit, ref.input])
+    gradient = None if back is None else ref.gradient_in(back)
+    change = None if update is None else ref.value_in(update[1])
     if ref.input is None:
         what = f"bias {ref.label} of {node_name(sizes, ref.layer + 1, ref.unit)}"
     else:
