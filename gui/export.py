@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.errors import GradstepError
 from engine.files.atomic import atomic_path
-from engine.files.walkthrough import ExpectResult, Walkthrough
+from engine.files.walkthrough import ExpectResult, Walkthrough, expect_warnings
 from engine.progress import Progress
 
 if TYPE_CHECKING:
@@ -186,11 +186,7 @@ def export_walkthrough(
         with _FrameSink(out, walkthrough) as sink:
 
             def on_frame(index: int, image: QImage, results: tuple[ExpectResult, ...]) -> None:
-                mismatches.extend(
-                    f"step {index + 1}: {r.key} recorded {r.expected!r}, computed {r.actual!r}"
-                    for r in results
-                    if not r.met
-                )
+                mismatches.extend(expect_warnings(index, results))
                 sink.add(index, image)
                 progress.update(index + 1)
 
@@ -202,7 +198,7 @@ def export_walkthrough(
     finally:
         progress.close()
     for line in mismatches:
-        print(f"warning: {line}", file=err)
+        print(line, file=err)
     what = f"{len(steps)} frames" if not out.suffix else f"{len(steps)} steps"
     print(f"wrote {what} to {out}")
     return EXIT_OK

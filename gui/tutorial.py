@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.files.walkthrough import ExpectResult, Step
+from engine.files.walkthrough import ExpectResult, Step, step_labels
 from gui.control.replay import TutorialState
 from gui.controller import SessionController
-from gui.formatting import FAIL_COLOR, PASS_COLOR, format_number
+from gui.formatting import FAIL_COLOR, PASS_COLOR
 
 RECORDING_COLOR = "#cf222e"
 
@@ -41,11 +41,7 @@ def expect_text(results: tuple[ExpectResult, ...]) -> str:
     if not bad:
         names = ", ".join(r.key for r in results)
         return f"<span style='color:{PASS_COLOR}'>✓ matches the recording ({names})</span>"
-    parts = [
-        f"{r.key}: recorded {format_number(r.expected)}, computed "
-        f"{'nothing' if r.actual is None else format_number(r.actual)}"
-        for r in bad
-    ]
+    parts = [r.describe() for r in bad]
     return (
         f"<span style='color:{FAIL_COLOR}'><b>⚠ differs from the recording</b> — "
         f"{html.escape('; '.join(parts))}</span>"
@@ -158,7 +154,8 @@ class CaptionBanner(QFrame):
             intro = walkthrough.description or "Press Next (Right or Space) to take the first step."
             self.caption.setText(intro)
         else:
-            self.caption.setText(step.caption or "*(no caption)*")
+            self.caption.setText(step.caption)
+        self.caption.setVisible(bool(self.caption.text()))  # a step without a caption shows none
         text = expect_text(replay.results)
         if replay.diverged:
             text = (
@@ -252,7 +249,8 @@ class WalkthroughPanel(QWidget):
                 if self.title_edit.text() != c.recording_title:
                     self.title_edit.setText(c.recording_title)
                 self.recorder.show()
-                self._fill(list(c.recorded), len(c.recorded) - 1, frozenset())
+                recorded = c.recorded_walkthrough()
+                self._fill(recorded.steps, step_labels(recorded), len(recorded.steps) - 1, frozenset())
                 self._show_caption()
             elif replay is not None:
                 walkthrough = replay.walkthrough
@@ -261,19 +259,22 @@ class WalkthroughPanel(QWidget):
                 self.title_label.setText(f"<b>{html.escape(walkthrough.title)}</b>")
                 self.title_edit.hide()
                 self.recorder.hide()
-                self._fill(list(walkthrough.steps), replay.index, replay.mismatched)
+                labels = step_labels(walkthrough)
+                self._fill(walkthrough.steps, labels, replay.index, replay.mismatched)
             else:
                 self.stack.setCurrentIndex(0)
         finally:
             self._filling = False
 
-    def _fill(self, steps: list[Step], current: int, mismatched: frozenset[int]) -> None:
+    def _fill(
+        self, steps: tuple[Step, ...], labels: tuple[str, ...], current: int, mismatched: frozenset[int]
+    ) -> None:
         if self.steps.count() != len(steps):
             self.steps.clear()
             for _ in steps:
                 self.steps.addItem(QListWidgetItem())
         for k, step in enumerate(steps):
-            _label_item(self.steps.item(k), k, step, k in mismatched)
+            _label_item(self.steps.item(k), k, step, labels[k], k in mismatched)
         self.steps.setCurrentRow(current)
 
     def _show_caption(self) -> None:
@@ -315,12 +316,13 @@ class WalkthroughPanel(QWidget):
         self._controller.set_caption(row, self.caption_edit.toPlainText())
         item = self.steps.item(row)
         if item is not None:
-            _label_item(item, row, self._controller.recorded[row], False)
+            recorded = self._controller.recorded_walkthrough()
+            _label_item(item, row, recorded.steps[row], step_labels(recorded)[row], False)
 
 
-def _label_item(item: QListWidgetItem, index: int, step: Step, mismatched: bool) -> None:
+def _label_item(item: QListWidgetItem, index: int, step: Step, label: str, mismatched: bool) -> None:
     """A step list row: number, what the step does, and its caption's first line."""
     lines = step.caption.strip().splitlines()
     mark = "⚠ " if mismatched else ""
-    item.setText(f"{mark}{index + 1}. {step.label}" + (f" — {lines[0]}" if lines else ""))
+    item.setText(f"{mark}{index + 1}. {label}" + (f" — {lines[0]}" if lines else ""))
     item.setToolTip(step.caption)

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine import progress
 from engine.core.config import SessionConfig
+from engine.core.stages import Stage, iteration_stages
 from engine.errors import GradstepError
 from engine.explain.chain import ParameterRef, parse_parameter
 from engine.files.fields import finite_number
@@ -82,6 +83,54 @@ class Step:
         return "Note"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _moved_to(step: Step, position: int, per_iteration: int) -> int:
+    """The stage position (from the walkthrough's first) ``step`` leads to from ``position``."""
+    if step.action == "step":
+        return position + step.count
+    if step.action == "back":
+        return max(0, position - step.count)
+    if step.action == "iterations":  # a started iteration counts as one
+        return (-(-position // per_iteration) + step.count - (position % per_iteration != 0)) * per_iteration
+    return position
+
+
+def _moves_label(step: Step, before: int, after: int, stages: tuple[Stage, ...]) -> str:
+    """ "Forward 0", "Forward 1 → Loss", "Back to Forward 0": the stages a move ran or returns to."""
+    n = len(stages)
+    if step.action == "step":
+        first, last = stages[before % n].label, stages[(after - 1) % n].label
+        return first if step.count == 1 else f"{first} → {last} ({_plural(step.count, 'stage')})"
+    if after % n == 0:
+        return f"Back to the start of iteration {after // n}"
+    return f"Back to {stages[after % n - 1].label}"
+
+
+def step_labels(walkthrough: Walkthrough) -> tuple[str, ...]:
+    """Each step's label for step lists and headings, naming the stages a move ran or returns to
+    ("Forward 0", "Loss", "Backward 1 → Update (3 stages)"); other steps say what they do.
+
+    Iterations in the labels count from the walkthrough's session's first (0 unless it was saved
+    from a later state).
+    """
+    stages = iteration_stages(len(walkthrough.session.layers))
+    state = walkthrough.session.state
+    offset = 0 if state is None else state.iteration * len(stages)
+    labels: list[str] = []
+    position = 0
+    for step in walkthrough.steps:
+        after = _moved_to(step, position, len(stages))
+        if step.action in ("step", "back") and after != position:
+            labels.append(_moves_label(step, position + offset, after + offset, stages))
+        else:
+            labels.append(step.label)
+        position = after
+    return tuple(labels)
+
+
 @dataclass(frozen=True)
 class Walkthrough:
     """A titled session and its steps."""
@@ -142,6 +191,17 @@ def _step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
         if color_by not in COLOR_MODES:
             raise _error(f"{where}.color_by", f"expected one of {', '.join(COLOR_MODES)}, got {color_by!r}")
     return Step(action, count, parameter, value, color_by, caption, _expect(raw.get("expect", {}), where))
+
+
+def _numbered_step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
+    """:func:`_step`, its errors naming the step as the window counts it too:
+    ``steps[6].weight (step 7): ...`` (the field stays the file's 0-based path)."""
+    try:
+        return _step(raw, index, sizes)
+    except GradstepError as exc:
+        where = exc.field or f"steps[{index}]"
+        message = str(exc).removeprefix(f"{where}: ")
+        raise GradstepError(f"{where} (step {index + 1}): {message}", exc.field) from None
 
 
 def _finite(value: Any, where: str) -> float:
@@ -222,7 +282,7 @@ def parse_walkthrough(obj: Any, base_dir: Path | None = None) -> Walkthrough:
     raw_steps = obj.get("steps")
     if not isinstance(raw_steps, list):
         raise _error("steps", "expected a list of steps")
-    steps = tuple(_step(raw, i, session.sizes) for i, raw in enumerate(raw_steps))
+    steps = tuple(_numbered_step(raw, i, session.sizes) for i, raw in enumerate(raw_steps))
     return Walkthrough(texts["title"], session, steps, texts["description"])
 
 
@@ -265,6 +325,16 @@ class ExpectResult:
             return False
         return abs(self.actual - self.expected) <= EXPECT_TOLERANCE * max(1.0, abs(self.expected))
 
+    def describe(self) -> str:
+        """The words every place uses for it: "value: recorded 0.25, computed nothing"."""
+        actual = "nothing" if self.actual is None else format(self.actual, ".10g")
+        return f"{self.key}: recorded {format(self.expected, '.10g')}, computed {actual}"
+
+
+def expect_warnings(index: int, results: tuple[ExpectResult, ...]) -> list[str]:
+    """The warnings every export prints for step ``index`` (0-based; the text counts from 1)."""
+    return [f"warning: step {index + 1}: {r.describe()}" for r in results if not r.met]
+
 
 def observe(session: Session, view: ViewState, since: int | None = None) -> dict[str, float]:
     """The values a recorded step expects: where the cursor is, the loss it shows, and the
@@ -284,7 +354,8 @@ def observe(session: Session, view: ViewState, since: int | None = None) -> dict
         out["loss"] = record.loss.loss
     ref = view.selection
     if ref is not None:
-        out["value"] = ref.value_in(snap.params)
+        # the chain rule panel's header: the value in the record shown, before its update
+        out["value"] = ref.value_in(record.params)
         backward = record.backward_of(ref.layer)
         if backward is not None:
             out["gradient"] = ref.gradient_in(backward)
@@ -407,7 +478,7 @@ class Player:
         """Show the state after step ``index`` (-1: before the first)."""
         steps = self.walkthrough.steps
         if not -1 <= index < len(steps):
-            raise GradstepError(f"step {index} does not exist (0..{len(steps) - 1})")
+            raise GradstepError(f"step {index + 1} does not exist (1..{len(steps)})")
         if index < self.index:
             edited = any(s.action == "set" for s in steps[index + 1 : self.index + 1])
             if not edited and index >= 0:
