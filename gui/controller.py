@@ -246,6 +246,19 @@ class SessionController(SessionCore):
             )
         super().new_session(config, path)
 
+    def _moved(self, before: int) -> None:
+        # before the recording's start the walkthrough's session has no state: replay could not
+        # show it, so the cursor stops there
+        floor = self._recorder.floor
+        if self._recorder.active and not self._replaying and self._session.position < floor:
+            self._session.goto_position(floor)
+            iteration = self._session.iteration
+            self.message.emit(
+                f"the recording starts at iteration {iteration}: a walkthrough cannot go back before its "
+                "start (stop recording to step back further)"
+            )
+        super()._moved(before)
+
     def _show_session(self, session: Session, path: Path | None) -> None:
         self.clear_check()  # a report is about the session it checked
         super()._show_session(session, path)

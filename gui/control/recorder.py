@@ -23,6 +23,7 @@ class Recorder:
         self._steps: list[Step] = []
         self._session = config
         self._since = 0
+        self.floor = 0  # the earliest stage position a recorded step can replay
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -30,18 +31,23 @@ class Recorder:
 
     def start(self, session: Session, selection: ParameterRef | None, color_by: str, title: str) -> None:
         """Record from ``session``'s state: the walkthrough's session is it, saved now."""
+        session.forget_future()  # what lies ahead was computed before: the recording recomputes it
         self._session = parse_session(session.to_json(), session.config.base_dir)
         self._since = session.iteration  # what was computed before cannot be replayed
         self.title = title
         self._steps = []
         self.active = True
-        # the saved session starts at the iteration's beginning: steps bring the window to now
-        view = ViewState(selection, color_by)
+        self.floor = session.position - session.stage  # where the saved session starts
+        # the saved session starts at the iteration's beginning: steps bring the window to now,
+        # each expecting what replay shows once it is done (the selection comes after the stages)
+        view = ViewState()
         if session.stage:
             self.append(session, view, Step("step", count=session.stage))
         if selection is not None:
+            view = ViewState(selection, view.color_by)
             self.append(session, view, Step("select", parameter=selection))
-        if color_by != ViewState().color_by:
+        if color_by != view.color_by:
+            view = ViewState(view.selection, color_by)
             self.append(session, view, Step("view", color_by=color_by))
 
     def append(self, session: Session, view: ViewState, step: Step) -> None:
