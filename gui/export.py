@@ -219,26 +219,27 @@ def _rgb_image(image: object) -> Any:
 
 
 class _GifStream:
-    """A GIF written frame by frame: the first frame's palette is shared by all (so colours
-    stay steady from frame to frame), and each frame is encoded and written when it arrives,
-    so only one frame is in memory at a time."""
+    """A GIF written frame by frame, each frame with its own palette (a local colour table)
+    made from its own pixels, so a frame unlike the first keeps its colours; each frame is
+    encoded and written when it arrives, so only one frame is in memory at a time."""
 
     def __init__(self, path: Path) -> None:
         self._file = path.open("wb")
-        self._palette: Any = None
+        self._started = False
 
     def add(self, image: object, seconds: float) -> None:
         from PIL import GifImagePlugin, Image
 
-        rgb = _rgb_image(image)
-        if self._palette is None:
-            frame = rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-            self._palette = frame
+        frame = _rgb_image(image).quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        if not self._started:  # the first frame's palette is the global one
             header, _ = GifImagePlugin.getheader(frame, info={"loop": 0, "duration": 1, "optimize": False})
             self._file.write(b"".join(header))
+            self._started = True
+            local = False
         else:
-            frame = rgb.quantize(palette=self._palette, dither=Image.Dither.NONE)
-        for chunk in GifImagePlugin.getdata(frame, duration=gif_milliseconds(seconds)):
+            local = True
+        chunks = GifImagePlugin.getdata(frame, duration=gif_milliseconds(seconds), include_color_table=local)
+        for chunk in chunks:
             self._file.write(chunk)
 
     def finish(self) -> None:
