@@ -87,6 +87,7 @@ def render_frames(
                 window.controller.goto_step(index)
                 for _ in range(3):
                     QApplication.processEvents()
+                _network_half(window)
                 image = window.grab().toImage()
                 if (image.width(), image.height()) != (width, height):
                     image = image.scaled(
@@ -103,6 +104,28 @@ def render_frames(
             window.close()
             window.deleteLater()
             app.processEvents()
+
+
+NETWORK_SHARE = 0.5  # of a frame's height, whatever the caption
+INSPECTOR_MIN = 120  # below this the inspector shows nothing useful: a frame leaves it out
+
+
+def _network_half(window: Any) -> None:
+    """Shrink (or leave out) the inspector until the network has half the frame's height."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    dock = window.inspector_dock
+    for attempt in range(3):  # a dock may not shrink as far as asked at once
+        missing = int(NETWORK_SHARE * window.height()) - window.network_view.height()
+        if missing <= 0 or not dock.isVisible():
+            return
+        if dock.height() - missing < INSPECTOR_MIN or attempt == 2:
+            dock.hide()
+        else:
+            window.resizeDocks([dock], [dock.height() - missing], Qt.Orientation.Vertical)
+        for _ in range(3):
+            QApplication.processEvents()
 
 
 def _rgb_bytes(image: object) -> tuple[bytes, int, int]:
