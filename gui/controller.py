@@ -240,10 +240,11 @@ class SessionController(SessionCore):
         if self._recorder.active:
             self.stop_recording()
             count = len(self._recorder.steps)
-            self.message.emit(
-                f"recording stopped: another session replaced the recorded one; Save Walkthrough "
-                f"still keeps the {count} step{'s' if count != 1 else ''} recorded"
-            )
+            if count:
+                self.message.emit(
+                    f"recording stopped: another session replaced the recorded one; Save Walkthrough "
+                    f"still keeps the {count} step{'s' if count != 1 else ''} recorded"
+                )
         super().new_session(config, path)
 
     def _moved(self, before: int) -> None:

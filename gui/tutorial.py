@@ -61,6 +61,11 @@ class WalkthroughPanel(QWidget):
         )
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.stopped = QLabel(
+            "Recording stopped. These steps are kept until you save them (File › Save Walkthrough) "
+            "or start another recording."
+        )
+        self.stopped.setWordWrap(True)
         self.recorder = QWidget()
         self.stack = QStackedWidget()
         self._lay_out()
@@ -82,6 +87,7 @@ class WalkthroughPanel(QWidget):
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self.stopped)
         column.addWidget(self.title_label)
         column.addWidget(self.title_edit)
         column.addWidget(self.steps, 1)
@@ -100,8 +106,11 @@ class WalkthroughPanel(QWidget):
         replay = c.tutorial
         self._filling = True
         try:
-            if c.mode == "recording":
+            if replay is None and (c.mode == "recording" or c.recorded):
+                # after Stop Recording or a new session the recorded steps stay in sight
                 self.stack.setCurrentIndex(1)
+                self.stopped.setVisible(c.mode != "recording")
+                self.note_button.setEnabled(c.mode == "recording")
                 self.title_label.hide()
                 self.title_edit.show()
                 if self.title_edit.text() != c.recording_title:
@@ -113,6 +122,7 @@ class WalkthroughPanel(QWidget):
             elif replay is not None:
                 walkthrough = replay.walkthrough
                 self.stack.setCurrentIndex(1)
+                self.stopped.hide()
                 self.title_label.show()
                 self.title_label.set_full_text(walkthrough.title)
                 self.title_edit.hide()
@@ -153,7 +163,7 @@ class WalkthroughPanel(QWidget):
     def _on_row_changed(self, row: int) -> None:
         if self._filling:
             return
-        if self._controller.mode == "recording":
+        if self._controller.tutorial is None:
             self._filling = True
             try:
                 self._show_caption()
@@ -168,7 +178,7 @@ class WalkthroughPanel(QWidget):
                 self._controller.goto_step(row)
 
     def _on_caption_changed(self) -> None:
-        if self._filling or self._controller.mode != "recording":
+        if self._filling or self._controller.tutorial is not None:
             return
         row = self.steps.currentRow()
         self._controller.set_caption(row, self.caption_edit.toPlainText())
