@@ -192,3 +192,12 @@ def test_every_builtin_tour_has_a_label_per_step() -> None:
         labels = step_labels(walkthrough)
         assert len(labels) == len(walkthrough.steps)
         assert not any(re.fullmatch(r"Step \d+ stages?", label) for label in labels)
+
+
+def test_builtin_tours_export_to_markdown_without_warnings() -> None:
+    for name in walkthrough_names():
+        walkthrough = resolve_any(f"example:{name}")
+        assert isinstance(walkthrough, Walkthrough)
+        warnings: list[str] = []
+        walkthrough_markdown(walkthrough, warnings.append)
+        assert warnings == [], name

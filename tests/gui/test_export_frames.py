@@ -56,3 +56,28 @@ def test_a_long_caption_leaves_the_network_half_the_frame(qtbot) -> None:
         render_frames(walkthrough, size, measure)
         assert heights
         assert all(share >= 0.5 for share in heights), (size, heights)
+
+
+def test_frame_exports_warn_in_the_markdown_exports_words(qtbot, tmp_path: Path) -> None:
+    import io
+
+    from engine.explain.worked import walkthrough_markdown
+
+    steps = (
+        Step("step", expect={"loss": 1.0}),
+        Step("select", parameter=ParameterRef(1, 0, 0), expect={"gradient": 0.5}),
+    )
+    walkthrough = Walkthrough("Wrong", parse_session(tiny_session_dict()), steps)
+    err = io.StringIO()
+    assert export_walkthrough(walkthrough, tmp_path / "frames", (480, 320), err) == 0
+    from_markdown: list[str] = []
+    walkthrough_markdown(walkthrough, from_markdown.append)
+    lines = [line for line in err.getvalue().splitlines() if line.startswith("warning:")]
+    assert (
+        lines
+        == from_markdown
+        == [
+            "warning: step 1: loss: recorded 1, computed nothing",
+            "warning: step 2: gradient: recorded 0.5, computed nothing",
+        ]
+    )
