@@ -123,6 +123,7 @@ def test_random_recordings_from_a_random_start_replay_with_every_expect_met(
     c.start_recording()
     for name, k in recorded:
         actions[name](k)
+        _assert_expect_is_on_screen(c)
     walkthrough = _saved_and_loaded(c.recorded_walkthrough())
     assert _replay_unmet(walkthrough) == []
     # the replay ends where the recording did
@@ -133,3 +134,21 @@ def test_random_recordings_from_a_random_start_replay_with_every_expect_met(
         assert (snap.iteration, snap.stage) == (c.session.iteration, c.session.stage)
         assert player.view.selection == c.selection
         assert player.view.color_by == c.color_by
+
+
+def _assert_expect_is_on_screen(c: SessionController) -> None:
+    """The last recorded step ticks the chain rule panel's value and gradient, or none of them
+    when the panel has none (the recording's session cannot show what came before it)."""
+    if not c.recorded:
+        return
+    expect = c.recorded[-1].expect
+    explanation = c.explain()
+    if explanation is None:
+        assert "value" not in expect
+        assert "gradient" not in expect
+        return
+    state = c.recorded_walkthrough().session.state
+    start = 0 if state is None else state.iteration
+    if explanation.iteration >= start:  # else the panel shows an iteration replay starts after
+        assert expect["value"] == explanation.value
+        assert expect.get("gradient") == explanation.gradient
