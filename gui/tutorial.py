@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.files.walkthrough import Step, step_labels
+from engine.files.step_labels import step_labels
+from engine.files.walkthrough import Step
 from gui.caption_banner import ElidedLabel
 from gui.controller import SessionController
 

@@ -332,7 +332,8 @@ def walkthrough_markdown(walkthrough: object, on_warning: Callable[[str], None] 
     ``expect`` values are not met gets a note in the text and, through ``on_warning``, the
     warning every export prints.
     """
-    from engine.files.walkthrough import Player, Walkthrough, expect_warnings, step_labels
+    from engine.files.step_labels import step_labels
+    from engine.files.walkthrough import Player, Walkthrough, expect_warnings
 
     assert isinstance(walkthrough, Walkthrough)
     player = Player(walkthrough)

@@ -16,7 +16,8 @@ from engine.cli import main as cli_main
 from engine.explain.chain import ParameterRef
 from engine.explain.worked import num, plain, walkthrough_markdown, worked_iteration
 from engine.files.examples import resolve, resolve_any, walkthrough_names
-from engine.files.walkthrough import Player, Walkthrough, load_walkthrough, parse_walkthrough, step_labels
+from engine.files.step_labels import step_labels
+from engine.files.walkthrough import Player, Walkthrough, load_walkthrough, parse_walkthrough
 
 ROOT = Path(__file__).resolve().parents[2]
 TOURS = ROOT / "resources" / "walkthroughs"

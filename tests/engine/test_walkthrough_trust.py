@@ -14,6 +14,7 @@ from engine.cli import main as cli_main
 from engine.explain.chain import ParameterRef
 from engine.explain.worked import walkthrough_markdown
 from engine.files.examples import resolve_any, walkthrough_names
+from engine.files.step_labels import step_labels
 from engine.files.walkthrough import (
     Player,
     Step,
@@ -21,7 +22,6 @@ from engine.files.walkthrough import (
     Walkthrough,
     observe,
     parse_walkthrough,
-    step_labels,
 )
 from tests.helpers import tiny_session_dict
 
