@@ -73,6 +73,7 @@ class SessionController(SessionCore):
             self._replay = Replay(walkthrough, self._session, self._make_session)
             self.select(None)
             self.set_color_by("weight")
+            self.set_sample(0)
         finally:
             self._replaying = False
         self.mode_changed.emit(self.mode)
@@ -93,6 +94,7 @@ class SessionController(SessionCore):
                 self._changed()
             self.select(replay.view.selection)
             self.set_color_by(replay.view.color_by)
+            self.set_sample(replay.view.sample)
         finally:
             self._replaying = False
         self.walkthrough_changed.emit()
@@ -130,7 +132,7 @@ class SessionController(SessionCore):
         """Record from the current state: every later action becomes a step."""
         self.leave_tutorial()
         title = title or self.config.title or "Untitled walkthrough"
-        self._recorder.start(self._session, self.selection, self.color_by, title)
+        self._recorder.start(self._session, self._view_state(), title)
         self.mode_changed.emit(self.mode)
         self.walkthrough_changed.emit()
 
@@ -274,8 +276,11 @@ class SessionController(SessionCore):
         super()._took(step)
 
     def _record(self, step: Step) -> None:
-        self._recorder.append(self._session, ViewState(self.selection, self.color_by), step)
+        self._recorder.append(self._session, self._view_state(), step)
         self.walkthrough_changed.emit()
+
+    def _view_state(self) -> ViewState:
+        return ViewState(self.selection, self.color_by, self.sample)
 
     @Slot(object)
     def _on_check_finished(self, report: CheckReport) -> None:

@@ -45,6 +45,7 @@ class Step:
     color_by: str | None = None
     caption: str = ""
     expect: dict[str, float] = field(default_factory=dict)
+    sample: int | None = None  # a "view" step: the batch row whose activations are shown
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action}
@@ -57,6 +58,8 @@ class Step:
             out["value"] = self.value
         if self.color_by is not None:
             out["color_by"] = self.color_by
+        if self.sample is not None:
+            out["sample"] = self.sample
         if self.caption:
             out["caption"] = self.caption
         if self.expect:
@@ -78,7 +81,7 @@ class Step:
             assert self.parameter is not None
             return f"Set {self.parameter.label} = {self.value:g}"
         if self.action == "view":
-            return f"Colour by {self.color_by}"
+            return f"Colour by {self.color_by}" if self.color_by is not None else f"Show sample {self.sample}"
         return "Note"
 
 
@@ -110,7 +113,7 @@ _STEP_FIELDS = {
     "iterations": {"count"},
     "select": {"weight", "bias"},
     "set": {"weight", "bias", "value"},
-    "view": {"color_by"},
+    "view": {"color_by", "sample"},
     "note": set(),
 }
 
@@ -136,12 +139,22 @@ def _step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
     count = _count(raw, where) if action in ("step", "back", "iterations") else 1
     parameter = _parameter(raw, where, sizes) if action in ("select", "set") else None
     value = _finite(raw.get("value"), f"{where}.value") if action == "set" else None
-    color_by = None
-    if action == "view":
-        color_by = raw.get("color_by")
-        if color_by not in COLOR_MODES:
-            raise _error(f"{where}.color_by", f"expected one of {', '.join(COLOR_MODES)}, got {color_by!r}")
-    return Step(action, count, parameter, value, color_by, caption, _expect(raw.get("expect", {}), where))
+    color_by, sample = _view(raw, where) if action == "view" else (None, None)
+    expect = _expect(raw.get("expect", {}), where)
+    return Step(action, count, parameter, value, color_by, caption, expect, sample)
+
+
+def _view(raw: dict[str, Any], where: str) -> tuple[str | None, int | None]:
+    """A view step's colouring and sample (at least one of them)."""
+    if "color_by" not in raw and "sample" not in raw:
+        raise _error(where, "give 'color_by', 'sample' or both")
+    color_by = raw.get("color_by")
+    if color_by is not None and color_by not in COLOR_MODES:
+        raise _error(f"{where}.color_by", f"expected one of {', '.join(COLOR_MODES)}, got {color_by!r}")
+    sample = raw.get("sample")
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample < 0):
+        raise _error(f"{where}.sample", f"expected a row number from 0, got {sample!r}")
+    return color_by, sample
 
 
 def _numbered_step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
@@ -260,6 +273,7 @@ class ViewState:
 
     selection: ParameterRef | None = None
     color_by: str = "weight"
+    sample: int = 0  # the batch row the views show (the window keeps it within the batch)
 
 
 @dataclass(frozen=True)
@@ -322,14 +336,14 @@ def apply_step(session: Session, view: ViewState, step: Step) -> ViewState:
     elif step.action == "iterations":
         _run_iterations(session, step.count)
     elif step.action == "select":
-        return ViewState(step.parameter, view.color_by)
+        return ViewState(step.parameter, view.color_by, view.sample)
     elif step.action == "set":
         assert step.parameter is not None
         assert step.value is not None
         session.set_parameter(step.parameter, step.value)
     elif step.action == "view":
-        assert step.color_by is not None
-        return ViewState(view.selection, step.color_by)
+        color_by = view.color_by if step.color_by is None else step.color_by
+        return ViewState(view.selection, color_by, view.sample if step.sample is None else step.sample)
     return view
 
 
@@ -458,4 +472,5 @@ def record_step(session: Session, view: ViewState, step: Step, since: int | None
         step.color_by,
         step.caption,
         observe(session, view, since),
+        step.sample,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from engine import ParameterRef, Session, SessionConfig
+from engine import Session, SessionConfig
 from engine.files.session_file import parse_session
 from engine.files.walkthrough import Step, ViewState, Walkthrough, record_step
 
@@ -29,7 +29,7 @@ class Recorder:
     def steps(self) -> tuple[Step, ...]:
         return tuple(self._steps)
 
-    def start(self, session: Session, selection: ParameterRef | None, color_by: str, title: str) -> None:
+    def start(self, session: Session, now: ViewState, title: str) -> None:
         """Record from ``session``'s state: the walkthrough's session is it, saved now."""
         session.forget_future()  # what lies ahead was computed before: the recording recomputes it
         self._session = parse_session(session.to_json(), session.config.base_dir)
@@ -43,12 +43,13 @@ class Recorder:
         view = ViewState()
         if session.stage:
             self.append(session, view, Step("step", count=session.stage))
-        if selection is not None:
-            view = ViewState(selection, view.color_by)
-            self.append(session, view, Step("select", parameter=selection))
-        if color_by != view.color_by:
-            view = ViewState(view.selection, color_by)
-            self.append(session, view, Step("view", color_by=color_by))
+        if now.selection is not None:
+            view = ViewState(now.selection, view.color_by)
+            self.append(session, view, Step("select", parameter=now.selection))
+        if now.color_by != view.color_by or now.sample != view.sample:
+            color_by = now.color_by if now.color_by != view.color_by else None
+            sample = now.sample if now.sample != view.sample else None
+            self.append(session, now, Step("view", color_by=color_by, sample=sample))
 
     def append(self, session: Session, view: ViewState, step: Step) -> None:
         """``step``, with the values it led to in ``session`` and ``view`` as its expectations."""

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import ParameterRef, parse_session
-from engine.files.walkthrough import Player, Walkthrough, parse_walkthrough
+from engine.files.walkthrough import Player, ViewState, Walkthrough, parse_walkthrough
 from gui.controller import SessionController
 from tests.helpers import tiny_session_dict
 
@@ -49,13 +49,18 @@ def test_a_recording_started_mid_iteration_with_a_selection_replays_green(qtbot)
         c.step()
     c.select(ParameterRef(1, 0, 2))
     c.set_color_by("gradient")
+    c.set_sample(2)
     c.start_recording()
     c.step()
     c.step()
     c.stop_recording()
     walkthrough = _saved_and_loaded(c.recorded_walkthrough())
     assert [s.action for s in walkthrough.steps[:3]] == ["step", "select", "view"]
+    assert (walkthrough.steps[2].color_by, walkthrough.steps[2].sample) == ("gradient", 2)
     assert _replay_unmet(walkthrough) == []
+    player = Player(walkthrough)
+    player.goto(2)
+    assert player.view == ViewState(ParameterRef(1, 0, 2), "gradient", 2)
 
 
 def test_stepping_back_before_the_recordings_start_stops_at_it(qtbot) -> None:
@@ -92,11 +97,14 @@ def _actions(c: SessionController) -> dict[str, Callable[[int], None]]:
         "set": lambda k: c.set_parameter(PARAMETERS[k % 4], (k % 7 - 3) / 4),
         "note": lambda k: c.add_note(f"note {k}"),
         "reset": lambda k: c.reset(),
+        "sample": lambda k: c.set_sample(k % 4),
     }
 
 
 ACTION = st.tuples(
-    st.sampled_from(("step", "back", "finish", "goto_stage", "select", "color", "set", "note", "reset")),
+    st.sampled_from(
+        ("step", "back", "finish", "goto_stage", "select", "color", "set", "note", "reset", "sample")
+    ),
     st.integers(0, 20),
 )
 
@@ -134,6 +142,7 @@ def test_random_recordings_from_a_random_start_replay_with_every_expect_met(
         assert (snap.iteration, snap.stage) == (c.session.iteration, c.session.stage)
         assert player.view.selection == c.selection
         assert player.view.color_by == c.color_by
+        assert player.view.sample == c.sample
 
 
 def _assert_expect_is_on_screen(c: SessionController) -> None:
