@@ -345,11 +345,14 @@ def _export(args: argparse.Namespace, exporter: Exporter) -> int:
     source = resolve_any(args.source)
     out = Path(args.out)
     if out.suffix.lower() == ".md":
+        warnings: list[str] = []
         if isinstance(source, Walkthrough):
-            text = walkthrough_markdown(source)
+            text = walkthrough_markdown(source, warnings.append)
         else:
             text = worked_iteration(Session(source))
         write_atomic(out, text + "\n")
+        for line in warnings:  # the words and the stream of the frame, GIF and MP4 exports
+            print(line, file=sys.stderr)
         print(f"wrote {out}")
         return EXIT_OK
     if not isinstance(source, Walkthrough):

@@ -73,6 +73,7 @@ class SessionController(SessionCore):
             self._replay = Replay(walkthrough, self._session, self._make_session)
             self.select(None)
             self.set_color_by("weight")
+            self.set_sample(0)
         finally:
             self._replaying = False
         self.mode_changed.emit(self.mode)
@@ -93,6 +94,7 @@ class SessionController(SessionCore):
                 self._changed()
             self.select(replay.view.selection)
             self.set_color_by(replay.view.color_by)
+            self.set_sample(replay.view.sample)
         finally:
             self._replaying = False
         self.walkthrough_changed.emit()
@@ -130,7 +132,7 @@ class SessionController(SessionCore):
         """Record from the current state: every later action becomes a step."""
         self.leave_tutorial()
         title = title or self.config.title or "Untitled walkthrough"
-        self._recorder.start(self._session, self.selection, self.color_by, title)
+        self._recorder.start(self._session, self._view_state(), title)
         self.mode_changed.emit(self.mode)
         self.walkthrough_changed.emit()
 
@@ -240,11 +242,25 @@ class SessionController(SessionCore):
         if self._recorder.active:
             self.stop_recording()
             count = len(self._recorder.steps)
-            self.message.emit(
-                f"recording stopped: another session replaced the recorded one; Save Walkthrough "
-                f"still keeps the {count} step{'s' if count != 1 else ''} recorded"
-            )
+            if count:
+                self.message.emit(
+                    f"recording stopped: another session replaced the recorded one; Save Walkthrough "
+                    f"still keeps the {count} step{'s' if count != 1 else ''} recorded"
+                )
         super().new_session(config, path)
+
+    def _moved(self, before: int) -> None:
+        # before the recording's start the walkthrough's session has no state: replay could not
+        # show it, so the cursor stops there
+        floor = self._recorder.floor
+        if self._recorder.active and not self._replaying and self._session.position < floor:
+            self._session.goto_position(floor)
+            iteration = self._session.iteration
+            self.message.emit(
+                f"the recording starts at iteration {iteration}: a walkthrough cannot go back before its "
+                "start (stop recording to step back further)"
+            )
+        super()._moved(before)
 
     def _show_session(self, session: Session, path: Path | None) -> None:
         self.clear_check()  # a report is about the session it checked
@@ -260,8 +276,11 @@ class SessionController(SessionCore):
         super()._took(step)
 
     def _record(self, step: Step) -> None:
-        self._recorder.append(self._session, ViewState(self.selection, self.color_by), step)
+        self._recorder.append(self._session, self._view_state(), step)
         self.walkthrough_changed.emit()
+
+    def _view_state(self) -> ViewState:
+        return ViewState(self.selection, self.color_by, self.sample)
 
     @Slot(object)
     def _on_check_finished(self, report: CheckReport) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.errors import GradstepError
 from engine.files.atomic import atomic_path
-from engine.files.walkthrough import ExpectResult, Walkthrough
+from engine.files.walkthrough import ExpectResult, Walkthrough, expect_warnings
 from engine.progress import Progress
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ def render_frames(
                 window.controller.goto_step(index)
                 for _ in range(3):
                     QApplication.processEvents()
+                _network_half(window)
                 image = window.grab().toImage()
                 if (image.width(), image.height()) != (width, height):
                     image = image.scaled(
@@ -103,6 +104,28 @@ def render_frames(
             window.close()
             window.deleteLater()
             app.processEvents()
+
+
+NETWORK_SHARE = 0.5  # of a frame's height, whatever the caption
+INSPECTOR_MIN = 120  # below this the inspector shows nothing useful: a frame leaves it out
+
+
+def _network_half(window: Any) -> None:
+    """Shrink (or leave out) the inspector until the network has half the frame's height."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    dock = window.inspector_dock
+    for attempt in range(3):  # a dock may not shrink as far as asked at once
+        missing = int(NETWORK_SHARE * window.height()) - window.network_view.height()
+        if missing <= 0 or not dock.isVisible():
+            return
+        if dock.height() - missing < INSPECTOR_MIN or attempt == 2:
+            dock.hide()
+        else:
+            window.resizeDocks([dock], [dock.height() - missing], Qt.Orientation.Vertical)
+        for _ in range(3):
+            QApplication.processEvents()
 
 
 def _rgb_bytes(image: object) -> tuple[bytes, int, int]:
@@ -186,11 +209,7 @@ def export_walkthrough(
         with _FrameSink(out, walkthrough) as sink:
 
             def on_frame(index: int, image: QImage, results: tuple[ExpectResult, ...]) -> None:
-                mismatches.extend(
-                    f"step {index + 1}: {r.key} recorded {r.expected!r}, computed {r.actual!r}"
-                    for r in results
-                    if not r.met
-                )
+                mismatches.extend(expect_warnings(index, results))
                 sink.add(index, image)
                 progress.update(index + 1)
 
@@ -202,7 +221,7 @@ def export_walkthrough(
     finally:
         progress.close()
     for line in mismatches:
-        print(f"warning: {line}", file=err)
+        print(line, file=err)
     what = f"{len(steps)} frames" if not out.suffix else f"{len(steps)} steps"
     print(f"wrote {what} to {out}")
     return EXIT_OK
@@ -223,26 +242,27 @@ def _rgb_image(image: object) -> Any:
 
 
 class _GifStream:
-    """A GIF written frame by frame: the first frame's palette is shared by all (so colours
-    stay steady from frame to frame), and each frame is encoded and written when it arrives,
-    so only one frame is in memory at a time."""
+    """A GIF written frame by frame, each frame with its own palette (a local colour table)
+    made from its own pixels, so a frame unlike the first keeps its colours; each frame is
+    encoded and written when it arrives, so only one frame is in memory at a time."""
 
     def __init__(self, path: Path) -> None:
         self._file = path.open("wb")
-        self._palette: Any = None
+        self._started = False
 
     def add(self, image: object, seconds: float) -> None:
         from PIL import GifImagePlugin, Image
 
-        rgb = _rgb_image(image)
-        if self._palette is None:
-            frame = rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-            self._palette = frame
+        frame = _rgb_image(image).quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        if not self._started:  # the first frame's palette is the global one
             header, _ = GifImagePlugin.getheader(frame, info={"loop": 0, "duration": 1, "optimize": False})
             self._file.write(b"".join(header))
+            self._started = True
+            local = False
         else:
-            frame = rgb.quantize(palette=self._palette, dither=Image.Dither.NONE)
-        for chunk in GifImagePlugin.getdata(frame, duration=gif_milliseconds(seconds)):
+            local = True
+        chunks = GifImagePlugin.getdata(frame, duration=gif_milliseconds(seconds), include_color_table=local)
+        for chunk in chunks:
             self._file.write(chunk)
 
     def finish(self) -> None:

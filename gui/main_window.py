@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 from engine import RunResult, SessionConfig
 from engine.files.walkthrough import Walkthrough
 from engine.learner.check import CheckReport
+from gui.caption_banner import CaptionBanner
 from gui.chain_panel import ChainPanel
 from gui.check.teaching_menu import TeachingMenu
 from gui.check.ui import CheckUi
@@ -24,7 +25,7 @@ from gui.controller import SessionController
 from gui.inspector import Inspector
 from gui.network_view import NetworkView
 from gui.stage_strip import StageStrip
-from gui.tutorial import CaptionBanner, WalkthroughPanel
+from gui.tutorial import WalkthroughPanel
 from gui.window.breakpoints import BreakpointControls
 from gui.window.docks import WindowDocks
 from gui.window.exports import ExportCommands
@@ -164,7 +165,7 @@ class MainWindow(QMainWindow):
 
     def _on_mode_changed(self, mode: str) -> None:
         if mode != "explore":
-            self.docks.show_walkthrough(raise_it=mode == "recording")
+            self.docks.show_walkthrough(raise_it=True)  # the step list in front, not the chain rule
         if mode == "tutorial":
             self.network_view.setFocus()  # Space and the arrows go to the tutorial
 

@@ -4,8 +4,9 @@
 
 Writes DIR/stage-00-start.png ... one per stage (default DIR: build/screenshots) and the
 README's pictures: docs/screenshot.png (the XOR example after its backward pass, a weight
-selected), docs/tutorial.png (tutorial mode in the tour of seed tutorial 004) and docs/check.png
-(Check my code on seed tutorial 004's own training step).
+selected), docs/tutorial.png (tutorial mode in the tour of seed tutorial 004), docs/check.png
+(Check my code on seed tutorial 004's own training step) and docs/walkthrough.gif (the first
+steps of the "every number" tour, exported as `gradstep export ... --out x.gif` does).
 """
 
 from __future__ import annotations
@@ -94,6 +95,23 @@ def render_tutorial(out: Path, spec: str = "example:tour-tutorial-004", fraction
     return out
 
 
+GIF_STEPS = 7  # the forward pass, the loss, a weight selected and its backward stage
+GIF_SIZE = (640, 400)
+
+
+def render_walkthrough_gif(out: Path, spec: str = "example:tour-every-number") -> Path:
+    """The README's GIF: the first steps of a built-in tour, exported like ``gradstep export``."""
+    from engine.files.examples import resolve_any
+    from engine.files.walkthrough import Walkthrough
+    from gui.export import export_walkthrough
+
+    walkthrough = resolve_any(spec)
+    assert isinstance(walkthrough, Walkthrough)
+    short = Walkthrough(walkthrough.title, walkthrough.session, walkthrough.steps[:GIF_STEPS])
+    export_walkthrough(short, out, GIF_SIZE)
+    return out
+
+
 def render_check(out: Path) -> Path:
     """Check my code on seed tutorial 004's training step: marked edges, yours beside correct."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -126,6 +144,7 @@ def main() -> None:
     if not args.no_readme:
         written.append(render_tutorial(ROOT / "docs" / "tutorial.png"))
         written.append(render_check(ROOT / "docs" / "check.png"))
+        written.append(render_walkthrough_gif(ROOT / "docs" / "walkthrough.gif"))
     for path in written:
         print(f"wrote {path}")
 

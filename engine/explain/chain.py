@@ -168,6 +168,15 @@ def _upstream(
     )
 
 
+def _upstream_sum(upstream: tuple[UpstreamTerm, ...]) -> float | None:
+    """A hidden unit's dℓ/da = Σ_k w_kj δ_k, computed once the next layer's backward stage has
+    its δ: the same sum the unit's own backward stage computes (teaching mode aside)."""
+    products = [u.product for u in upstream]
+    if any(p is None for p in products):
+        return None
+    return float(sum(p for p in products if p is not None))
+
+
 def _sample_terms(
     record: IterationRecord, ref: ParameterRef, notes: Notes, w_next: Array | None, row: int
 ) -> SampleTerms:
@@ -189,6 +198,8 @@ def _sample_terms(
             dl_da = _element(record.loss.dl_da, row, unit)
         if w_next is not None:
             upstream = _upstream(record, ref, w_next, row)
+            if dl_da is None and not notes.dl_mistaken:
+                dl_da = _upstream_sum(upstream)
         da_dz = _element(backward.da_dz if backward is not None else None, row, unit)
         factors = [
             Factor("dl_da", f"∂ℓ/∂{a_sym}", dl_da, notes.dl_note, notes.dl_mistaken),

@@ -8,7 +8,7 @@ a^{(k)}_{j} unit j of layer k, x_{i} input feature i. Every number is the engine
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -112,8 +112,8 @@ def forward_section(config: SessionConfig, record: IterationRecord, layer: int) 
         yield "\\end{aligned}\n$$\n"
 
 
-def loss_section(config: SessionConfig, record: IterationRecord) -> Iterator[str]:
-    """The loss, with its formula."""
+def loss_section(config: SessionConfig, record: IterationRecord, level: str = "##") -> Iterator[str]:
+    """The loss, with its formula, under a heading of ``level``."""
     assert record.loss is not None
     loss = config.loss
     formula = {
@@ -123,7 +123,7 @@ def loss_section(config: SessionConfig, record: IterationRecord) -> Iterator[str
         r" + (1 - y_{sk}) \log(1 - a_{sk})\right]",
         "cross_entropy": r"E = -\frac{1}{N} \sum_s \sum_k y_{sk} \log a_{sk}",
     }[loss]
-    yield f"## Loss ({LOSSES[loss].formula})\n"
+    yield f"{level} Loss ({LOSSES[loss].formula})\n"
     out = record.forward[-1].a
     rows = _sample_rows(record)
     yield (
@@ -204,13 +204,14 @@ def _optimizer_rule(config: SessionConfig, step: int) -> str:
     return rf"w \leftarrow w - \eta\, g \qquad ({eta})"
 
 
-def update_section(config: SessionConfig, record: IterationRecord) -> Iterator[str]:
+def update_section(config: SessionConfig, record: IterationRecord, level: str = "##") -> Iterator[str]:
     """The optimizer's rule, then old and new value of every parameter with the gradient and
-    the optimizer's state after the update (momentum's velocity, Adam's moments)."""
+    the optimizer's state after the update (momentum's velocity, Adam's moments), under a
+    heading of ``level``."""
     update = record.update
     assert update is not None
     opt = config.optimizer
-    yield f"## Update ({opt.name}, learning rate {opt.learning_rate:g})\n"
+    yield f"{level} Update ({opt.name}, learning rate {opt.learning_rate:g})\n"
     yield f"$$\n{_optimizer_rule(config, update.state_after.step)}\n$$\n"
     extra = {"momentum": ["v"], "adam": ["m", "v"]}.get(opt.name, [])
     state = [p for p in (update.state_after.first, update.state_after.second) if p is not None][: len(extra)]
@@ -298,15 +299,16 @@ def gradient_section(record: IterationRecord, layer: int) -> Iterator[str]:
 def stage_sections(
     config: SessionConfig, record: IterationRecord, kind: str, layer: int | None
 ) -> Iterator[str]:
-    """The numbers one stage computed, from ``record`` (which holds that stage)."""
+    """The numbers one stage computed, from ``record`` (which holds that stage), each under a
+    "###" heading: inside a step's "##" section, every stage sits one level down."""
     if kind == "forward" and layer is not None:
         yield from forward_section(config, record, layer)
     elif kind == "loss":
-        yield from loss_section(config, record)
+        yield from loss_section(config, record, "###")
     elif kind == "backward" and layer is not None:
         yield from gradient_section(record, layer)
     elif kind == "update":
-        yield from update_section(config, record)
+        yield from update_section(config, record, "###")
 
 
 def _ran_stages(session: Session, before: int, after: int) -> Iterator[tuple[IterationRecord, int]]:
@@ -321,14 +323,17 @@ def _ran_stages(session: Session, before: int, after: int) -> Iterator[tuple[Ite
         yield record, s
 
 
-def walkthrough_markdown(walkthrough: object) -> str:
+def walkthrough_markdown(walkthrough: object, on_warning: Callable[[str], None] | None = None) -> str:
     """A walkthrough as a worked-example document: each step's caption and the numbers it
     shows (forward values, loss, chain-rule factors of the selected parameter, updates).
 
     A step shows the state after it, as the window does: every stage it ran (a step of three
-    stages shows all three), and the chain rule of the selection at the cursor.
+    stages shows all three), and the chain rule of the selection at the cursor. A step whose
+    ``expect`` values are not met gets a note in the text and, through ``on_warning``, the
+    warning every export prints.
     """
-    from engine.files.walkthrough import Player, Walkthrough
+    from engine.files.step_labels import step_labels
+    from engine.files.walkthrough import Player, Walkthrough, expect_warnings
 
     assert isinstance(walkthrough, Walkthrough)
     player = Player(walkthrough)
@@ -338,28 +343,31 @@ def walkthrough_markdown(walkthrough: object) -> str:
         lines.append(walkthrough.description + "\n")
     lines.append(_header(config))
     lines.append(NOTATION + "\n")
+    labels = step_labels(walkthrough)
     for index, step in enumerate(walkthrough.steps):
         before = player.session.position
         results = player.goto(index)
-        lines.extend(_step_section(config, player.session, step, index, before))
+        lines.extend(
+            _step_section(config, player.session, step, f"Step {index + 1}: {labels[index]}", before)
+        )
         ref = player.view.selection
         if ref is not None and step.action in ("select", "step", "back", "set", "iterations"):
             lines.extend(_selection_section(player.session, ref))
         for result in results:
             if not result.met:
-                lines.append(
-                    f"> **Mismatch:** the walkthrough expects {result.key} = {plain(result.expected)}, "
-                    f"this version computes {'nothing' if result.actual is None else plain(result.actual)}.\n"
-                )
+                lines.append(f"> **⚠ Differs from the recording:** {result.describe()}.\n")
+        if on_warning is not None:
+            for line in expect_warnings(index, results):
+                on_warning(line)
     return "\n".join(lines)
 
 
 def _step_section(
-    config: SessionConfig, session: Session, step: Step, index: int, before: int
+    config: SessionConfig, session: Session, step: Step, heading: str, before: int
 ) -> Iterator[str]:
     """A step's heading, caption, where the cursor is, and what the step computed."""
     snap = session.snapshot()
-    yield f"## Step {index + 1}: {step.label}\n"
+    yield f"## {heading}\n"
     if step.caption:
         yield step.caption.strip() + "\n"
     where = f"Iteration {snap.iteration}, {snap.stage} of {len(snap.stages)} stages done"

@@ -46,6 +46,7 @@ class Step:
     color_by: str | None = None
     caption: str = ""
     expect: dict[str, float] = field(default_factory=dict)
+    sample: int | None = None  # a "view" step: the batch row whose activations are shown
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action}
@@ -58,6 +59,8 @@ class Step:
             out["value"] = self.value
         if self.color_by is not None:
             out["color_by"] = self.color_by
+        if self.sample is not None:
+            out["sample"] = self.sample
         if self.caption:
             out["caption"] = self.caption
         if self.expect:
@@ -79,7 +82,7 @@ class Step:
             assert self.parameter is not None
             return f"Set {self.parameter.label} = {self.value:g}"
         if self.action == "view":
-            return f"Colour by {self.color_by}"
+            return f"Colour by {self.color_by}" if self.color_by is not None else f"Show sample {self.sample}"
         return "Note"
 
 
@@ -111,7 +114,7 @@ _STEP_FIELDS = {
     "iterations": {"count"},
     "select": {"weight", "bias"},
     "set": {"weight", "bias", "value"},
-    "view": {"color_by"},
+    "view": {"color_by", "sample"},
     "note": set(),
 }
 
@@ -137,12 +140,33 @@ def _step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
     count = _count(raw, where) if action in ("step", "back", "iterations") else 1
     parameter = _parameter(raw, where, sizes) if action in ("select", "set") else None
     value = _finite(raw.get("value"), f"{where}.value") if action == "set" else None
-    color_by = None
-    if action == "view":
-        color_by = raw.get("color_by")
-        if color_by not in COLOR_MODES:
-            raise _error(f"{where}.color_by", f"expected one of {', '.join(COLOR_MODES)}, got {color_by!r}")
-    return Step(action, count, parameter, value, color_by, caption, _expect(raw.get("expect", {}), where))
+    color_by, sample = _view(raw, where) if action == "view" else (None, None)
+    expect = _expect(raw.get("expect", {}), where)
+    return Step(action, count, parameter, value, color_by, caption, expect, sample)
+
+
+def _view(raw: dict[str, Any], where: str) -> tuple[str | None, int | None]:
+    """A view step's colouring and sample (at least one of them)."""
+    if "color_by" not in raw and "sample" not in raw:
+        raise _error(where, "give 'color_by', 'sample' or both")
+    color_by = raw.get("color_by")
+    if color_by is not None and color_by not in COLOR_MODES:
+        raise _error(f"{where}.color_by", f"expected one of {', '.join(COLOR_MODES)}, got {color_by!r}")
+    sample = raw.get("sample")
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample < 0):
+        raise _error(f"{where}.sample", f"expected a row number from 0, got {sample!r}")
+    return color_by, sample
+
+
+def _numbered_step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
+    """:func:`_step`, its errors naming the step as the window counts it too:
+    ``steps[6].weight (step 7): ...`` (the field stays the file's 0-based path)."""
+    try:
+        return _step(raw, index, sizes)
+    except GradstepError as exc:
+        where = exc.field or f"steps[{index}]"
+        message = str(exc).removeprefix(f"{where}: ")
+        raise GradstepError(f"{where} (step {index + 1}): {message}", exc.field) from None
 
 
 def _finite(value: Any, where: str) -> float:
@@ -223,7 +247,7 @@ def parse_walkthrough(obj: Any, base_dir: Path | None = None) -> Walkthrough:
     raw_steps = obj.get("steps")
     if not isinstance(raw_steps, list):
         raise _error("steps", "expected a list of steps")
-    steps = tuple(_step(raw, i, session.sizes) for i, raw in enumerate(raw_steps))
+    steps = tuple(_numbered_step(raw, i, session.sizes) for i, raw in enumerate(raw_steps))
     return Walkthrough(texts["title"], session, steps, texts["description"])
 
 
@@ -250,6 +274,7 @@ class ViewState:
 
     selection: ParameterRef | None = None
     color_by: str = "weight"
+    sample: int = 0  # the batch row the views show (the window keeps it within the batch)
 
 
 @dataclass(frozen=True)
@@ -265,6 +290,16 @@ class ExpectResult:
         if self.actual is None:
             return False
         return abs(self.actual - self.expected) <= EXPECT_TOLERANCE * max(1.0, abs(self.expected))
+
+    def describe(self) -> str:
+        """The words every place uses for it: "value: recorded 0.25, computed nothing"."""
+        actual = "nothing" if self.actual is None else format(self.actual, ".10g")
+        return f"{self.key}: recorded {format(self.expected, '.10g')}, computed {actual}"
+
+
+def expect_warnings(index: int, results: tuple[ExpectResult, ...]) -> list[str]:
+    """The warnings every export prints for step ``index`` (0-based; the text counts from 1)."""
+    return [f"warning: step {index + 1}: {r.describe()}" for r in results if not r.met]
 
 
 def observe(session: Session, view: ViewState, since: int | None = None) -> dict[str, float]:
@@ -285,7 +320,8 @@ def observe(session: Session, view: ViewState, since: int | None = None) -> dict
         out["loss"] = record.loss.loss
     ref = view.selection
     if ref is not None:
-        out["value"] = ref.value_in(snap.params)
+        # the chain rule panel's header: the value in the record shown, before its update
+        out["value"] = ref.value_in(record.params)
         backward = record.backward_of(ref.layer)
         if backward is not None:
             out["gradient"] = ref.gradient_in(backward)
@@ -301,14 +337,14 @@ def apply_step(session: Session, view: ViewState, step: Step) -> ViewState:
     elif step.action == "iterations":
         _run_iterations(session, step.count)
     elif step.action == "select":
-        return ViewState(step.parameter, view.color_by)
+        return ViewState(step.parameter, view.color_by, view.sample)
     elif step.action == "set":
         assert step.parameter is not None
         assert step.value is not None
         session.set_parameter(step.parameter, step.value)
     elif step.action == "view":
-        assert step.color_by is not None
-        return ViewState(view.selection, step.color_by)
+        color_by = view.color_by if step.color_by is None else step.color_by
+        return ViewState(view.selection, color_by, view.sample if step.sample is None else step.sample)
     return view
 
 
@@ -398,7 +434,7 @@ class Player:
         """Show the state after step ``index`` (-1: before the first)."""
         steps = self.walkthrough.steps
         if not -1 <= index < len(steps):
-            raise GradstepError(f"step {index} does not exist (0..{len(steps) - 1})")
+            raise GradstepError(f"step {index + 1} does not exist (1..{len(steps)})")
         if index < self.index:
             edited = any(s.action == "set" for s in steps[index + 1 : self.index + 1])
             if not edited and index >= 0:
@@ -427,4 +463,5 @@ def record_step(session: Session, view: ViewState, step: Step, since: int | None
         step.color_by,
         step.caption,
         observe(session, view, since),
+        step.sample,
     )

@@ -284,6 +284,18 @@ class Session:
         self._work = replace(self._work, forward=old.forward[:keep])
         self._s = keep
 
+    def forget_future(self) -> None:
+        """Forget the history after the current iteration (a new branch starts here): stepping
+        on recomputes it from the current state, as a session saved now would.
+
+        Recording a walkthrough starts here, so an edit made in a later iteration before
+        going back cannot reappear in the recording and not in its replay.
+        """
+        k = self._k
+        self._checkpoints.drop_after(k)
+        self._recent.drop_from(k + 1)
+        self._metrics.forget_from(k + 1)
+
     # ---- explaining ----
 
     @quiet

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from engine import ParameterRef, Session, SessionConfig
+from engine import Session, SessionConfig
 from engine.files.session_file import parse_session
 from engine.files.walkthrough import Step, ViewState, Walkthrough, record_step
 
@@ -23,26 +23,33 @@ class Recorder:
         self._steps: list[Step] = []
         self._session = config
         self._since = 0
+        self.floor = 0  # the earliest stage position a recorded step can replay
 
     @property
     def steps(self) -> tuple[Step, ...]:
         return tuple(self._steps)
 
-    def start(self, session: Session, selection: ParameterRef | None, color_by: str, title: str) -> None:
+    def start(self, session: Session, now: ViewState, title: str) -> None:
         """Record from ``session``'s state: the walkthrough's session is it, saved now."""
+        session.forget_future()  # what lies ahead was computed before: the recording recomputes it
         self._session = parse_session(session.to_json(), session.config.base_dir)
         self._since = session.iteration  # what was computed before cannot be replayed
         self.title = title
         self._steps = []
         self.active = True
-        # the saved session starts at the iteration's beginning: steps bring the window to now
-        view = ViewState(selection, color_by)
+        self.floor = session.position - session.stage  # where the saved session starts
+        # the saved session starts at the iteration's beginning: steps bring the window to now,
+        # each expecting what replay shows once it is done (the selection comes after the stages)
+        view = ViewState()
         if session.stage:
             self.append(session, view, Step("step", count=session.stage))
-        if selection is not None:
-            self.append(session, view, Step("select", parameter=selection))
-        if color_by != ViewState().color_by:
-            self.append(session, view, Step("view", color_by=color_by))
+        if now.selection is not None:
+            view = ViewState(now.selection, view.color_by)
+            self.append(session, view, Step("select", parameter=now.selection))
+        if now.color_by != view.color_by or now.sample != view.sample:
+            color_by = now.color_by if now.color_by != view.color_by else None
+            sample = now.sample if now.sample != view.sample else None
+            self.append(session, now, Step("view", color_by=color_by, sample=sample))
 
     def append(self, session: Session, view: ViewState, step: Step) -> None:
         """``step``, with the values it led to in ``session`` and ``view`` as its expectations."""

@@ -187,6 +187,7 @@ class SessionCore(QObject):
         if sample != self._sample:
             self._sample = sample
             self.sample_changed.emit(sample)
+            self._took(Step("view", color_by=None, sample=sample))
 
     def step(self) -> None:
         if self._guard():

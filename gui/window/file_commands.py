@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from engine import GradstepError
 from engine.files.examples import example, example_names, resolve, resolve_any, walkthrough_names
@@ -31,6 +31,26 @@ def offer_save(window: QMainWindow, title: str, question: str, save: Callable[[]
     if answer == buttons.Save:
         return save()
     return answer == buttons.Discard
+
+
+def ask_about_recording(window: QMainWindow, count: int) -> tuple[bool, bool] | None:
+    """Save or discard the steps recorded, and whether to record on in the new session:
+    (save, keep recording), or None if the user cancelled."""
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, "Recording a walkthrough", "", parent=window)
+    box.setText(
+        f"A walkthrough is being recorded ({count} step{'s' if count != 1 else ''}). "
+        "Save it before the new session replaces the recorded one?"
+    )
+    box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
+    box.setDefaultButton(buttons.Save)
+    keep = QCheckBox("Keep recording in the new session")
+    box.setCheckBox(keep)
+    box.exec()
+    answer = box.standardButton(box.clickedButton())
+    if answer not in (buttons.Save, buttons.Discard):
+        return None
+    return answer == buttons.Save, keep.isChecked()
 
 
 class FileCommands:
@@ -80,11 +100,31 @@ class FileCommands:
     # ---- sessions ----
 
     def new_session(self) -> None:
-        """A fresh XOR session with no file name."""
-        if self.maybe_save():
-            self._controller.new_session(resolve(DEFAULT_SPEC), None)
-            self._example_title = ""
-            self.update_title()
+        """A fresh XOR session with no file name; while recording, asks about the steps first
+        (save, discard, and whether to go on recording in the new session)."""
+        if not self.maybe_save():
+            return
+        keep_recording = False
+        if self._controller.mode == "recording":
+            answer = ask_about_recording(self._window, len(self._controller.recorded))
+            if answer is None or not self._settle_recording(answer[0]):
+                return
+            keep_recording = answer[1]
+        elif not self.maybe_save_recording():
+            return
+        self._controller.new_session(resolve(DEFAULT_SPEC), None)
+        self._example_title = ""
+        self.update_title()
+        if keep_recording:
+            self._recording_saved = 0
+            self._controller.start_recording(self.display_name())
+
+    def _settle_recording(self, save: bool) -> bool:
+        """Save the recorded steps (False if that was cancelled or failed), or forget them."""
+        if save:
+            return self.save_walkthrough()
+        self._controller.discard_recorded()
+        return True
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self._window, "Open session", self.last_dir(), SESSION_FILTER)

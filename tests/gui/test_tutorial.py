@@ -443,7 +443,9 @@ def test_replacing_the_session_stops_recording_but_keeps_the_steps(
     window.tutorial_actions.record_action.trigger()
     window.run_controls.step_action.trigger()
     window.controller.select(WEIGHT)
-    window.files.new_action.trigger()  # File > New: another session
+    # another session replaces the recorded one without asking (File › New asks first: see
+    # test_recording_new_session.py)
+    window.controller.new_session(parse_session(tiny_session_dict()))
     assert window.controller.mode != "recording"
     assert len(window.controller.recorded) == 2
     assert "Save Walkthrough still keeps the 2 steps" in window.statusBar().currentMessage()
