@@ -31,6 +31,7 @@ MARKS = {
 }
 WRONG_BACKGROUND = QColor("#ffd7d5")
 CURSOR_BACKGROUND = QColor("#fff1b8")
+CURSOR_ON_WRONG_BACKGROUND = QColor("#ffb3ab")  # the cursor on the wrong line: both must show
 CURSOR_ARROW = "▶"
 
 
@@ -97,6 +98,11 @@ class CodeView(QPlainTextEdit):
 
     # ---- gutter ----
 
+    def text_width(self) -> int:
+        """How wide the longest line is drawn, gutter included (for the dock's width)."""
+        longest = max((len(line) for line in self.toPlainText().splitlines()), default=0)
+        return self.gutter_width() + self.fontMetrics().horizontalAdvance("9") * (longest + 2)
+
     def gutter_width(self) -> int:
         digits = len(str(max(1, self.blockCount())))
         return self.fontMetrics().horizontalAdvance("9") * (digits + 4) + 8
@@ -133,7 +139,9 @@ class CodeView(QPlainTextEdit):
 
     def _highlight_lines(self) -> None:
         selections = []
-        for line, color in ((self.wrong_line, WRONG_BACKGROUND), (self.cursor_line, CURSOR_BACKGROUND)):
+        on_wrong = self.cursor_line is not None and self.cursor_line == self.wrong_line
+        cursor_color = CURSOR_ON_WRONG_BACKGROUND if on_wrong else CURSOR_BACKGROUND
+        for line, color in ((self.wrong_line, WRONG_BACKGROUND), (self.cursor_line, cursor_color)):
             block = None if line is None else self.document().findBlockByNumber(line - 1)
             if block is None or not block.isValid():
                 continue

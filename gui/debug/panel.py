@@ -161,7 +161,4 @@ def _session_words(report: DebugReport) -> str:
     d = report.discovery
     sizes = "-".join(str(n) for n in d.config.sizes)
     acts = ", ".join(layer.activation for layer in d.config.layers)
-    return (
-        f"The window now shows the session Gradstep inferred: network {sizes} ({acts}), loss "
-        f"{d.loss}, learning rate {d.learning_rate:.6g}."
-    )
+    return f"Session shown: the one inferred, {sizes} ({acts}), {d.loss}, η = {d.learning_rate:.6g}."

@@ -43,6 +43,7 @@ class DebugUi(QObject):
         self._controller = controller
         self._settings = settings
         self._window = window
+        self._docks = docks
         self._rerun_pending = False
         self.panel = DebugPanel(controller)
         self.dock: QDockWidget = docks.code_dock(self.panel)
@@ -140,6 +141,7 @@ class DebugUi(QObject):
     def _on_debug_finished(self, report: DebugReport) -> None:
         self.dock.show()
         self.dock.raise_()
+        self._docks.widen_code(self.panel.code.text_width() + 30)  # the code and its scroll bar
         self.panel.code.setFocus()  # F10 now steps lines
 
     def _on_debug_failed(self, message: str) -> None:

@@ -90,6 +90,13 @@ class WindowDocks:
             self.config.raise_()
         return self.code
 
+    def widen_code(self, width: int) -> None:
+        """Show the Your Code dock ``width`` pixels wide, at most 35 % of the window, at least its default."""
+        if self.code is None or self.code.isFloating():
+            return
+        width = max(SIDE_WIDTH, min(width, int(0.35 * self._window.width())))
+        self._window.resizeDocks([self.code], [width], Qt.Orientation.Horizontal)
+
     def show_chain(self) -> None:
         self.chain.show()
         self.chain.raise_()
