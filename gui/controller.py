@@ -187,6 +187,11 @@ class SessionController(DebugCore):
         return self._check_report if self._check_report is not None else self.line_check
 
     @property
+    def has_check_result(self) -> bool:
+        """Whether a check's own report is kept (not a debug line's yours-beside-correct)."""
+        return self._check_report is not None
+
+    @property
     def checked_code(self) -> Path | None:
         """The learner's file the last check started on."""
         return self._checked_code

@@ -127,7 +127,7 @@ class CheckUi(QObject):
         self.cancel_action.setEnabled(state == "running")  # Escape belongs to the window otherwise
         self.cancel_button.setEnabled(state == "running")
         self.check_action.setEnabled(state == "idle" and not c.running)
-        self.clear_action.setEnabled(c.check_report is not None)
+        self.clear_action.setEnabled(c.has_check_result)
 
     def _on_check_finished(self, report: CheckReport) -> None:
         c = self._controller

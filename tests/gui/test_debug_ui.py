@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFont, QTextCursor
 from PySide6.QtWidgets import QMessageBox
 
 from engine import ParameterRef, parse_session
 from engine.learner.debug import DebugReport
+from gui.debug.code_view import CodeView
 from gui.debug.ui import DebugUi
 from gui.main_window import MainWindow
 from tests.gui.conftest import open_window
@@ -245,3 +247,49 @@ def test_watch_file_debugs_again_when_the_file_is_saved(
     assert window.debug_ui.panel.code.wrong_line == 56
     assert "line 56" in window.debug_ui.panel.headline.text()
     window.debug_ui.panel.watch_box.setChecked(False)
+
+
+def test_a_click_on_a_traced_line_puts_the_cursor_there(qtbot, window: MainWindow) -> None:
+    c = window.controller
+    _debug(qtbot, window, TUTORIAL_004)
+    code = window.debug_ui.panel.code
+    block = code.document().findBlockByNumber(43 - 1)  # loss = 0.5 * np.sum(...)
+    code.set_cursor_line(43)  # scrolled into view
+    point = code.cursorRect(QTextCursor(block)).center()
+    qtbot.mouseClick(code.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert c.line_step is not None
+    assert (c.line_step.line, c.line_step.quantity) == (43, "loss")
+    assert (c.session.iteration, c.session.stage) == (0, 3)  # after the loss stage
+    assert code.cursor_line == 43
+
+
+def test_another_session_ends_the_debug_view_and_its_marks(qtbot, window: MainWindow) -> None:
+    c = window.controller
+    _debug(qtbot, window, TUTORIAL_004)
+    assert window.network_view.marks is not None
+    assert not window.check_ui.clear_action.isEnabled()  # the marks are the debug's, not a check's
+    c.new_session(parse_session(tiny_session_dict()))
+    assert c.debug_report is None
+    assert c.line_step is None
+    assert window.network_view.marks is None
+    panel = window.debug_ui.panel
+    assert panel.code.marks == {}
+    assert not panel.step_button.isEnabled()
+    assert "Debug Again" in panel.headline.text()
+    assert panel.rerun_button.isEnabled()
+    assert c.debugged_code == TUTORIAL_004
+
+
+def test_the_code_is_coloured_as_python(qtbot) -> None:
+    view = CodeView()
+    qtbot.addWidget(view)
+    view.set_source("for epoch in range(3):  # train\n    s = 'for'\n")
+    first = view.document().findBlockByNumber(0).layout().formats()
+    second = view.document().findBlockByNumber(1).layout().formats()
+    keyword = next(f for f in first if f.start == 0)
+    comment = next(f for f in first if f.start == 24)
+    string = next(f for f in second if f.start == 8)
+    assert keyword.format.fontWeight() == QFont.Weight.Bold
+    assert comment.format.fontItalic()
+    assert string.format.foreground().color() != keyword.format.foreground().color()
+    assert not any(f.start == 9 and f.format.fontWeight() == QFont.Weight.Bold for f in second)
