@@ -118,6 +118,11 @@ class DebugPanel(QWidget):
             f"{html.escape(step.text)}"
         )
 
+    def show_error(self, message: str) -> None:
+        """The last debug could not run (a save of the watched file): say why, keep the rest."""
+        self.headline.setText(f'<b style="color:{FAIL_COLOR}">Could not debug the saved file</b>')
+        self.diagnosis.setText(message)
+
     def _on_line_clicked(self, line: int) -> None:
         """Put the line cursor on the clicked line, in the iteration shown."""
         c = self._controller

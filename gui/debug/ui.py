@@ -45,6 +45,7 @@ class DebugUi(QObject):
         self._window = window
         self._docks = docks
         self._rerun_pending = False
+        self._watched_run = False  # the running debug was started by a save: no modal dialog
         self.panel = DebugPanel(controller)
         self.dock: QDockWidget = docks.code_dock(self.panel)
         self.watch = FileWatch(self)
@@ -79,7 +80,7 @@ class DebugUi(QObject):
         busy_layout.addWidget(self.cancel_button)
         window.statusBar().addPermanentWidget(self.busy)
 
-        self.panel.rerun_button.clicked.connect(self.rerun)
+        self.panel.rerun_button.clicked.connect(lambda: self.rerun())
         self.panel.watch_box.toggled.connect(self._on_watch_toggled)
         self.watch.changed.connect(self._on_file_changed)
         controller.debug_changed.connect(self._on_debug_changed)
@@ -103,16 +104,18 @@ class DebugUi(QObject):
         self._settings.setValue("debug/last_file", str(path))
         if self.panel.watch_box.isChecked():
             self.watch.watch(path)
+        self._watched_run = False
         self._controller.start_debug(path)
 
-    def rerun(self) -> None:
-        """Debug the last file again (after a save, or Debug Again)."""
+    def rerun(self, watched: bool = False) -> None:
+        """Debug the last file again (``watched``: after a save, else Debug Again)."""
         code = self._controller.debugged_code
         if code is None:
             return
         if self._controller.debugging:
             self._rerun_pending = True  # once the running one has answered
             return
+        self._watched_run = watched
         self._controller.start_debug(code)
 
     # ---- handlers ----
@@ -123,7 +126,7 @@ class DebugUi(QObject):
 
     def _on_file_changed(self) -> None:
         self._controller.message.emit("your file changed: debugging it again…")
-        self.rerun()
+        self.rerun(watched=True)
 
     def _on_debug_changed(self, state: str) -> None:
         self.busy.setVisible(state != "idle")
@@ -132,7 +135,7 @@ class DebugUi(QObject):
         self._on_other_job_changed()
         if state == "idle" and self._rerun_pending:
             self._rerun_pending = False
-            self.rerun()
+            self.rerun(watched=True)
 
     def _on_other_job_changed(self, *_: object) -> None:
         c = self._controller
@@ -146,4 +149,7 @@ class DebugUi(QObject):
 
     def _on_debug_failed(self, message: str) -> None:
         self.dock.show()
-        QMessageBox.critical(self._window, "Cannot debug your code", message)
+        if self._watched_run:  # a save while the learner types: say it in the dock, not in a dialog
+            self.panel.show_error(message)
+        else:
+            QMessageBox.critical(self._window, "Cannot debug your code", message)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QTextCursor
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine import ParameterRef, parse_session
 from engine.learner.debug import DebugReport
@@ -293,3 +293,45 @@ def test_the_code_is_coloured_as_python(qtbot) -> None:
     assert comment.format.fontItalic()
     assert string.format.foreground().color() != keyword.format.foreground().color()
     assert not any(f.start == 9 and f.format.fontWeight() == QFont.Weight.Bold for f in second)
+
+
+def test_ctrl_d_asks_for_a_script_or_notebook_and_debugs_it(
+    qtbot, window: MainWindow, monkeypatch, dialogs: list[str]
+) -> None:
+    asked: list[str] = []
+
+    def choose(parent, caption, start, filters, *args):
+        asked.append(filters)
+        return str(CORPUS / "notebook_derivative_of_z.ipynb"), filters
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
+    c = window.controller
+    with qtbot.waitSignal(c.debug_finished, timeout=60_000) as blocker:
+        window.debug_ui.debug_action.trigger()
+    assert "*.py" in asked[0]
+    assert "*.ipynb" in asked[0]
+    report: DebugReport = blocker.args[0]
+    assert report.first_wrong is not None
+    assert window.debug_ui.panel.code.wrong_line == report.first_wrong.line
+    assert window.debug_ui.panel.code.toPlainText() == "\n".join(report.source.lines)
+    assert c.config.sizes == report.discovery.config.sizes
+    assert dialogs == []
+
+
+def test_a_watched_save_that_breaks_the_file_says_so_in_the_dock_not_a_dialog(
+    qtbot, window: MainWindow, tmp_path: Path, dialogs: list[str]
+) -> None:
+    c = window.controller
+    code = tmp_path / "mine.py"
+    shutil.copy(TUTORIAL_004, code)
+    window.debug_ui.panel.watch_box.setChecked(True)
+    _debug(qtbot, window, code)
+    time.sleep(0.05)
+    with qtbot.waitSignal(c.debug_failed, timeout=60_000):
+        code.write_text(code.read_text(encoding="utf-8") + "\nlearning rate = 0.1\n", encoding="utf-8")
+    assert dialogs == []
+    panel = window.debug_ui.panel
+    assert "Could not debug" in panel.headline.text()
+    assert "syntax error" in panel.diagnosis.text()
+    assert c.config.sizes == (2, 2, 1)  # the last good debug's session stays
+    window.debug_ui.panel.watch_box.setChecked(False)
