@@ -68,6 +68,7 @@ class CodeView(QPlainTextEdit):
         self.marks: dict[int, str] = {}  # line -> status
         self.wrong_line: int | None = None
         self.cursor_line: int | None = None
+        self.stepping = False  # lines to step: F10 is the dock's, else the window's stage step
         self.blockCountChanged.connect(self._on_block_count_changed)
         self.updateRequest.connect(self._on_update_request)
         self._on_block_count_changed(0)
@@ -160,13 +161,14 @@ class CodeView(QPlainTextEdit):
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_F10
+            and self.stepping
         ):
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_F10:
+        if event.key() == Qt.Key.Key_F10 and self.stepping:
             if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
                 self.back_requested.emit()
             else:

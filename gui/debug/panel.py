@@ -101,6 +101,7 @@ class DebugPanel(QWidget):
         c = self._controller
         index = c.line_index
         count = len(c.line_steps)
+        self.code.stepping = count > 0
         self.back_button.setEnabled(index is not None and index > 0)
         self.step_button.setEnabled(index is not None and index + 1 < count)
         if step is None:

@@ -275,6 +275,14 @@ def test_another_session_ends_the_debug_view_and_its_marks(qtbot, window: MainWi
     panel = window.debug_ui.panel
     assert panel.code.marks == {}
     assert not panel.step_button.isEnabled()
+    # F10 in the dock is the window's stage step again
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    panel.code.setFocus()
+    qtbot.waitUntil(panel.code.hasFocus, timeout=5_000)
+    before = c.session.position
+    qtbot.keyClick(panel.code, Qt.Key.Key_F10)
+    assert c.session.position == before + 1
     assert "Debug Again" in panel.headline.text()
     assert panel.rerun_button.isEnabled()
     assert c.debugged_code == TUTORIAL_004
