@@ -343,3 +343,23 @@ def test_a_watched_save_that_breaks_the_file_says_so_in_the_dock_not_a_dialog(
     assert "syntax error" in panel.diagnosis.text()
     assert c.config.sizes == (2, 2, 1)  # the last good debug's session stays
     window.debug_ui.panel.watch_box.setChecked(False)
+
+
+def test_a_debug_waits_for_a_running_check_and_a_check_for_a_running_debug(
+    qtbot, window: MainWindow, tmp_path: Path, dialogs: list[str]
+) -> None:
+    c = window.controller
+    pid = _start_endless_debug(qtbot, window, tmp_path)
+    assert not window.check_ui.check_action.isEnabled()
+    assert not window.debug_ui.debug_action.isEnabled()
+    c.start_check(TUTORIAL_004, 1, 10.0)
+    assert not c.checking  # refused: one job on the learner's code at a time
+    assert "already running" in window.statusBar().currentMessage()
+    c.start_debug(TUTORIAL_004)
+    assert c.debug_state == "running"
+    c.cancel_debug()
+    qtbot.waitUntil(lambda: not c.debugging, timeout=5_000)
+    assert _gone(pid)
+    assert window.debug_ui.debug_action.isEnabled()
+    assert window.check_ui.check_action.isEnabled()
+    assert dialogs == []
