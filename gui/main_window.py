@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         for label in (self.position.breakpoint, self.position.position):
             self.statusBar().addPermanentWidget(label)
         self.check_ui = CheckUi(c, self.settings, self, self.docks)
-        self.debug_ui = DebugUi(c, self.settings, self, self.docks)
+        self.debug_ui = DebugUi(c, self.settings, self, self.docks, self.files)
         self.statusBar().addPermanentWidget(self.teaching_menu.label)
         self.menus = build_menus(
             self,

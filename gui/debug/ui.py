@@ -29,6 +29,7 @@ from gui.controller import SessionController
 from gui.debug.panel import DebugPanel
 from gui.debug.watch import FileWatch
 from gui.window.docks import WindowDocks
+from gui.window.file_commands import FileCommands
 
 CODE_FILTER = "Python scripts and notebooks (*.py *.ipynb);;All files (*)"
 
@@ -37,10 +38,16 @@ class DebugUi(QObject):
     """Debug My Code's action, busy indicator, dock and file watch in ``window``."""
 
     def __init__(
-        self, controller: SessionController, settings: QSettings, window: QMainWindow, docks: WindowDocks
+        self,
+        controller: SessionController,
+        settings: QSettings,
+        window: QMainWindow,
+        docks: WindowDocks,
+        files: FileCommands,
     ) -> None:
         super().__init__(window)
         self._controller = controller
+        self._files = files
         self._settings = settings
         self._window = window
         self._docks = docks
@@ -92,8 +99,8 @@ class DebugUi(QObject):
 
     def open_dialog(self) -> None:
         """Ask for the learner's .py or .ipynb, then debug it."""
-        if self._controller.debugging:
-            return
+        if self._controller.debugging or not self._files.maybe_save():
+            return  # the debug replaces the session: its unsaved changes are offered first
         start = str(self._settings.value("debug/last_file", "")) or str(Path.home())
         path, _ = QFileDialog.getOpenFileName(self._window, "Debug my code", start, CODE_FILTER)
         if path:
@@ -142,6 +149,7 @@ class DebugUi(QObject):
         self.debug_action.setEnabled(not c.debugging and not c.checking)
 
     def _on_debug_finished(self, report: DebugReport) -> None:
+        self._files.set_example_title(f"{report.source.path.name} (inferred)")
         self.dock.show()
         self.dock.raise_()
         self._docks.widen_code(self.panel.code.text_width() + 30)  # the code and its scroll bar

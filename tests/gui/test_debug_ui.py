@@ -67,6 +67,7 @@ def test_debugging_tutorial_004_marks_line_53_and_adopts_its_2_2_1_network(
     report = _debug(qtbot, window, TUTORIAL_004)
     assert dialogs == []
     assert c.config.sizes == (2, 2, 1)  # the session shown is the one inferred from the code
+    assert window.windowTitle().startswith("tutorial_004.py (inferred)")
     assert c.config.layers[0].weights[0, 0] == pytest.approx(0.3745401188473625)
     assert c.debug_report is report
     panel = window.debug_ui.panel
@@ -314,6 +315,14 @@ def test_ctrl_d_asks_for_a_script_or_notebook_and_debugs_it(
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
     c = window.controller
+    c.set_parameter(ParameterRef(0, 0, 0), 0.5)  # an unsaved change: offered before it is replaced
+    offered: list[bool] = []
+    monkeypatch.setattr(window.files, "maybe_save", lambda: offered.append(True) or False)
+    window.debug_ui.debug_action.trigger()
+    assert offered == [True]
+    assert asked == []  # cancelled at the offer: no file asked for, the session kept
+    assert not c.debugging
+    monkeypatch.setattr(window.files, "maybe_save", lambda: True)
     with qtbot.waitSignal(c.debug_finished, timeout=60_000) as blocker:
         window.debug_ui.debug_action.trigger()
     assert "*.py" in asked[0]
