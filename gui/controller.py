@@ -5,7 +5,9 @@ redraw from :meth:`SessionController.snapshot`; they never compute a number, nev
 session and never talk to each other. What the user is doing is a state of this object, not a
 second controller: exploring freely, replaying a walkthrough (``"tutorial"``) or recording one
 (``"recording"``), announced by ``mode_changed``; a check of the learner's code runs beside any
-of them, announced by ``check_changed``.
+of them, announced by ``check_changed``, and so does a debug of the learner's own program
+(``debug_changed``, :mod:`gui.control.debug_mode`), whose line cursor shows a wrong line's
+gradient beside the correct one through the check's marks.
 """
 
 from __future__ import annotations
@@ -22,16 +24,16 @@ from engine import ParameterRef, Session, SessionConfig
 from engine.files.walkthrough import Step, ViewState, Walkthrough
 from engine.learner.check import CheckReport, LayerMarks
 from gui.control.check_job import CheckJob
+from gui.control.debug_mode import DebugCore
 from gui.control.recorder import Recorder
 from gui.control.replay import Replay, TutorialState
-from gui.control.session_core import SessionCore
 
 MODES = ("explore", "tutorial", "recording")
 CHECK_STATES = ("idle", "running", "cancelling")
 CLOSE_WAIT_MS = 3000  # how long closing the window waits for a cancelled check's thread
 
 
-class SessionController(SessionCore):
+class SessionController(DebugCore):
     """Owns the :class:`engine.Session` and the window's modes; every change is re-emitted."""
 
     mode_changed = Signal(str)  # "explore" | "tutorial" | "recording"
@@ -182,8 +184,14 @@ class SessionController(SessionCore):
 
     @property
     def check_report(self) -> CheckReport | None:
-        """The last check's report on this session (None: none, cleared, or for another session)."""
-        return self._check_report
+        """The last check's report on this session (None: none, cleared, or for another session);
+        else the debug line shown, when it is a wrong update (yours beside correct)."""
+        return self._check_report if self._check_report is not None else self.line_check
+
+    @property
+    def has_check_result(self) -> bool:
+        """Whether a check's own report is kept (not a debug line's yours-beside-correct)."""
+        return self._check_report is not None
 
     @property
     def checked_code(self) -> Path | None:
@@ -192,14 +200,14 @@ class SessionController(SessionCore):
 
     @property
     def check_marks(self) -> tuple[LayerMarks, ...] | None:
-        """The parameters whose gradient the last check found wrong, per layer."""
-        report = self._check_report
+        """The parameters whose gradient the last check (or the debug line shown) found wrong."""
+        report = self.check_report
         return None if report is None or report.gradients is None else report.gradients.marks
 
     def start_check(self, code: Path, iterations: int, timeout: float) -> None:
         """Check ``code`` against the current session on a worker thread; the window stays live."""
-        if self._check is not None:
-            self.message.emit("a check is already running")
+        if self._check is not None or self.debugging:
+            self.message.emit("a check or a debug is already running")
             return
         job = CheckJob(Path(code), self.config, iterations, timeout, self)
         job.finished.connect(self._on_check_finished)
@@ -234,7 +242,13 @@ class SessionController(SessionCore):
             self._check_report = None
             self.check_changed.emit(self.check_state)
 
-    # ---- hooks of the session core ----
+    # ---- hooks of the session core and the debug state ----
+
+    def _other_job(self) -> bool:
+        return self.checking
+
+    def _line_marks_changed(self) -> None:
+        self.check_changed.emit(self.check_state)
 
     def new_session(self, config: SessionConfig, path: Path | None = None) -> None:
         # another session was opened or applied: neither a walkthrough nor a recording fits it

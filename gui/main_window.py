@@ -22,6 +22,7 @@ from gui.check.teaching_menu import TeachingMenu
 from gui.check.ui import CheckUi
 from gui.config_panel import ConfigPanel
 from gui.controller import SessionController
+from gui.debug.ui import DebugUi
 from gui.inspector import Inspector
 from gui.network_view import NetworkView
 from gui.stage_strip import StageStrip
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         for label in (self.position.breakpoint, self.position.position):
             self.statusBar().addPermanentWidget(label)
         self.check_ui = CheckUi(c, self.settings, self, self.docks)
+        self.debug_ui = DebugUi(c, self.settings, self, self.docks, self.files)
         self.statusBar().addPermanentWidget(self.teaching_menu.label)
         self.menus = build_menus(
             self,
@@ -114,12 +116,18 @@ class MainWindow(QMainWindow):
             self.view_actions,
             self.docks,
             self.check_ui,
+            self.debug_ui,
             self.teaching_menu,
             self.help,
         )
         self.toolbar = self.run_controls.build_toolbar(self.breakpoints)
         self.addToolBar(self.toolbar)
 
+        self._connect(c)
+        self.docks.restore()
+        self.statusBar().showMessage(READY, 8000)
+
+    def _connect(self, c: SessionController) -> None:
         c.message.connect(self._on_message)
         c.running_changed.connect(self._on_running_changed)
         c.run_finished.connect(self._on_run_finished)
@@ -127,8 +135,7 @@ class MainWindow(QMainWindow):
         c.check_changed.connect(self._on_check_changed)
         c.check_finished.connect(self._on_check_finished)
         self.check_ui.cancel_action.changed.connect(self._on_cancel_action_changed)
-        self.docks.restore()
-        self.statusBar().showMessage(READY, 8000)
+        self.debug_ui.cancel_action.changed.connect(self._on_cancel_action_changed)
 
     # ---- commands others call (the app, exports, scripts) ----
 
@@ -178,7 +185,8 @@ class MainWindow(QMainWindow):
             self.docks.show_chain()  # the first wrong gradient is selected: show its chain rule
 
     def _on_cancel_action_changed(self) -> None:
-        self.tutorial_actions.share_escape(self.check_ui.cancel_action.isEnabled())
+        cancellable = self.check_ui.cancel_action.isEnabled() or self.debug_ui.cancel_action.isEnabled()
+        self.tutorial_actions.share_escape(cancellable)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.controller.running:
@@ -188,5 +196,6 @@ class MainWindow(QMainWindow):
             return
         # a running QThread must not be destroyed with the window, nor answer after it
         self.controller.shut_down_check()
+        self.controller.shut_down_debug()
         self.docks.save()
         event.accept()

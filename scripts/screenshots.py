@@ -5,8 +5,10 @@
 Writes DIR/stage-00-start.png ... one per stage (default DIR: build/screenshots) and the
 README's pictures: docs/screenshot.png (the XOR example after its backward pass, a weight
 selected), docs/tutorial.png (tutorial mode in the tour of seed tutorial 004), docs/check.png
-(Check my code on seed tutorial 004's own training step) and docs/walkthrough.gif (the first
-steps of the "every number" tour, exported as `gradstep export ... --out x.gif` does).
+(Check my code on seed tutorial 004's own training step), docs/debug.png (Debug My Code on seed
+tutorial 004 as published, its first wrong line selected in the Your Code dock) and
+docs/walkthrough.gif (the first steps of the "every number" tour, exported as
+`gradstep export ... --out x.gif` does).
 """
 
 from __future__ import annotations
@@ -131,6 +133,27 @@ def render_check(out: Path) -> Path:
     return out
 
 
+def render_debug(out: Path, size: tuple[int, int] = SIZE) -> Path:
+    """Debug My Code on seed tutorial 004 as published: the Your Code dock on its first wrong line."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    app = create_app()
+    with tempfile.TemporaryDirectory() as tmp:
+        window = _window("example:xor", Path(tmp))
+        window.resize(*size)
+        _settle(app)
+        loop = QEventLoop()
+        window.controller.debug_finished.connect(loop.quit)
+        window.controller.debug_failed.connect(loop.quit)
+        QTimer.singleShot(60_000, loop.quit)
+        window.controller.start_debug(ROOT / "tests" / "engine" / "debug_corpus" / "tutorial_004.py")
+        loop.exec()
+        _settle(app)
+        _save(app, window, out)
+        window.close()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -144,6 +167,7 @@ def main() -> None:
     if not args.no_readme:
         written.append(render_tutorial(ROOT / "docs" / "tutorial.png"))
         written.append(render_check(ROOT / "docs" / "check.png"))
+        written.append(render_debug(ROOT / "docs" / "debug.png"))
         written.append(render_walkthrough_gif(ROOT / "docs" / "walkthrough.gif"))
     for path in written:
         print(f"wrote {path}")

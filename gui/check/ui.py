@@ -80,6 +80,7 @@ class CheckUi(QObject):
         controller.check_finished.connect(self._on_check_finished)
         controller.check_failed.connect(self._on_check_failed)
         controller.running_changed.connect(self._on_running_changed)
+        controller.debug_changed.connect(self._on_debug_changed)
         self._on_check_changed(controller.check_state)
 
     def open_dialog(self) -> None:
@@ -126,8 +127,8 @@ class CheckUi(QObject):
         self.busy.setVisible(state != "idle")
         self.cancel_action.setEnabled(state == "running")  # Escape belongs to the window otherwise
         self.cancel_button.setEnabled(state == "running")
-        self.check_action.setEnabled(state == "idle" and not c.running)
-        self.clear_action.setEnabled(c.check_report is not None)
+        self.check_action.setEnabled(state == "idle" and not c.running and not c.debugging)
+        self.clear_action.setEnabled(c.has_check_result)
 
     def _on_check_finished(self, report: CheckReport) -> None:
         c = self._controller
@@ -142,4 +143,9 @@ class CheckUi(QObject):
         QMessageBox.critical(self._window, "Cannot check your code", message)
 
     def _on_running_changed(self, running: bool) -> None:
-        self.check_action.setEnabled(not running and not self._controller.checking)
+        c = self._controller
+        self.check_action.setEnabled(not running and not c.checking and not c.debugging)
+
+    def _on_debug_changed(self, state: str) -> None:
+        c = self._controller
+        self.check_action.setEnabled(state == "idle" and not c.running and not c.checking)

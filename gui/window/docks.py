@@ -45,6 +45,7 @@ class WindowDocks:
         window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)
         window.setCorner(Qt.Corner.BottomRightCorner, RIGHT)
         self.result: QDockWidget | None = None  # the check's, made on its first result
+        self.code: QDockWidget | None = None  # "Your Code", Debug My Code's
         self.reset_layout_action = QAction("Reset &Layout", window)
         self.reset_layout_action.triggered.connect(self._on_reset_layout_triggered)
         window.addAction(self.reset_layout_action)
@@ -52,9 +53,8 @@ class WindowDocks:
     @property
     def toggle_actions(self) -> tuple[QAction, ...]:
         """Show/hide actions of the panels, for the View menu."""
-        return tuple(
-            d.toggleViewAction() for d in (self.config, self.chain, self.inspector, self.walkthrough)
-        )
+        docks = (self.config, self.chain, self.inspector, self.walkthrough, self.code)
+        return tuple(d.toggleViewAction() for d in docks if d is not None)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self._window)
@@ -81,6 +81,22 @@ class WindowDocks:
                 self._window.tabifyDockWidget(self.inspector, self.result)
         return self.result
 
+    def code_dock(self, widget: QWidget) -> QDockWidget:
+        """The "Your Code" dock, a tab beside the configuration, hidden until a debug shows it."""
+        if self.code is None:
+            self.code = self._dock("Your Code", "CodeDock", widget, LEFT)
+            self._window.tabifyDockWidget(self.config, self.code)
+            self.code.hide()
+            self.config.raise_()
+        return self.code
+
+    def widen_code(self, width: int) -> None:
+        """Show the Your Code dock ``width`` pixels wide, at most 35 % of the window, at least its default."""
+        if self.code is None or self.code.isFloating():
+            return
+        width = max(SIDE_WIDTH, min(width, int(0.35 * self._window.width())))
+        self._window.resizeDocks([self.code], [width], Qt.Orientation.Horizontal)
+
     def show_chain(self) -> None:
         self.chain.show()
         self.chain.raise_()
@@ -97,6 +113,10 @@ class WindowDocks:
         window.addDockWidget(RIGHT, self.walkthrough)
         window.tabifyDockWidget(self.chain, self.walkthrough)
         self.walkthrough.setVisible(self._controller.mode != "explore")
+        if self.code is not None:
+            self.code.setFloating(False)
+            window.addDockWidget(LEFT, self.code)
+            window.tabifyDockWidget(self.config, self.code)
         if self.result is not None:
             self.result.setFloating(False)
             window.addDockWidget(BOTTOM, self.result)

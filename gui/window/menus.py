@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 
 from gui.check.teaching_menu import TeachingMenu
 from gui.check.ui import CheckUi
+from gui.debug.ui import DebugUi
 from gui.window.breakpoints import BreakpointControls
 from gui.window.docks import WindowDocks
 from gui.window.exports import ExportCommands
@@ -38,6 +39,7 @@ def build_menus(
     view: ViewActions,
     docks: WindowDocks,
     check: CheckUi,
+    debug_ui: DebugUi,
     teaching: TeachingMenu,
     help_actions: HelpActions,
 ) -> WindowMenus:
@@ -47,7 +49,7 @@ def build_menus(
     file_menu.addMenu(files.examples_menu)
     file_menu.addMenu(files.recent_menu)
     file_menu.addSeparator()
-    file_menu.addActions([check.check_action, check.clear_action])
+    file_menu.addActions([check.check_action, check.clear_action, debug_ui.debug_action])
     file_menu.addSeparator()
     file_menu.addActions([files.save_action, files.save_as_action, files.save_walkthrough_action])
     file_menu.addMenu(exports.menu)

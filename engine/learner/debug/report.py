@@ -4,7 +4,7 @@ JSON (``gradstep-debug`` version 1)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.core.losses import LOSSES
@@ -69,6 +69,8 @@ class DebugReport:
     iterations: int
     executed: frozenset[int]  # lines run in the first iteration
     printed: str
+    # the traced values themselves, for the window's yours-beside-correct (not in the JSON)
+    trace: Trace | None = field(default=None, repr=False, compare=False)
 
     @property
     def agrees(self) -> bool:
@@ -275,4 +277,5 @@ def build_report(
         trace.iterations,
         executed,
         trace.printed,
+        trace,
     )
