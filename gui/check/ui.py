@@ -15,15 +15,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
-    QHBoxLayout,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QWidget,
 )
 
 from engine.learner.check import CheckReport
+from gui.busy import BusyIndicator
 from gui.check.dialog import DEFAULT_ITERATIONS, DEFAULT_TIMEOUT, CheckDialog
 from gui.check.result_panel import CheckResultPanel
 from gui.controller import SessionController
@@ -61,19 +58,10 @@ class CheckUi(QObject):
         for action in (self.check_action, self.clear_action, self.cancel_action):
             window.addAction(action)  # the shortcuts work while the menu bar is hidden
 
-        self.busy = QWidget()  # the busy indicator: a bar that cannot say how far, and Cancel
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setMaximumWidth(120)
-        self.busy_bar.setMaximumHeight(14)
-        self.busy_bar.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the check and your code's process (Esc)")
-        self.cancel_button.clicked.connect(controller.cancel_check)
-        busy_layout = QHBoxLayout(self.busy)
-        busy_layout.setContentsMargins(0, 0, 0, 0)
-        busy_layout.addWidget(self.busy_bar)
-        busy_layout.addWidget(self.cancel_button)
+        self.busy = BusyIndicator(
+            None, "Stop the check and your code's process (Esc)", controller.cancel_check
+        )
+        self.cancel_button = self.busy.cancel_button
         window.statusBar().addPermanentWidget(self.busy)
 
         controller.check_changed.connect(self._on_check_changed)

@@ -15,16 +15,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QWidget,
 )
 
 from engine.learner.debug import DebugReport
+from gui.busy import BusyIndicator
 from gui.controller import SessionController
 from gui.debug.panel import DebugPanel
 from gui.debug.watch import FileWatch
@@ -70,21 +66,10 @@ class DebugUi(QObject):
         for action in (self.debug_action, self.cancel_action):
             window.addAction(action)
 
-        self.busy = QWidget()
-        self.busy_label = QLabel("debugging your code")
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setMaximumWidth(120)
-        self.busy_bar.setMaximumHeight(14)
-        self.busy_bar.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the debug and your program's process (Esc)")
-        self.cancel_button.clicked.connect(controller.cancel_debug)
-        busy_layout = QHBoxLayout(self.busy)
-        busy_layout.setContentsMargins(0, 0, 0, 0)
-        busy_layout.addWidget(self.busy_label)
-        busy_layout.addWidget(self.busy_bar)
-        busy_layout.addWidget(self.cancel_button)
+        self.busy = BusyIndicator(
+            "debugging your code", "Stop the debug and your program's process (Esc)", controller.cancel_debug
+        )
+        self.cancel_button = self.busy.cancel_button
         window.statusBar().addPermanentWidget(self.busy)
 
         self.panel.rerun_button.clicked.connect(lambda: self.rerun())
