@@ -17,20 +17,15 @@ from engine.core.records import Params
 from engine.errors import GradstepError
 from engine.learner.debug.source import LearnerSource
 from engine.learner.process import DEFAULT_MEMORY_LIMIT, MEMORY_EXIT_CODE, ChildCancelled, run_child
+from engine.learner.train_step_child import ORIENTATIONS
 
 Array = NDArray[np.float64]
 
 TRACER = Path(__file__).with_name("tracer.py")
 MEMORY_BUDGET = 200 * 1024 * 1024  # bytes of copied values; past it, big arrays are summarised
-# the orientations a train_step is tried in, in check's order (samples, weights, bias)
-TRAIN_STEP_ORIENTATIONS = (
-    ("rows", "in_out", "row"),
-    ("columns", "out_in", "column"),
-    ("rows", "out_in", "vector"),
-    ("rows", "in_out", "vector"),
-    ("columns", "out_in", "vector"),
-    ("rows", "out_in", "row"),
-)
+# the orientations a train_step is tried in: check's first six, in check's order (samples,
+# weights, bias); the other three are rare enough not to be worth a debug run each
+TRAIN_STEP_ORIENTATIONS = tuple(tuple(o) for o in ORIENTATIONS[:6])
 
 
 @dataclass(frozen=True)
