@@ -128,6 +128,7 @@ def mistaken_quantities(
         tuple(layer.activation for layer in config.layers),
         lr,
         per_layer=tuple(name if name != CORRECT else None for name in names),
+        biased=config.biased,
     )
     grads = backward_pass(spec, weights, zs, acts, config.y, batch_scale(config.loss, config.x.shape[0]))
     out: list[Quantity] = []
@@ -159,7 +160,7 @@ def mistake_variants(config: SessionConfig) -> list[tuple[str, ...]]:
         if n > 1 and name in PER_LAYER:
             for k in range(n):
                 variants.append(tuple(name if j == k else CORRECT for j in range(n)))
-        if applicable(name, sizes, activations, config.loss) is None:
+        if applicable(name, sizes, activations, config.loss, config.biased) is None:
             variants.append(tuple(name for _ in range(n)))
     return variants
 
