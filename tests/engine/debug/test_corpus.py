@@ -139,10 +139,12 @@ def test_a_step_of_another_loss_names_that_loss() -> None:
     report = report_of("mistake_other_loss.py")
     assert report.first_wrong is not None
     assert report.first_wrong.line == marked_line("mistake_other_loss.py")
-    assert report.discovery.loss == "bce"  # what its gradient a - y trains
+    # what its gradient a - y trains: summed over the batch (no 1/m) at its own rate 0.1
+    assert report.discovery.loss == "bce_sum"
+    assert report.discovery.learning_rate == 0.1
     assert report.diagnosis is not None
     assert report.diagnosis["reason"] == (
-        "line 17: your step is exactly the gradient of the mean binary cross-entropy, but this "
+        "line 17: your step is exactly the gradient of the summed binary cross-entropy, but this "
         "line computes ½Σ(a−y)²"
     )
 
