@@ -190,10 +190,13 @@ def _parse_layer(raw: dict[str, Any], where: str, units: int, fan_in: int, last:
 def _check_loss(loss: str, out_activation: str) -> None:
     family = LOSSES[loss].family
     if (family == "cross_entropy") != (out_activation == "softmax"):
+        what = (
+            f"{loss} goes with a softmax output layer"
+            if family == "cross_entropy"
+            else "a softmax output layer goes with cross_entropy or cross_entropy_sum"
+        )
         raise GradstepError(
-            f"loss: cross_entropy and cross_entropy_sum go with a softmax output layer and "
-            f"softmax with one of them (got loss {loss!r} with output activation {out_activation!r})",
-            "loss",
+            f"loss: {what} (got loss {loss!r} with output activation {out_activation!r})", "loss"
         )
     if family == "bce" and out_activation != "sigmoid":
         raise GradstepError(
