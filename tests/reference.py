@@ -23,7 +23,10 @@ def act(name: str, z: np.ndarray) -> np.ndarray:
     if name == "linear":
         return z
     if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
+        # exp(-z) overflows to inf for z below about -709: 1/(1 + inf) is the sigmoid's 0 exactly
+        # (a summed loss's larger steps reach such z within a few updates of a deep linear net)
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-z))
     if name == "tanh":
         return np.tanh(z)
     if name == "relu":

@@ -20,7 +20,7 @@ from engine.files.jsonio import dumps, loads
 from engine.files.session_file import session_json
 from engine.learner.check import check_code
 from engine.learner.debug.debugger import debug_code
-from tests.helpers import tiny_session_dict
+from tests.helpers import assert_identical, tiny_session_dict
 
 CORPUS = Path(__file__).parent / "debug_corpus"
 W0 = [[0.5, -0.4], [0.3, 0.8], [-0.7, 0.2]]
@@ -306,3 +306,15 @@ def test_debug_of_a_bias_free_train_step_with_its_session(tmp_path: Path) -> Non
     code.write_text(BIAS_FREE_STEP.replace("{biases}", "biases"), encoding="utf-8")
     report = debug_code(code, session=parse_session(bias_free()))
     assert report.agrees, report.to_text()
+
+
+def test_time_travel_without_biases_is_bit_identical() -> None:
+    doc = bias_free(optimizer={"name": "momentum", "learning_rate": 0.2}, loss="sse")
+    session = Session(parse_session(doc), history_bytes=1)  # a tiny budget: recomputed from far back
+    session.run_iterations(40)
+    session.goto(7, 3)
+    at_seven = session.snapshot()
+    session.goto(40, 0)
+    session.goto(7, 3)
+    assert_identical(at_seven, session.snapshot())
+    assert all(p.bias.shape == (0,) for p in session.params)
