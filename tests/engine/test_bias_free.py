@@ -301,6 +301,14 @@ def test_debug_infers_a_bias_free_session(name: str) -> None:
     assert not any("zeros" in note for note in report.discovery.notes)
 
 
+def test_debug_infers_the_summed_squared_error_a_program_trains_on() -> None:
+    report = debug_code(CORPUS / "sse_no_bias.py")
+    assert report.agrees, report.to_text()
+    assert report.discovery.loss == "sse"
+    assert report.discovery.learning_rate == 0.1
+    assert report.discovery.config.biased == (False, False)
+
+
 def test_debug_of_a_bias_free_train_step_with_its_session(tmp_path: Path) -> None:
     code = tmp_path / "step.py"
     code.write_text(BIAS_FREE_STEP.replace("{biases}", "biases"), encoding="utf-8")

@@ -20,6 +20,7 @@ CORRECT = [
     ("notebook_tanh.ipynb", "a notebook with IPython magics and a plot"),
     ("no_bias.py", "no biases"),
     ("class_no_bias.py", "class keeping everything on self, no biases, error = y - a with +="),
+    ("sse_no_bias.py", "no biases, trained on the summed squared error"),
     ("layers_in_lists.py", "layers in lists, a loop over the layers, three layers of weights"),
     ("float32_script.py", "float32 arrays: rounding at 1e-7 is not a mistake"),
     ("leaky_regression.py", "leaky ReLU and a linear output, MSE, a literal learning rate"),
