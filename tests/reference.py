@@ -192,7 +192,7 @@ def finite_difference(p: dict[str, Any], x: np.ndarray, y: np.ndarray, h: float 
 
 def reference_params(params: Any) -> list[tuple[np.ndarray, np.ndarray | None]]:
     """The engine's parameters as the reference holds them: None for an empty bias array."""
-    return [(lp.weights.copy(), lp.bias.copy() if lp.bias.size else None) for lp in params]
+    return [(lp.weights.copy(), lp.bias.copy() if lp.has_bias else None) for lp in params]
 
 
 def away_from_kinks(p: dict[str, Any], x: np.ndarray) -> bool:

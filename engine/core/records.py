@@ -34,6 +34,11 @@ class LayerParams:
     def __post_init__(self) -> None:
         freeze(self.weights, self.bias)
 
+    @property
+    def has_bias(self) -> bool:
+        """False for a layer without biases ("bias": false): its bias array is empty."""
+        return bool(self.bias.shape[0] > 0)
+
 
 Params = tuple[LayerParams, ...]
 

@@ -97,7 +97,7 @@ def forward_section(config: SessionConfig, record: IterationRecord, layer: int) 
                 numbers = " + ".join(
                     f"{num(params.weights[j, i])} \\cdot {num(a_in[s, i])}" for i in range(fan_in)
                 )
-                if params.bias.shape[0]:  # a layer without biases has no + b term
+                if params.has_bias:  # a layer without biases has no + b term
                     symbols += f" + b^{{({layer})}}_{{{j}}}"
                     numbers += f" + {num(params.bias[j])}"
                 yield f"{z_sym} &= {symbols} = {numbers} = {num(fwd.z[s, j])} \\\\"

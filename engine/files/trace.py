@@ -42,10 +42,10 @@ class TraceWriter:
         layers = []
         for z, a, g, p in zip(item.z, item.a, item.grads, item.params_after, strict=True):
             layer = {"z": z.tolist(), "a": a.tolist(), "dW": g.weights.tolist()}
-            if p.bias.shape[0]:  # a layer without biases has neither db nor bias
+            if p.has_bias:  # a layer without biases has neither db nor bias
                 layer["db"] = g.bias.tolist()
             layer["weights"] = p.weights.tolist()
-            if p.bias.shape[0]:
+            if p.has_bias:
                 layer["bias"] = p.bias.tolist()
             layers.append(layer)
         entry = {"iteration": item.iteration, "loss": item.loss, "layers": layers}

@@ -110,7 +110,7 @@ def compare(yours: Params, correct: Params, rtol: float = RELATIVE_TOLERANCE) ->
                 wn, y.weights, c.weights, agree(y.weights, c.weights, rtol), relative(y.weights, c.weights)
             )
         )
-        if c.bias.shape[0]:  # a layer without biases has no b[k] to compare
+        if c.has_bias:  # a layer without biases has no b[k] to compare
             out.append(
                 ParameterVerdict(bn, y.bias, c.bias, agree(y.bias, c.bias, rtol), relative(y.bias, c.bias))
             )

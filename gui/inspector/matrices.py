@@ -95,7 +95,7 @@ class MatricesTab(QWidget):
         params = record.params[layer]
         units = [str(j) for j in range(params.weights.shape[0])]
         self.views["W"].set_matrix(f"W[{layer}]", f"W{sup}", params.weights, row_labels=units)
-        has_bias = params.bias.shape[0] > 0
+        has_bias = params.has_bias
         no_bias = 'none: this layer has no biases ("bias": false)'
         self.views["b"].set_matrix(
             f"b[{layer}]", f"b{sup}", params.bias if has_bias else None, no_bias, units, ("",)

@@ -80,7 +80,7 @@ def correct_quantities(config: SessionConfig) -> QuantitySet:
     lr = config.optimizer.learning_rate
     for k, p in enumerate(record.update.params_before):
         out.append(Quantity("W_before", k, p.weights))
-        if p.bias.shape[0]:  # a layer without biases has no b
+        if p.has_bias:  # a layer without biases has no b
             out.append(Quantity("b_before", k, p.bias))
     for b in record.backward:  # last layer first, as they are computed
         after = record.update.params_after[b.layer]
