@@ -271,7 +271,7 @@ def _chain(args: argparse.Namespace) -> int:
         else parse_parameter(args.weight, bias=False)
     )
     session = Session(config)
-    ref.check(config.sizes)
+    ref.check(config.sizes, config.biased)
     iteration = session.start_iteration if args.iteration is None else args.iteration
     if iteration < session.start_iteration:
         raise GradstepError(

@@ -159,6 +159,7 @@ class ConfigPanel(QWidget):
         return FormValues(
             inputs=network.inputs_box.value(),
             layers=tuple(network.layer_specs()),
+            biased=tuple(network.layer_biases()),
             init=str(network.init_box.currentData()),
             seed=network.seed_box.value(),
             keep_weights=network.keep_weights_box.isChecked(),

@@ -127,11 +127,14 @@ class NetworkView(QWidget):
         layout.addWidget(self.header)
         layout.addLayout(body, 1)
 
-    def set_network(self, sizes: tuple[int, ...], activations: tuple[str, ...]) -> None:
-        """Lay out a network of ``sizes`` (input first) with one activation per layer."""
+    def set_network(
+        self, sizes: tuple[int, ...], activations: tuple[str, ...], biased: tuple[bool, ...] | None = None
+    ) -> None:
+        """Lay out a network of ``sizes`` (input first) with one activation per layer, biases
+        where ``biased`` says (None: every layer)."""
         if len(activations) != len(sizes) - 1:
             raise ValueError("one activation per layer expected")
-        layout = layout_network(sizes)
+        layout = layout_network(sizes, biased)
         self._layout = layout
         self._activations = activations
         self.captions.clear()
@@ -306,7 +309,7 @@ class NetworkView(QWidget):
 
     def _on_session_replaced(self) -> None:
         config = self._controller.config
-        self.set_network(config.sizes, tuple(layer.activation for layer in config.layers))
+        self.set_network(config.sizes, tuple(layer.activation for layer in config.layers), config.biased)
 
     def _on_stage_changed(self) -> None:
         self.show_snapshot(self._controller.snapshot())

@@ -21,6 +21,10 @@ from engine.core.losses import batch_scale, loss_function
 
 Array = NDArray[np.float64]
 
+# the gradient of a layer without biases: as empty as its bias array (read-only, shared)
+_NO_BIAS: Array = np.zeros(0)
+_NO_BIAS.flags.writeable = False
+
 # (δ, dℓ/da, da/dz, dW, db) of one layer; the two middle ones are None for a fused output
 LayerGradients = tuple[Array, Array | None, Array | None, Array, Array]
 
@@ -31,9 +35,10 @@ class BackwardSpec:
     the mistake to make (None: none) in ``mistake_layers`` (None: every layer).
 
     ``learning_rate`` is used by the mistake that back-propagates through updated weights.
-    ``per_layer``, when given, names each layer's own mistake (None: computed correctly) and
-    takes the place of ``mistake`` and ``mistake_layers``: a learner may make two different
-    mistakes in two layers.
+    ``biased`` says per layer whether it has biases (None: every layer); a layer without
+    gets an empty db, shaped like its empty bias array. ``per_layer``, when given, names each
+    layer's own mistake (None: computed correctly) and takes the place of ``mistake`` and
+    ``mistake_layers``: a learner may make two different mistakes in two layers.
     """
 
     loss: str
@@ -42,6 +47,7 @@ class BackwardSpec:
     mistake: str | None = None
     mistake_layers: frozenset[int] | None = None
     per_layer: tuple[str | None, ...] | None = None
+    biased: tuple[bool, ...] | None = None
 
     def mistake_in(self, layer: int) -> str | None:
         """The mistake made in ``layer``, or None where it is computed correctly."""
@@ -76,6 +82,8 @@ def backward_layer(
         else:
             delta, dl_da, da_dz = compute.hidden_delta(upper[0], upper[1], activation, z, a)
         dw, db = compute.parameter_gradients(delta, a_prev, scale)
+        if spec.biased is not None and not spec.biased[layer]:
+            db = _NO_BIAS
         return delta, dl_da, da_dz, dw, db
     if upper is None:
         delta, dl_da, da_dz = mistakes.output_delta(mistake, spec.loss, activation, z, a, targets)
@@ -84,6 +92,8 @@ def backward_layer(
             mistake, upper[0], upper[1], upper[2], spec.learning_rate, activation, z, a
         )
     dw, db = mistakes.parameter_gradients(mistake, delta, a_prev, scale, a_prev.shape[0])
+    if spec.biased is not None and not spec.biased[layer]:
+        db = _NO_BIAS
     return delta, dl_da, da_dz, dw, db
 
 

@@ -14,13 +14,12 @@ from numpy.typing import NDArray
 
 from engine.core.activations import ACTIVATIONS
 from engine.core.config import OptimizerConfig, SessionConfig
-from engine.core.losses import fused_delta, output_dl_da
+from engine.core.losses import fused_delta, is_fused, output_dl_da
 from engine.core.records import LayerParams, OptimizerState, Params
 
 Array = NDArray[np.float64]
 
 _add_reduce = np.add.reduce
-_FUSED = ("bce", "cross_entropy")  # losses whose output δ = dℓ/dz comes straight from the loss
 
 
 def init_params(config: SessionConfig) -> Params:
@@ -32,7 +31,7 @@ def init_params(config: SessionConfig) -> Params:
     for layer in config.layers:
         shape = (layer.units, fan_in)
         weights = layer.weights.copy() if layer.weights is not None else draw_weights(config.init, shape, rng)
-        bias = layer.bias.copy() if layer.bias is not None else np.zeros(layer.units)
+        bias = layer.bias.copy() if layer.bias is not None else np.zeros(layer.units if layer.has_bias else 0)
         params.append(LayerParams(weights, bias))
         fan_in = layer.units
     return tuple(params)
@@ -64,8 +63,11 @@ def forward_layer(p: LayerParams, a_prev: Array, activation: str) -> tuple[Array
 
 
 def affine(a_prev: Array, weights: Array, bias: Array) -> Array:
-    """z = a_prev @ W.T + b, samples as rows."""
-    z: Array = a_prev @ weights.T + bias
+    """z = a_prev @ W.T + b, samples as rows; z = a_prev @ W.T for a layer without biases
+    (its bias array is empty)."""
+    z: Array = a_prev @ weights.T
+    if bias.shape[0]:
+        z += bias  # in place: the same sum as a_prev @ W.T + b, bit for bit, one array fewer
     return z
 
 
@@ -78,7 +80,7 @@ def output_delta(
     straight from the loss and the two factors are None, because a saturated sigmoid makes
     dℓ/da infinite and da/dz zero while their product, a − y, stays exact.
     """
-    if loss in _FUSED:
+    if is_fused(loss):
         fused = fused_delta(loss, a, y)
         assert fused is not None
         return fused, None, None

@@ -23,12 +23,14 @@ MAX_DATA_VALUES = 200_000_000
 
 @dataclass(frozen=True)
 class LayerConfig:
-    """One layer as configured; explicit weights/bias are optional."""
+    """One layer as configured; explicit weights/bias are optional. ``has_bias`` False is a
+    layer without biases (z = a_prev @ W.T): its parameters hold an empty bias array."""
 
     units: int
     activation: str
     weights: Array | None = None
     bias: Array | None = None
+    has_bias: bool = True
 
 
 @dataclass(frozen=True)
@@ -76,3 +78,8 @@ class SessionConfig:
     def sizes(self) -> tuple[int, ...]:
         """Widths from the input layer to the output layer."""
         return (self.inputs, *(layer.units for layer in self.layers))
+
+    @property
+    def biased(self) -> tuple[bool, ...]:
+        """Per layer, whether it has biases."""
+        return tuple(layer.has_bias for layer in self.layers)

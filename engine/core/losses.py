@@ -2,7 +2,9 @@
 
 Every loss is written as a reduction over per-sample losses ℓ_s, so the chain rule can be
 shown per sample and then reduced: ``mse`` and ``bce`` and ``cross_entropy`` take the mean
-over samples (scale 1/N), ``half_sse`` the sum (scale 1).
+over samples (scale 1/N); ``half_sse``, ``sse``, ``bce_sum`` and ``cross_entropy_sum`` the sum
+(scale 1). A summed loss is its own name rather than a reduction field, so one word in a
+session file says which formula is trained (``half_sse`` already was one).
 """
 
 from __future__ import annotations
@@ -24,15 +26,21 @@ class Loss:
     reduction: str  # "mean" or "sum" over the samples of the batch
     formula: str
     derivative_formula: str
+    family: str  # "squared", "bce" or "cross_entropy": what the output must be, what may fuse
 
 
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("mse", "mean", "mean over samples and outputs of (a - y)^2", "2(a-y)/K"),
-        Loss("half_sse", "sum", "1/2 * sum over samples and outputs of (a - y)^2", "a-y"),
-        Loss("bce", "mean", "mean binary cross-entropy over all outputs", "(a-y)/(a(1-a)K)"),
-        Loss("cross_entropy", "mean", "mean over samples of -sum_k y_k log a_k", "a-y"),
+        Loss("mse", "mean", "mean over samples and outputs of (a - y)^2", "2(a-y)/K", "squared"),
+        Loss("half_sse", "sum", "1/2 * sum over samples and outputs of (a - y)^2", "a-y", "squared"),
+        Loss("sse", "sum", "sum over samples and outputs of (a - y)^2", "2(a-y)", "squared"),
+        Loss("bce", "mean", "mean binary cross-entropy over all outputs", "(a-y)/(a(1-a)K)", "bce"),
+        Loss(
+            "bce_sum", "sum", "binary cross-entropy summed over samples and outputs", "(a-y)/(a(1-a))", "bce"
+        ),
+        Loss("cross_entropy", "mean", "mean over samples of -sum_k y_k log a_k", "a-y", "cross_entropy"),
+        Loss("cross_entropy_sum", "sum", "sum over samples of -sum_k y_k log a_k", "a-y", "cross_entropy"),
     )
 }
 
@@ -50,18 +58,48 @@ def _half_sse(z: Array, a: Array, y: Array) -> float:
     return float(0.5 * np.add.reduce((a - y) ** 2, None))
 
 
-def _bce(z: Array, a: Array, y: Array) -> float:
+def _sse(z: Array, a: Array, y: Array) -> float:
+    return float(np.add.reduce((a - y) ** 2, None))
+
+
+def _bce_terms(z: Array, y: Array) -> Array:
     # -[y log σ(z) + (1-y) log(1-σ(z))] = softplus(z) - y z, finite for every z.
-    return float((np.logaddexp(0.0, z) - y * z).mean())
+    terms: Array = np.logaddexp(0.0, z) - y * z
+    return terms
+
+
+def _bce(z: Array, a: Array, y: Array) -> float:
+    return float(_bce_terms(z, y).mean())
+
+
+def _bce_sum(z: Array, a: Array, y: Array) -> float:
+    return float(_bce_terms(z, y).sum())
+
+
+def _cross_entropy_terms(z: Array, y: Array) -> Array:
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    terms: Array = -(y * log_a).sum(axis=1)
+    return terms
 
 
 def _cross_entropy(z: Array, a: Array, y: Array) -> float:
-    shifted = z - z.max(axis=1, keepdims=True)
-    log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float((-(y * log_a).sum(axis=1)).mean())
+    return float(_cross_entropy_terms(z, y).mean())
 
 
-_VALUES = {"mse": _mse, "half_sse": _half_sse, "bce": _bce, "cross_entropy": _cross_entropy}
+def _cross_entropy_sum(z: Array, a: Array, y: Array) -> float:
+    return float(_cross_entropy_terms(z, y).sum())
+
+
+_VALUES = {
+    "mse": _mse,
+    "half_sse": _half_sse,
+    "sse": _sse,
+    "bce": _bce,
+    "bce_sum": _bce_sum,
+    "cross_entropy": _cross_entropy,
+    "cross_entropy_sum": _cross_entropy_sum,
+}
 
 
 def loss_value(name: str, z: Array, a: Array, y: Array) -> float:
@@ -83,14 +121,17 @@ def output_dl_da(name: str, a: Array, y: Array) -> Array:
     """dℓ_s/da for each sample s and output k (undefined for cross-entropy, fused with softmax)."""
     if name == "half_sse":
         return a - y
+    if name == "sse":
+        twice: Array = 2.0 * (a - y)
+        return twice
     k = a.shape[1]
     if name == "mse":
         result: Array = (2.0 / k) * (a - y)
         return result
-    if name == "bce":
+    if LOSSES[name].family == "bce":
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio: Array = (a - y) / (a * (1 - a)) / k
-        return ratio
+            ratio: Array = (a - y) / (a * (1 - a))
+        return ratio / k if name == "bce" else ratio
     raise ValueError(f"loss {name!r} has no element-wise dℓ/da")
 
 
@@ -98,11 +139,17 @@ def fused_delta(name: str, a: Array, y: Array) -> Array | None:
     """dℓ_s/dz for the output layer where the loss and activation are fused, else None.
 
     Sigmoid with binary cross-entropy and softmax with cross-entropy reduce to a - y (over K
-    outputs for bce), which is exact where the unfused product would divide by a(1-a) = 0.
+    outputs for the mean bce), which is exact where the unfused product would divide by
+    a(1-a) = 0.
     """
     if name == "bce":
         k = a.shape[1]
         return a - y if k == 1 else (a - y) / k
-    if name == "cross_entropy":
+    if name in ("bce_sum", "cross_entropy", "cross_entropy_sum"):
         return a - y
     return None
+
+
+def is_fused(name: str) -> bool:
+    """True for the losses whose output δ = dℓ/dz comes straight from the loss (BCE, CE)."""
+    return LOSSES[name].family != "squared"

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.core.activations import ACTIVATIONS
-from engine.core.losses import fused_delta, output_dl_da
+from engine.core.losses import LOSSES, fused_delta, output_dl_da
 
 Array = NDArray[np.float64]
 
@@ -83,8 +83,17 @@ MISTAKES: dict[str, Mistake] = {
 }
 
 
-def applicable(name: str, sizes: tuple[int, ...], activations: tuple[str, ...], loss: str) -> str | None:
-    """Why ``name`` cannot be injected into this network, or None when it can."""
+def applicable(
+    name: str,
+    sizes: tuple[int, ...],
+    activations: tuple[str, ...],
+    loss: str,
+    biased: tuple[bool, ...] | None = None,
+) -> str | None:
+    """Why ``name`` cannot be injected into this network, or None when it can; ``biased``
+    says per layer whether it has biases (None: every layer)."""
+    if name == "bias_not_summed" and biased is not None and not any(biased):
+        return 'bias_not_summed needs a layer with biases (every layer here has "bias": false)'
     if name == "transposed_weights":
         for k in range(1, len(activations)):
             if sizes[k] != sizes[k + 1]:
@@ -96,8 +105,10 @@ def applicable(name: str, sizes: tuple[int, ...], activations: tuple[str, ...], 
             return "transposed_weights needs a hidden layer"
     if name == "updated_weights_backprop" and len(activations) < 2:
         return "updated_weights_backprop needs a hidden layer"
-    if name == "other_loss_gradient" and (loss == "cross_entropy" or activations[-1] != "sigmoid"):
-        return "other_loss_gradient needs a sigmoid output with mse, half_sse or bce"
+    if name == "other_loss_gradient" and (
+        LOSSES[loss].family == "cross_entropy" or activations[-1] != "sigmoid"
+    ):
+        return "other_loss_gradient needs a sigmoid output with a squared-error loss or bce"
     if name in ("derivative_of_z", "derivative_of_a") and not any(
         a in ("sigmoid", "tanh") for a in activations
     ):
@@ -130,14 +141,16 @@ def output_delta(
         assert delta is not None
         return delta, None, None
     da_dz = derivative(name, activation, z, a)
+    family = LOSSES[loss].family
     if name == "other_loss_gradient":
-        if loss == "bce":
+        if family == "bce":
             dl_da = a - y  # half_sse's derivative
             return dl_da * da_dz, dl_da, da_dz
         k = a.shape[1]
-        wrong = a - y if k == 1 else (a - y) / k  # bce's fused delta, no activation factor
+        # bce's fused delta (the mean's over K outputs for a mean loss), no activation factor
+        wrong = a - y if k == 1 or LOSSES[loss].reduction == "sum" else (a - y) / k
         return wrong, wrong, np.ones_like(z)
-    if loss == "bce":
+    if family == "bce":
         # With a sigmoid output, bce's delta a - y has no activation factor to get wrong:
         # the derivative mistakes show in the hidden layers only.
         fused = fused_delta(loss, a, y)

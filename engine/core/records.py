@@ -34,6 +34,11 @@ class LayerParams:
     def __post_init__(self) -> None:
         freeze(self.weights, self.bias)
 
+    @property
+    def has_bias(self) -> bool:
+        """False for a layer without biases ("bias": false): its bias array is empty."""
+        return bool(self.bias.shape[0] > 0)
+
 
 Params = tuple[LayerParams, ...]
 
@@ -63,8 +68,9 @@ class ParameterRef:
             else (f"W[{self.layer}][{self.unit},{self.input}]")
         )
 
-    def check(self, sizes: tuple[int, ...]) -> None:
-        """Raise GradstepError unless the parameter exists in a network of ``sizes``."""
+    def check(self, sizes: tuple[int, ...], biased: tuple[bool, ...] | None = None) -> None:
+        """Raise GradstepError unless the parameter exists in a network of ``sizes`` whose
+        layers have biases where ``biased`` says (None: every layer)."""
         what = "bias" if self.input is None else "weight"
         if not 0 <= self.layer < len(sizes) - 1:
             raise GradstepError(
@@ -77,6 +83,10 @@ class ParameterRef:
         if self.input is not None and not 0 <= self.input < sizes[self.layer]:
             raise GradstepError(
                 f"{what} {self.spec}: layer {self.layer} has inputs 0..{sizes[self.layer] - 1}"
+            )
+        if self.input is None and biased is not None and not biased[self.layer]:
+            raise GradstepError(
+                f'bias {self.spec}: layer {self.layer} has no biases ("bias": false in the session)'
             )
 
     def pick(self, weights: NDArray[np.generic], bias: NDArray[np.generic]) -> float:

@@ -232,8 +232,10 @@ def explain(
 
     Factors whose stage has not run yet in ``record`` are None (pending). In teaching mode
     (``config.mistake``) the factors are the ones the mistaken backward pass computed, and
-    those it computes differently from the chain rule are marked and say so.
+    those it computes differently from the chain rule are marked and say so. A bias of a
+    layer without biases is refused (GradstepError naming the layer).
     """
+    ref.check(config.sizes, config.biased)
     value = ref.value_in(record.params)
     backward = record.backward_of(ref.layer)
     notes = factor_notes(config, ref)

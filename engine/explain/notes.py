@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.core.activations import LEAKY_SLOPE
+from engine.core.losses import LOSSES
 
 if TYPE_CHECKING:
     from engine.core.config import SessionConfig
     from engine.core.records import ParameterRef
 
 
-def _fused_note(activation: str, outputs: int) -> str:
+def _fused_note(activation: str, outputs: int, loss: str) -> str:
+    summed = " summed" if LOSSES[loss].reduction == "sum" else ""
     if activation == "softmax":
-        return "a − y, softmax with cross-entropy"
-    k = "a − y" if outputs == 1 else f"(a − y)/K with K = {_plural(outputs, 'output')}"
-    return f"{k}, sigmoid with binary cross-entropy (exact where a saturates)"
+        return f"a − y, softmax with{summed} cross-entropy"
+    k = "a − y" if outputs == 1 or summed else f"(a − y)/K with K = {_plural(outputs, 'output')}"
+    return f"{k}, sigmoid with{summed} binary cross-entropy (exact where a saturates)"
 
 
 def _plural(n: int, word: str) -> str:
@@ -28,6 +30,7 @@ def _loss_note(loss: str, outputs: int) -> str:
     k = _plural(outputs, "output")
     return {
         "half_sse": "a − y, the derivative of ½(a − y)²",
+        "sse": "2(a − y), the derivative of (a − y)²",
         "mse": f"2(a − y)/K with K = {k}, the derivative of the mean of (a − y)²",
     }[loss]
 
@@ -98,10 +101,11 @@ def _dz_note(ref: ParameterRef) -> str:
 def _output_dl_note(config: SessionConfig, outputs: int) -> tuple[str, bool, str | None]:
     """(dℓ/da's note, whether the mistake changes it, da/dz's note when the mistake replaces it)."""
     mistake = config.mistake
-    if mistake == "other_loss_gradient" and config.loss == "bce":
-        return "a − y (teaching mode: half squared error's derivative, not bce's)", True, None
+    summed = LOSSES[config.loss].reduction == "sum"
+    if mistake == "other_loss_gradient" and LOSSES[config.loss].family == "bce":
+        return f"a − y (teaching mode: half squared error's derivative, not {config.loss}'s)", True, None
     if mistake == "other_loss_gradient":
-        note = "a − y" if outputs == 1 else f"(a − y)/K with K = {outputs} outputs"
+        note = "a − y" if outputs == 1 or summed else f"(a − y)/K with K = {outputs} outputs"
         note += " (teaching mode: binary cross-entropy's δ, which has no activation factor)"
         return note, True, "1 (teaching mode: the other loss's δ has no activation factor)"
     return _loss_note(config.loss, outputs), False, None
@@ -128,7 +132,8 @@ def factor_notes(config: SessionConfig, ref: ParameterRef) -> Notes:
     outputs = config.layers[-1].units
     is_output = ref.layer == len(config.layers) - 1
     fused = is_output and (
-        activation == "softmax" or (config.loss == "bce" and config.mistake != "other_loss_gradient")
+        activation == "softmax"
+        or (LOSSES[config.loss].family == "bce" and config.mistake != "other_loss_gradient")
     )
     da_note = _mistaken_da_dz(config.mistake, activation, fused)
     da_mistaken = da_note is not None
@@ -142,7 +147,7 @@ def factor_notes(config: SessionConfig, ref: ParameterRef) -> Notes:
         dl_note, dl_mistaken = _hidden_dl_note(config, ref.layer)
     return Notes(
         fused,
-        _fused_note(activation, outputs),
+        _fused_note(activation, outputs, config.loss),
         dl_note,
         dl_mistaken,
         _DERIVATIVE_NOTES.get(activation, "") if da_note is None else da_note,

@@ -97,11 +97,10 @@ def forward_section(config: SessionConfig, record: IterationRecord, layer: int) 
                 numbers = " + ".join(
                     f"{num(params.weights[j, i])} \\cdot {num(a_in[s, i])}" for i in range(fan_in)
                 )
-                b_sym = f"b^{{({layer})}}_{{{j}}}"
-                yield (
-                    f"{z_sym} &= {symbols} + {b_sym} = {numbers} + {num(params.bias[j])}"
-                    f" = {num(fwd.z[s, j])} \\\\"
-                )
+                if params.has_bias:  # a layer without biases has no + b term
+                    symbols += f" + b^{{({layer})}}_{{{j}}}"
+                    numbers += f" + {num(params.bias[j])}"
+                yield f"{z_sym} &= {symbols} = {numbers} = {num(fwd.z[s, j])} \\\\"
             else:
                 yield f"{z_sym} &= {num(fwd.z[s, j])} \\\\"
             if act == "softmax":
@@ -118,10 +117,13 @@ def loss_section(config: SessionConfig, record: IterationRecord, level: str = "#
     loss = config.loss
     formula = {
         "half_sse": r"E = \tfrac{1}{2} \sum_s \sum_k (a_{sk} - y_{sk})^2",
+        "sse": r"E = \sum_s \sum_k (a_{sk} - y_{sk})^2",
         "mse": r"E = \frac{1}{NK} \sum_s \sum_k (a_{sk} - y_{sk})^2",
         "bce": r"E = -\frac{1}{NK} \sum_s \sum_k \left[y_{sk} \log a_{sk}"
         r" + (1 - y_{sk}) \log(1 - a_{sk})\right]",
+        "bce_sum": r"E = -\sum_s \sum_k \left[y_{sk} \log a_{sk} + (1 - y_{sk}) \log(1 - a_{sk})\right]",
         "cross_entropy": r"E = -\frac{1}{N} \sum_s \sum_k y_{sk} \log a_{sk}",
+        "cross_entropy_sum": r"E = -\sum_s \sum_k y_{sk} \log a_{sk}",
     }[loss]
     yield f"{level} Loss ({LOSSES[loss].formula})\n"
     out = record.forward[-1].a
@@ -148,7 +150,8 @@ def backward_section(
     units, fan_in = record.params[layer].weights.shape
     yield f"### Backward, layer {layer}\n"
     refs = [ParameterRef(layer, j, i) for j in range(units) for i in range(fan_in)]
-    refs += [ParameterRef(layer, j, None) for j in range(units)]
+    if config.layers[layer].has_bias:
+        refs += [ParameterRef(layer, j, None) for j in range(units)]
     if len(refs) > MAX_CHAIN_PARAMETERS:
         backward = record.backward_of(layer)
         assert backward is not None
@@ -293,7 +296,8 @@ def gradient_section(record: IterationRecord, layer: int) -> Iterator[str]:
     yield f"### Backward, layer {layer}: gradients\n"
     yield "dW[j, i]:\n"
     yield from _matrix_table(backward.dW)
-    yield "db[j]: " + ", ".join(plain(v) for v in backward.db) + "\n"
+    if backward.db.shape[0]:  # a layer without biases has no db
+        yield "db[j]: " + ", ".join(plain(v) for v in backward.db) + "\n"
 
 
 def stage_sections(

@@ -106,7 +106,11 @@ def shape_error(where: str, expected: tuple[int, ...], actual: tuple[int, ...]) 
     return GradstepError(f"{where}: expected shape {expected}, got {actual}", where)
 
 
-def params_list(value: Any, where: str, sizes: tuple[int, ...]) -> Params:
+def params_list(
+    value: Any, where: str, sizes: tuple[int, ...], biased: tuple[bool, ...] | None = None
+) -> Params:
+    """Per layer ``{"weights", "bias"}`` shaped for ``sizes``; a layer without biases
+    (``biased[k]`` False) must have no ``bias`` entry and gets an empty bias array."""
     if not isinstance(value, list) or len(value) != len(sizes) - 1:
         raise GradstepError(f"{where}: expected a list of {len(sizes) - 1} layers", where)
     layers = []
@@ -114,10 +118,23 @@ def params_list(value: Any, where: str, sizes: tuple[int, ...]) -> Params:
         entry = object_(entry, f"{where}[{k}]")
         known_keys(entry, f"{where}[{k}]", {"weights", "bias"})
         w = float_array(entry.get("weights"), f"{where}[{k}].weights", 2)
-        b = float_array(entry.get("bias"), f"{where}[{k}].bias", 1)
         if w.shape != (sizes[k + 1], sizes[k]):
             raise shape_error(f"{where}[{k}].weights", (sizes[k + 1], sizes[k]), w.shape)
-        if b.shape != (sizes[k + 1],):
-            raise shape_error(f"{where}[{k}].bias", (sizes[k + 1],), b.shape)
-        layers.append(LayerParams(w, b))
+        layers.append(LayerParams(w, _layer_bias(entry, f"{where}[{k}].bias", sizes[k + 1], biased, k)))
     return tuple(layers)
+
+
+def _layer_bias(
+    entry: dict[str, Any], where: str, units: int, biased: tuple[bool, ...] | None, k: int
+) -> Array:
+    if biased is not None and not biased[k]:
+        if "bias" in entry:
+            raise GradstepError(
+                f'{where}: layer {k} has no biases ("bias": false in network.layers[{k}]), so no bias values',
+                where,
+            )
+        return np.zeros(0)
+    b = float_array(entry.get("bias"), where, 1)
+    if b.shape != (units,):
+        raise shape_error(where, (units,), b.shape)
+    return b

@@ -46,6 +46,28 @@ def _mark_integer(text: str) -> int | _Refused:
     return int(text)
 
 
+class _Duplicate(ValueError):
+    """A key given twice in one object: JSON would silently keep the last."""
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Duplicate
+    return out
+
+
+def _mark_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        out[key] = (
+            _Refused("given twice (a field takes one value; JSON would keep the last)")
+            if key in out
+            else value
+        )
+    return out
+
+
 def find(value: Any, test: Callable[[Any], bool], where: str = "") -> tuple[str, Any] | None:
     """(path like "steps[2].expect.loss", the value) of the first leaf for which ``test`` holds.
 
@@ -78,19 +100,35 @@ def _located(what: str, where: str, message: str) -> GradstepError:
     return GradstepError(f"{what}: {where}: {message}" if where else f"{what}: {message}", where or None)
 
 
+def _invalid(what: str, exc: json.JSONDecodeError) -> GradstepError:
+    return GradstepError(f"{what}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+
+
 def loads(text: str, what: str) -> Any:
     """Parse JSON, refusing NaN, Infinity, integers too long to convert, and text that is not
-    valid Unicode, with a message that names ``what`` and the field."""
+    valid Unicode, and a key given twice in one object (``"bias": false`` beside a ``"bias"``
+    array), with a message that names ``what`` and the field."""
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_int=_refuse_integer)
+        value = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_int=_refuse_integer,
+            object_pairs_hook=_refuse_duplicates,
+        )
     except json.JSONDecodeError as exc:
-        raise GradstepError(
-            f"{what}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
+        raise _invalid(what, exc) from None
     except RecursionError:
         raise GradstepError(f"{what}: JSON nested too deeply") from None
-    except ValueError:  # a refused constant or integer: parse again to say where it is
-        marked = json.loads(text, parse_constant=_mark_constant, parse_int=_mark_integer)
+    except ValueError:  # a refused constant, integer or key: parse again to say where it is
+        try:
+            marked = json.loads(
+                text,
+                parse_constant=_mark_constant,
+                parse_int=_mark_integer,
+                object_pairs_hook=_mark_duplicates,
+            )
+        except json.JSONDecodeError as exc:  # a refused value before the text turns invalid
+            raise _invalid(what, exc) from None
         found = find(marked, lambda v: isinstance(v, _Refused))
         where, refused = found if found is not None else ("", _Refused("a value JSON does not allow"))
         raise _located(what, where, refused.message) from None

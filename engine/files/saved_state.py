@@ -22,8 +22,12 @@ def parse_state(
     restart (see ``_check_buffers``) and a negative Adam second moment."""
     state = object_(raw, "state")
     known_keys(state, "state", {"iteration", "optimizer"})
-    if any(layer.weights is None or layer.bias is None for layer in layers):
-        raise GradstepError("state: a saved state needs explicit weights and bias in every layer", "state")
+    if any(layer.weights is None or (layer.bias is None and layer.has_bias) for layer in layers):
+        raise GradstepError(
+            "state: a saved state needs explicit weights in every layer and a bias in every layer "
+            "that has biases",
+            "state",
+        )
     iteration = int_at_least(state.get("iteration", 0), "state.iteration", 0)
     opt = object_(state.get("optimizer", {}), "state.optimizer")
     known_keys(opt, "state.optimizer", {"step", "first", "second"})
@@ -31,10 +35,11 @@ def parse_state(
     buffers = {key: opt.get(key) for key in ("first", "second")}
     _check_buffers(buffers, step, optimizer)
     first = second = None
+    biased = tuple(layer.has_bias for layer in layers)
     if buffers["first"] is not None:
-        first = params_list(buffers["first"], "state.optimizer.first", sizes)
+        first = params_list(buffers["first"], "state.optimizer.first", sizes, biased)
     if buffers["second"] is not None:
-        second = params_list(buffers["second"], "state.optimizer.second", sizes)
+        second = params_list(buffers["second"], "state.optimizer.second", sizes, biased)
         _check_second_moment(second)
     return SavedState(iteration, OptimizerState(step, first, second))
 

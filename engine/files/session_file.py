@@ -177,23 +177,30 @@ def _parse_layer(raw: dict[str, Any], where: str, units: int, fan_in: int, last:
         weights = float_array(raw["weights"], f"{where}.weights", 2)
         if weights.shape != (units, fan_in):
             raise shape_error(f"{where}.weights", (units, fan_in), weights.shape)
-    if "bias" in raw:
+    has_bias = True
+    if isinstance(raw.get("bias"), bool):  # false: a layer without biases; true: the default
+        has_bias = raw["bias"]
+    elif "bias" in raw:
         bias = float_array(raw["bias"], f"{where}.bias", 1)
         if bias.shape != (units,):
             raise shape_error(f"{where}.bias", (units,), bias.shape)
-    return LayerConfig(units, activation, weights, bias)
+    return LayerConfig(units, activation, weights, bias, has_bias)
 
 
 def _check_loss(loss: str, out_activation: str) -> None:
-    if (loss == "cross_entropy") != (out_activation == "softmax"):
-        raise GradstepError(
-            f"loss: cross_entropy goes with a softmax output layer and softmax with cross_entropy "
-            f"(got loss {loss!r} with output activation {out_activation!r})",
-            "loss",
+    family = LOSSES[loss].family
+    if (family == "cross_entropy") != (out_activation == "softmax"):
+        what = (
+            f"{loss} goes with a softmax output layer"
+            if family == "cross_entropy"
+            else "a softmax output layer goes with cross_entropy or cross_entropy_sum"
         )
-    if loss == "bce" and out_activation != "sigmoid":
         raise GradstepError(
-            f"loss: bce needs a sigmoid output layer to keep outputs in (0, 1), got {out_activation!r}",
+            f"loss: {what} (got loss {loss!r} with output activation {out_activation!r})", "loss"
+        )
+    if family == "bce" and out_activation != "sigmoid":
+        raise GradstepError(
+            f"loss: {loss} needs a sigmoid output layer to keep outputs in (0, 1), got {out_activation!r}",
             "loss",
         )
 
@@ -230,7 +237,13 @@ def _parse_mistake(
     from engine.core.mistakes import MISTAKES, applicable
 
     mistake = choice(raw, "mistake", list(MISTAKES))
-    reason = applicable(mistake, sizes, tuple(layer.activation for layer in layers), loss)
+    reason = applicable(
+        mistake,
+        sizes,
+        tuple(layer.activation for layer in layers),
+        loss,
+        tuple(layer.has_bias for layer in layers),
+    )
     if reason is not None:
         raise GradstepError(f"mistake: {reason}", "mistake")
     return mistake
@@ -265,7 +278,8 @@ def _parse_optimizer(raw: Any) -> OptimizerConfig:
 
 
 def _check_target_range(loss: str, y: Array) -> None:
-    if loss in ("bce", "cross_entropy"):
+    family = LOSSES[loss].family
+    if family != "squared":
         bad = np.argwhere((y < 0) | (y > 1))
         if bad.size:
             r, c = bad[0]
@@ -273,13 +287,13 @@ def _check_target_range(loss: str, y: Array) -> None:
                 f"data.targets: {loss} needs targets in [0, 1], row {r} column {c} is {y[r, c]}",
                 "data.targets",
             )
-    if loss == "cross_entropy":
+    if family == "cross_entropy":
         sums = y.sum(axis=1)
         bad_rows = np.flatnonzero(np.abs(sums - 1) > 1e-9)
         if bad_rows.size:
             r = bad_rows[0]
             raise GradstepError(
-                f"data.targets: cross_entropy needs each target row to sum to 1 (one-hot), "
+                f"data.targets: {loss} needs each target row to sum to 1 (one-hot), "
                 f"row {r} sums to {sums[r]}",
                 "data.targets",
             )
@@ -291,8 +305,14 @@ def load_session_config(path: str | Path) -> SessionConfig:
     return parse_session(read_json(path), base_dir=path.resolve().parent)
 
 
-def _params_json(params: Params) -> list[dict[str, Any]]:
-    return [{"weights": p.weights.tolist(), "bias": p.bias.tolist()} for p in params]
+def _params_json(params: Params, biased: tuple[bool, ...]) -> list[dict[str, Any]]:
+    """Per layer ``{"weights", "bias"}``; a layer without biases has no ``bias`` entry."""
+    return [
+        {"weights": p.weights.tolist(), "bias": p.bias.tolist()}
+        if has_bias
+        else {"weights": p.weights.tolist()}
+        for p, has_bias in zip(params, biased, strict=True)
+    ]
 
 
 def _layers_json(config: SessionConfig, params: Params | None) -> list[dict[str, Any]]:
@@ -303,7 +323,9 @@ def _layers_json(config: SessionConfig, params: Params | None) -> list[dict[str,
         bias = params[k].bias if params is not None else layer.bias
         if weights is not None:
             entry["weights"] = weights.tolist()
-        if bias is not None:
+        if not layer.has_bias:
+            entry["bias"] = False
+        elif bias is not None:
             entry["bias"] = bias.tolist()
         layers.append(entry)
     return layers
@@ -318,12 +340,12 @@ def _optimizer_json(opt: OptimizerConfig) -> dict[str, Any]:
     return optimizer
 
 
-def _state_json(state: OptimizerState, iteration: int) -> dict[str, Any]:
+def _state_json(state: OptimizerState, iteration: int, biased: tuple[bool, ...]) -> dict[str, Any]:
     saved: dict[str, Any] = {"step": state.step}
     if state.first is not None:
-        saved["first"] = _params_json(state.first)
+        saved["first"] = _params_json(state.first, biased)
     if state.second is not None:
-        saved["second"] = _params_json(state.second)
+        saved["second"] = _params_json(state.second, biased)
     return {"iteration": iteration, "optimizer": saved}
 
 
@@ -355,5 +377,5 @@ def session_json(
         # a loaded live session written back as it was loaded: its state goes with it
         state, iteration = config.state.optimizer, config.state.iteration
     if iteration is not None and state is not None:
-        out["state"] = _state_json(state, iteration)
+        out["state"] = _state_json(state, iteration, config.biased)
     return out

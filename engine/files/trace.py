@@ -39,17 +39,15 @@ class TraceWriter:
         """Append one iteration."""
         if self._handle is None:
             raise RuntimeError("TraceWriter.write outside its with block")
-        layers = [
-            {
-                "z": z.tolist(),
-                "a": a.tolist(),
-                "dW": g.weights.tolist(),
-                "db": g.bias.tolist(),
-                "weights": p.weights.tolist(),
-                "bias": p.bias.tolist(),
-            }
-            for z, a, g, p in zip(item.z, item.a, item.grads, item.params_after, strict=True)
-        ]
+        layers = []
+        for z, a, g, p in zip(item.z, item.a, item.grads, item.params_after, strict=True):
+            layer = {"z": z.tolist(), "a": a.tolist(), "dW": g.weights.tolist()}
+            if p.has_bias:  # a layer without biases has neither db nor bias
+                layer["db"] = g.bias.tolist()
+            layer["weights"] = p.weights.tolist()
+            if p.has_bias:
+                layer["bias"] = p.bias.tolist()
+            layers.append(layer)
         entry = {"iteration": item.iteration, "loss": item.loss, "layers": layers}
         self._handle.write(("," if self._count else "") + json.dumps(entry, separators=(",", ":")))
         self._count += 1

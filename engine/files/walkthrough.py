@@ -123,7 +123,7 @@ def _error(where: str, message: str) -> GradstepError:
     return GradstepError(f"{where}: {message}", where)
 
 
-def _step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
+def _step(raw: Any, index: int, sizes: tuple[int, ...], biased: tuple[bool, ...] | None = None) -> Step:
     where = f"steps[{index}]"
     if not isinstance(raw, dict):
         raise _error(where, "expected an object with an 'action'")
@@ -138,7 +138,7 @@ def _step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
     if not isinstance(caption, str):
         raise _error(f"{where}.caption", "expected text")
     count = _count(raw, where) if action in ("step", "back", "iterations") else 1
-    parameter = _parameter(raw, where, sizes) if action in ("select", "set") else None
+    parameter = _parameter(raw, where, sizes, biased) if action in ("select", "set") else None
     value = _finite(raw.get("value"), f"{where}.value") if action == "set" else None
     color_by, sample = _view(raw, where) if action == "view" else (None, None)
     expect = _expect(raw.get("expect", {}), where)
@@ -158,11 +158,11 @@ def _view(raw: dict[str, Any], where: str) -> tuple[str | None, int | None]:
     return color_by, sample
 
 
-def _numbered_step(raw: Any, index: int, sizes: tuple[int, ...]) -> Step:
+def _numbered_step(raw: Any, index: int, sizes: tuple[int, ...], biased: tuple[bool, ...]) -> Step:
     """:func:`_step`, its errors naming the step as the window counts it too:
     ``steps[6].weight (step 7): ...`` (the field stays the file's 0-based path)."""
     try:
-        return _step(raw, index, sizes)
+        return _step(raw, index, sizes, biased)
     except GradstepError as exc:
         where = exc.field or f"steps[{index}]"
         message = str(exc).removeprefix(f"{where}: ")
@@ -185,7 +185,9 @@ def _count(raw: dict[str, Any], where: str) -> int:
     return count
 
 
-def _parameter(raw: dict[str, Any], where: str, sizes: tuple[int, ...]) -> ParameterRef | None:
+def _parameter(
+    raw: dict[str, Any], where: str, sizes: tuple[int, ...], biased: tuple[bool, ...] | None = None
+) -> ParameterRef | None:
     if raw["action"] == "select" and "weight" not in raw and "bias" not in raw:
         return None  # select nothing
     if ("weight" in raw) == ("bias" in raw):
@@ -195,7 +197,7 @@ def _parameter(raw: dict[str, Any], where: str, sizes: tuple[int, ...]) -> Param
         raise _error(f"{where}.{key}", 'expected a string like "0:1:0"')
     try:
         parameter = parse_parameter(raw[key], bias=key == "bias")
-        parameter.check(sizes)
+        parameter.check(sizes, biased)
     except GradstepError as exc:
         raise _error(f"{where}.{key}", str(exc)) from None
     return parameter
@@ -247,7 +249,7 @@ def parse_walkthrough(obj: Any, base_dir: Path | None = None) -> Walkthrough:
     raw_steps = obj.get("steps")
     if not isinstance(raw_steps, list):
         raise _error("steps", "expected a list of steps")
-    steps = tuple(_numbered_step(raw, i, session.sizes) for i, raw in enumerate(raw_steps))
+    steps = tuple(_numbered_step(raw, i, session.sizes, session.biased) for i, raw in enumerate(raw_steps))
     return Walkthrough(texts["title"], session, steps, texts["description"])
 
 

@@ -70,7 +70,11 @@ class Session:
         self._activations = tuple(layer.activation for layer in config.layers)
         self._batches = Batches(config)
         self._spec = BackwardSpec(
-            config.loss, self._activations, config.optimizer.learning_rate, config.mistake
+            config.loss,
+            self._activations,
+            config.optimizer.learning_rate,
+            config.mistake,
+            biased=config.biased,
         )
         # called under the quiet of run_iterations, goto and iteration_record
         self._backprop = backprop_function(self._spec, self._batches.samples)
@@ -269,7 +273,7 @@ class Session:
         current iteration that depended on the parameter are invalidated and the cursor
         moves back to the first of them.
         """
-        ref.check(self.config.sizes)
+        ref.check(self.config.sizes, self.config.biased)
         if not math.isfinite(value):
             raise GradstepError(f"value must be a finite number, got {value}")
         params = ref.replaced_in(self._params, value)
@@ -302,7 +306,7 @@ class Session:
     def explain(self, ref: ParameterRef, record: IterationRecord | None = None) -> ChainExplanation:
         """The chain-rule breakdown of one parameter's gradient in ``record`` (default: the
         current iteration up to the cursor; factors not yet computed are None)."""
-        ref.check(self.config.sizes)
+        ref.check(self.config.sizes, self.config.biased)
         record = record if record is not None else self.record()
         return explain(record, ref, self.config, compute.batch_loss)
 

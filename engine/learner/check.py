@@ -152,7 +152,12 @@ def check_code(
     if not candidates:
         raise _failed_everywhere(code, entries, memory_limit)
     steps = LearnerSteps(answer.arrays, len(start), bool(answer.report["has_gradients"]))
-    runs = [lockstep(config, start, steps, i, _orientation(entries[i]), iterations) for i in candidates]
+    if not any(config.biased):
+        candidates = _first_per_weights(entries, candidates)
+    runs = [
+        lockstep(config, start, steps, i, _orientation(entries[i], any(config.biased)), iterations)
+        for i in candidates
+    ]
     if cancel is not None and cancel():
         raise CheckCancelled("the check was cancelled")
     return _report(config, choose(config, runs), steps.has_gradients, answer, session_notes(config))
@@ -176,9 +181,21 @@ def _checkable(
     return code
 
 
-def _orientation(entry: dict[str, Any]) -> tuple[str, str, str]:
+def _first_per_weights(entries: list[dict[str, Any]], candidates: list[int]) -> list[int]:
+    """Without biases the bias's shape cannot matter: one run per arrangement of X and W."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for i in candidates:
+        key = _orientation(entries[i])[:2]
+        if key not in seen:
+            seen.add(key)
+            kept.append(i)
+    return kept
+
+
+def _orientation(entry: dict[str, Any], biased: bool = True) -> tuple[str, str, str]:
     samples, weights, bias = entry["orientation"]
-    return str(samples), str(weights), str(bias)
+    return str(samples), str(weights), str(bias) if biased else "none"
 
 
 def _report(

@@ -110,9 +110,10 @@ def compare(yours: Params, correct: Params, rtol: float = RELATIVE_TOLERANCE) ->
                 wn, y.weights, c.weights, agree(y.weights, c.weights, rtol), relative(y.weights, c.weights)
             )
         )
-        out.append(
-            ParameterVerdict(bn, y.bias, c.bias, agree(y.bias, c.bias, rtol), relative(y.bias, c.bias))
-        )
+        if c.has_bias:  # a layer without biases has no b[k] to compare
+            out.append(
+                ParameterVerdict(bn, y.bias, c.bias, agree(y.bias, c.bias, rtol), relative(y.bias, c.bias))
+            )
     return tuple(out)
 
 

@@ -147,7 +147,7 @@ def _catalogue_matches(config: SessionConfig, yours: LearnerStep, correct_grads:
     partial: list[tuple[Mistake, tuple[int, ...], str]] = []
     for name, mistake in MISTAKES.items():
         whole_grads = None
-        if applicable(name, config.sizes, activations, config.loss) is None:
+        if applicable(name, config.sizes, activations, config.loss, config.biased) is None:
             mistaken_after, whole_grads = _step(config, yours.before, name)
             if yours.reproduced_by(name, mistaken_after, whole_grads):
                 matches.append(mistake)

@@ -28,6 +28,7 @@ WORDS = {
     "vector": "biases as vectors (units,)",
     "row": "biases as rows (1, units)",
     "column": "biases as columns (units, 1)",
+    "none": "no biases",
 }
 
 

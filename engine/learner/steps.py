@@ -39,7 +39,9 @@ def _layered_step(config: SessionConfig, params: Params, names: tuple[str, ...])
     """
     activations = tuple(layer.activation for layer in config.layers)
     per_layer = tuple(name if name != _CORRECT else None for name in names)
-    spec = BackwardSpec(config.loss, activations, config.optimizer.learning_rate, per_layer=per_layer)
+    spec = BackwardSpec(
+        config.loss, activations, config.optimizer.learning_rate, per_layer=per_layer, biased=config.biased
+    )
     weights = [p.weights for p in params]
     zs, acts = forward_pass(weights, [p.bias for p in params], activations, config.x)
     layer_grads = backward_pass(

@@ -41,9 +41,15 @@ class NotReal(TypeError):
     """The learner returned complex numbers, objects or strings where real numbers belong."""
 
 
-def to_learner(w: np.ndarray, b: np.ndarray, orientation: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def to_learner(
+    w: np.ndarray, b: np.ndarray, orientation: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The layer's arrays as the learner holds them; None for the bias of a layer without
+    biases (its bias array is empty)."""
     samples, wo, bo = orientation
     w = w.T.copy() if wo == "in_out" else w.copy()
+    if not b.shape[0]:
+        return w, None
     if bo == "row":
         b = b.reshape(1, -1).copy()
     elif bo == "column":
@@ -83,12 +89,24 @@ def from_learner(
     b: Any,
     orientation: tuple[str, ...],
     shape_w: tuple[int, ...],
-    shape_b: tuple[int, ...],
+    shape_b: tuple[int, ...] | None,
     names: tuple[str, str] = ("W", "b"),
 ) -> tuple[np.ndarray, np.ndarray]:
     """The learner's pair of layer arrays in Gradstep's orientation; ``names`` say which
-    arrays they are (see :func:`where_in`) when they are not real numbers."""
+    arrays they are (see :func:`where_in`) when they are not real numbers. ``shape_b`` None:
+    the layer has no biases, and its bias comes back as an empty array."""
     w = real_array(w, names[0])
+    if shape_b is None:  # a layer without biases: None back (or an empty array), nothing else
+        if b is not None and np.size(b) != 0:
+            raise ValueError(
+                f'{names[1]} is not None, but the layer has no biases ("bias": false in the session): '
+                "return None for it, as it was given"
+            )
+        if w.shape != shape_w:
+            raise ValueError(
+                f"returned a weight of shape {w.shape}, expected {shape_w} (the shape it was given)"
+            )
+        return (w.T if orientation[1] == "in_out" else w).copy(), np.zeros(0)
     b = real_array(b, names[1])
     if w.shape != shape_w or b.shape != shape_b:
         raise ValueError(
@@ -134,6 +152,7 @@ class Job:
         self.layers = int(meta["layers"])
         self.weights = [job[f"w{k}"] for k in range(self.layers)]
         self.biases = [job[f"b{k}"] for k in range(self.layers)]
+        self.biased = any(b.shape[0] for b in self.biases)  # False: no layer has biases
         self.x, self.y = job["x"], job["y"]
         self.lr = float(meta["learning_rate"])
         self.iterations = int(meta["iterations"])
@@ -146,17 +165,22 @@ def one_step(
     xs = job.x if orientation[0] == "rows" else job.x.T.copy()
     ys = job.y if orientation[0] == "rows" else job.y.T.copy()
     lw, lb = zip(*(to_learner(w, b, orientation) for w, b in zip(ws, bs, strict=True)), strict=True)
-    shapes = [(w.shape, b.shape) for w, b in zip(lw, lb, strict=True)]
+    shapes = [(w.shape, None if b is None else b.shape) for w, b in zip(lw, lb, strict=True)]
     kept: dict[str, np.ndarray] = {}
     gradients = getattr(module, "gradients", None)
     if callable(gradients):
         gw, gb = zip(*(to_learner(w, b, orientation) for w, b in zip(ws, bs, strict=True)), strict=True)
-        dws, dbs = pair(gradients(list(gw), list(gb), xs.copy(), ys.copy()), "gradients", job.layers)
+        dws, dbs = pair(
+            gradients(list(gw), list(gb), xs.copy(), ys.copy()), "gradients", job.layers, job.biased
+        )
         for k, (dw, db) in enumerate(zip(dws, dbs, strict=True)):
             names = where_in("gradients()", k, gradient=True)
             kept[f"gw{k}"], kept[f"gb{k}"] = from_learner(dw, db, orientation, *shapes[k], names)
     new_w, new_b = pair(
-        module.train_step(list(lw), list(lb), xs.copy(), ys.copy(), job.lr), "train_step", job.layers
+        module.train_step(list(lw), list(lb), xs.copy(), ys.copy(), job.lr),
+        "train_step",
+        job.layers,
+        job.biased,
     )
     converted = [
         from_learner(w, b, orientation, *shapes[k], where_in("train_step", k, gradient=False))
@@ -211,10 +235,14 @@ def main() -> int:
     return 0
 
 
-def pair(answer: Any, name: str, layers: int) -> tuple[list[Any], list[Any]]:
+def pair(answer: Any, name: str, layers: int, biased: bool = True) -> tuple[list[Any], list[Any]]:
+    """The two lists ``name`` returned; with ``biased`` False (no layer has biases) the second
+    may also be None or empty."""
     if not isinstance(answer, tuple | list) or len(answer) != 2:
         raise TypeError(f"{name} must return a pair (weights, biases), got {type(answer).__name__}")
     first, second = answer
+    if not biased and (second is None or (isinstance(second, tuple | list) and len(second) == 0)):
+        second = [None] * layers
     if len(first) != layers or len(second) != layers:
         raise ValueError(
             f"{name} returned {len(first)} weight and {len(second)} bias arrays, expected {layers} each"

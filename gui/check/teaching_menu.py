@@ -69,7 +69,11 @@ class TeachingMenu(QMenu):
         config = self._controller.config
         activations = tuple(layer.activation for layer in config.layers)
         for name, action in self.teaching_actions.items():
-            reason = None if name is None else applicable(name, config.sizes, activations, config.loss)
+            reason = (
+                None
+                if name is None
+                else applicable(name, config.sizes, activations, config.loss, config.biased)
+            )
             action.setEnabled(reason is None)
             tip = CORRECT_TIP if name is None else MISTAKES[name].explanation
             action.setToolTip(tip + ("" if reason is None else f"\n(not for this network: {reason})"))

@@ -74,6 +74,7 @@ class FormValues:
 
     inputs: int = 2
     layers: tuple[tuple[int, str], ...] = ((3, "sigmoid"), (1, "sigmoid"))  # (units, activation)
+    biased: tuple[bool, ...] = ()  # per layer whether it has biases; a layer past the end has them
     init: str = "xavier_uniform"
     seed: int = 0
     keep_weights: bool = False  # keep the loaded explicit weights of layers whose shape is unchanged
@@ -127,6 +128,7 @@ def form_from_config(config: SessionConfig) -> FormValues:
     return FormValues(
         inputs=network["inputs"],
         layers=tuple((layer["units"], layer["activation"]) for layer in network["layers"]),
+        biased=config.biased,
         init=network.get("init", "xavier_uniform"),
         seed=doc.get("seed", 0),
         keep_weights=has_explicit_weights(doc),
@@ -146,8 +148,16 @@ def form_from_config(config: SessionConfig) -> FormValues:
 
 
 def has_explicit_weights(doc: Mapping[str, Any]) -> bool:
-    """Whether the session document gives any layer's weights or bias explicitly."""
-    return any("weights" in layer or "bias" in layer for layer in doc["network"]["layers"])
+    """Whether the session document gives any layer's weights or bias explicitly (``"bias":
+    false`` is no value)."""
+    return any(
+        "weights" in layer or isinstance(layer.get("bias"), list) for layer in doc["network"]["layers"]
+    )
+
+
+def layer_biased(form: FormValues, k: int) -> bool:
+    """Whether layer ``k`` of the form has biases (a layer the form does not say: yes)."""
+    return form.biased[k] if k < len(form.biased) else True
 
 
 def _layers(form: FormValues, loaded: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -161,7 +171,10 @@ def _layers(form: FormValues, loaded: Mapping[str, Any]) -> list[dict[str, Any]]
         old = original[k] if k < len(original) else None
         same_shape = old is not None and old["units"] == units and original_fan_in == fan_in
         if form.keep_weights and same_shape and old is not None:
-            entry.update({key: old[key] for key in ("weights", "bias") if key in old})
+            # a bias array only where the layer still has biases; never "bias": false from the file
+            entry.update({key: old[key] for key in ("weights", "bias") if isinstance(old.get(key), list)})
+        if not layer_biased(form, k):
+            entry["bias"] = False
         layers.append(entry)
         fan_in = units
         original_fan_in = old["units"] if old is not None else None
@@ -276,7 +289,8 @@ def typing_document(
     exact = not (form.keep_weights and has_explicit_weights(doc))
     for layer in doc["network"]["layers"]:
         layer.pop("weights", None)
-        layer.pop("bias", None)
+        if layer.get("bias") is not False:  # "bias": false is the layer's shape, not its values
+            layer.pop("bias", None)
     if _cheap_to_check(form, loaded, base_dir):
         return doc, exact
     data = doc["data"]

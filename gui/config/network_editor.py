@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from engine.core.activations import ACTIVATIONS
 from engine.core.config import INITS
 from gui.config.fields import FieldErrors, error_label, select_data
-from gui.config.form import FormValues
+from gui.config.form import FormValues, layer_biased
 
 INIT_LABELS = {
     "uniform": "uniform",
@@ -41,12 +41,14 @@ class LayerRow:
     name: QLabel
     units: QSpinBox
     activation: QComboBox
+    bias: QCheckBox
     remove: QToolButton
     error: QLabel
 
 
 class NetworkEditor(QGroupBox):
-    """Inputs, one row per layer (units and activation), initialisation, seed, kept weights."""
+    """Inputs, one row per layer (units, activation, biases or not), initialisation, seed,
+    kept weights."""
 
     changed = Signal()  # any field
     shape_changed = Signal()  # the inputs or a layer's units: the data table's columns follow
@@ -63,7 +65,7 @@ class NetworkEditor(QGroupBox):
         self.layers_grid.setContentsMargins(0, 0, 0, 0)
         self.layers_grid.setHorizontalSpacing(8)
         self.layers_grid.setVerticalSpacing(4)
-        for column, title in ((0, "Layers"), (1, "units"), (2, "activation")):
+        for column, title in ((0, "Layers"), (1, "units"), (2, "activation"), (3, "bias")):
             header = QLabel(title)
             if column:
                 header.setStyleSheet("color: #555;")
@@ -104,7 +106,7 @@ class NetworkEditor(QGroupBox):
     def load(self, form: FormValues, explicit_weights: bool) -> None:
         """Show ``form``'s network; offer to keep weights when the session gives them explicitly."""
         self.inputs_box.setValue(form.inputs)
-        self.set_layers(list(form.layers))
+        self.set_layers(list(form.layers), [layer_biased(form, k) for k in range(len(form.layers))])
         select_data(self.init_box, form.init)
         self.seed_box.setValue(form.seed)
         self.keep_weights_box.setVisible(explicit_weights)
@@ -114,15 +116,20 @@ class NetworkEditor(QGroupBox):
         """(units, activation) of every layer as the form has them, output last."""
         return [(row.units.value(), str(row.activation.currentData())) for row in self.rows]
 
+    def layer_biases(self) -> list[bool]:
+        """Whether each layer has biases, as the form has them, output last."""
+        return [row.bias.isChecked() for row in self.rows]
+
     def output_units(self) -> int:
         return self.rows[-1].units.value() if self.rows else 1
 
     # ---- the layers table ----
 
-    def set_layers(self, layers: list[tuple[int, str]]) -> None:
-        """One row per (units, activation), the output layer last."""
+    def set_layers(self, layers: list[tuple[int, str]], biased: list[bool] | None = None) -> None:
+        """One row per (units, activation), the output layer last; ``biased`` says per layer
+        whether it has biases (None: every layer)."""
         for row in self.rows:
-            for widget in (row.name, row.units, row.activation, row.remove, row.error):
+            for widget in (row.name, row.units, row.activation, row.bias, row.remove, row.error):
                 # Out of the grid and hidden now: deleteLater alone would paint them until the
                 # event loop comes round.
                 self.layers_grid.removeWidget(widget)
@@ -130,13 +137,13 @@ class NetworkEditor(QGroupBox):
                 widget.deleteLater()
         self._errors.remove("network.layers[")
         self.rows = [
-            self._add_row(k, units, activation, k == len(layers) - 1)
+            self._add_row(k, units, activation, k == len(layers) - 1, biased is None or biased[k])
             for k, (units, activation) in enumerate(layers)
         ]
         self.layers_grid.setColumnStretch(1, 1)
         self.layers_grid.setColumnStretch(2, 1)
 
-    def _add_row(self, k: int, units: int, activation: str, output: bool) -> LayerRow:
+    def _add_row(self, k: int, units: int, activation: str, output: bool, has_bias: bool) -> LayerRow:
         name = QLabel("Output" if output else f"Hidden {k}")
         name.setToolTip(f"Layer {k} (0-based, as in the stage strip)")
         units_box = QSpinBox()
@@ -147,6 +154,9 @@ class NetworkEditor(QGroupBox):
         for act in ACTIVATIONS:
             act_box.addItem(act, act)
         select_data(act_box, activation)
+        bias_box = QCheckBox()
+        bias_box.setChecked(has_bias)
+        bias_box.setToolTip(f'Layer {k} has biases b (unticked: z = a·Wᵀ, no biases; "bias": false)')
         remove = QToolButton()
         remove.setText("✕")
         remove.setToolTip(f"Remove hidden layer {k}")
@@ -158,27 +168,31 @@ class NetworkEditor(QGroupBox):
         grid.addWidget(name, 2 * k + 1, 0)
         grid.addWidget(units_box, 2 * k + 1, 1)
         grid.addWidget(act_box, 2 * k + 1, 2)
-        grid.addWidget(remove, 2 * k + 1, 3)
-        grid.addWidget(error, 2 * k + 2, 0, 1, 4)
+        grid.addWidget(bias_box, 2 * k + 1, 3)
+        grid.addWidget(remove, 2 * k + 1, 4)
+        grid.addWidget(error, 2 * k + 2, 0, 1, 5)
         self._errors.add(f"network.layers[{k}]", error)
         units_box.valueChanged.connect(self._on_shape_changed)
         act_box.currentIndexChanged.connect(self._on_field_changed)
+        bias_box.toggled.connect(self._on_field_changed)
         remove.clicked.connect(lambda _=False, index=k: self._on_remove_layer_clicked(index))
-        return LayerRow(name, units_box, act_box, remove, error)
+        return LayerRow(name, units_box, act_box, bias_box, remove, error)
 
     def _on_add_layer_clicked(self) -> None:
-        layers = self.layer_specs()
+        layers, biased = self.layer_specs(), self.layer_biases()
         # A new hidden layer copies the one before the output, or starts as 4 sigmoid units.
         units, activation = layers[-2] if len(layers) > 1 else (4, "sigmoid")
         layers.insert(len(layers) - 1, (units, activation))
-        self.set_layers(layers)
+        biased.insert(len(biased) - 1, biased[-2] if len(biased) > 1 else True)
+        self.set_layers(layers, biased)
         self._on_shape_changed()
 
     def _on_remove_layer_clicked(self, index: int) -> None:
-        layers = self.layer_specs()
+        layers, biased = self.layer_specs(), self.layer_biases()
         if len(layers) > 1 and index < len(layers) - 1:
             del layers[index]
-            self.set_layers(layers)
+            del biased[index]
+            self.set_layers(layers, biased)
             self._on_shape_changed()
 
     def _on_shape_changed(self, *args: object) -> None:

@@ -25,8 +25,11 @@ from gui.config.form import FormValues
 LOSS_LABELS = {
     "half_sse": "half_sse: ½ Σ (a − y)²",
     "mse": "mse: mean (a − y)²",
-    "bce": "bce: binary cross-entropy",
-    "cross_entropy": "cross_entropy (with softmax)",
+    "sse": "sse: Σ (a − y)²",
+    "bce": "bce: binary cross-entropy (mean)",
+    "bce_sum": "bce_sum: binary cross-entropy, summed",
+    "cross_entropy": "cross_entropy (with softmax; mean)",
+    "cross_entropy_sum": "cross_entropy_sum (with softmax; summed)",
 }
 OPTIMIZER_FIELDS = {"sgd": (), "momentum": ("momentum",), "adam": ("beta1", "beta2", "eps")}
 

@@ -95,8 +95,10 @@ class MatricesTab(QWidget):
         params = record.params[layer]
         units = [str(j) for j in range(params.weights.shape[0])]
         self.views["W"].set_matrix(f"W[{layer}]", f"W{sup}", params.weights, row_labels=units)
+        has_bias = params.has_bias
+        no_bias = 'none: this layer has no biases ("bias": false)'
         self.views["b"].set_matrix(
-            f"b[{layer}]", f"b{sup}", params.bias, row_labels=units, column_labels=("",)
+            f"b[{layer}]", f"b{sup}", params.bias if has_bias else None, no_bias, units, ("",)
         )
         forward = record.forward[layer] if len(record.forward) > layer else None
         backward = record.backward_of(layer)
@@ -111,7 +113,14 @@ class MatricesTab(QWidget):
             ("a", f"a{sup}", a, fwd_pending, rows, ()),
             ("delta", f"δ{sup} = ∂ℓ/∂z{sup}", delta, bwd_pending, rows, ()),
             ("dW", f"∂L/∂W{sup}", dW, bwd_pending, units, ()),
-            ("db", f"∂L/∂b{sup}", db, bwd_pending, units, ("",)),
+            (
+                "db",
+                f"∂L/∂b{sup}",
+                db if has_bias else None,
+                bwd_pending if has_bias else no_bias,
+                units,
+                ("",),
+            ),
         )
         for name, title, array, why, row_labels, column_labels in tables:
             self.views[name].set_matrix(f"{name}[{layer}]", title, array, why, row_labels, column_labels)

@@ -15,7 +15,7 @@ class Hit:
     """What lies under a point of the drawing: a weight, a bias, a unit, an input or the loss."""
 
     kind: str  # "weight" | "bias" | "unit" | "input" | "loss"
-    ref: ParameterRef | None = None  # the parameter (a unit's is its bias)
+    ref: ParameterRef | None = None  # the parameter (a unit's is its bias; None without biases)
     column: int = 0
     index: int = 0
 
@@ -29,9 +29,11 @@ def hit_test(layout: NetworkLayout, px: float, py: float, tolerance: float) -> H
     return None
 
 
-def _node_hit(column: int, index: int) -> Hit:
+def _node_hit(layout: NetworkLayout, column: int, index: int) -> Hit:
     if column == 0:
         return Hit("input", None, 0, index)
+    if not layout.biased[column - 1]:  # a unit without a bias selects nothing
+        return Hit("unit", None, column, index)
     return Hit("unit", ParameterRef(column - 1, index, None), column, index)
 
 
@@ -43,11 +45,11 @@ def _node_at(layout: NetworkLayout, px: float, py: float, tolerance: float) -> H
         if column.strip:
             half = column.half_height
             if -half <= py <= half:
-                return _node_hit(c, int(np.clip((half - py) / column.spacing, 0, len(column.y) - 1)))
+                return _node_hit(layout, c, int(np.clip((half - py) / column.spacing, 0, len(column.y) - 1)))
             continue
         i = int(np.argmin(np.abs(column.y - py)))
         if (px - column.x) ** 2 + (py - column.y[i]) ** 2 <= (r + tolerance / 2) ** 2:
-            return _node_hit(c, i)
+            return _node_hit(layout, c, i)
     return None
 
 

@@ -106,8 +106,9 @@ def _columns(sizes: tuple[int, ...], dense: list[bool]) -> list[Column]:
     return columns
 
 
-def layout_network(sizes: tuple[int, ...]) -> NetworkLayout:
-    """The drawing's geometry for a network of ``sizes`` (input first)."""
+def layout_network(sizes: tuple[int, ...], biased: tuple[bool, ...] | None = None) -> NetworkLayout:
+    """The drawing's geometry for a network of ``sizes`` (input first) whose layers have biases
+    where ``biased`` says (None: every layer)."""
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"a network needs an input and at least one layer of units, got {sizes}")
     dense = [sizes[c] * sizes[c + 1] > DENSE_EDGES for c in range(len(sizes) - 1)]
@@ -130,7 +131,10 @@ def layout_network(sizes: tuple[int, ...]) -> NetworkLayout:
         parts[2].append(np.full(units * fan_in, right.x - right.radius))
         parts[3].append(np.repeat(right.y, fan_in))
     x0, y0, x1, y1 = (np.concatenate(p) if p else np.zeros(0) for p in parts)
-    return NetworkLayout(sizes, tuple(columns), offsets, bands, x0, y0, x1, y1)
+    biased = (True,) * (len(sizes) - 1) if biased is None else tuple(biased)
+    if len(biased) != len(sizes) - 1:
+        raise ValueError(f"one bias flag per layer expected, got {len(biased)} for {len(sizes) - 1} layers")
+    return NetworkLayout(sizes, tuple(columns), offsets, bands, x0, y0, x1, y1, biased)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +149,7 @@ class NetworkLayout:
     y0: Array
     x1: Array  # ... and ends (unit side), one per line-drawn weight
     y1: Array
+    biased: tuple[bool, ...]  # per layer whether it has biases (a layer without has no squares)
 
     @property
     def layers(self) -> int:
@@ -212,8 +217,11 @@ class NetworkLayout:
     # ---- biases and nodes ----
 
     def has_bias_squares(self, layer: int) -> bool:
-        """Whether ``layer``'s biases are drawn as squares beside its units."""
-        return self.sizes[layer + 1] <= BIAS_NODES and not self.columns[layer + 1].strip
+        """Whether ``layer``'s biases are drawn as squares beside its units (never for a layer
+        without biases)."""
+        return (
+            self.biased[layer] and self.sizes[layer + 1] <= BIAS_NODES and not self.columns[layer + 1].strip
+        )
 
     def bias_size(self, layer: int) -> float:
         return 0.32 * self.columns[layer + 1].diameter

@@ -21,7 +21,8 @@ def check_marks_fit(marks: tuple[LayerMarks, ...], sizes: tuple[int, ...]) -> No
     if len(marks) != len(sizes) - 1:
         raise ValueError(f"{len(marks)} layers of marks for a {len(sizes) - 1}-layer network")
     for k, m in enumerate(marks):
-        if m.weights.shape != (sizes[k + 1], sizes[k]) or m.bias.shape != (sizes[k + 1],):
+        # a layer without biases has no bias marks: an empty array
+        if m.weights.shape != (sizes[k + 1], sizes[k]) or m.bias.shape not in ((sizes[k + 1],), (0,)):
             raise ValueError(f"marks of layer {k} do not fit the network")
 
 

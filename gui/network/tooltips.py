@@ -24,7 +24,7 @@ def describe(
 ) -> str:
     """The tooltip text of ``hit`` at ``snap``: for a parameter its value, gradient and ``update``
     (the latest update visible, see ``SessionController.last_update``)."""
-    sizes = (snap.record.inputs.shape[1], *(p.bias.shape[0] for p in snap.params))
+    sizes = (snap.record.inputs.shape[1], *(p.weights.shape[0] for p in snap.params))
     if hit.kind == "loss":
         loss = None if snap.record.loss is None else snap.record.loss.loss
         return f"loss L (batch of {snap.record.inputs.shape[0]})\nvalue {format_number(loss, digits)}"
@@ -32,9 +32,15 @@ def describe(
         value = float(snap.record.inputs[sample, hit.index])
         name = node_name(sizes, 0, hit.index)
         return f"input {name} = x[{hit.index}]\nsample {sample}: {format_number(value, digits)}"
-    if hit.ref is None:
+    if hit.kind == "unit":
+        unit = ParameterRef(hit.column - 1, hit.index, None)
+        lines = _unit_lines(unit, snap, sample, sizes, activations, digits, hit.ref is not None)
+    elif hit.ref is None:
         return ""
-    lines = _unit_lines(hit.ref, snap, sample, sizes, activations, digits) if hit.kind == "unit" else []
+    else:
+        lines = []
+    if hit.ref is None:  # a unit of a layer without biases: no parameter of its own
+        return "\n".join(lines).rstrip("\n")
     return "\n".join([*lines, *_parameter_lines(hit.ref, snap, sizes, update, digits)])
 
 
@@ -45,8 +51,9 @@ def _unit_lines(
     sizes: tuple[int, ...],
     activations: tuple[str, ...],
     n: int,
+    has_bias: bool = True,
 ) -> list[str]:
-    """A unit's z, a and δ for the sample; its parameter lines follow (its bias's)."""
+    """A unit's z, a and δ for the sample; its parameter lines follow (its bias's, if it has one)."""
     layer, j = ref.layer, ref.unit
     record = snap.record
     forward = record.forward[layer] if len(record.forward) > layer else None
@@ -60,7 +67,7 @@ def _unit_lines(
         f"  z = {format_number(z, n)}",
         f"  a = {format_number(a, n)}",
         f"  δ = ∂ℓ/∂z = {format_number(delta, n)}",
-        f"click: select its bias b[{layer}][{j}]",
+        f"click: select its bias b[{layer}][{j}]" if has_bias else "no bias (a layer without biases)",
         "",
     ]
 

@@ -21,6 +21,7 @@ from tests.reference import (
     forward,
     problems,
     reference_loss,
+    reference_params,
     session_for,
 )
 
@@ -39,7 +40,7 @@ def test_gradient_matches_finite_differences(p: dict[str, Any], iteration: int) 
     session = session_for(p)
     session.goto(iteration, 0)
     # The weights at this iteration come from the engine's update, which test_update checks.
-    p = {**p, "params": [(lp.weights.copy(), lp.bias.copy()) for lp in session.params]}
+    p = {**p, "params": reference_params(session.params)}
     rec = full_iteration(session)
     x, y = rec.inputs, rec.targets
     idx = session.batch_indices(iteration)
@@ -59,13 +60,17 @@ def test_gradient_matches_finite_differences(p: dict[str, Any], iteration: int) 
         back = rec.backward_of(k)
         assert back is not None
         np.testing.assert_allclose(back.dW, gw, rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(back.db, gb, rtol=1e-5, atol=1e-6)
+        if gb is None:  # a layer without biases: no bias gradient at all
+            assert back.db.shape == (0,)
+        else:
+            np.testing.assert_allclose(back.db, gb, rtol=1e-5, atol=1e-6)
 
 
 @settings(max_examples=60, deadline=None)
 @given(problems(), st.sampled_from(["sgd", "momentum", "adam"]), st.floats(0.001, 0.5))
 def test_update_follows_pytorch_conventions(p: dict[str, Any], name: str, lr: float) -> None:
-    """Three updates of sgd, momentum and adam match an independent implementation."""
+    """Three updates of sgd, momentum and adam match an independent implementation (an empty
+    bias array, a layer without biases, stays empty)."""
     opt: dict[str, Any] = {"name": name, "learning_rate": lr}
     if name == "momentum":
         opt["momentum"] = 0.8
@@ -92,26 +97,31 @@ def test_update_follows_pytorch_conventions(p: dict[str, Any], name: str, lr: fl
                     m_hat = state[k][j] / (1 - 0.85**t)
                     v_hat = second[k][j] / (1 - 0.99**t)
                     pair[j] = pair[j] - lr * m_hat / (np.sqrt(v_hat) + 1e-7)
-        for (w, b), lp in zip(params, session.params, strict=True):
+        for (w, b), lp, (_, start_bias) in zip(params, session.params, p["params"], strict=True):
+            assert lp.bias.shape == ((0,) if start_bias is None else (w.shape[0],))
             np.testing.assert_allclose(lp.weights, w, rtol=1e-12, atol=1e-14)
             np.testing.assert_allclose(lp.bias, b, rtol=1e-12, atol=1e-14)
 
 
 def test_losses_are_the_issue_definitions() -> None:
-    """mse means over samples and outputs, half_sse halves the sum, bce and cross_entropy mean."""
+    """mse means over samples and outputs, half_sse halves the sum, sse sums, bce and
+    cross_entropy mean, bce_sum and cross_entropy_sum sum."""
     a = np.array([[0.2, 0.7], [0.9, 0.4], [0.5, 0.5]])
     y = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
     z = np.log(a / (1 - a))  # the sigmoid pre-activation of a
     expected = {
         "mse": ((a - y) ** 2).sum() / 6,
         "half_sse": ((a - y) ** 2).sum() / 2,
+        "sse": ((a - y) ** 2).sum(),
         "bce": -(y * np.log(a) + (1 - y) * np.log(1 - a)).sum() / 6,
+        "bce_sum": -(y * np.log(a) + (1 - y) * np.log(1 - a)).sum(),
     }
     for name, value in expected.items():
         assert loss_value(name, z, a, y) == pytest.approx(value, rel=1e-12)
     soft = a / a.sum(axis=1, keepdims=True)
     ce = -(y * np.log(soft)).sum() / 3
     assert loss_value("cross_entropy", np.log(soft), soft, y) == pytest.approx(ce, rel=1e-12)
+    assert loss_value("cross_entropy_sum", np.log(soft), soft, y) == pytest.approx(3 * ce, rel=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -284,3 +284,23 @@ def test_a_batch_too_large_for_data_cut_while_typing_does_not_hide_a_later_field
     assert applied is not None
     assert applied.startswith("iterations:")
     assert outcome(typing_document(form, loaded)[0]) == applied
+
+
+def test_a_bias_free_layer_goes_in_as_bias_false_and_comes_back() -> None:
+    doc = tiny_session_dict()
+    doc["network"]["layers"][0]["bias"] = False
+    config = parse_session(doc)
+    form = form_from_config(config)
+    assert form.biased == (False, True)
+    again = session_document(form, session_json(config))
+    assert again["network"]["layers"][0]["bias"] is False
+    assert parse_session(again).biased == (False, True)
+    typed, _ = typing_document(form, session_json(config))
+    assert typed["network"]["layers"][0]["bias"] is False  # the layer's shape, kept while typing
+    # kept weights: a layer that gives up its biases drops the bias array, never both
+    loaded = session_json(resolve("example:tutorial-001"))
+    kept = replace(form_from_config(resolve("example:tutorial-001")), biased=(False, True))
+    layers = session_document(kept, loaded)["network"]["layers"]
+    assert layers[0]["bias"] is False
+    assert isinstance(layers[1]["bias"], list)
+    assert parse_session(session_document(kept, loaded)).biased == (False, True)

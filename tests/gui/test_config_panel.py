@@ -351,3 +351,29 @@ def test_typing_checks_without_building_the_data_and_apply_builds_it(
     assert panel.apply()
     assert 5000 in built_presets  # Apply builds the real data
     assert controller.config.x.shape == (5000, 2)
+
+
+def test_a_layer_without_biases_is_a_checkbox_away(
+    qtbot, panel: ConfigPanel, controller: SessionController
+) -> None:
+    editor = panel.network_editor
+    assert editor.layer_biases() == [True, True]
+    editor.rows[0].bias.setChecked(False)
+    panel.training_editor.loss_box.setCurrentIndex(panel.training_editor.loss_box.findData("sse"))
+    with qtbot.waitSignal(controller.session_replaced):
+        qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    assert controller.config.biased == (False, True)
+    assert controller.config.loss == "sse"
+    assert controller.session.params[0].bias.shape == (0,)
+    # the form reloads from the new session; a new hidden layer copies its neighbour's choice
+    assert editor.layer_biases() == [False, True]
+    editor.add_layer_button.click()
+    assert editor.layer_biases() == [False, False, True]
+    editor.rows[1].remove.click()
+    assert editor.layer_biases() == [False, True]
+
+
+def test_the_loss_list_has_the_summed_losses(panel: ConfigPanel) -> None:
+    box = panel.training_editor.loss_box
+    names = [box.itemData(i) for i in range(box.count())]
+    assert {"sse", "bce_sum", "cross_entropy_sum"} <= set(names)

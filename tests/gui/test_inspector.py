@@ -224,3 +224,23 @@ def test_multi_class_surface_shows_the_largest_output(qtbot) -> None:
     tab.output_box.setCurrentIndex(tab.output_box.findData(2))
     assert np.array_equal(tab.surface.ravel(), out[:, 2])
     host.close()
+
+
+def test_a_layer_without_biases_says_it_has_none(qtbot) -> None:
+    doc = tiny_session_dict()
+    doc["network"]["layers"][0]["bias"] = False
+    controller = SessionController(parse_session(doc))
+    widget = Inspector(controller)
+    host = show_in_host(qtbot, widget, 700, 700)
+    for _ in range(5):  # through Backward 0
+        controller.step()
+    tab = widget.matrices
+    tab.layer_box.setCurrentIndex(0)
+    for name in ("b", "db"):
+        assert tab.views[name].is_pending, name
+        assert "no biases" in tab.views[name].pending.text()
+    assert not tab.views["dW"].is_pending
+    tab.layer_box.setCurrentIndex(1)  # the output layer keeps its bias
+    assert not tab.views["b"].is_pending
+    host.close()
+    controller.wait_idle()

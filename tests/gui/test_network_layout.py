@@ -187,3 +187,17 @@ def test_geometry_and_values_import_without_qt() -> None:
     assert_imports_without_qt(
         "gui.network.layout", "gui.network.hits", "gui.network.values", "gui.network.tooltips"
     )
+
+
+def test_a_layer_without_biases_has_no_squares_and_its_units_select_nothing() -> None:
+    layout = layout_network((2, 3, 1), (False, True))
+    assert not layout.has_bias_squares(0)
+    assert layout.has_bias_squares(1)
+    hit = hit_test(layout, *node_centre(layout, 1, 2), 0.01)
+    assert hit is not None
+    assert (hit.kind, hit.ref, hit.column, hit.index) == ("unit", None, 1, 2)
+    hit = hit_test(layout, *node_centre(layout, 2, 0), 0.01)
+    assert hit is not None
+    assert hit.ref == ParameterRef(1, 0, None)
+    with pytest.raises(ValueError, match="one bias flag per layer"):
+        layout_network((2, 3, 1), (False,))

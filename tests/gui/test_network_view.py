@@ -129,3 +129,19 @@ def test_export_svg_and_png(tiny, tmp_path: Path) -> None:
     view.export_png(tmp_path / "n.png")
     assert "<svg" in (tmp_path / "n.svg").read_text()
     assert (tmp_path / "n.png").stat().st_size > 1000
+
+
+def test_a_bias_free_layer_is_drawn_without_bias_squares(qtbot) -> None:
+    doc = tiny_session_dict()
+    doc["network"]["layers"][0]["bias"] = False
+    controller, view = make_view(qtbot, parse_session(doc))
+    controller.finish_iteration()
+    squares = view.edges._bias_item.data
+    assert len(squares) == 1  # the output unit's bias only
+    column = view.network_layout.columns[1]
+    hit = view.hit_test(QPointF(column.x, float(column.y[0])), view.hover_tolerance())
+    assert hit is not None
+    assert hit.ref is None
+    tip = view.describe(hit)
+    assert "no bias (a layer without biases)" in tip
+    assert "a = " in tip

@@ -8,6 +8,8 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from engine.core.compute import init_params
 from engine.core.config import SessionConfig
 from engine.core.records import LayerParams
@@ -177,7 +179,12 @@ def _train_step_discovery(trace: Trace, session: SessionConfig) -> Discovery:
     samples, weights, bias = orientation
     roles = tuple(
         LayerRole(
-            f"arg:weights[{k}]", f"weights[{k}]", f"arg:biases[{k}]", f"biases[{k}]", bias, layer.activation
+            f"arg:weights[{k}]",
+            f"weights[{k}]",
+            f"arg:biases[{k}]" if layer.has_bias else None,
+            f"biases[{k}]" if layer.has_bias else None,
+            bias if layer.has_bias else "none",
+            layer.activation,
         )
         for k, layer in enumerate(session.layers)
     )
@@ -187,11 +194,8 @@ def _train_step_discovery(trace: Trace, session: SessionConfig) -> Discovery:
         params = []
         for k in range(len(session.layers)):
             w = start[f"weights[{k}]"]
-            params.append(
-                LayerParams(
-                    w.T.copy() if weights == "in_out" else w.copy(), start[f"biases[{k}]"].reshape(-1).copy()
-                )
-            )
+            b = start[f"biases[{k}]"].reshape(-1).copy() if session.layers[k].has_bias else np.zeros(0)
+            params.append(LayerParams(w.T.copy() if weights == "in_out" else w.copy(), b))
         x, y = start["X"], start["Y"]
         if samples == "columns":
             x, y = x.T.copy(), y.T.copy()

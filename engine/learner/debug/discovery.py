@@ -55,13 +55,15 @@ class Discovery:
 
 
 def candidate_losses(structure: Structure) -> list[str]:
-    """The engine's losses that fit the output activation."""
+    """The engine's losses that fit the output activation; the summed ones last, so that on a
+    tie (their gradients differ from the others' by a factor a correct program may carry) the
+    classic one is inferred, and a summed one only where the program computes it."""
     output = structure.layers[-1].activation
     if output == "softmax":
-        return ["cross_entropy"]
+        return ["cross_entropy", "cross_entropy_sum"]
     if output == "sigmoid":
-        return ["half_sse", "mse", "bce"]
-    return ["half_sse", "mse"]
+        return ["half_sse", "mse", "bce", "sse", "bce_sum"]
+    return ["half_sse", "mse", "sse"]
 
 
 class _Summarised(Exception):
@@ -82,8 +84,8 @@ def parameters_at(trace: Trace, structure: Structure, index: int) -> Params:
         w = _whole(state[role.weights_key].value)
         weights = w.astype(np.float64)
         weights = weights.T.copy() if structure.weights == "in_out" else weights.copy()
-        if role.bias_key is None:
-            bias = np.zeros(weights.shape[0])
+        if role.bias_key is None:  # a layer without biases: an empty bias array, as the engine holds it
+            bias = np.zeros(0)
         else:
             b = _whole(state[role.bias_key].value)
             bias = b.astype(np.float64).reshape(-1).copy()
@@ -157,8 +159,6 @@ def discover(
     session = _session(structure, loss, rate, params0, x0, y0)
     config = _parse(session)
     iterations = tuple(IterationData(p, x, y, iteration_config(config, p, x, y)) for p, x, y in per_iteration)
-    if any(r.bias_key is None for r in structure.layers):
-        notes.append("a layer without a bias is modelled with a bias of zeros that your code never updates")
     if len({x.shape for _, x, _ in per_iteration}) > 1 or any(
         not np.array_equal(x, x0) for _, x, _ in per_iteration
     ):
@@ -192,7 +192,7 @@ def _session(
             "units": int(p.weights.shape[0]),
             "activation": role.activation,
             "weights": p.weights.tolist(),
-            "bias": p.bias.tolist(),
+            "bias": p.bias.tolist() if role.bias_key is not None else False,
         }
         for p, role in zip(params, structure.layers, strict=True)
     ]

@@ -101,7 +101,9 @@ class _Iteration:
             sets = [
                 replace(correct_quantities(replace(config, loss=other)), mistakes=(f"loss:{other}",))
                 for other in self.losses
-                if other not in (self.loss, "cross_entropy")
+                # sse's and bce_sum's gradients are half_sse's and bce's times 2 or a batch
+                # factor: the catalogue's double_gradient and wrong_batch_reduction name them
+                if other not in (self.loss, "cross_entropy", "cross_entropy_sum", "sse", "bce_sum")
             ]
             sets += [mistaken_quantities(config, names, self.forward) for names in mistake_variants(config)]
             self._mistaken = sets

@@ -79,23 +79,37 @@ def correct_quantities(config: SessionConfig) -> QuantitySet:
     out.append(Quantity("loss", None, np.asarray(record.loss.loss)))
     lr = config.optimizer.learning_rate
     for k, p in enumerate(record.update.params_before):
-        out += [Quantity("W_before", k, p.weights), Quantity("b_before", k, p.bias)]
+        out.append(Quantity("W_before", k, p.weights))
+        if p.has_bias:  # a layer without biases has no b
+            out.append(Quantity("b_before", k, p.bias))
     for b in record.backward:  # last layer first, as they are computed
         after = record.update.params_after[b.layer]
         if b.dl_da is not None:
             out.append(Quantity("dl_da", b.layer, b.dl_da))
         if b.da_dz is not None:
             out.append(Quantity("da_dz", b.layer, b.da_dz))
-        out += [
-            Quantity("delta", b.layer, b.delta),
-            Quantity("dW", b.layer, b.dW),
-            Quantity("db", b.layer, b.db),
-            Quantity("step_W", b.layer, lr * b.dW),
-            Quantity("step_b", b.layer, lr * b.db),
-            Quantity("W", b.layer, after.weights),
-            Quantity("b", b.layer, after.bias),
-        ]
+        out += _layer_quantities(b.layer, b.delta, b.dW, b.db, lr, after.weights, after.bias)
     return QuantitySet(tuple(CORRECT for _ in record.forward), tuple(out))
+
+
+def _layer_quantities(
+    layer: int, delta: Array, dw: Array, db: Array, lr: float, new_w: Array, new_b: Array
+) -> list[Quantity]:
+    """δ, the gradients, the steps and the new parameters of one layer; no bias quantities
+    for a layer without biases (its db is empty)."""
+    out = [Quantity("delta", layer, delta), Quantity("dW", layer, dw)]
+    if db.shape[0]:
+        out += [
+            Quantity("db", layer, db),
+            Quantity("step_W", layer, lr * dw),
+            Quantity("step_b", layer, lr * db),
+        ]
+    else:
+        out.append(Quantity("step_W", layer, lr * dw))
+    out.append(Quantity("W", layer, new_w))
+    if db.shape[0]:
+        out.append(Quantity("b", layer, new_b))
+    return out
 
 
 def forward_pass(config: SessionConfig) -> tuple[list[Array], list[Array]]:
@@ -128,6 +142,7 @@ def mistaken_quantities(
         tuple(layer.activation for layer in config.layers),
         lr,
         per_layer=tuple(name if name != CORRECT else None for name in names),
+        biased=config.biased,
     )
     grads = backward_pass(spec, weights, zs, acts, config.y, batch_scale(config.loss, config.x.shape[0]))
     out: list[Quantity] = []
@@ -136,15 +151,7 @@ def mistaken_quantities(
             out.append(Quantity("dl_da", layer, dl_da))
         if da_dz is not None:
             out.append(Quantity("da_dz", layer, da_dz))
-        out += [
-            Quantity("delta", layer, delta),
-            Quantity("dW", layer, dw),
-            Quantity("db", layer, db),
-            Quantity("step_W", layer, lr * dw),
-            Quantity("step_b", layer, lr * db),
-            Quantity("W", layer, weights[layer] - lr * dw),
-            Quantity("b", layer, biases[layer] - lr * db),
-        ]
+        out += _layer_quantities(layer, delta, dw, db, lr, weights[layer] - lr * dw, biases[layer] - lr * db)
     return QuantitySet(names, tuple(out))
 
 
@@ -159,7 +166,7 @@ def mistake_variants(config: SessionConfig) -> list[tuple[str, ...]]:
         if n > 1 and name in PER_LAYER:
             for k in range(n):
                 variants.append(tuple(name if j == k else CORRECT for j in range(n)))
-        if applicable(name, sizes, activations, config.loss) is None:
+        if applicable(name, sizes, activations, config.loss, config.biased) is None:
             variants.append(tuple(name for _ in range(n)))
     return variants
 
@@ -197,10 +204,10 @@ def loss_values(config: SessionConfig) -> dict[str, float]:
     """The value of every loss that fits the output layer, on the iteration's forward pass."""
     zs, acts = forward_pass(config)
     z, a = zs[-1], acts[-1]
-    names = ["half_sse", "mse"]
+    names = ["half_sse", "mse", "sse"]
     if config.layers[-1].activation == "sigmoid":
-        names.append("bce")
+        names += ["bce", "bce_sum"]
     if config.layers[-1].activation == "softmax":
-        names = ["cross_entropy"]
+        names = ["cross_entropy", "cross_entropy_sum"]
     with np.errstate(all="ignore"):
         return {name: loss_value(name, z, a, config.y) for name in names}

@@ -49,8 +49,11 @@ _WORDS = {
 _LOSS_WORDS = {
     "half_sse": "½Σ(a−y)²",
     "mse": "the mean squared error",
+    "sse": "Σ(a−y)²",
     "bce": "the mean binary cross-entropy",
+    "bce_sum": "the summed binary cross-entropy",
     "cross_entropy": "the mean cross-entropy",
+    "cross_entropy_sum": "the summed cross-entropy",
 }
 
 

@@ -98,7 +98,8 @@ def _run_train_step(module: dict[str, Any], job: dict[str, Any], tracer: Tracer,
         def arrange(samples: str = samples, weights: str = weights, bias: str = bias) -> Any:
             lw = [w.T.copy() if weights == "in_out" else w.copy() for w in ws]
             shape = {"row": (1, -1), "column": (-1, 1), "vector": (-1,)}[bias]
-            lb = [b.reshape(shape).copy() for b in bs]
+            # a layer without biases (an empty bias array) gets None, as check gives it
+            lb = [b.reshape(shape).copy() if b.shape[0] else None for b in bs]
             xs, ys = (x, y) if samples == "rows" else (x.T, y.T)
             return lw, lb, xs.copy(), ys.copy()
 
@@ -135,7 +136,7 @@ def _arguments(tracer: Tracer, lw: list[Any], lb: list[Any], xs: Any, ys: Any) -
     refs: dict[str, Any] = {}
     for name, value in (
         *((f"weights[{k}]", w) for k, w in enumerate(lw)),
-        *((f"biases[{k}]", b) for k, b in enumerate(lb)),
+        *((f"biases[{k}]", b) for k, b in enumerate(lb) if b is not None),
         ("X", xs),
         ("Y", ys),
     ):
@@ -146,12 +147,16 @@ def _arguments(tracer: Tracer, lw: list[Any], lb: list[Any], xs: Any, ys: Any) -
 def _check_answer(answer: Any, lw: list[Any], lb: list[Any]) -> tuple[list[Any], list[Any]]:
     if not isinstance(answer, tuple | list) or len(answer) != 2:
         raise TypeError(f"train_step must return a pair (weights, biases), got {type(answer).__name__}")
+    if answer[1] in (None, [], ()) and all(b is None for b in lb):  # no layer has biases
+        answer = (answer[0], [None] * len(lb))
     new_w, new_b = (list(part) for part in answer)
     if [np.shape(w) for w in new_w] != [np.shape(w) for w in lw] or [np.shape(b) for b in new_b] != [
         np.shape(b) for b in lb
     ]:
         raise ValueError("train_step returned arrays of other shapes than it was given")
-    return [np.asarray(w, dtype=np.float64) for w in new_w], [np.asarray(b, dtype=np.float64) for b in new_b]
+    return [np.asarray(w, dtype=np.float64) for w in new_w], [
+        None if b is None else np.asarray(b, dtype=np.float64) for b in new_b
+    ]
 
 
 def main() -> int:

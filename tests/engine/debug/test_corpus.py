@@ -20,6 +20,7 @@ CORRECT = [
     ("notebook_tanh.ipynb", "a notebook with IPython magics and a plot"),
     ("no_bias.py", "no biases"),
     ("class_no_bias.py", "class keeping everything on self, no biases, error = y - a with +="),
+    ("sse_no_bias.py", "no biases, trained on the summed squared error"),
     ("layers_in_lists.py", "layers in lists, a loop over the layers, three layers of weights"),
     ("float32_script.py", "float32 arrays: rounding at 1e-7 is not a mistake"),
     ("leaky_regression.py", "leaky ReLU and a linear output, MSE, a literal learning rate"),
@@ -139,10 +140,12 @@ def test_a_step_of_another_loss_names_that_loss() -> None:
     report = report_of("mistake_other_loss.py")
     assert report.first_wrong is not None
     assert report.first_wrong.line == marked_line("mistake_other_loss.py")
-    assert report.discovery.loss == "bce"  # what its gradient a - y trains
+    # what its gradient a - y trains: summed over the batch (no 1/m) at its own rate 0.1
+    assert report.discovery.loss == "bce_sum"
+    assert report.discovery.learning_rate == 0.1
     assert report.diagnosis is not None
     assert report.diagnosis["reason"] == (
-        "line 17: your step is exactly the gradient of the mean binary cross-entropy, but this "
+        "line 17: your step is exactly the gradient of the summed binary cross-entropy, but this "
         "line computes ½Σ(a−y)²"
     )
 
