@@ -17,7 +17,7 @@ from engine.cli import main as cli_main
 from engine.core.mistakes import MISTAKES
 from engine.files.examples import resolve
 from engine.learner.check import CheckCancelled, check_code
-from tests.engine.process_helpers import gone
+from tests.engine.process_helpers import dead
 from tests.learners import LEARNER_TEMPLATE, NAN_IN_W1, train_step_of
 from tests.learners import learner_session as _session
 from tests.learners import square_session as _square_session
@@ -538,8 +538,9 @@ def train_step(w, b, X, Y, lr):
 
 
 def _wait_gone(pid: int) -> bool:
-    # as long as a loaded machine may need: the cancel itself is timed separately
-    return gone(pid, seconds=15.0)
+    # stopped running (a zombie counts: this machine's PID 1 may never reap an orphan), as long
+    # as a loaded machine may need; the cancel itself is timed separately
+    return dead(pid, seconds=15.0)
 
 
 def test_cancel_stops_the_check_and_kills_the_learners_process(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from engine.learner.check import CheckReport
 from gui.check.ui import CheckDialog, CheckUi
 from gui.formatting import format_number
 from gui.main_window import MainWindow
-from tests.engine.process_helpers import gone
+from tests.engine.process_helpers import dead
 from tests.gui.conftest import open_window
 from tests.learners import LEARNER_TEMPLATE, NAN_IN_W1
 from tests.learners import learner_session as _session
@@ -384,9 +384,10 @@ def _start_endless_check(qtbot, window: MainWindow, tmp_path: Path) -> int:
 
 
 def _gone(pid: int) -> bool:
-    """The learner's process no longer exists, waiting for it as long as a loaded machine may
-    need (the cancel itself is prompt: the tests time that separately)."""
-    return gone(pid, seconds=15.0)
+    """The learner's process stopped running (a zombie counts: this machine's PID 1 may never
+    reap an orphan), waiting as long as a loaded machine may need (the cancel's promptness is
+    timed separately)."""
+    return dead(pid, seconds=15.0)
 
 
 @pytest.fixture
