@@ -28,7 +28,17 @@ def resolve_target(path: str | Path) -> Path:
     points at unchanged, which is not what "save" means.
     """
     path = Path(path)
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return target  # a new file (or a folder that does not exist: the write says so)
+    if stat.S_ISDIR(mode):
+        raise GradstepError(f"{path}: is a folder, not a file")
+    if not stat.S_ISREG(mode):
+        # renaming over a device or a pipe would replace it (as root, /dev/null itself)
+        raise GradstepError(f"{path}: is not a regular file (a device, a pipe or a socket); save to a file")
+    return target
 
 
 def _create_temp(target: Path) -> tuple[Path, int]:
@@ -62,7 +72,7 @@ def _cannot_write(path: Path, exc: OSError) -> GradstepError:
 @contextlib.contextmanager
 def _replacing(path: str | Path) -> Iterator[Path]:
     """A temporary file beside ``path`` that replaces it when the block ends normally."""
-    target = resolve_target(path)
+    target = resolve_target(path)  # raises GradstepError for a folder, a device or a pipe
     try:
         tmp, mode = _create_temp(target)
     except OSError as exc:

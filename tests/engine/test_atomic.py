@@ -148,3 +148,28 @@ def test_interrupted_trace_keeps_the_previous_trace(tmp_path: Path) -> None:
         session.run_iterations(10, on_iteration=on_iteration)
     assert old.read_text() == '{"format":"gradstep-trace","previous":true}'
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_save_never_replaces_a_pipe_or_a_folder(tmp_path: Path, kind: str) -> None:
+    """Renaming over a FIFO (or, as root, a device such as /dev/null) would replace it with a
+    regular file: refused with one message, and the pipe or folder is left as it was."""
+    target = tmp_path / "out.json"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    with pytest.raises(GradstepError, match="out.json: is"):
+        write_atomic(target, b"{}")
+    assert target.is_fifo() if kind == "fifo" else target.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]  # no temporary file left
+
+
+def test_the_cli_refuses_a_trace_to_a_device(capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli import main
+
+    assert main(["run", "example:xor", "--iterations", "2", "--trace", "/dev/null"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "/dev/null: is not a regular file" in err
+    assert Path("/dev/null").is_char_device()
