@@ -11,6 +11,7 @@ shapes is recorded with its error and skipped.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -251,4 +252,10 @@ def pair(answer: Any, name: str, layers: int, biased: bool = True) -> tuple[list
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # the result is written: exit now, not after threads the learner's code left running (a
+    # normal exit waits for them, and the parent would take that for a time-out); the
+    # supervisor ends whatever they were
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

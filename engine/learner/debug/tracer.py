@@ -231,4 +231,10 @@ def _write(folder: Path, tracer: Tracer, result: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # the result is written: exit now, not after threads the learner's code left running (a
+    # normal exit waits for them, and the parent would take that for a time-out); the
+    # supervisor ends whatever they were
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
