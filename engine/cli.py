@@ -91,7 +91,7 @@ def main(
         with signals_raise(), progress.on_stream(sys.stderr):
             return _dispatch(args, exporter)
     except GradstepError as exc:
-        print(f"gradstep: {exc}", file=sys.stderr)
+        print(f"gradstep: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError:
         print("gradstep: out of memory (use a smaller network, batch or data set)", file=sys.stderr)
@@ -106,6 +106,12 @@ def main(
             return 128 + exc.signum
         print(f"gradstep: interrupted{stopped}", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def one_line(exc: GradstepError) -> str:
+    """The message on one line, as the exit-2 contract promises: a message that quotes the
+    learner's traceback or lists several causes has its lines joined with " | "."""
+    return " | ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
 def _dispatch(args: argparse.Namespace, exporter: Exporter | None) -> int:
@@ -127,7 +133,7 @@ def _open(spec: str | None, launcher: Launcher | None) -> int:
         # process-wide for OpenBLAS: the window's GUI thread and run worker share it
         threads.apply(threads.choose())
     except GradstepError as exc:
-        print(f"gradstep: {exc}", file=sys.stderr)
+        print(f"gradstep: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return (launcher or _launch_window)(spec)
 

@@ -348,3 +348,13 @@ def test_check_refuses_code_that_is_not_a_regular_file(
     os.mkfifo(fifo)
     one_line(capsys, ["check", str(fifo), "--session", "example:xor"], "named pipe (FIFO)")
     one_line(capsys, ["check", "/dev/zero", "--session", "example:xor"], "character device")
+
+
+def test_a_learner_traceback_in_a_check_error_stays_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """check's message quotes where the learner's train_step raised: still one line (exit 2)."""
+    code = tmp_path / "raises.py"
+    code.write_text('def train_step(w, b, X, Y, lr):\n    raise ValueError("boom")\n')
+    line = one_line(capsys, ["check", str(code), "--session", "example:xor"], "ValueError: boom")
+    assert "line 2, in train_step" in line

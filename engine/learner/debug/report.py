@@ -127,7 +127,7 @@ class DebugReport:
         out.append("")
         if self.diagnosis is None:
             out.append(
-                f"verdict: every line agrees with the correct computation ({self.iterations} iterations)"
+                f"verdict: every line agrees with the correct computation ({self.iterations} iteration{'' if self.iterations == 1 else 's'})"
             )
         else:
             out.append(f"verdict: DISAGREES; the first wrong line is {self.diagnosis['where']}")
