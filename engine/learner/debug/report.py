@@ -126,8 +126,9 @@ class DebugReport:
                         out.append(f"{'':16}# {_name_text(name)}")
         out.append("")
         if self.diagnosis is None:
+            plural = "" if self.iterations == 1 else "s"
             out.append(
-                f"verdict: every line agrees with the correct computation ({self.iterations} iteration{'' if self.iterations == 1 else 's'})"
+                f"verdict: every line agrees with the correct computation ({self.iterations} iteration{plural})"
             )
         else:
             out.append(f"verdict: DISAGREES; the first wrong line is {self.diagnosis['where']}")
