@@ -127,9 +127,8 @@ class DebugReport:
         out.append("")
         if self.diagnosis is None:
             plural = "" if self.iterations == 1 else "s"
-            out.append(
-                f"verdict: every line agrees with the correct computation ({self.iterations} iteration{plural})"
-            )
+            count = f"{self.iterations} iteration{plural}"
+            out.append(f"verdict: every line agrees with the correct computation ({count})")
         else:
             out.append(f"verdict: DISAGREES; the first wrong line is {self.diagnosis['where']}")
             out.append(f"  {self.diagnosis['reason']}")
