@@ -4,9 +4,11 @@ in order; refused with its syntax error's line (and the fix, where it is obvious
 from __future__ import annotations
 
 import ast
+import io
 import json
 import keyword
 import re
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,14 +97,30 @@ def _notebook_code(path: Path, raw: str, notes: list[str]) -> tuple[str, list[st
         number += 1
         source = cell.get("source", "")
         text = "".join(source) if isinstance(source, list) else str(source)
+        cell_lines: list[str] = []
         for k, line in enumerate(text.splitlines(), start=1):
-            if _MAGIC.match(line):
+            # "% 1000)" inside an open bracket is Python's modulo, not a magic
+            if _MAGIC.match(line) and not _open_statement(cell_lines):
                 indent = line[: len(line) - len(line.lstrip())]
                 notes.append(f"code cell {number}, line {k}: skipped IPython line {line.strip()!r}")
                 line = f"{indent}pass"
             lines.append(line)
+            cell_lines.append(line)
             origins.append(f"code cell {number}, line {k}")
     return "\n".join(lines) + "\n", origins
+
+
+def _open_statement(lines: list[str]) -> bool:
+    """Whether ``lines`` end inside a statement (an open bracket or a backslash continuation),
+    so that the next line continues it."""
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline):
+            pass
+    except tokenize.TokenError:  # "EOF in multi-line statement"
+        return True
+    except (SyntaxError, ValueError):  # an error of the learner's own: the parser will say it
+        return False
+    return False
 
 
 def _parse(path: Path, text: str, origins: list[str]) -> ast.Module:

@@ -3,6 +3,7 @@ tutorials: correct ones agree; each catalogue mistake, planted on a known line, 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,17 @@ def test_a_layer_computed_right_from_a_wrong_delta_is_called_right() -> None:
     assert any(
         read.startswith("d1 from line 21: d1 = dℓ/da of layer 1") for read in report.diagnosis["reads"]
     )
+
+
+def test_a_modulo_continuing_an_open_bracket_is_python_not_a_magic(tmp_path: Path) -> None:
+    """A line starting with % (or !=) inside an open bracket continues the statement: it is
+    kept, while a % line that starts a statement is still skipped as a magic."""
+    from engine.learner.debug.source import read_source
+
+    cell = "%matplotlib inline\nx = (7\n% 4)\ny = (x\n!= 3)\n"
+    notebook = {"cells": [{"cell_type": "code", "source": cell}], "nbformat": 4}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    source = read_source(path)
+    assert source.text.splitlines() == ["pass", "x = (7", "% 4)", "y = (x", "!= 3)"]
+    assert len(source.notes) == 1
