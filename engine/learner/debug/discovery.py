@@ -144,6 +144,8 @@ def discover(
             "the memory bound (200 MB of copied values) was reached before your training loop"
         )
     params0, x0, y0 = per_iteration[0]
+    if override is not None:
+        _check_fits(override, params0)
     base = _session(structure, loss, 1.0, params0, x0, y0)
     if override is not None:
         rate, source = override.optimizer.learning_rate, "from --session"
@@ -167,6 +169,19 @@ def discover(
     return Discovery(
         structure, loss, rate, source, exact, session, config, iterations, tuple(notes), override is not None
     )
+
+
+def _check_fits(override: SessionConfig, params: Params) -> None:
+    """A --session gives the loss, the rate and the activations of the program's own network:
+    one of another shape would be compared line by line with numbers of a different network."""
+    ours = (params[0].weights.shape[1], *(p.weights.shape[0] for p in params))
+    if tuple(override.sizes) != ours:
+        theirs = "-".join(str(n) for n in override.sizes)
+        raise GradstepError(
+            f"--session: the session's network is {theirs}, your program's "
+            f"{'-'.join(str(n) for n in ours)}: give a session of your program's network, or none "
+            "(Gradstep infers it)"
+        )
 
 
 def _with_activations(structure: Structure, override: SessionConfig) -> Structure:

@@ -116,3 +116,12 @@ def test_a_session_that_is_not_plain_gradient_descent_is_refused(capsys: pytest.
     # the moons example trains with Adam: debug compares plain gradient-descent steps
     assert cli_main(["debug", str(CORPUS / "tutorial_001.py"), "--session", "example:moons"]) == 2
     assert "the session's optimizer is adam" in capsys.readouterr().err
+
+
+def test_a_session_of_another_network_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """--session gives the loss, rate and activations of the program's own network: a 2-3-1
+    session for a 2-2-1 program would be compared with numbers of another network."""
+    assert cli_main(["debug", str(CORPUS / "tutorial_001.py"), "--session", "example:xor"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "the session's network is 2-3-1, your program's 2-2-1" in err
