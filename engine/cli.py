@@ -130,6 +130,9 @@ def _dispatch(args: argparse.Namespace, exporter: Exporter | None) -> int:
 
 def _open(spec: str | None, launcher: Launcher | None) -> int:
     try:
+        if spec is not None and not spec.startswith("example:") and not Path(spec).exists():
+            # said before anything about the display: the file is the first thing to fix
+            raise GradstepError(f"{spec}: no such file")
         # process-wide for OpenBLAS: the window's GUI thread and run worker share it
         threads.apply(threads.choose())
     except GradstepError as exc:

@@ -358,3 +358,10 @@ def test_a_learner_traceback_in_a_check_error_stays_on_one_line(
     code.write_text('def train_step(w, b, X, Y, lr):\n    raise ValueError("boom")\n')
     line = one_line(capsys, ["check", str(code), "--session", "example:xor"], "ValueError: boom")
     assert "line 2, in train_step" in line
+
+
+def test_opening_a_missing_file_says_so_before_the_display(capsys: pytest.CaptureFixture[str]) -> None:
+    launched: list[str | None] = []
+    assert main(["missing.json"], launcher=lambda spec: launched.append(spec) or 0) == 2
+    assert launched == []
+    assert capsys.readouterr().err == "gradstep: missing.json: no such file\n"
