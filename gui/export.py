@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from engine.errors import GradstepError
 from engine.files.atomic import atomic_path
 from engine.files.walkthrough import ExpectResult, Walkthrough, expect_warnings
+from engine.interrupts import deferred_signals
 from engine.progress import Progress
 
 if TYPE_CHECKING:
@@ -84,11 +85,14 @@ def render_frames(
             window.walkthrough_dock.hide()  # playing shows the step list: a frame has the caption
             window.chain_dock.raise_()
             for index in range(len(walkthrough.steps)):
-                window.controller.goto_step(index)
-                for _ in range(3):
-                    QApplication.processEvents()
-                _network_half(window)
-                image = window.grab().toImage()
+                # Ctrl+C or SIGTERM while Qt paints would be raised inside a Qt virtual method,
+                # which prints it and carries on: held back until the frame is drawn
+                with deferred_signals():
+                    window.controller.goto_step(index)
+                    for _ in range(3):
+                        QApplication.processEvents()
+                    _network_half(window)
+                    image = window.grab().toImage()
                 if (image.width(), image.height()) != (width, height):
                     image = image.scaled(
                         width,
