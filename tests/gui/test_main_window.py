@@ -323,3 +323,15 @@ def test_about_names_the_version(window: MainWindow, monkeypatch) -> None:
     window.help.help_action.trigger()
     assert __version__ in shown[0]
     assert "F10" in shown[1]
+
+
+def test_step_back_is_disabled_at_the_sessions_start(window: MainWindow) -> None:
+    back = window.run_controls.back_action
+    assert not back.isEnabled()  # iteration 0, stage 0: nothing to go back to
+    window.run_controls.step_action.trigger()
+    assert back.isEnabled()
+    back.trigger()
+    assert not back.isEnabled()
+    window.run_controls.finish_action.trigger()
+    window.controller.reset()
+    assert not back.isEnabled()
