@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+import pytest
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel, QLineEdit, QMessageBox
 
 from engine import ParameterRef, parse_session
 from engine.files.examples import example_names, walkthrough_names
@@ -18,6 +19,7 @@ from gui.main_window import MainWindow
 from tests.helpers import tiny_session_dict
 
 WEIGHT = ParameterRef(0, 1, 0)  # 2-3-1 network: input 0 into hidden unit 1
+REAL_INPUT_DIALOGS = {name: getattr(QInputDialog, name) for name in ("getText", "getDouble")}
 
 
 def test_stepping_an_iteration_updates_strip_view_and_chain_panel(window: MainWindow) -> None:
@@ -93,11 +95,11 @@ def test_clicking_an_edge_selects_that_weight(qtbot, window: MainWindow) -> None
 def test_double_click_edits_the_weight_in_the_engine(qtbot, window: MainWindow, monkeypatch) -> None:
     asked = []
 
-    def fake_get_double(parent, title, label, value, *args):
-        asked.append((title, value))
-        return 0.75, True
+    def fake_get_text(parent, title, label, echo, text):
+        asked.append((title, text))
+        return "0.75", True
 
-    monkeypatch.setattr(QInputDialog, "getDouble", fake_get_double)
+    monkeypatch.setattr(QInputDialog, "getText", fake_get_text)
     c = window.controller
     for _ in range(3):
         window.run_controls.step_action.trigger()
@@ -108,7 +110,7 @@ def test_double_click_edits_the_weight_in_the_engine(qtbot, window: MainWindow, 
     point = view.viewport_point(WEIGHT)  # the chain panel filled in: the docks may have moved
     qtbot.mouseDClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
     qtbot.mouseRelease(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    assert asked == [("Edit W[0][1,0]", old)]
+    assert asked == [("Edit W[0][1,0]", repr(old))]
     assert c.session.params[0].weights[1, 0] == 0.75
     assert c.snapshot().stage == 0  # every stage depended on it: the engine invalidated them
     assert c.modified
@@ -335,3 +337,52 @@ def test_step_back_is_disabled_at_the_sessions_start(window: MainWindow) -> None
     window.run_controls.finish_action.trigger()
     window.controller.reset()
     assert not back.isEnabled()
+
+
+def answer_dialogs(qtbot, monkeypatch, answers: list[str | None], prompts: list[str]) -> None:
+    """Let the real input dialogs open, and type each answer into the next one's text field and
+    press OK (None: Cancel), as a user would."""
+    for name, real in REAL_INPUT_DIALOGS.items():
+        monkeypatch.setattr(QInputDialog, name, real)
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(10, answer)
+            return
+        prompts.append(" ".join(label.text() for label in dialog.findChildren(QLabel)))
+        text = answers.pop(0)
+        if text is None:
+            dialog.reject()
+        else:
+            edit = dialog.findChild(QLineEdit)
+            edit.selectAll()
+            qtbot.keyClicks(edit, text)
+            qtbot.keyClick(edit, Qt.Key.Key_Return)
+        if answers:
+            QTimer.singleShot(10, answer)
+
+    QTimer.singleShot(10, answer)
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # a real dialog, shown offscreen
+@pytest.mark.parametrize("text", ["1e-3", "1e308", "-2.5E+2", "7"])
+def test_the_weight_dialog_takes_every_float_the_configuration_panel_takes(
+    qtbot, monkeypatch, window: MainWindow, text: str
+) -> None:
+    answer_dialogs(qtbot, monkeypatch, [text], [])
+    window.network_view.edit_parameter(WEIGHT)
+    assert window.controller.session.params[0].weights[1, 0] == float(text)
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # a real dialog, shown offscreen
+def test_the_weight_dialog_refuses_the_rest_with_a_message(qtbot, monkeypatch, window: MainWindow) -> None:
+    prompts: list[str] = []
+    answer_dialogs(qtbot, monkeypatch, ["1e-3x", "inf", "nan", None], prompts)
+    old = float(window.controller.session.params[0].weights[1, 0])
+    window.network_view.edit_parameter(WEIGHT)
+    assert window.controller.session.params[0].weights[1, 0] == old
+    assert "'1e-3x' is not a number" in prompts[1]  # asked again, saying why
+    assert "finite" in prompts[2]
+    assert "finite" in prompts[3]
+    assert not window.controller.modified
