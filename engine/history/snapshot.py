@@ -121,7 +121,7 @@ def name_position(snap: Snapshot) -> PositionName:
         iteration, done = snap.iteration - 1, stages
     else:
         iteration, done = snap.iteration, snap.stage
-    where = "start" if done == 0 else f"after {snap.stages[done - 1].label}"
+    where = "not started" if done == 0 else f"after {snap.stages[done - 1].label}"
     updates = snap.iteration
     noun = "update" if updates == 1 else "updates"
     text = f"iteration {iteration} · {where} · {updates} {noun} done"

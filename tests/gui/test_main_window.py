@@ -162,7 +162,7 @@ def test_history_slider_goes_back_to_an_earlier_iteration(window: MainWindow) ->
     window.history.slider.setValue(1)
     assert window.controller.snapshot().iteration == 1
     assert window.stage_strip.iteration == 0  # iteration 0 complete: one update done
-    assert window.history.label.text() == "iteration 1 of 3"
+    assert window.history.label.text() == "1 of 3 updates"
 
 
 def test_opening_a_bad_file_shows_the_engine_message(window: MainWindow, tmp_path: Path, monkeypatch) -> None:
@@ -386,3 +386,20 @@ def test_the_weight_dialog_refuses_the_rest_with_a_message(qtbot, monkeypatch, w
     assert "finite" in prompts[2]
     assert "finite" in prompts[3]
     assert not window.controller.modified
+
+
+def test_every_view_names_the_position_after_a_run_alike(qtbot, window: MainWindow) -> None:
+    c = window.controller
+    c.select(WEIGHT)
+    window.run_controls.run_count.setValue(500)
+    with qtbot.waitSignal(c.run_finished, timeout=20_000):
+        window.run_controls.run_action.trigger()
+    snap = c.snapshot()
+    assert (snap.iteration, snap.stage) == (500, 0)
+    name = "iteration 499 · after Update · 500 updates done"  # 0-based: the 500th is 499
+    assert window.stage_strip.iteration == 499
+    assert window.stage_strip.current.label == "Update"
+    assert window.history.label.text() == "500 of 500 updates"
+    assert window.position.position.text() == name
+    assert name in window.chain_panel.title.text()
+    assert window.chain_panel.explanation.iteration == 499
