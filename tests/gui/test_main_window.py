@@ -403,3 +403,25 @@ def test_every_view_names_the_position_after_a_run_alike(qtbot, window: MainWind
     assert window.position.position.text() == name
     assert name in window.chain_panel.title.text()
     assert window.chain_panel.explanation.iteration == 499
+
+
+def test_a_config_error_leaves_the_status_bar_once_its_field_is_fixed(window: MainWindow) -> None:
+    panel = window.config_panel
+    panel.training_editor.lr_edit.setText("0")
+    assert not panel.apply()
+    assert window.statusBar().currentMessage() == (
+        "configuration not applied: Learning rate: must be positive, got 0.0"
+    )
+    panel.training_editor.lr_edit.setText("0.3")
+    assert panel.check_fields()
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_apply_names_the_window_after_the_rebuilt_session(window: MainWindow) -> None:
+    window.open_spec("example:xor")
+    assert window.windowTitle() == "xor[*] — Gradstep"
+    data = window.config_panel.data_editor
+    data.preset_box.setCurrentIndex(data.preset_box.findData("moons"))
+    assert window.config_panel.apply()
+    assert window.windowTitle() == "moons, 2-3-1 sigmoid[*] — Gradstep"
+    assert window.controller.config.title == "moons, 2-3-1 sigmoid"
