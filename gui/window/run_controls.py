@@ -116,7 +116,7 @@ class RunControls:
     def _on_stage_changed(self) -> None:
         """Step Back is off at the session's very start, where there is nothing to go back to."""
         c = self._controller
-        self.back_action.setEnabled(not c.running and c.session.position > 0)
+        self.back_action.setEnabled(not c.running and c.snapshot().position > 0)
 
     def _on_speed_changed(self, index: int) -> None:
         self._controller.speed = self.speed_box.itemData(index)
