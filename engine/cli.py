@@ -199,8 +199,8 @@ def _run(args: argparse.Namespace) -> int:
 
     def report(k: int, loss: float) -> None:
         done = k - start + 1
-        if done % every == 0 or done == iterations:
-            print(f"iteration {done}/{iterations}  loss {loss!r}", flush=True)
+        if done % every == 0 or done == iterations:  # k: 0-based, as in the final line and chain
+            print(f"iteration {k}  loss {loss!r}", flush=True)
 
     if args.trace is not None:
         result = _run_traced(session, iterations, breakpoints, Path(args.trace), report)
@@ -255,13 +255,20 @@ def _run_fast(
 
 
 def _print_final(session: Session, start: int) -> None:
-    last = session.iteration - 1  # the last iteration whose update ran
-    if last < start:
-        return
-    record = session.iteration_record(last)
+    """The last loss the run computed: of the iteration a breakpoint stopped in (its update not
+    run), or else of the last iteration whose update ran."""
+    record = session.record()
+    if record.loss is not None:
+        when = "where the run stopped; its update did not run"
+    else:
+        last = session.iteration - 1
+        if last < start:
+            return
+        record = session.iteration_record(last)
+        when = "before its update"
     if record.loss is None:  # a complete record always has its loss
-        raise RuntimeError(f"iteration {last} has no loss")
-    print(f"final loss {record.loss.loss!r} (iteration {last}, before its update)")
+        raise RuntimeError(f"iteration {record.iteration} has no loss")
+    print(f"final loss {record.loss.loss!r} (iteration {record.iteration}, {when})")
     out = record.forward[-1].a
     if out.shape[0] <= 16 and out.shape[1] <= 4:
         print("predictions of that forward pass:")

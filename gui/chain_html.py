@@ -12,6 +12,7 @@ import re
 from engine import ParameterRef, Snapshot
 from engine.core.mistakes import MISTAKES
 from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine
+from engine.history.snapshot import name_position
 from engine.learner.check import CheckReport
 from gui.formatting import FAIL_COLOR, PASS_COLOR, format_number, html_number
 
@@ -148,15 +149,8 @@ def title_html(ex: ChainExplanation, snap: Snapshot) -> str:
     ref = ex.ref
     what = "bias" if ref.is_bias else "weight"
     where = f"layer {ref.layer}, unit {ref.unit}" + ("" if ref.is_bias else f", input {ref.input}")
-    if ex.iteration < snap.iteration:
-        when = f"iteration {ex.iteration} (complete)"
-    else:
-        last = snap.last_stage
-        when = (
-            f"iteration {ex.iteration}, after {last.label}"
-            if snap.stage > 0 and last
-            else (f"iteration {ex.iteration}, not started")
-        )
+    name = name_position(snap)
+    when = name.text if ex.iteration == name.iteration else f"iteration {ex.iteration}"
     n = len(ex.samples)
     return (
         f"<b>{_target(ref)}</b> = {html_number(ex.value)}"

@@ -46,10 +46,14 @@ VALIDATE_DELAY_MS = 150  # check shortly after typing stops, not on every keystr
 APPLY_TIP = "Rebuild the session with this configuration (starts at iteration 0)"
 
 
+NOT_APPLIED = "configuration not applied: "
+
+
 class ConfigPanel(QWidget):
     """Edits a session's network, training and data; Apply replaces the controller's session."""
 
     validity_changed = Signal(bool)
+    applied = Signal()  # Apply rebuilt the session from the form
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -261,6 +265,8 @@ class ConfigPanel(QWidget):
 
     def _show_problem(self, message: str | None, field: str | None = None) -> None:
         """Show ``message`` under the field ``field`` names and in the footer (None: all is well)."""
+        if message is not None:
+            message = self._errors.message(field, message)
         self._error_text = message
         if message is None:
             self._errors.clear()
@@ -280,8 +286,9 @@ class ConfigPanel(QWidget):
             return False
         config = self.validate()
         if config is None:
-            self._controller.message.emit(f"configuration not applied: {self._error_text}")
+            self._controller.message.emit(f"{NOT_APPLIED}{self._error_text}")
             return False
         self._controller.apply_config(config)
         self._controller.message.emit("configuration applied: a new session starts at iteration 0")
+        self.applied.emit()
         return True

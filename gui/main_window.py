@@ -20,7 +20,7 @@ from gui.caption_banner import CaptionBanner
 from gui.chain_panel import ChainPanel
 from gui.check.teaching_menu import TeachingMenu
 from gui.check.ui import CheckUi
-from gui.config_panel import ConfigPanel
+from gui.config_panel import NOT_APPLIED, ConfigPanel
 from gui.controller import SessionController
 from gui.debug.ui import DebugUi
 from gui.inspector import Inspector
@@ -136,6 +136,8 @@ class MainWindow(QMainWindow):
         c.check_finished.connect(self._on_check_finished)
         self.check_ui.cancel_action.changed.connect(self._on_cancel_action_changed)
         self.debug_ui.cancel_action.changed.connect(self._on_cancel_action_changed)
+        self.config_panel.validity_changed.connect(self._on_config_validity_changed)
+        self.config_panel.applied.connect(self._on_config_applied)
 
     # ---- commands others call (the app, exports, scripts) ----
 
@@ -165,6 +167,13 @@ class MainWindow(QMainWindow):
 
     def _on_running_changed(self, running: bool) -> None:
         self.config_panel.setEnabled(not running)
+
+    def _on_config_validity_changed(self, valid: bool) -> None:
+        if valid and self.statusBar().currentMessage().startswith(NOT_APPLIED):
+            self.statusBar().clearMessage()  # the field it named is fixed: the error is stale
+
+    def _on_config_applied(self) -> None:
+        self.files.set_example_title("")  # no longer the example: named after what it is now
 
     def _on_run_finished(self, result: RunResult) -> None:
         if result.reason not in (None, "stopped"):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGraphicsItem,
     QHBoxLayout,
     QInputDialog,
+    QLineEdit,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -29,6 +30,7 @@ from engine import GradstepError, ParameterRef, Snapshot
 from engine.core.records import Params
 from engine.learner.check import LayerMarks
 from gui.colormap import buckets
+from gui.config.form import exact_text
 from gui.controller import SessionController
 from gui.formatting import format_number
 from gui.network.captions import Captions
@@ -356,22 +358,39 @@ class NetworkView(QWidget):
         if self._controller.running:
             self._controller.message.emit("pause the run before editing a parameter")
             return
-        current = parameter_value(self._controller.snapshot(), ref)
-        value, ok = QInputDialog.getDouble(
-            self,
-            f"Edit {ref.label}",
-            f"New value of {ref.label}\n(the stages that depend on it are recomputed):",
-            current,
-            -1e12,
-            1e12,
-            10,
-        )
-        if not ok:
-            return
+        # a text field, not QInputDialog.getDouble: its locale-bound validator read 1e-3 as 13
+        text = exact_text(parameter_value(self._controller.snapshot(), ref))
+        problem = ""
+        while True:
+            prompt = f"New value of {ref.label}\n(the stages that depend on it are recomputed):"
+            text, ok = QInputDialog.getText(
+                self,
+                f"Edit {ref.label}",
+                f"{prompt}\n\n{problem}" if problem else prompt,
+                QLineEdit.EchoMode.Normal,
+                text,
+            )
+            if not ok:
+                return
+            problem = self._set_parameter_text(ref, text)
+            if not problem:
+                return
+
+    def _set_parameter_text(self, ref: ParameterRef, text: str) -> str:
+        """Set ``ref`` to the number ``text`` reads as, as the configuration panel reads
+        numbers; the problem, or "" when it was set."""
         try:
-            self._controller.set_parameter(ref, float(value))
-        except GradstepError as exc:
-            self._controller.message.emit(str(exc))
-            return
-        self._controller.select(ref)
-        self._controller.message.emit(f"{ref.label} set to {format_number(float(value), self.digits)}")
+            value = float(text.strip())
+        except ValueError:
+            problem = f"{text.strip()!r} is not a number"
+        else:
+            try:
+                self._controller.set_parameter(ref, value)
+            except GradstepError as exc:
+                problem = str(exc)
+            else:
+                self._controller.select(ref)
+                self._controller.message.emit(f"{ref.label} set to {format_number(value, self.digits)}")
+                return ""
+        self._controller.message.emit(problem)
+        return problem

@@ -2,7 +2,8 @@
 
 Clicking a chip moves the cursor to just after that stage (forwards runs the stages in
 between, backwards is the engine's time travel); the "Start" chip goes to the iteration's
-beginning.
+beginning. After the Update the strip shows the iteration complete, as every view does
+(``name_position``), until the next step starts the next one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QP
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.core.stages import Stage
+from engine.history.snapshot import name_position
 from gui.controller import SessionController
 
 KIND_COLORS = {"forward": "#2e7d4f", "loss": "#b7791f", "backward": "#6f42c1", "update": "#4a5563"}
@@ -49,7 +51,7 @@ class StageStrip(QWidget):
 
     @property
     def done(self) -> int:
-        """How many stages of the iteration are done (0 .. 2L + 1)."""
+        """How many stages of the iteration shown are done (0 .. 2L + 2, all after its Update)."""
         return self._done
 
     @property
@@ -180,17 +182,22 @@ class StageStrip(QWidget):
         if index is None or self._controller.running:
             return
         target = index + 1
-        if target != self._done:
-            self._controller.goto_stage(target)
-            self.stage_clicked.emit(target)
+        if target == self._done:
+            return
+        if target == len(self._stages):  # the Update: only ever ahead, in the current iteration
+            self._controller.finish_iteration()
+        else:
+            self._controller.goto_iteration(self._iteration, target)
+        self.stage_clicked.emit(target)
 
     # ---- handlers ----
 
     def _on_stage_changed(self) -> None:
         snap = self._controller.snapshot()
+        name = name_position(snap)
         self._stages = snap.stages
-        self._done = snap.stage
-        self._iteration = snap.iteration
+        self._done = name.done
+        self._iteration = name.iteration
         hit = self._controller.breakpoint_hit
         self._hit_stage = None if hit is None else hit.stage
         self.update()

@@ -65,7 +65,7 @@ MAZUR = {
     "version": 1,
     "title": "A single iteration, every number (2-2-2 sigmoid)",
     "description": "The classic step-by-step backpropagation example: inputs 0.05 and 0.10, targets "
-    "0.01 and 0.99, weights 0.15 to 0.55, biases 0.35 and 0.60, E = 1/2 sum (t - o)^2, learning rate 0.5.",
+    "0.01 and 0.99, weights 0.15 to 0.55, biases 0.35 and 0.60, L = 1/2 sum (t - o)^2, learning rate 0.5.",
     "seed": 0,
     "network": {
         "inputs": 2,
@@ -112,7 +112,7 @@ TOURS: dict[str, tuple[str, str, dict[str, Any], list[Step]]] = {
                 "**Forward, layer 1.** The outputs do the same with the hidden activations: "
                 "o1 = sigma(1.105905967) = 0.75136507, o2 = 0.772928465.",
             ),
-            S("step", "**Loss.** E = 1/2 (0.01 - 0.75136507)^2 + 1/2 (0.99 - 0.772928465)^2 = 0.298371109."),
+            S("step", "**Loss.** L = 1/2 (0.01 - 0.75136507)^2 + 1/2 (0.99 - 0.772928465)^2 = 0.298371109."),
             S(
                 "select",
                 "Select the weight from h1 to o1 (w5 in the classic example, W[1][0,0] here). "
@@ -126,19 +126,19 @@ TOURS: dict[str, tuple[str, str, dict[str, Any], list[Step]]] = {
             ),
             S(
                 "step",
-                "**Backward, layer 1.** dE/do1 = o1 - t1 = 0.74136507, do1/dz = o1(1 - o1) = 0.186815602, "
-                "dz/dw5 = h1 = 0.593269992: the product is dE/dw5 = 0.082167041.",
+                "**Backward, layer 1.** ∂L/∂o1 = o1 - t1 = 0.74136507, ∂o1/∂z = o1(1 - o1) = 0.186815602, "
+                "∂z/∂w5 = h1 = 0.593269992: the product is ∂L/∂w5 = 0.082167041.",
             ),
             S(
                 "select",
-                "Now a hidden weight, w1 (W[0][0,0]): its dE/da sums what both outputs send back, "
+                "Now a hidden weight, w1 (W[0][0,0]): its ∂L/∂a sums what both outputs send back, "
                 "w5 delta1 + w7 delta2.",
                 parameter=W("0:0:0"),
             ),
             S(
                 "step",
-                "**Backward, layer 0.** dE/dh1 = 0.036350306, dh1/dz = 0.241300709, dz/dw1 = x1 = 0.05: "
-                "dE/dw1 = 0.000438568.",
+                "**Backward, layer 0.** ∂L/∂h1 = 0.036350306, ∂h1/∂z = 0.241300709, ∂z/∂w1 = x1 = 0.05: "
+                "∂L/∂w1 = 0.000438568.",
             ),
             S("view", "Colour by the update to see which weights move, and by how much.", color_by="update"),
             S(
@@ -244,7 +244,7 @@ def _tutorial_001() -> Tour:
     return (
         "Tutorial 001: XOR with seed 42",
         "Follows seed tutorial 001 line by line: a 2-2-1 sigmoid network on XOR, weights from "
-        "np.random.seed(42), E = 1/2 sum (y - a)^2, learning rate 0.1, 10,000 full-batch updates, "
+        "np.random.seed(42), L = 1/2 sum (y - a)^2, learning rate 0.1, 10,000 full-batch updates, "
         "and the final predictions it prints, reproduced exactly.",
         session,
         [
@@ -277,10 +277,10 @@ def _tutorial_001() -> Tour:
             S(
                 "step",
                 "`error = y - predicted_output`. The tutorial prints no loss, but its update is "
-                "gradient descent on E = ½ Σ (y − a)², Gradstep's `half_sse`: the Loss stage shows "
-                f"E = {n(p.loss(0))}.",
+                "gradient descent on L = ½ Σ (y − a)², Gradstep's `half_sse`: the Loss stage shows "
+                f"L = {n(p.loss(0))}.",
             ),
-            backward_starts("E"),
+            backward_starts("L"),
             S(
                 "select",
                 f"Select W[1][0,1] = `weights_hidden_output[1, 0]` = {n(c_out.value)}, from hidden "
@@ -292,7 +292,7 @@ def _tutorial_001() -> Tour:
                 "`output_gradient = error * sigmoid_derivative(predicted_output)` is −δ, where "
                 "δ = ∂ℓ/∂a · ∂a/∂z = (a − y) · a(1 − a), "
                 f"{n(r0.backward_of(1).delta[0, 0])} for sample 0. Times ∂z/∂w = hidden unit 1's a, "
-                f"summed over the 4 samples: ∂E/∂W[1][0,1] = {n(c_out.gradient)}.",
+                f"summed over the 4 samples: ∂L/∂W[1][0,1] = {n(c_out.gradient)}.",
             ),
             S(
                 "select",
@@ -304,25 +304,25 @@ def _tutorial_001() -> Tour:
                 "step",
                 "`hidden_gradient = hidden_error * sigmoid_derivative(hidden_layer_output)` multiplies "
                 "by ∂a/∂z = a(1 − a); then ∂z/∂w = x₀, which is 0 for samples 0 and 1. Summed: "
-                f"∂E/∂W[0][1,0] = {n(c_in.gradient)} (`X.T.dot(hidden_gradient)[0, 1]` is its negative).",
+                f"∂L/∂W[0][1,0] = {n(c_in.gradient)} (`X.T.dot(hidden_gradient)[0, 1]` is its negative).",
             ),
             COLOUR_BY_UPDATE,
             S(
                 "step",
-                "`weights_input_hidden += X.T.dot(hidden_gradient) * 0.1` is w − 0.1 · ∂E/∂w: "
+                "`weights_input_hidden += X.T.dot(hidden_gradient) * 0.1` is w − 0.1 · ∂L/∂w: "
                 f"W[0][1,0] goes from {old} to {new}. The tutorial updates `weights_hidden_output` "
                 "first, but `hidden_gradient` already holds the old values: no harm (see tutorial 004).",
             ),
             S(
                 "iterations",
-                f"1,000 epochs: E has only fallen to {n(p.loss(999))}, and the predictions are "
+                f"1,000 epochs: L has only fallen to {n(p.loss(999))}, and the predictions are "
                 f"{ns(p.outputs(1000), '.4f')}: about 0.5 for every input, a long plateau.",
                 count=999,
             ),
             S(
                 "iterations",
                 "On to the start of epoch 9,999 (0-based), the tutorial's last: the network has left "
-                f"the plateau, and the previous epoch's E is {n(p.loss(9998))}.",
+                f"the plateau, and the previous epoch's L is {n(p.loss(9998))}.",
                 count=8999,
             ),
             S(
@@ -391,26 +391,26 @@ def _tutorial_004() -> Tour:
                 "`half_sse`. The tutorial computes it every epoch but prints only every tenth, from "
                 "epoch 10.",
             ),
-            backward_starts("E"),
+            backward_starts("L"),
             S("select", f"Select w5 = W[1][0,0] = {n(c5.value)}, from h1 to the output.", parameter=w5),
             S(
                 "step",
                 f"`d_loss_d_output = predicted_output - y` = {n(out5[0].value)} and "
                 f"`d_output_d_hidden = sigmoid_derivative(predicted_output)` = {n(out5[1].value)} "
                 "(despite its name, ∂output/∂`output_input`). Times ∂z/∂w5 = h1: "
-                f"∂E/∂w5 = {n(c5.gradient)}.",
+                f"∂L/∂w5 = {n(c5.gradient)}.",
             ),
             S(
                 "select",
-                "Back to w1. Its chain passes through w5: ∂E/∂h1 = w5 · δ, with "
-                f"δ = ∂E/∂`output_input` = {n(up[0].delta)}.",
+                "Back to w1. Its chain passes through w5: ∂L/∂h1 = w5 · δ, with "
+                f"δ = ∂L/∂`output_input` = {n(up[0].delta)}.",
                 parameter=w1,
             ),
             S(
                 "step",
                 f"`d_hidden_d_input = sigmoid_derivative(hidden_output)` = {n(h1[1].value)} for h1. "
-                f"With the w5 = {n(up[0].weight)} the forward pass used, ∂E/∂h1 = {n(h1[0].value)}; "
-                f"times x1 = 0.5: ∂E/∂w1 = {n(c1.gradient)}.",
+                f"With the w5 = {n(up[0].weight)} the forward pass used, ∂L/∂h1 = {n(h1[0].value)}; "
+                f"times x1 = 0.5: ∂L/∂w1 = {n(c1.gradient)}.",
             ),
             COLOUR_BY_UPDATE,
             S(

@@ -38,3 +38,15 @@ def test_the_test_command_installs_the_video_extra_so_the_mp4_test_runs() -> Non
 def test_readme_launch_command_installs_and_starts_the_app() -> None:
     blocks = _sh_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
     assert any("pip install ." in b and b.endswith("gradstep") for b in blocks)
+
+
+def test_the_readme_run_sample_is_the_real_output(capsys) -> None:
+    from engine.cli import main
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```console\n\$ gradstep run (\S+)\n(.*?)```", text, flags=re.S)
+    assert block is not None
+    assert main(["run", block[1]]) == 0
+    real = capsys.readouterr().out.splitlines()
+    shown = [line for line in block[2].splitlines() if line != "..."]
+    assert shown == real[len(real) - len(shown) :]

@@ -87,3 +87,42 @@ class Snapshot:
             for a, b in zip(previous.update.params_after, self.params, strict=True)
         )
         return previous if same else self.record
+
+
+@dataclass(frozen=True)
+class PositionName:
+    """How the window names a cursor position: see :func:`name_position`."""
+
+    iteration: int  # the iteration shown (0-based)
+    done: int  # how many of its stages are done (0 .. len(stages))
+    updates: int  # updates applied since the initial parameters
+    text: str  # e.g. "iteration 499 · after Update · 500 updates done"
+
+
+def name_position(snap: Snapshot) -> PositionName:
+    """Name the cursor's position: the one rule the strip, history, status bar and chain use.
+
+    Iterations are 0-based. At the start of iteration k the cursor shows iteration k - 1
+    complete (its Update done), as :meth:`Snapshot.shown_record` does, unless a parameter was
+    edited since; the number of updates applied is said in words.
+
+    Parameters
+    ----------
+    snap
+        The cursor's snapshot.
+
+    Returns
+    -------
+    PositionName
+        The iteration shown, its stages done, the updates applied and the text.
+    """
+    stages = len(snap.stages)
+    if snap.stage == 0 and snap.previous is not None and snap.shown_record() is snap.previous:
+        iteration, done = snap.iteration - 1, stages
+    else:
+        iteration, done = snap.iteration, snap.stage
+    where = "not started" if done == 0 else f"after {snap.stages[done - 1].label}"
+    updates = snap.iteration
+    noun = "update" if updates == 1 else "updates"
+    text = f"iteration {iteration} · {where} · {updates} {noun} done"
+    return PositionName(iteration, done, updates, text)

@@ -74,7 +74,7 @@ class DataEditor(QGroupBox):
         self.data_summary.setStyleSheet("color: #555;")
         self.data_summary.setWordWrap(True)
         data_error = error_label()
-        errors.add("data", data_error)
+        errors.add("data", data_error, "Data")
         layout = QVBoxLayout(self)
         self.source_form = QFormLayout()
         self.source_form.addRow("Source", source_row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.config.form import field_key
+from gui.config.form import field_key, form_message
 from gui.formatting import FAIL_COLOR
 
 
@@ -29,16 +29,23 @@ class FieldErrors:
 
     def __init__(self) -> None:
         self._labels: dict[str, QLabel] = {}
+        self._names: dict[str, str] = {}  # the form's label of each field, for the messages
 
-    def add(self, key: str, label: QLabel) -> None:
+    def add(self, key: str, label: QLabel, name: str) -> None:
         self._labels[key] = label
+        self._names[key] = name
+
+    def message(self, field: str | None, message: str) -> str:
+        """The engine's ``message`` about ``field`` naming the form's label, not the file's path."""
+        return form_message(message, field, self._names)
 
     def remove(self, prefix: str) -> None:
         """Forget the lines whose key starts with ``prefix`` (their widgets are gone)."""
         for key in [k for k in self._labels if k.startswith(prefix)]:
             del self._labels[key]
+            self._names.pop(key, None)
 
-    def with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
+    def with_error(self, field: QWidget | QHBoxLayout, key: str, name: str) -> QWidget:
         """The field with an error line under it, registered under ``key``."""
         box = QWidget()
         layout = QVBoxLayout(box)
@@ -50,7 +57,7 @@ class FieldErrors:
             layout.addWidget(field)
         error = error_label()
         layout.addWidget(error)
-        self.add(key, error)
+        self.add(key, error, name)
         return box
 
     def clear(self) -> None:

@@ -217,7 +217,8 @@ def session_document(form: FormValues, loaded: Mapping[str, Any]) -> dict[str, A
     """The form as a session document, for :func:`engine.files.session_file.parse_session`.
 
     ``loaded`` is the document of the session the form was filled from: fields the form does
-    not edit (title, description, ...) pass through, and its explicit weights and inline data
+    not edit (title, description, ...) pass through (the title only while the network, loss
+    and data are the loaded ones), and its explicit weights and inline data
     are kept where the form asks. A saved state does not pass: Apply starts at iteration 0.
     """
     doc: dict[str, Any] = {key: value for key, value in loaded.items() if key != "state"}
@@ -234,7 +235,17 @@ def session_document(form: FormValues, loaded: Mapping[str, Any]) -> dict[str, A
         batch_size=None if form.full_batch else form.batch_size,
         iterations=form.iterations,
     )
+    if any(doc.get(key) != loaded.get(key) for key in ("network", "loss", "data")):
+        doc["title"] = described_title(form)  # the loaded title described another session
     return doc
+
+
+def described_title(form: FormValues) -> str:
+    """A title saying what the form's session is: "moons, 2-8-1 tanh, sigmoid"."""
+    data = form.data.preset if form.data.source == "preset" else f"{form.data.source} data"
+    sizes = "-".join(str(n) for n in (form.inputs, *(units for units, _ in form.layers)))
+    activations = ", ".join(dict.fromkeys(activation for _, activation in form.layers))
+    return f"{data}, {sizes} {activations}"
 
 
 def _small_or_missing(csv: str, base_dir: Path | None) -> bool:
@@ -317,3 +328,18 @@ def field_key(error_field: str | None, keys: Iterable[str]) -> str | None:
         if inside and (best is None or len(key) > len(best)):
             best = key
     return best
+
+
+def form_message(message: str, error_field: str | None, names: Mapping[str, str]) -> str:
+    """The engine's message in the form's words: its leading session-file path
+    ("optimizer.learning_rate: must be positive") becomes the label of the field it is about
+    ("Learning rate: must be positive"), with what lies inside it ("Hidden 0 units: ...",
+    "Data (inputs[1][0]): ...")."""
+    key = field_key(error_field, names)
+    prefix = f"{error_field}: "
+    if key is None or error_field is None or not message.startswith(prefix):
+        return message
+    inside = error_field[len(key) :].lstrip(".")
+    if inside and not inside.isidentifier():
+        inside = f"({inside})"  # a cell, "Data (inputs[1][0])"
+    return f"{names[key]} {inside}".rstrip() + f": {message[len(prefix) :]}"

@@ -102,9 +102,11 @@ class TrainingEditor(QGroupBox):
         batch.addWidget(self.batch_box, 1)
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow("Loss", errors.with_error(self.loss_box, "loss"))
-        form.addRow("Optimizer", errors.with_error(self.optimizer_box, "optimizer"))
-        form.addRow("Learning rate", errors.with_error(self.lr_edit, "optimizer.learning_rate"))
+        form.addRow("Loss", errors.with_error(self.loss_box, "loss", "Loss"))
+        form.addRow("Optimizer", errors.with_error(self.optimizer_box, "optimizer", "Optimizer"))
+        form.addRow(
+            "Learning rate", errors.with_error(self.lr_edit, "optimizer.learning_rate", "Learning rate")
+        )
         self._optimizer_rows: dict[str, tuple[QLabel, QWidget]] = {}
         for key, label, edit in (
             ("momentum", "Momentum", self.momentum_edit),
@@ -113,12 +115,12 @@ class TrainingEditor(QGroupBox):
             ("eps", "ε", self.eps_edit),
         ):
             name = QLabel(label)
-            field = errors.with_error(edit, f"optimizer.{key}")
+            field = errors.with_error(edit, f"optimizer.{key}", label)
             form.addRow(name, field)
             self._optimizer_rows[key] = (name, field)
-        form.addRow("Batch", errors.with_error(batch, "batch_size"))
-        form.addRow("Iterations", errors.with_error(self.iterations_box, "iterations"))
-        form.addRow("Mistake", errors.with_error(self.mistake_box, "mistake"))
+        form.addRow("Batch", errors.with_error(batch, "batch_size", "Batch"))
+        form.addRow("Iterations", errors.with_error(self.iterations_box, "iterations", "Iterations"))
+        form.addRow("Mistake", errors.with_error(self.mistake_box, "mistake", "Mistake"))
         return form
 
     def load(self, form: FormValues) -> None:

@@ -9,12 +9,14 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
+    QLabel,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from engine import GradstepError
+from engine.core.classify import Classification, classify
 from gui.colormap import diverging_colormap
 from gui.controller import SessionController
 from gui.formatting import format_number
@@ -26,6 +28,13 @@ from gui.inspector.plots import (
     plot_widget,
     tint,
 )
+
+WRONG_COLOR = "#cf222e"
+
+
+def class_color(index: int) -> QColor:
+    """The Okabe-Ito colour of class ``index``."""
+    return QColor(CATEGORICAL[index % len(CATEGORICAL)])
 
 
 class BoundaryTab(QWidget):
@@ -43,9 +52,19 @@ class BoundaryTab(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(self._cmap)
         item.addItem(self.image)
-        # A white ring keeps every point visible on the surface, whatever the colour under it.
-        self.points = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#ffffff", width=1.5))
+        # Points are filled by target class; a dark ring keeps them visible on any surface colour.
+        self.points = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#222222", width=1.2))
         item.addItem(self.points)
+        # The samples the network gets wrong: a ring around the point (its fill stays visible),
+        # in a colour no class has.
+        self.wrong_marks = pg.ScatterPlotItem(
+            size=21, symbol="o", pen=pg.mkPen(WRONG_COLOR, width=2.5), brush=None
+        )
+        item.addItem(self.wrong_marks)
+        self.legend = QLabel()  # under the plot: drawn over it, a legend would hide corner points
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend_entries: list[str] = []
+        self.classification: Classification | None = None
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self._cmap, interactive=False, width=14)
         self.colorbar.setImageItem(self.image, insert_in=item)
         self.output_box = QComboBox()
@@ -53,8 +72,14 @@ class BoundaryTab(QWidget):
         self.caption = hint_label()
         self.unavailable = hint_label()
         self.unavailable.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        plotted = QWidget()
+        caption_over_plot(plotted, self.caption, self.output_box, self.plot, margin=0)
         page = QWidget()
-        caption_over_plot(page, self.caption, self.output_box, self.plot, margin=0)
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(plotted, 1)
+        column.addWidget(self.legend)
         self.stack = QStackedWidget()
         self.stack.addWidget(page)
         self.stack.addWidget(self.unavailable)
@@ -130,32 +155,46 @@ class BoundaryTab(QWidget):
             return
         config = self._controller.config
         k = self._output()
-        targets = np.argmax(config.y, axis=1) if k == -1 else config.y[:, k]
         low, high = self._levels()
         if k == -1:
-            # Classes are categories, not a scale: one Okabe-Ito colour each, exact at each class.
+            # The regions in a paler tint of each class's colour, so the points stand out on them.
             classes = config.layers[-1].units
-            palette = [QColor(CATEGORICAL[c % len(CATEGORICAL)]) for c in range(classes)]
             stops = np.linspace(0.0, 1.0, classes)
-            points_map = pg.ColorMap(stops, palette)
-            # The regions in a paler tint, so each point's own class colour stands out on them.
-            self._cmap = pg.ColorMap(stops, [tint(c, 0.55) for c in palette])
-            where = np.clip((targets - low) / (high - low), 0, 1)
-            pen = pg.mkPen("#222222", width=1)
+            self._cmap = pg.ColorMap(stops, [tint(class_color(c), 0.55) for c in range(classes)])
         else:
-            self._cmap = points_map = diverging_colormap()
-            # The map's mid-saturation band: the darkest ends would make both classes look black.
-            where = 0.12 + 0.76 * np.clip((targets - low) / (high - low), 0, 1)
-            pen = pg.mkPen("#ffffff", width=1.5)
+            self._cmap = diverging_colormap()
         self.image.setColorMap(self._cmap)
         self.colorbar.setColorMap(self._cmap)
         self.colorbar.setVisible(k != -1)  # a scale means nothing for class numbers
-        colors = points_map.map(where, mode="qcolor")
-        self.points.setData(pos=config.x, brush=colors, pen=pen)
-        what = "largest output" if k == -1 else f"output {k}"
-        self._caption = f"Surface: the network's {what}. Points: the data, coloured by target."
+        self._caption = (
+            f"Surface: the network's {'largest output' if k == -1 else f'output {k}'}. "
+            "Points: the data by target class."
+        )
         self.caption.setText(self._caption)
         self.colorbar.setLevels((low, high))
+        self._classify(config.y)  # target classes now; what the network predicts on refresh
+
+    def _classify(self, outputs: NDArray[np.float64]) -> None:
+        """Colour the points by target class and ring the ones ``outputs`` misclassify."""
+        config = self._controller.config
+        k = self._output()
+        self.classification = classify(
+            outputs, config.y, None if k == -1 else k, config.layers[-1].activation
+        )
+        target = self.classification.target
+        self.points.setData(pos=config.x, brush=[pg.mkBrush(class_color(int(c))) for c in target])
+        wrong = self.classification.wrong
+        self.wrong_marks.setData(pos=config.x[wrong])
+        entries = [(class_color(int(c)).name(), "●", f"target class {int(c)}") for c in np.unique(target)]
+        if wrong.any():
+            entries.append((WRONG_COLOR, "◯", f"misclassified ({int(wrong.sum())})"))
+        self.legend_entries = [text for _, _, text in entries]
+        self.legend.setText(
+            "&nbsp;&nbsp;&nbsp;".join(
+                f'<span style="color:{color}; font-size:large">{mark}</span>&nbsp;{text}'
+                for color, mark, text in entries
+            )
+        )
 
     def refresh(self) -> None:
         """Recompute the surface through the engine's predict() with the drawn snapshot's parameters."""
@@ -171,6 +210,7 @@ class BoundaryTab(QWidget):
         values = np.argmax(out, axis=1).astype(np.float64) if k == -1 else out[:, k]
         self.surface = values.reshape(GRID_STEPS, GRID_STEPS)
         self.caption.setText(self._caption)
+        self._classify(self._controller.predict(self._controller.config.x, params=snap.params))
         self.image.setImage(self.surface, levels=self._levels(), autoLevels=False)
         self.image.setRect(self._rect)
 

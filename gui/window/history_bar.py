@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
+from engine.history.snapshot import name_position
 from gui.controller import SessionController
 from gui.live_label import LiveLabel
 
@@ -27,7 +28,7 @@ class HistoryBar(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setTracking(False)  # moves the cursor on release, not on every pixel
         self.slider.setToolTip("Scrub to any earlier iteration (the engine recomputes it exactly)")
-        self.label = _fixed_label("iteration 000000 of 000000")
+        self.label = _fixed_label("0000000 of 0000000 updates")
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 2, 10, 4)
         row.setSpacing(8)
@@ -48,7 +49,9 @@ class HistoryBar(QWidget):
         self.slider.setRange(c.start_iteration, max(c.start_iteration, furthest))
         self.slider.setValue(snap.iteration)
         self.slider.blockSignals(False)
-        self.label.setText(f"iteration {snap.iteration} of {furthest}")
+        # the slider's scale is updates done: iteration k - 1 complete is k updates
+        self.label.setText(f"{name_position(snap).updates} of {furthest} updates")
+        self.label.setToolTip(name_position(snap).text)
 
     def _on_running_changed(self, running: bool) -> None:
         self.slider.setEnabled(not running)
@@ -60,11 +63,11 @@ class HistoryBar(QWidget):
 
 
 class PositionLabels:
-    """The status bar's "iteration k · stage s/n" and the breakpoint that paused the last run."""
+    """The status bar's position (``name_position``) and the breakpoint that paused the last run."""
 
     def __init__(self, controller: SessionController) -> None:
         self._controller = controller
-        self.position = _fixed_label("iteration 000000 · stage 00/00")
+        self.position = _fixed_label("iteration 0000000 · after Backward 00 · 0000000 updates done")
         self.breakpoint = QLabel()
         self.breakpoint.setStyleSheet("color: #cf222e; font-weight: 600;")
         controller.stage_changed.connect(self._on_stage_changed)
@@ -72,7 +75,7 @@ class PositionLabels:
 
     def _on_stage_changed(self) -> None:
         snap = self._controller.snapshot()
-        self.position.setText(f"iteration {snap.iteration} · stage {snap.stage}/{len(snap.stages)}")
+        self.position.setText(name_position(snap).text)
         hit = self._controller.breakpoint_hit
         self.breakpoint.setText("" if hit is None else f"● {hit.message}")
         self.breakpoint.setToolTip("" if hit is None else "the run paused at this breakpoint")

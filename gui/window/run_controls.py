@@ -59,6 +59,9 @@ class RunControls:
         self.speed_box.setToolTip("How fast a run goes: flat out, or paced so each iteration can be seen")
         self.speed_box.currentIndexChanged.connect(self._on_speed_changed)
         controller.running_changed.connect(self._on_running_changed)
+        controller.stage_changed.connect(self._on_stage_changed)
+        controller.session_replaced.connect(self._on_stage_changed)
+        self._on_stage_changed()
 
     @property
     def stepping_actions(self) -> tuple[QAction, ...]:
@@ -108,6 +111,12 @@ class RunControls:
         for action in self.stepping_actions:
             action.setEnabled(not running)
         self.run_count.setEnabled(not running)
+        self._on_stage_changed()
+
+    def _on_stage_changed(self) -> None:
+        """Step Back is off at the session's very start, where there is nothing to go back to."""
+        c = self._controller
+        self.back_action.setEnabled(not c.running and c.snapshot().position > 0)
 
     def _on_speed_changed(self, index: int) -> None:
         self._controller.speed = self.speed_box.itemData(index)

@@ -356,3 +356,22 @@ def test_chain_text_survives_a_legacy_terminal_encoding() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert b"\\u2202" in proc.stdout
+
+
+def test_run_numbers_its_iterations_as_the_final_line_does(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "example:tutorial-001"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    last_progress = next(line for line in reversed(lines) if line.startswith("iteration "))
+    final = next(line for line in lines if line.startswith("final loss "))
+    loss = last_progress.split("loss ")[1]
+    assert last_progress == f"iteration 9999  loss {loss}"  # 0-based, 10,000 iterations
+    assert final == f"final loss {loss} (iteration 9999, before its update)"
+
+
+def test_a_run_stopped_below_a_loss_reports_that_loss_last(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "example:tutorial-001", "--loss-below", "0.01"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped: loss 0.00999804 is below 0.01 at iteration 8469, stage Loss" in out
+    final = next(line for line in out.splitlines() if line.startswith("final loss "))
+    assert float(final.split()[2]) < 0.01
+    assert "(iteration 8469, where the run stopped; its update did not run)" in final

@@ -452,3 +452,14 @@ def test_an_unknown_example_lists_the_walkthroughs_too(capsys: pytest.CaptureFix
     assert "no such example" in err
     assert "walkthroughs: tour-every-number" in err
     assert not Path("never.md").exists()
+
+
+@pytest.mark.parametrize("path", sorted(TOURS.glob("*.json")), ids=lambda p: p.stem)
+def test_built_in_captions_write_gradients_as_the_chain_panel_does(path: Path) -> None:
+    """The Chain rule panel names the loss L (∂L/∂w); a caption writing ∂E/∂w or dE/dw would
+    make the learner map one notation onto the other."""
+    walkthrough = load_walkthrough(path)
+    texts = [walkthrough.description, *(step.caption for step in walkthrough.steps)]
+    for text in texts:
+        assert not re.search(r"(∂|\bd)E/|\bE = ", text), text
+    assert any("∂L/∂" in text for text in texts)

@@ -23,6 +23,7 @@ from gui.config.form import (
     exact_text,
     field_key,
     form_from_config,
+    form_message,
     session_document,
     typing_document,
 )
@@ -304,3 +305,19 @@ def test_a_bias_free_layer_goes_in_as_bias_false_and_comes_back() -> None:
     assert layers[0]["bias"] is False
     assert isinstance(layers[1]["bias"], list)
     assert parse_session(session_document(kept, loaded)).biased == (False, True)
+
+
+def test_engine_messages_name_the_forms_labels() -> None:
+    names = {"optimizer.learning_rate": "Learning rate", "network.layers[0]": "Hidden 0", "data": "Data"}
+    assert form_message(
+        "optimizer.learning_rate: must be positive, got 0.0", "optimizer.learning_rate", names
+    ) == ("Learning rate: must be positive, got 0.0")
+    assert form_message("network.layers[0].units: must be at least 1", "network.layers[0].units", names) == (
+        "Hidden 0 units: must be at least 1"
+    )
+    assert form_message("data.targets[2][0]: expected a number", "data.targets[2][0]", names) == (
+        "Data (targets[2][0]): expected a number"
+    )
+    # a message that does not start with its field's path, or names no field of the form, stays
+    assert form_message("loss: momentum too big", "optimizer.momentum", names) == "loss: momentum too big"
+    assert form_message("seed: bad", "seed", names) == "seed: bad"

@@ -59,7 +59,9 @@ def test_learning_rate_zero_shows_the_engines_message_and_keeps_the_session(
     panel.training_editor.lr_edit.setText("0")
     with qtbot.assertNotEmitted(controller.session_replaced):
         qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
-    expected = engine_message(tiny_session_dict(optimizer={"name": "sgd", "learning_rate": 0}))
+    message = engine_message(tiny_session_dict(optimizer={"name": "sgd", "learning_rate": 0}))
+    assert message == "optimizer.learning_rate: must be positive, got 0.0"
+    expected = "Learning rate: must be positive, got 0.0"  # the form's label, not the file's path
     assert panel.error_text == expected
     assert expected in (panel.field_error("optimizer.learning_rate") or "")
     assert panel.error_label.isVisible()
@@ -69,7 +71,7 @@ def test_learning_rate_zero_shows_the_engines_message_and_keeps_the_session(
 def test_message_appears_while_typing(qtbot, panel: ConfigPanel) -> None:
     panel.training_editor.lr_edit.setText("fast")
     qtbot.waitUntil(lambda: panel.error_text is not None, timeout=2000)
-    assert panel.error_text == "optimizer.learning_rate: expected a number, got a string"
+    assert panel.error_text == "Learning rate: expected a number, got a string"
     panel.training_editor.lr_edit.setText("0.1")
     qtbot.waitUntil(lambda: panel.error_text is None, timeout=2000)
     assert not panel.error_label.isVisible()
@@ -86,8 +88,11 @@ def test_softmax_hidden_layer_is_flagged_on_its_row(
     doc = tiny_session_dict()
     doc["network"]["layers"][0]["activation"] = "softmax"
     expected = engine_message(doc)
-    assert "softmax is allowed on the output layer only" in expected
-    assert panel.field_error("network.layers[0]") == f"⚠ {expected}"
+    assert expected == "network.layers[0].activation: softmax is allowed on the output layer only"
+    assert (
+        panel.field_error("network.layers[0]")
+        == "⚠ Hidden 0 activation: softmax is allowed on the output layer only"
+    )
     assert panel.field_error("network.layers[1]") is None
     assert controller.session is old
 
@@ -96,9 +101,7 @@ def test_zero_units_is_flagged(panel: ConfigPanel, controller: SessionController
     old = controller.session
     panel.network_editor.rows[0].units.setValue(0)
     assert not panel.apply()
-    assert "network.layers[0].units: must be at least 1, got 0" in (
-        panel.field_error("network.layers[0]") or ""
-    )
+    assert "Hidden 0 units: must be at least 1, got 0" in (panel.field_error("network.layers[0]") or "")
     assert controller.session is old
 
 
@@ -165,7 +168,7 @@ def test_batch_larger_than_data_is_flagged(panel: ConfigPanel) -> None:
     panel.training_editor.full_batch_box.setChecked(False)
     panel.training_editor.batch_box.setValue(10)
     assert panel.validate() is None
-    assert "batch_size: 10 is larger than the 4 samples" in (panel.field_error("batch_size") or "")
+    assert "Batch: 10 is larger than the 4 samples" in (panel.field_error("batch_size") or "")
 
 
 def test_inline_table_editing(panel: ConfigPanel, controller: SessionController) -> None:
@@ -184,7 +187,7 @@ def test_bad_table_cell_shows_the_engines_message(panel: ConfigPanel, controller
     panel.data_editor.source_box.setCurrentIndex(panel.data_editor.source_box.findData("table"))
     panel.data_editor.table.item(1, 0).setText("abc")
     assert not panel.apply()
-    assert panel.error_text == "data.inputs[1][0]: expected a number, got a string"
+    assert panel.error_text == "Data (inputs[1][0]): expected a number, got a string"
     assert panel.field_error("data") is not None
     assert controller.session is old
 
@@ -222,7 +225,10 @@ def test_csv_with_a_missing_column_keeps_the_session(
     panel.data_editor.targets_edit.setText("target")
     assert not panel.apply()
     expected = engine_message(tiny_session_dict(data={"csv": str(path), "targets": ["target"]}))
-    assert panel.error_text == expected
+    assert expected.startswith("data")
+    assert panel.error_text is not None
+    assert panel.error_text.startswith("Data")
+    assert panel.error_text.partition(": ")[2] == expected.partition(": ")[2]
     assert controller.session is old
 
 

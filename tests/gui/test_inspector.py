@@ -150,6 +150,27 @@ def test_decision_boundary_is_the_engines_prediction(
     assert len(tab.points.data) == x.shape[0]
 
 
+def test_decision_boundary_colours_points_by_target_and_rings_the_misclassified(
+    inspector: Inspector, controller: SessionController
+) -> None:
+    inspector.tabs.setCurrentWidget(inspector.boundary)
+    tab = inspector.boundary
+    for _ in range(200):
+        x, y = controller.config.x, controller.config.y
+        predicted = controller.predict(x)[:, 0] > 0.5  # one sigmoid output: 0.5 splits the classes
+        wrong = predicted != (y[:, 0] > 0.5)
+        marked = tab.wrong_marks.data
+        assert sorted(map(tuple, np.column_stack([marked["x"], marked["y"]]))) == sorted(map(tuple, x[wrong]))
+        fills = [spot.brush().color().name() for spot in tab.points.points()]
+        assert fills == [("#e69f00" if t > 0.5 else "#0072b2") for t in y[:, 0]]
+        expected = ["target class 0", "target class 1"]
+        assert tab.legend_entries == expected + ([f"misclassified ({wrong.sum()})"] if wrong.any() else [])
+        if wrong.any() and not wrong.all():
+            return  # seen both kinds
+        controller.finish_iteration()
+    pytest.fail("no iteration with some samples right and some wrong")
+
+
 def test_decision_boundary_unavailable_without_two_inputs(qtbot) -> None:
     doc = tiny_session_dict(
         network={

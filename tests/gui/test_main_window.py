@@ -8,15 +8,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+import pytest
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel, QLineEdit, QMessageBox
 
 from engine import ParameterRef, parse_session
 from engine.files.examples import example_names, walkthrough_names
+from engine.history.snapshot import name_position
 from gui.main_window import MainWindow
 from tests.helpers import tiny_session_dict
 
 WEIGHT = ParameterRef(0, 1, 0)  # 2-3-1 network: input 0 into hidden unit 1
+REAL_INPUT_DIALOGS = {name: getattr(QInputDialog, name) for name in ("getText", "getDouble")}
 
 
 def test_stepping_an_iteration_updates_strip_view_and_chain_panel(window: MainWindow) -> None:
@@ -31,7 +34,7 @@ def test_stepping_an_iteration_updates_strip_view_and_chain_panel(window: MainWi
         window.run_controls.step_action.trigger()
         record = session.record() if s + 1 < stages else session.iteration_record(0)
         snap = c.snapshot()
-        assert window.stage_strip.done == snap.stage
+        assert window.stage_strip.done == s + 1
         # the nodes of every layer whose forward stage ran are filled with its activations
         for layer, fwd in enumerate(snap.record.forward):
             np.testing.assert_array_equal(window.network_view.node_values(layer + 1), fwd.a[0])
@@ -50,8 +53,9 @@ def test_stepping_an_iteration_updates_strip_view_and_chain_panel(window: MainWi
         assert expected is not None
         assert panel.gradient == expected.gradient
         assert panel.finite_difference == expected.finite_difference
-    assert window.stage_strip.done == 0
-    assert window.stage_strip.iteration == 1
+    assert window.stage_strip.done == stages  # the Update shows as done
+    assert window.stage_strip.iteration == 0
+    assert c.snapshot().iteration == 1
     assert window.history.slider.maximum() >= 1
 
 
@@ -91,11 +95,11 @@ def test_clicking_an_edge_selects_that_weight(qtbot, window: MainWindow) -> None
 def test_double_click_edits_the_weight_in_the_engine(qtbot, window: MainWindow, monkeypatch) -> None:
     asked = []
 
-    def fake_get_double(parent, title, label, value, *args):
-        asked.append((title, value))
-        return 0.75, True
+    def fake_get_text(parent, title, label, echo, text):
+        asked.append((title, text))
+        return "0.75", True
 
-    monkeypatch.setattr(QInputDialog, "getDouble", fake_get_double)
+    monkeypatch.setattr(QInputDialog, "getText", fake_get_text)
     c = window.controller
     for _ in range(3):
         window.run_controls.step_action.trigger()
@@ -106,7 +110,7 @@ def test_double_click_edits_the_weight_in_the_engine(qtbot, window: MainWindow, 
     point = view.viewport_point(WEIGHT)  # the chain panel filled in: the docks may have moved
     qtbot.mouseDClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
     qtbot.mouseRelease(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    assert asked == [("Edit W[0][1,0]", old)]
+    assert asked == [("Edit W[0][1,0]", repr(old))]
     assert c.session.params[0].weights[1, 0] == 0.75
     assert c.snapshot().stage == 0  # every stage depended on it: the engine invalidated them
     assert c.modified
@@ -129,7 +133,7 @@ def test_run_and_pause_on_the_worker(qtbot, window: MainWindow) -> None:
     assert finished.args[0].reason == "stopped"
     assert not c.running
     assert window.run_controls.step_action.isEnabled()
-    assert window.stage_strip.iteration == c.session.iteration > 0
+    assert window.stage_strip.iteration == name_position(c.snapshot()).iteration > 0
 
 
 def test_breakpoint_pauses_the_run_and_marks_the_place(qtbot, window: MainWindow, monkeypatch) -> None:
@@ -157,8 +161,8 @@ def test_history_slider_goes_back_to_an_earlier_iteration(window: MainWindow) ->
     assert window.history.slider.maximum() == 3
     window.history.slider.setValue(1)
     assert window.controller.snapshot().iteration == 1
-    assert window.stage_strip.iteration == 1
-    assert window.history.label.text() == "iteration 1 of 3"
+    assert window.stage_strip.iteration == 0  # iteration 0 complete: one update done
+    assert window.history.label.text() == "1 of 3 updates"
 
 
 def test_opening_a_bad_file_shows_the_engine_message(window: MainWindow, tmp_path: Path, monkeypatch) -> None:
@@ -321,3 +325,103 @@ def test_about_names_the_version(window: MainWindow, monkeypatch) -> None:
     window.help.help_action.trigger()
     assert __version__ in shown[0]
     assert "F10" in shown[1]
+
+
+def test_step_back_is_disabled_at_the_sessions_start(window: MainWindow) -> None:
+    back = window.run_controls.back_action
+    assert not back.isEnabled()  # iteration 0, stage 0: nothing to go back to
+    window.run_controls.step_action.trigger()
+    assert back.isEnabled()
+    back.trigger()
+    assert not back.isEnabled()
+    window.run_controls.finish_action.trigger()
+    window.controller.reset()
+    assert not back.isEnabled()
+
+
+def answer_dialogs(qtbot, monkeypatch, answers: list[str | None], prompts: list[str]) -> None:
+    """Let the real input dialogs open, and type each answer into the next one's text field and
+    press OK (None: Cancel), as a user would."""
+    for name, real in REAL_INPUT_DIALOGS.items():
+        monkeypatch.setattr(QInputDialog, name, real)
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(10, answer)
+            return
+        prompts.append(" ".join(label.text() for label in dialog.findChildren(QLabel)))
+        text = answers.pop(0)
+        if text is None:
+            dialog.reject()
+        else:
+            edit = dialog.findChild(QLineEdit)
+            edit.selectAll()
+            qtbot.keyClicks(edit, text)
+            qtbot.keyClick(edit, Qt.Key.Key_Return)
+        if answers:
+            QTimer.singleShot(10, answer)
+
+    QTimer.singleShot(10, answer)
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # a real dialog, shown offscreen
+@pytest.mark.parametrize("text", ["1e-3", "1e308", "-2.5E+2", "7"])
+def test_the_weight_dialog_takes_every_float_the_configuration_panel_takes(
+    qtbot, monkeypatch, window: MainWindow, text: str
+) -> None:
+    answer_dialogs(qtbot, monkeypatch, [text], [])
+    window.network_view.edit_parameter(WEIGHT)
+    assert window.controller.session.params[0].weights[1, 0] == float(text)
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # a real dialog, shown offscreen
+def test_the_weight_dialog_refuses_the_rest_with_a_message(qtbot, monkeypatch, window: MainWindow) -> None:
+    prompts: list[str] = []
+    answer_dialogs(qtbot, monkeypatch, ["1e-3x", "inf", "nan", None], prompts)
+    old = float(window.controller.session.params[0].weights[1, 0])
+    window.network_view.edit_parameter(WEIGHT)
+    assert window.controller.session.params[0].weights[1, 0] == old
+    assert "'1e-3x' is not a number" in prompts[1]  # asked again, saying why
+    assert "finite" in prompts[2]
+    assert "finite" in prompts[3]
+    assert not window.controller.modified
+
+
+def test_every_view_names_the_position_after_a_run_alike(qtbot, window: MainWindow) -> None:
+    c = window.controller
+    c.select(WEIGHT)
+    window.run_controls.run_count.setValue(500)
+    with qtbot.waitSignal(c.run_finished, timeout=20_000):
+        window.run_controls.run_action.trigger()
+    snap = c.snapshot()
+    assert (snap.iteration, snap.stage) == (500, 0)
+    name = "iteration 499 · after Update · 500 updates done"  # 0-based: the 500th is 499
+    assert window.stage_strip.iteration == 499
+    assert window.stage_strip.current.label == "Update"
+    assert window.history.label.text() == "500 of 500 updates"
+    assert window.position.position.text() == name
+    assert name in window.chain_panel.title.text()
+    assert window.chain_panel.explanation.iteration == 499
+
+
+def test_a_config_error_leaves_the_status_bar_once_its_field_is_fixed(window: MainWindow) -> None:
+    panel = window.config_panel
+    panel.training_editor.lr_edit.setText("0")
+    assert not panel.apply()
+    assert window.statusBar().currentMessage() == (
+        "configuration not applied: Learning rate: must be positive, got 0.0"
+    )
+    panel.training_editor.lr_edit.setText("0.3")
+    assert panel.check_fields()
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_apply_names_the_window_after_the_rebuilt_session(window: MainWindow) -> None:
+    window.open_spec("example:xor")
+    assert window.windowTitle() == "xor[*] — Gradstep"
+    data = window.config_panel.data_editor
+    data.preset_box.setCurrentIndex(data.preset_box.findData("moons"))
+    assert window.config_panel.apply()
+    assert window.windowTitle() == "moons, 2-3-1 sigmoid[*] — Gradstep"
+    assert window.controller.config.title == "moons, 2-3-1 sigmoid"

@@ -34,8 +34,11 @@ def test_strip_lists_the_stages_and_follows_the_cursor(qtbot) -> None:
     controller.step()
     assert strip.current.label == "Forward 1"
     controller.finish_iteration()
+    assert strip.iteration == 0
+    assert strip.done == len(strip.stages)
+    controller.step()
     assert strip.iteration == 1
-    assert strip.done == 0
+    assert strip.done == 1
 
 
 def test_clicking_a_later_chip_runs_to_it_and_an_earlier_one_goes_back(qtbot) -> None:
@@ -57,3 +60,30 @@ def test_chip_rects_fit_and_do_not_overlap(qtbot) -> None:
         assert a.right() < b.left()
     assert rects[-1].right() <= strip.width()
     assert strip.chip_at(rects[2].center()) == 1
+
+
+def test_clicking_the_update_chip_runs_to_the_end_of_the_update(qtbot) -> None:
+    controller, strip = make_strip(qtbot)
+    controller.step()
+    update = len(strip.stages) - 1
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.chip_rect(update).center().toPoint())
+    snap = controller.snapshot()
+    assert (snap.iteration, snap.stage) == (1, 0)  # the update of iteration 0 was applied
+    assert strip.done == len(strip.stages)
+    assert strip.current.label == "Update"
+
+
+def test_the_update_shows_as_done_until_the_next_step(qtbot) -> None:
+    controller, strip = make_strip(qtbot)
+    for _ in strip.stages:
+        controller.step()
+    assert strip.iteration == 0
+    assert strip.done == len(strip.stages)
+    assert strip.current.label == "Update"
+    controller.step()
+    assert strip.iteration == 1
+    assert strip.current.label == "Forward 0"
+    # a chip of the finished iteration goes back into it, not into the next one
+    controller.back()
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.chip_rect(2).center().toPoint())
+    assert (controller.snapshot().iteration, controller.snapshot().stage) == (0, 3)
