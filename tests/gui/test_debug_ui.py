@@ -182,7 +182,7 @@ def test_cancel_stops_the_program_and_leaves_no_process(
     ui: DebugUi = window.debug_ui
     pid = _start_endless_debug(qtbot, window, tmp_path)
     qtbot.mouseClick(ui.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not window.controller.debugging, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.controller.debugging, timeout=15_000)
     assert _gone(pid)
     assert dialogs == []
     assert not ui.busy.isVisibleTo(window)
@@ -194,7 +194,7 @@ def test_escape_cancels_the_debug(qtbot, window: MainWindow, tmp_path: Path, dia
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: not window.controller.debugging, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.controller.debugging, timeout=15_000)
     assert _gone(pid)
     assert dialogs == []
 
