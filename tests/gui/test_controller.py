@@ -215,11 +215,6 @@ def test_no_view_reaches_the_session_or_anothers_private_attributes() -> None:
         assert not re.search(r"\.text\(\) == \"&", text), path  # menus are attributes, not found by title
 
 
-# Other branches clear these two files (the network view's drawing, the export); empty it then.
-NOT_YET_CLEARED = {"network_view.py", "export.py"}
-
-
 def test_no_type_ignore_in_gui() -> None:
     for path, text in _sources():
-        if path.name not in NOT_YET_CLEARED:
-            assert "type: ignore" not in text, path
+        assert "type: ignore" not in text, path
