@@ -9,6 +9,7 @@ half a file where an old one was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -164,8 +165,15 @@ class _FrameSink:
             self._mp4 = _mp4_writer(self._stack.enter_context(atomic_path(self.out)))
             self._stack.callback(self._mp4.close)
         else:
+            if not self.out.exists():
+                # a folder this export made: an interrupted or failed export leaves no empty one
+                self._stack.callback(self._remove_if_empty)
             self.out.mkdir(parents=True, exist_ok=True)
         return self
+
+    def _remove_if_empty(self) -> None:
+        with contextlib.suppress(OSError):  # not empty (frames written): it stays
+            self.out.rmdir()
 
     def add(self, index: int, image: QImage) -> None:
         if self._gif is not None:

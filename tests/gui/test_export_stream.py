@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtGui import QColor, QImage, QPainter
 
@@ -92,3 +93,28 @@ def _distinct_frame(k: int, size: tuple[int, int] = (320, 200)) -> QImage:
     painter.fillRect(20, 20, 120, 40, QColor(*hues[(k + 1) % 4]))
     painter.end()
     return image
+
+
+def test_an_interrupted_frame_export_leaves_no_empty_folder_it_made(tmp_path: Path) -> None:
+    from engine.files.examples import resolve_walkthrough_path
+    from engine.files.walkthrough import load_walkthrough
+    from gui.export import _FrameSink
+
+    walkthrough = load_walkthrough(resolve_walkthrough_path("tour-tutorial-004"))
+    out = tmp_path / "frames"
+    made: list[bool] = []
+
+    def interrupted(folder: Path) -> None:
+        with _FrameSink(folder, walkthrough):
+            made.append(folder.is_dir())
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted(out)
+    assert made == [True]  # the export made it, then took it away again
+    assert not out.exists()
+    kept = tmp_path / "mine"
+    kept.mkdir()  # a folder the user had stays, empty or not
+    with pytest.raises(KeyboardInterrupt):
+        interrupted(kept)
+    assert kept.is_dir()
