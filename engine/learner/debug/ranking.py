@@ -65,7 +65,7 @@ def y_score(
     (or to (a - y) f'(z)), data the loop does not change (``fixed``), a name like y or
     target, a float dtype."""
     assert y_change.value is not None
-    y = _oriented(y_change.value, samples)
+    y = oriented(y_change.value, samples)
     with np.errstate(all="ignore"):
         error = a - y
         forms = [error]
@@ -95,7 +95,8 @@ def _proportional(value: Array, quantity: Array) -> bool:
     return False
 
 
-def _oriented(value: Array, samples: str) -> Array:
+def oriented(value: Array, samples: str) -> Array:
+    """``value`` as float64 with samples as rows (a vector as one column)."""
     array = value.astype(np.float64)
     if array.ndim == 1:
         array = array.reshape(-1, 1)

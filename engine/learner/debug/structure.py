@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from engine.core.activations import ACTIVATIONS
 from engine.learner.debug.compare import arrangements, close
-from engine.learner.debug.ranking import definition_order, pairing, reads_itself, y_score
+from engine.learner.debug.ranking import definition_order, oriented, pairing, reads_itself, y_score
 from engine.learner.debug.recording import Change, Trace
 
 Array = NDArray[np.float64]
@@ -126,7 +126,7 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
         if x_change.value.ndim != 2:
             continue
         for samples in ("rows", "columns"):
-            x = _oriented(x_change.value, samples)
+            x = oriented(x_change.value, samples)
             for chain, y_keys in _chains(x, params, data, samples, x_key):
                 layers = _forward(chain, x, values, lines, params, memo, (x_key, samples))
                 if layers is None:
@@ -160,13 +160,6 @@ def find_structure(trace: Trace, lines: list[str]) -> Structure | None:
     return best
 
 
-def _oriented(value: Array, samples: str) -> Array:
-    array = value.astype(np.float64)
-    if array.ndim == 1:
-        array = array.reshape(-1, 1)
-    return array if samples == "rows" else array.T
-
-
 Chain = tuple[str, list[tuple[str, str | None]]]  # (weights orientation, [(weights key, bias key)])
 
 
@@ -185,7 +178,7 @@ def _chains(
             targets = [
                 key
                 for key, y in data.items()
-                if key != x_key and y.value is not None and _oriented(y.value, samples).shape == (m, units)
+                if key != x_key and y.value is not None and oriented(y.value, samples).shape == (m, units)
             ]
             if targets:
                 found += 1
