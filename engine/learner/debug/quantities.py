@@ -18,6 +18,7 @@ from engine.core.losses import batch_scale, loss_value
 from engine.core.mistakes import MISTAKES, applicable
 from engine.core.records import Params
 from engine.history.session import Session
+from engine.learner.diagnosis import PER_LAYER_MISTAKES
 
 Array = NDArray[np.float64]
 
@@ -172,17 +173,9 @@ def mistake_variants(config: SessionConfig) -> list[tuple[str, ...]]:
 
 
 # mistakes a learner makes in one layer and not another (the output layer is often written
-# apart from the hidden layers)
-PER_LAYER = (
-    "missing_activation_derivative",
-    "derivative_of_z",
-    "derivative_of_a",
-    "wrong_batch_reduction",
-    "bias_not_summed",
-    "wrong_sign",
-    "half_gradient",
-    "double_gradient",
-)
+# apart from the hidden layers): check's list, and the halved or doubled gradient, which a
+# line-by-line trace can place in one layer where check's whole-step comparison cannot
+PER_LAYER = (*PER_LAYER_MISTAKES, "half_gradient", "double_gradient")
 
 
 def mistake_pairs(config: SessionConfig) -> list[tuple[str, ...]]:
