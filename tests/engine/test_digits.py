@@ -14,7 +14,7 @@ import pytest
 
 from engine import GradstepError, Session, parse_session
 from engine.cli import main
-from engine.core.classify import class_count, confusion_matrix, evaluate
+from engine.core.classify import class_count, classes_of, confusion_matrix, evaluate
 from engine.files.data import DIGITS_FILE
 from engine.files.examples import example, resolve
 from engine.files.session_file import session_json
@@ -235,3 +235,10 @@ def test_run_prints_the_test_accuracy(capsys: pytest.CaptureFixture[str]) -> Non
 def test_run_of_xor_prints_no_test_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "example:xor", "--iterations", "3"]) == 0
     assert "test accuracy" not in capsys.readouterr().out
+
+
+def test_a_classifier_needs_a_probability_output() -> None:
+    y = np.eye(3)[[0, 2]]
+    assert classes_of(y, "softmax") == 3
+    assert classes_of(np.array([[0.0], [1.0]]), "sigmoid") == 2
+    assert classes_of(np.array([[0.0], [1.0]]), "linear") is None
