@@ -278,10 +278,12 @@ def _print_final(session: Session, start: int) -> None:
 
 def _print_test_accuracy(session: Session) -> None:
     """For a classification session with held-out samples: how many the parameters now get right."""
-    from engine.core.classify import class_count, evaluate
+    from engine.core.classify import classes_of, evaluate
 
     config = session.config
-    if config.test_x is None or config.test_y is None or class_count(config.test_y) is None:
+    if config.test_x is None or config.test_y is None:
+        return
+    if classes_of(config.test_y, config.layers[-1].activation) is None:
         return
     result = evaluate(session.predict(config.test_x), config.test_y, config.layers[-1].activation)
     print(

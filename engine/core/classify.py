@@ -140,3 +140,13 @@ def evaluate(outputs: Array, targets: Array, activation: str) -> Evaluation:
         raise GradstepError("the targets are not classes (one 0/1 column, or one-hot rows)")
     result = classify(outputs, targets, 0 if targets.shape[1] == 1 else None, activation)
     return Evaluation(confusion_matrix(result.target, result.predicted, classes), targets.shape[0])
+
+
+def classes_of(targets: Array, activation: str) -> int | None:
+    """How many classes a session classifies into, or None when it is not a classifier.
+
+    A classifier has a probability output (sigmoid or softmax) and class targets (see
+    :func:`class_count`): the rule that gives a session a test accuracy and, with more than two
+    inputs, a confusion matrix instead of the decision boundary.
+    """
+    return class_count(targets) if activation in PROBABILITY_OUTPUTS else None
