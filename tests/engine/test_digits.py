@@ -242,3 +242,18 @@ def test_a_classifier_needs_a_probability_output() -> None:
     assert classes_of(y, "softmax") == 3
     assert classes_of(np.array([[0.0], [1.0]]), "sigmoid") == 2
     assert classes_of(np.array([[0.0], [1.0]]), "linear") is None
+
+
+def test_the_readme_digits_sample_is_the_real_output(capsys: pytest.CaptureFixture[str]) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```console\n\$ gradstep run example:digits --iterations 2000\n(.*?)```", text, re.S)
+    assert block is not None
+    assert main(["run", "example:digits", "--iterations", "2000"]) == 0
+    real = capsys.readouterr().out.splitlines()
+    shown = block[1].splitlines()
+    assert shown[0] == real[0]
+    tail = shown[shown.index("...") + 1 :]
+    assert tail == real[len(real) - len(tail) :]
+    accuracy = re.search(r"test accuracy (\d\.\d+)", tail[-1])
+    assert accuracy is not None
+    assert f"{100 * float(accuracy[1]):.2f}%" in text  # the percentage the README states
