@@ -75,6 +75,8 @@ class ImagesTab(QWidget):
         self._tiles_box.addItem(self._pixel)
         self.tiles_view.setMinimumSize(80, 60)
         self.color_bar = ColorBar()
+        # shown once the tab is wide enough (resizeEvent): it must not widen a narrow Inspector
+        self.color_bar.setVisible(False)
         self.mode_box = QComboBox()
         for mode, text in MODE_TEXT.items():
             self.mode_box.addItem(text, mode)

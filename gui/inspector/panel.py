@@ -126,6 +126,8 @@ class Inspector(QWidget):
             title = _TABS[name][0]
             # a placeholder until the tab is first shown
             self.tabs.addTab(self._built.get(name) or QWidget(), title)
+        if current not in names:  # the decision boundary's place is the confusion matrix's
+            current = {"boundary": "confusion", "confusion": "boundary"}.get(current or "")
         self.tabs.setCurrentIndex(names.index(current) if current in names else 0)
         self.tabs.blockSignals(blocked)
 

@@ -50,8 +50,10 @@ def test_tabs_follow_the_session_when_it_is_replaced(inspector: Inspector, digit
     digits.new_session(parse_session(tiny_session_dict()))
     assert inspector.names == ("matrices", "loss", "boundary", "norms")
     assert inspector.tabs.count() == 4
+    inspector.tabs.setCurrentWidget(inspector.boundary)
     digits.new_session(resolve("example:digits"))
     assert "images" in inspector.names
+    assert inspector.tabs.currentWidget() is inspector.confusion  # the boundary's place
     inspector.tabs.setCurrentWidget(inspector.images)
     assert inspector.images.values.shape == TileGrid.fit(32, (8, 8)).size
 
