@@ -212,6 +212,7 @@ def _run(args: argparse.Namespace) -> int:
     if result.reason is not None:
         print(f"stopped: {result.message}")
     _print_final(session, start)
+    _print_test_accuracy(session)
     return EXIT_OK
 
 
@@ -273,6 +274,22 @@ def _print_final(session: Session, start: int) -> None:
     if out.shape[0] <= 16 and out.shape[1] <= 4:
         print("predictions of that forward pass:")
         print(np.array2string(out, precision=8, floatmode="fixed"))
+
+
+def _print_test_accuracy(session: Session) -> None:
+    """For a classification session with held-out samples: how many the parameters now get right."""
+    from engine.core.classify import classes_of, evaluate
+
+    config = session.config
+    if config.test_x is None or config.test_y is None:
+        return
+    if classes_of(config.test_y, config.layers[-1].activation) is None:
+        return
+    result = evaluate(session.predict(config.test_x), config.test_y, config.layers[-1].activation)
+    print(
+        f"test accuracy {result.accuracy:.4f} ({result.correct} of {result.samples} held-out samples, "
+        f"with the parameters after {session.iteration} updates)"
+    )
 
 
 MAX_CHAIN_AHEAD = 10_000_000

@@ -6,9 +6,10 @@ Writes DIR/stage-00-start.png ... one per stage (default DIR: build/screenshots)
 README's pictures: docs/screenshot.png (the XOR example after its backward pass, a weight
 selected), docs/tutorial.png (tutorial mode in the tour of seed tutorial 004), docs/check.png
 (Check my code on seed tutorial 004's own training step), docs/debug.png (Debug My Code on seed
-tutorial 004 as published, its first wrong line selected in the Your Code dock) and
+tutorial 004 as published, its first wrong line selected in the Your Code dock),
 docs/walkthrough.gif (the first steps of the "every number" tour, exported as
-`gradstep export ... --out x.gif` does).
+`gradstep export ... --out x.gif` does) and docs/digits.png (the digits example after 2,000
+iterations, the Inspector's weight tiles shown).
 """
 
 from __future__ import annotations
@@ -154,6 +155,26 @@ def render_debug(out: Path, size: tuple[int, int] = SIZE) -> Path:
     return out
 
 
+def render_digits(out: Path, iterations: int = 2000) -> Path:
+    """The digits example after its training: the Inspector's weight tiles, one of them selected."""
+    from PySide6.QtCore import Qt
+
+    app = create_app()
+    with tempfile.TemporaryDirectory() as tmp:
+        window = _window("example:digits", Path(tmp))
+        _settle(app)
+        controller = window.controller
+        controller.goto_iteration(iterations)
+        controller.goto_stage(len(controller.session.stages) - 1)  # after the last backward stage
+        controller.select(ParameterRef(0, 5, 27))
+        inspector = window.inspector
+        inspector.tabs.setCurrentWidget(inspector.images)
+        window.resizeDocks([window.docks.inspector], [400], Qt.Orientation.Vertical)  # room for the tiles
+        _save(app, window, out)
+        window.close()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -169,6 +190,7 @@ def main() -> None:
         written.append(render_check(ROOT / "docs" / "check.png"))
         written.append(render_debug(ROOT / "docs" / "debug.png"))
         written.append(render_walkthrough_gif(ROOT / "docs" / "walkthrough.gif"))
+        written.append(render_digits(ROOT / "docs" / "digits.png"))
     for path in written:
         print(f"wrote {path}")
 

@@ -73,6 +73,11 @@ class SessionConfig:
     title: str = ""
     state: SavedState | None = None
     base_dir: Path | None = field(default=None, compare=False)
+    # inputs that are images: their (rows, columns), row by row (None: not images)
+    image_shape: tuple[int, ...] | None = None
+    # held-out samples the network never trains on (None: the data has no test split)
+    test_x: Array | None = None
+    test_y: Array | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:

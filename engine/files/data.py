@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
+import gzip
 import io
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +24,12 @@ LOGIC_PRESETS: dict[str, list[float]] = {
     "or": [0.0, 1.0, 1.0, 1.0],
 }
 POINT_PRESETS = ("circles", "moons", "spiral", "gaussians")
-PRESETS = (*LOGIC_PRESETS, *POINT_PRESETS)
+IMAGE_PRESETS = ("digits",)
+PRESETS = (*LOGIC_PRESETS, *POINT_PRESETS, *IMAGE_PRESETS)
+DIGITS_FILE = Path(__file__).resolve().parents[2] / "resources" / "data" / "digits" / "digits.csv.gz"
+DIGITS_SHAPE = (8, 8)
+DIGITS_CLASSES = 10
+DIGITS_TEST_FRACTION = 0.2
 MAX_SAMPLES = 1_000_000
 MAX_NOISE = 1000.0  # standard deviation; the presets lie within [-1.5, 2]
 
@@ -38,6 +46,56 @@ def preset(name: str, samples: int, noise: float, seed: int, one_hot: bool) -> t
         x = x + rng.normal(0.0, noise, size=x.shape) if noise > 0 else x
     y = np.stack([1.0 - labels, labels], axis=1) if one_hot else labels[:, None]
     return x.astype(np.float64), y.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class ImageSplit:
+    """An image preset's training and held-out test samples (rows are images, row by row)."""
+
+    x: Array
+    y: Array
+    test_x: Array
+    test_y: Array
+    image_shape: tuple[int, int]
+
+
+@functools.cache
+def _digits_table() -> NDArray[np.int64]:
+    """The bundled digits file as integers, one row per image: 64 pixels (0..16), then the digit."""
+    try:
+        with gzip.open(DIGITS_FILE, "rt", encoding="ascii") as stream:
+            table = np.loadtxt(stream, delimiter=",", dtype=np.int64)
+    except (OSError, ValueError) as exc:  # a broken installation, not the user's input
+        raise GradstepError(
+            f"data.preset: cannot read the bundled digits data {DIGITS_FILE}: {exc}"
+        ) from None
+    table.flags.writeable = False
+    return table
+
+
+def digits(seed: int, test_fraction: float) -> ImageSplit:
+    """The 1,797 handwritten 8 x 8 digits, split into training and test samples.
+
+    Parameters
+    ----------
+    seed
+        The session seed: the split is a permutation drawn from it (independent of the weight
+        initialisation's draws), so the same seed always holds out the same images.
+    test_fraction
+        The share of the images held out for testing (rounded to a whole number of images).
+
+    Returns
+    -------
+    ImageSplit
+        Inputs are the pixel counts divided by 16 (in [0, 1]); targets are one-hot rows of 10.
+    """
+    table = _digits_table()
+    x = table[:, :-1].astype(np.float64) / 16.0
+    y = np.eye(DIGITS_CLASSES)[table[:, -1]]
+    order = np.random.default_rng([seed, 0xD161_75]).permutation(table.shape[0])
+    held = round(table.shape[0] * test_fraction)
+    test, train = order[:held], order[held:]
+    return ImageSplit(x[train], y[train], x[test], y[test], DIGITS_SHAPE)
 
 
 def _split(samples: int) -> tuple[int, int]:

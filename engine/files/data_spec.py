@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,20 @@ from engine.files.fields import choice, finite_number, float_array, int_at_least
 Array = NDArray[np.float64]
 
 
-def parse_data(spec: dict[str, Any], base_dir: Path | None, seed: int) -> tuple[Array, Array]:
-    """The inputs and targets ``spec`` describes; CSV paths are relative to ``base_dir``.
+@dataclass(frozen=True)
+class ParsedData:
+    """The training samples a ``data`` field describes and, for a preset that holds some out,
+    the test samples and the shape of the images its inputs are."""
+
+    x: Array
+    y: Array
+    test_x: Array | None = None
+    test_y: Array | None = None
+    image_shape: tuple[int, ...] | None = None
+
+
+def parse_data(spec: dict[str, Any], base_dir: Path | None, seed: int) -> ParsedData:
+    """The samples ``spec`` describes; CSV paths are relative to ``base_dir``.
 
     Raises
     ------
@@ -30,15 +43,37 @@ def parse_data(spec: dict[str, Any], base_dir: Path | None, seed: int) -> tuple[
             "data: give exactly one of inline 'inputs'/'targets', a 'preset', or a 'csv' file", "data"
         )
     if "preset" in spec:
-        return _parse_preset(spec, seed)
+        name = choice(spec["preset"], "data.preset", list(datasets.PRESETS))
+        if name in datasets.IMAGE_PRESETS:
+            return _parse_digits(spec, seed)
+        return ParsedData(*_parse_preset(spec, seed))
     if "csv" in spec:
-        return _parse_csv(spec, base_dir)
-    return _parse_inline(spec)
+        return ParsedData(*_parse_csv(spec, base_dir))
+    return ParsedData(*_parse_inline(spec))
+
+
+def _parse_digits(spec: dict[str, Any], seed: int) -> ParsedData:
+    # the images are what they are: no sample count or noise; targets are one-hot, ten columns
+    known_keys(spec, "data", {"preset", "test_fraction", "one_hot"})
+    if spec.get("one_hot", True) is not True:
+        raise GradstepError(
+            "data.one_hot: the digits preset has one-hot targets (ten columns); leave it out or set it true",
+            "data.one_hot",
+        )
+    fraction = finite_number(spec.get("test_fraction", datasets.DIGITS_TEST_FRACTION), "data.test_fraction")
+    if not 0 <= fraction <= 0.9:
+        raise GradstepError(
+            f"data.test_fraction: must be from 0 to 0.9, got {fraction:g}", "data.test_fraction"
+        )
+    split = datasets.digits(seed, fraction)
+    if split.test_x.shape[0] == 0:
+        return ParsedData(split.x, split.y, image_shape=split.image_shape)
+    return ParsedData(split.x, split.y, split.test_x, split.test_y, split.image_shape)
 
 
 def _parse_preset(spec: dict[str, Any], seed: int) -> tuple[Array, Array]:
     known_keys(spec, "data", {"preset", "samples", "noise", "one_hot"})
-    name = choice(spec["preset"], "data.preset", list(datasets.PRESETS))
+    name = str(spec["preset"])
     samples = int_at_least(spec.get("samples", 200), "data.samples", 2)
     if samples > datasets.MAX_SAMPLES:
         raise GradstepError(

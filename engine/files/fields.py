@@ -138,3 +138,18 @@ def _layer_bias(
     if b.shape != (units,):
         raise shape_error(where, (units,), b.shape)
     return b
+
+
+def image_shape(value: Any, where: str, inputs: int) -> tuple[int, ...]:
+    """A list of positive integers whose product is ``inputs`` (the image each input row is)."""
+    if not isinstance(value, list) or not value:
+        raise GradstepError(
+            f"{where}: expected a list of positive integers such as [8, 8], got {type_name(value)}", where
+        )
+    dims = tuple(int_at_least(v, f"{where}[{k}]", 1) for k, v in enumerate(value))
+    if math.prod(dims) != inputs:
+        shown = " x ".join(str(d) for d in dims)
+        raise GradstepError(
+            f"{where}: {shown} is {math.prod(dims)} pixels, but network.inputs is {inputs}", where
+        )
+    return dims

@@ -32,6 +32,7 @@ from engine.files.fields import (
     choice,
     finite_number,
     float_array,
+    image_shape,
     int_at_least,
     known_keys,
     object_,
@@ -59,6 +60,7 @@ _TOP_KEYS = {
     "state",
     "iterations",
     "mistake",
+    "image_shape",
 }
 
 
@@ -94,14 +96,18 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
     mistake = _parse_mistake(top.get("mistake"), layers, sizes, loss)
     iterations = int_at_least(top.get("iterations", 1000), "iterations", 1)
     texts = {key: _text(top.get(key, ""), key) for key in ("description", "title")}
+    shape = None if top.get("image_shape") is None else image_shape(top["image_shape"], "image_shape", inputs)
     state = None
     if top.get("state") is not None:
         state = parse_state(top["state"], layers, sizes, optimizer.name)
     # the data last: every other field is judged without building it, so the configuration
     # panel's check while typing (on a small stand-in of the data) says what Apply says
     data_spec = object_(top.get("data"), "data")
-    x, y = parse_data(data_spec, base_dir, seed)
+    data = parse_data(data_spec, base_dir, seed)
+    x, y = data.x, data.y
     _check_data(x, y, inputs, layers[-1].units, loss)
+    if shape is None and data.image_shape is not None:  # the digits preset's images are 8 x 8
+        shape = image_shape(list(data.image_shape), "image_shape", inputs)
     batch_size = _parse_batch_size(top.get("batch_size"), x.shape[0])
     needed = memory.estimate(sizes, optimizer.name, batch_size or x.shape[0], x.shape[0], y.shape[1])
     memory.check_fits(needed, memory.available_bytes())
@@ -122,6 +128,9 @@ def parse_session(obj: Any, base_dir: Path | None = None) -> SessionConfig:
         title=texts["title"],
         state=state,
         base_dir=base_dir,
+        image_shape=shape,
+        test_x=data.test_x,
+        test_y=data.test_y,
     )
 
 
@@ -373,6 +382,8 @@ def session_json(
     )
     if config.mistake is not None:
         out["mistake"] = config.mistake
+    if config.image_shape is not None:
+        out["image_shape"] = list(config.image_shape)
     if params is None and config.state is not None:
         # a loaded live session written back as it was loaded: its state goes with it
         state, iteration = config.state.optimizer, config.state.iteration

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import SessionConfig
-from engine.files.data import LOGIC_PRESETS, PRESETS
+from engine.files.data import POINT_PRESETS, PRESETS
 from gui.config.fields import FieldErrors, error_label, select_data
 from gui.config.form import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, SOURCES, DataForm, exact_text, fits_table
 
@@ -272,8 +272,9 @@ class DataEditor(QGroupBox):
 
     def update_visibility(self) -> None:
         """Samples and noise only for point presets; "Edit as table" and "As loaded" when they apply."""
-        logic = self.preset_box.currentData() in LOGIC_PRESETS
-        # The logic presets are the four corners of the unit square: samples and noise do not apply.
+        logic = self.preset_box.currentData() not in POINT_PRESETS
+        # The logic presets are the four corners of the unit square, the digits fixed images:
+        # samples and noise do not apply.
         self.samples_box.setEnabled(not logic)
         self.noise_edit.setEnabled(not logic)
         fits = self._config is not None and _config_fits_table(self._config)

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine import SessionConfig
 from engine.core.config import FORMAT, VERSION
-from engine.files.data import LOGIC_PRESETS, MAX_SAMPLES
+from engine.files.data import IMAGE_PRESETS, LOGIC_PRESETS, MAX_SAMPLES
 from engine.files.session_file import session_json
 
 MAX_TABLE_ROWS = 64  # inline editing is for small hand-made sets; larger data lives in a CSV
@@ -196,6 +196,9 @@ def _data(form: FormValues, loaded: Mapping[str, Any]) -> dict[str, Any]:
     data = form.data
     if data.source == "preset":
         spec: dict[str, Any] = {"preset": data.preset}
+        if data.preset in IMAGE_PRESETS:  # fixed images: only the held-out share, kept as loaded
+            kept = loaded.get("data", {})
+            return spec | ({"test_fraction": kept["test_fraction"]} if "test_fraction" in kept else {})
         if data.preset not in LOGIC_PRESETS:  # the logic presets are the unit square's corners
             spec["samples"] = data.samples
             spec["noise"] = number_or_text(data.noise)
@@ -268,6 +271,8 @@ def _rows(form: FormValues, loaded: Mapping[str, Any]) -> int:
     """How many rows the form's preset, table or loaded data has, without building it."""
     data = form.data
     if data.source == "preset":
+        if data.preset in IMAGE_PRESETS:
+            return 0  # read once from the bundled file and kept: no stand-in needed
         return 4 if data.preset in LOGIC_PRESETS else data.samples
     if data.source == "loaded":
         return len(loaded.get("data", {}).get("inputs", []))

@@ -1,5 +1,7 @@
 """The Inspector dock: one tab per view of the session; only the visible tab redraws, and while a
-run goes on, redraws are throttled to ``RUN_REFRESH_MS``."""
+run goes on, redraws are throttled to ``RUN_REFRESH_MS``. Which tabs there are depends on the
+session (:func:`tab_names`): images for image inputs, a confusion matrix in place of the decision
+boundary for a classifier of more than two inputs."""
 
 from __future__ import annotations
 
@@ -14,8 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine import SessionConfig
+from engine.core.classify import classes_of
 from gui.controller import SessionController
 from gui.inspector.boundary import BoundaryTab
+from gui.inspector.confusion import ConfusionTab
+from gui.inspector.images import ImagesTab
 from gui.inspector.loss import LossTab
 from gui.inspector.matrices import MatricesTab
 from gui.inspector.norms import NormsTab
@@ -23,26 +29,36 @@ from gui.inspector.norms import NormsTab
 RUN_REFRESH_MS = 100  # at most ~10 redraws a second while the engine runs flat out
 
 
-_Page = MatricesTab | LossTab | BoundaryTab | NormsTab
-_TABS: tuple[tuple[str, str, Callable[[SessionController], _Page]], ...] = (
-    ("matrices", "Matrices", MatricesTab),
-    ("loss", "Loss", LossTab),
-    ("boundary", "Decision boundary", BoundaryTab),
-    ("norms", "Gradient norms", NormsTab),
-)
+_Page = MatricesTab | LossTab | BoundaryTab | NormsTab | ImagesTab | ConfusionTab
+_TABS: dict[str, tuple[str, Callable[[SessionController], _Page]]] = {
+    "matrices": ("Matrices", MatricesTab),
+    "images": ("Images", ImagesTab),
+    "loss": ("Loss", LossTab),
+    "boundary": ("Decision boundary", BoundaryTab),
+    "confusion": ("Confusion matrix", ConfusionTab),
+    "norms": ("Gradient norms", NormsTab),
+}
+
+
+def tab_names(config: SessionConfig) -> tuple[str, ...]:
+    """The Inspector's tabs for ``config``, in order."""
+    images = ("images",) if config.image_shape is not None else ()
+    classifier = classes_of(config.y, config.layers[-1].activation) is not None
+    plane = "confusion" if classifier and config.inputs > 2 else "boundary"
+    return ("matrices", *images, "loss", plane, "norms")
 
 
 class Inspector(QWidget):
-    """Matrices, loss curve, decision boundary and gradient norms, one tab each."""
+    """Matrices, images, loss curve, decision boundary or confusion matrix, gradient norms."""
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
         self._built: dict[str, _Page] = {}
+        self._names: tuple[str, ...] = ()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        for _name, title, _kind in _TABS:
-            self.tabs.addTab(QWidget(), title)  # a placeholder until the tab is first shown
+        self._set_tabs(tab_names(controller.config))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -60,24 +76,65 @@ class Inspector(QWidget):
     # Hidden tabs are built when first shown (or asked for): a plot costs tens of milliseconds
     # of the window's launch.
     @property
+    def names(self) -> tuple[str, ...]:
+        """The names of the tabs shown, in order (see :func:`tab_names`)."""
+        return self._names
+
+    @property
     def matrices(self) -> MatricesTab:
-        return cast(MatricesTab, self._page(0))
+        return cast(MatricesTab, self._named("matrices"))
 
     @property
     def loss(self) -> LossTab:
-        return cast(LossTab, self._page(1))
+        return cast(LossTab, self._named("loss"))
 
     @property
     def boundary(self) -> BoundaryTab:
-        return cast(BoundaryTab, self._page(2))
+        return cast(BoundaryTab, self._named("boundary"))
 
     @property
     def norms(self) -> NormsTab:
-        return cast(NormsTab, self._page(3))
+        return cast(NormsTab, self._named("norms"))
+
+    @property
+    def images(self) -> ImagesTab:
+        return cast(ImagesTab, self._named("images"))
+
+    @property
+    def confusion(self) -> ConfusionTab:
+        return cast(ConfusionTab, self._named("confusion"))
+
+    def _named(self, name: str) -> _Page:
+        if name not in self._names:
+            raise LookupError(f"this session has no {_TABS[name][0]} tab (tabs: {', '.join(self._names)})")
+        return self._page(self._names.index(name))
+
+    def _set_tabs(self, names: tuple[str, ...]) -> None:
+        """Show the tabs ``names``; tabs no longer shown are dropped, the others are kept."""
+        blocked = self.tabs.blockSignals(True)
+        current = self._names[self.tabs.currentIndex()] if self._names else None
+        while self.tabs.count():
+            widget = self.tabs.widget(0)
+            self.tabs.removeTab(0)
+            if widget is not None and widget not in self._built.values():
+                widget.deleteLater()  # a placeholder
+        for name in list(self._built):
+            if name not in names:
+                self._built.pop(name).deleteLater()
+        self._names = names
+        for name in names:
+            title = _TABS[name][0]
+            # a placeholder until the tab is first shown
+            self.tabs.addTab(self._built.get(name) or QWidget(), title)
+        if current not in names:  # the decision boundary's place is the confusion matrix's
+            current = {"boundary": "confusion", "confusion": "boundary"}.get(current or "")
+        self.tabs.setCurrentIndex(names.index(current) if current in names else 0)
+        self.tabs.blockSignals(blocked)
 
     def _page(self, index: int) -> _Page:
         """Tab ``index``, built (in place of its placeholder) on first use."""
-        name, title, kind = _TABS[index]
+        name = self._names[index]
+        title, kind = _TABS[name]
         page = self._built.get(name)
         if page is None:
             page = self._built[name] = kind(self._controller)
@@ -99,6 +156,10 @@ class Inspector(QWidget):
     def _on_session_replaced(self) -> None:
         # The controller follows with stage_changed, which redraws; a tab not built yet is
         # built for the session it first shows.
+        names = tab_names(self._controller.config)
+        if names != self._names:
+            self._set_tabs(names)
+            self._page(self.tabs.currentIndex())
         for page in self._tab_pages():
             if not isinstance(page, LossTab):
                 page.rebuild()
@@ -130,6 +191,6 @@ class Inspector(QWidget):
 
     def refresh_all(self) -> None:
         """Redraw every tab now (for exports and tests)."""
-        for index in range(len(_TABS)):
+        for index in range(len(self._names)):
             self._page(index).refresh()
         self._dirty.clear()

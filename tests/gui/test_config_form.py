@@ -94,13 +94,23 @@ def test_text_that_is_no_number_goes_to_the_engine_as_text() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["example:xor", "example:tutorial-004", "example:tutorial-001", "example:moons"]
+    "spec", ["example:xor", "example:tutorial-004", "example:tutorial-001", "example:moons", "example:digits"]
 )
 def test_the_form_filled_from_a_session_gives_that_session_back(spec: str) -> None:
     config = resolve(spec)
     form = form_from_config(config)
     again = parse_session(session_document(form, session_json(config)))
     assert session_json(again) == session_json(config)
+
+
+def test_the_digits_preset_keeps_its_split_and_needs_no_samples_or_noise() -> None:
+    doc = {**session_json(resolve("example:digits")), "data": {"preset": "digits", "test_fraction": 0.5}}
+    config = parse_session(doc)
+    form = form_from_config(config)
+    rebuilt = session_document(form, doc)
+    assert rebuilt["data"] == {"preset": "digits", "test_fraction": 0.5}
+    typed, _ = typing_document(form, doc)
+    assert parse_session(typed).image_shape == (8, 8)
 
 
 def test_numbers_are_filled_in_so_they_read_back_exactly() -> None:
