@@ -30,6 +30,7 @@ from engine.cli_args import (
     strict_json,
 )
 from engine.core import allocator, threads
+from engine.desktop import command as desktop_command
 from engine.errors import GradstepError
 from engine.explain.chain import parse_parameter
 from engine.files.atomic import write_atomic
@@ -125,6 +126,8 @@ def _dispatch(args: argparse.Namespace, exporter: Exporter | None) -> int:
         return debug_command.run(args)
     if args.command == "export":
         return _export(args, exporter or _render_frames)
+    if args.command == "desktop":
+        return desktop_command.run(args)
     return _chain(args)
 
 

@@ -7,6 +7,7 @@ import math
 from typing import Any, NoReturn
 
 from engine import __version__
+from engine.desktop import command as desktop_command
 from engine.errors import GradstepError
 from engine.learner.debug import command as debug_command
 
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("examples", help="list the built-in examples")
     debug_command.add_parser(sub)
+    desktop_command.add_parser(sub)
     return parser
 
 
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 # option and answers "expected one argument")
 _VALUE_OPTIONS = {"--weight", "--bias", "--loss-below", "--size", "--iteration", "--iterations", "--every"}
 _VALUE_OPTIONS |= {"--timeout", "--trace", "--out", "--session", "--memory-limit", "--threads"}
-COMMANDS = {"run", "chain", "check", "export", "examples", "debug"}
+COMMANDS = {"run", "chain", "check", "export", "examples", "debug", "desktop"}
 
 
 def join_option_values(args: list[str]) -> list[str]:

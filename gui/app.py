@@ -17,7 +17,7 @@ from engine.files.walkthrough import Walkthrough
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
-ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "gradstep.svg"
+ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icons" / "gradstep.svg"
 DEFAULT_SPEC = "example:xor"
 EXIT_BAD_INPUT = 2
 
