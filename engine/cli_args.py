@@ -12,6 +12,7 @@ from engine.errors import GradstepError
 from engine.learner.debug import command as debug_command
 
 EXIT_BAD_INPUT = 2
+NEW_INSTANCE = "--new-instance"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         "input, 3 a run stopped on a non-finite value.",
     )
     parser.add_argument("--version", action="version", version=f"gradstep {__version__}")
+    parser.add_argument(
+        NEW_INSTANCE,
+        action="store_true",
+        help="open a window of its own instead of handing SESSION to the Gradstep already running",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # the commands that compute take --threads (the window reads GRADSTEP_THREADS)
     threads = _Parser(add_help=False)

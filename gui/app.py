@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from engine import GradstepError, SessionConfig, __version__
 from engine.files.examples import resolve_any
 from engine.files.walkthrough import Walkthrough
+from gui.single_instance import InstanceServer, hand_over
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -66,13 +67,33 @@ def create_window(spec: str | None, settings: QSettings | None = None) -> MainWi
     return window
 
 
-def run_app(spec: str | None) -> int:
-    """Open the window on ``spec`` (default: the XOR example) and run until it closes."""
+def run_app(spec: str | None, new_instance: bool = False) -> int:
+    """Open the window on ``spec`` (default: the XOR example) and run until it closes.
+
+    A file is handed to the Gradstep already running for this user, if there is one (unless
+    ``new_instance``); the first window with a file listens for later ones.
+    """
     app = create_app()
+    is_file = spec is not None and not spec.startswith("example:") and Path(spec).is_file()
+    if is_file and not new_instance and hand_over(str(Path(str(spec)).resolve())):
+        print(f"gradstep: opened {spec} in the Gradstep already running")
+        return 0
     try:
         window = create_window(spec)
     except GradstepError as exc:
         print(f"gradstep: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    server = InstanceServer(parent=window)
+    if not new_instance and server.listen():
+        server.file_received.connect(lambda path: open_in_front(window, path))
     window.show()
     return app.exec()
+
+
+def open_in_front(window: MainWindow, path: str) -> None:
+    """Open ``path`` as File › Open would (a bad file is a dialog) and bring the window up."""
+    if window.isMinimized():
+        window.showNormal()
+    window.raise_()
+    window.activateWindow()
+    window.open_spec(path)
