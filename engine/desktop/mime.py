@@ -82,3 +82,9 @@ def mime_package_xml() -> str:
         "</mime-info>",
     ]
     return "\n".join(lines) + "\n"
+
+
+def display_stem(name: str) -> str:
+    """A file's name without its Gradstep suffix (or its last suffix): what a title shows."""
+    kind = kind_of_name(name)
+    return name[: -len(SUFFIXES[kind])] if kind is not None else Path(name).stem

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from engine import Session, parse_session
 from engine.cli import main
 from engine.desktop import install as desktop
+from engine.desktop import recent
 from engine.desktop.entry import desktop_entry, exec_argument, exec_line, launcher_command
 from engine.desktop.mime import (
     SESSION_MIME,
@@ -307,3 +309,116 @@ def test_xdg_mime_reports_gradsteps_types_and_forgets_them_on_uninstall(tmp_path
     assert not home.exists() or not any("gradstep" in str(p) for p in home.rglob("*"))
     got = run(["xdg-mime", "query", "filetype", str(files / "xor.gradstep.json")]).stdout.strip()
     assert got == "application/json"
+
+
+# ---- the desktop's recent files ----
+
+GTK_XBEL = """<?xml version="1.0" encoding="UTF-8"?>
+<xbel version="1.0"
+      xmlns:bookmark="http://www.freedesktop.org/standards/desktop-bookmarks"
+      xmlns:mime="http://www.freedesktop.org/standards/shared-mime-info"
+>
+  <bookmark href="file:///home/u/notes.txt" added="2026-01-01T10:00:00.000000Z" \
+modified="2026-01-01T10:00:00.000000Z" visited="2026-01-01T10:00:00.000000Z">
+    <info>
+      <metadata owner="http://freedesktop.org">
+        <mime:mime-type type="text/plain"/>
+        <bookmark:applications>
+          <bookmark:application name="gedit" exec="&apos;gedit %u&apos;" \
+modified="2026-01-01T10:00:00.000000Z" count="3"/>
+        </bookmark:applications>
+      </metadata>
+    </info>
+  </bookmark>
+</xbel>
+"""
+
+
+def _bookmarks(home: Path) -> dict[str, ET.Element]:
+    root = ET.parse(recent.xbel_path(home)).getroot()
+    return {b.get("href"): b for b in root.findall("bookmark")}
+
+
+def test_opening_a_file_adds_a_bookmark_gtk_reads(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    path = _saved_session(tmp_path, "xor.gradstep.json")
+    assert recent.add(path, home, now=datetime(2026, 3, 1, 9, tzinfo=UTC))
+    assert recent.add(path, home, now=datetime(2026, 3, 2, 9, tzinfo=UTC))
+    marks = _bookmarks(home)
+    assert list(marks) == [path.as_uri()]
+    mark = marks[path.as_uri()]
+    assert mark.get("added") == "2026-03-01T09:00:00.000000Z"
+    assert mark.get("modified") == mark.get("visited") == "2026-03-02T09:00:00.000000Z"
+    mime = mark.find(f"info/metadata/{{{recent.MIME_NS}}}mime-type")
+    assert mime.get("type") == SESSION_MIME
+    (app,) = mark.iterfind(
+        f"info/metadata/{{{recent.BOOKMARK_NS}}}applications/{{{recent.BOOKMARK_NS}}}application"
+    )
+    assert (app.get("name"), app.get("exec"), app.get("count")) == ("Gradstep", "'gradstep %u'", "2")
+    text = recent.xbel_path(home).read_text()
+    assert "<bookmark:application " in text
+    assert "<mime:mime-type " in text  # the prefixes GTK writes
+
+
+def test_other_programs_entries_are_kept(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    home.mkdir()
+    recent.xbel_path(home).write_text(GTK_XBEL)
+    before = ET.tostring(_bookmarks(home)["file:///home/u/notes.txt"])
+    assert recent.add(_saved_session(tmp_path, "a.gradstep.json"), home)
+    marks = _bookmarks(home)
+    assert len(marks) == 2
+    assert ET.tostring(marks["file:///home/u/notes.txt"]).split() == before.split()
+
+
+def test_the_menu_lists_gradstep_files_any_program_recorded_newest_first(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    home.mkdir()
+    old = _saved_session(tmp_path, "old.json")  # plain .json: known by its format field
+    new = _saved_walkthrough(tmp_path, "new.gradwalk.json")
+    gone = _saved_session(tmp_path, "gone.gradstep.json")
+    recent.xbel_path(home).write_text(GTK_XBEL)
+    recent.add(old, home, now=datetime(2026, 3, 1, tzinfo=UTC))
+    recent.add(gone, home, now=datetime(2026, 3, 2, tzinfo=UTC))
+    recent.add(new, home, now=datetime(2026, 3, 3, tzinfo=UTC))
+    gone.unlink()
+    assert recent.gradstep_files(home) == [new.resolve(), old.resolve()]
+    assert recent.mime_type_of(old) == SESSION_MIME
+    assert recent.mime_type_of(new) == WALKTHROUGH_MIME
+    (tmp_path / "x.json").write_text('{"a": 1}')
+    assert recent.mime_type_of(tmp_path / "x.json") == "application/json"
+
+
+def test_a_file_manager_entry_of_a_gradstep_type_is_listed(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    home.mkdir()
+    path = _saved_session(tmp_path, "from-nautilus.gradstep.json")
+    text = GTK_XBEL.replace("file:///home/u/notes.txt", path.as_uri()).replace("text/plain", SESSION_MIME)
+    recent.xbel_path(home).write_text(text)
+    assert recent.gradstep_files(home) == [path]
+
+
+def test_an_unreadable_xbel_is_left_alone(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    home.mkdir()
+    recent.xbel_path(home).write_text("<xbel><bookmark")
+    assert not recent.add(_saved_session(tmp_path, "a.gradstep.json"), home)
+    assert recent.xbel_path(home).read_text() == "<xbel><bookmark"
+    assert recent.gradstep_files(home) == []
+
+
+def test_clearing_leaves_bookmarks_other_programs_share(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    home.mkdir()
+    shared = _saved_session(tmp_path, "shared.gradstep.json")
+    text = GTK_XBEL.replace("file:///home/u/notes.txt", shared.as_uri())
+    recent.xbel_path(home).write_text(text)
+    only_ours = _saved_session(tmp_path, "ours.gradstep.json")
+    recent.add(only_ours, home)
+    recent.add(shared, home)
+    assert recent.forget_gradstep(home)
+    marks = _bookmarks(home)
+    assert list(marks) == [shared.as_uri()]
+    names = [a.get("name") for a in marks[shared.as_uri()].iter(f"{{{recent.BOOKMARK_NS}}}application")]
+    assert names == ["gedit"]
+    assert recent.gradstep_files(home) == [shared]  # still a Gradstep type, recorded by gedit

@@ -75,7 +75,7 @@ def test_a_second_gradstep_hands_its_file_to_the_first(qtbot, window, server, tm
     assert received.args == [str(path.resolve())]
     assert window.controller.path == path.resolve()
     assert window.controller.config.title == "handed over"
-    assert window.windowTitle().startswith("handed.gradstep[*]")
+    assert window.windowTitle().startswith("handed[*]")
 
 
 def test_new_instance_opens_its_own_window_instead(qtbot, window, server, tmp_path, monkeypatch) -> None:
