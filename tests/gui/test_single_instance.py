@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -152,3 +153,23 @@ def test_a_bad_file_handed_over_is_a_dialog_in_the_first(
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     assert "version" in shown[0]
     assert window.controller.path is None
+
+
+def test_engine_show_from_a_notebook_opens_the_session_in_the_running_window(qtbot, window, server) -> None:
+    import engine
+
+    session = Session(parse_session(tiny_session_dict(title="from the notebook", seed=5)))
+    session.run_iterations(2)
+    proc = engine.show(session)  # a process of its own, which finds the window running
+    try:
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=90_000)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert proc.returncode == 0
+    qtbot.waitUntil(lambda: window.controller.config.title == "from the notebook", timeout=10_000)
+    path = window.controller.path
+    assert path.name == "from-the-notebook.gradstep.json"
+    assert window.controller.snapshot().iteration == 2
+    shutil.rmtree(path.parent)  # show's temporary folder
