@@ -30,7 +30,7 @@ from engine.desktop.mime import (
 from engine.desktop.paths import ICON_SIZES, data_home
 from engine.files.examples import resolve_walkthrough_path
 from engine.files.walkthrough import load_walkthrough
-from tests.helpers import tiny_session_dict
+from tests.helpers import QT, run_python, tiny_session_dict
 
 MIME_NS = "{http://www.freedesktop.org/standards/shared-mime-info}"
 COMMAND = ["/opt/pipx/venvs/gradstep/bin/gradstep"]
@@ -422,3 +422,17 @@ def test_clearing_leaves_bookmarks_other_programs_share(tmp_path: Path) -> None:
     names = [a.get("name") for a in marks[shared.as_uri()].iter(f"{{{recent.BOOKMARK_NS}}}application")]
     assert names == ["gedit"]
     assert recent.gradstep_files(home) == [shared]  # still a Gradstep type, recorded by gedit
+
+
+def test_desktop_install_never_imports_qt(tmp_path: Path) -> None:
+    code = (
+        "import os, sys\n"
+        f"os.environ['XDG_DATA_HOME'] = {str(tmp_path / 'data')!r}\n"
+        "from engine.cli import main\n"
+        "codes = [main(['desktop', 'install']), main(['desktop', 'uninstall'])]\n"
+        f"loaded = [m for m in sys.modules if m.split('.')[0] in {QT!r}]\n"
+        "print(codes, loaded)\n"
+        "sys.exit(0 if codes == [0, 0] and not loaded else 1)\n"
+    )
+    proc = run_python("-c", code, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
