@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QSize
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from engine import GradstepError, SessionConfig, __version__
+from engine.desktop.paths import ICON_DIR, ICON_SIZES, png_icon
 from engine.files.examples import resolve_any
 from engine.files.walkthrough import Walkthrough
 from gui.single_instance import InstanceServer, hand_over
@@ -18,9 +19,19 @@ from gui.single_instance import InstanceServer, hand_over
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
-ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icons" / "gradstep.svg"
+ICON_PATH = ICON_DIR / "gradstep.svg"
 DEFAULT_SPEC = "example:xor"
 EXIT_BAD_INPUT = 2
+
+
+def app_icon() -> QIcon:
+    """The icon the desktop entry installs: the PNG renderings at their sizes, the SVG at any
+    other."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(png_icon(size)), QSize(size, size))
+    icon.addFile(str(ICON_PATH))
+    return icon
 
 
 def create_app() -> QApplication:
@@ -32,7 +43,7 @@ def create_app() -> QApplication:
     app.setOrganizationName("Gradstep")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("gradstep")
-    app.setWindowIcon(QIcon(str(ICON_PATH)))
+    app.setWindowIcon(app_icon())
     return app
 
 

@@ -305,6 +305,8 @@ def test_xdg_mime_reports_gradsteps_types_and_forgets_them_on_uninstall(tmp_path
     }
     for path, mime in samples.items():
         assert run(["xdg-mime", "query", "filetype", str(path)]).stdout.strip() == mime, path.name
+    for mime in (SESSION_MIME, WALKTHROUGH_MIME):  # a double-click opens Gradstep
+        assert run(["xdg-mime", "query", "default", mime]).stdout.strip() == "gradstep.desktop"
     desktop.uninstall(home, run)
     assert not home.exists() or not any("gradstep" in str(p) for p in home.rglob("*"))
     got = run(["xdg-mime", "query", "filetype", str(files / "xor.gradstep.json")]).stdout.strip()
