@@ -67,7 +67,10 @@ def install(data_home: Path, command: Sequence[str], runner: Runner | None = Non
     if manifest_path(data_home).exists():  # a reinstall: the folders the first install made stay its
         _, created = _read_manifest(data_home)
         _remove_recorded(data_home, set(created))
-    files = planned_files(data_home, command)
+    try:
+        files = planned_files(data_home, command)
+    except OSError as exc:  # an installation without its resources folder
+        raise GradstepError(f"cannot read Gradstep's own {exc.filename}: {exc.strerror}") from None
     written: list[Path] = []
     try:
         for path, content in files.items():

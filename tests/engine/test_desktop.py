@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import Session, parse_session
+from engine import GradstepError, Session, parse_session
 from engine.cli import main
 from engine.desktop import install as desktop
 from engine.desktop import recent
@@ -438,3 +438,13 @@ def test_desktop_install_never_imports_qt(tmp_path: Path) -> None:
     )
     proc = run_python("-c", code, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_an_installation_missing_its_icons_says_which_file(tmp_path: Path, monkeypatch) -> None:
+    from engine.desktop import paths
+
+    monkeypatch.setattr(desktop, "png_icon", lambda size: tmp_path / "nowhere" / f"gradstep-{size}.png")
+    with pytest.raises(GradstepError, match=r"cannot read Gradstep's own .*nowhere/gradstep-16.png"):
+        desktop.install(tmp_path / "data", COMMAND, Recorder())
+    assert not (tmp_path / "data").exists()
+    assert paths.png_icon(16).is_file()
