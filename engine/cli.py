@@ -24,12 +24,14 @@ from engine import progress
 from engine.cli_args import (
     COMMANDS,
     EXIT_BAD_INPUT,
+    NEW_INSTANCE,
     build_parser,
     finite_option,
     join_option_values,
     strict_json,
 )
 from engine.core import allocator, threads
+from engine.desktop import command as desktop_command
 from engine.errors import GradstepError
 from engine.explain.chain import parse_parameter
 from engine.files.atomic import write_atomic
@@ -79,13 +81,14 @@ def main(
     args_list = join_option_values(list(sys.argv[1:] if argv is None else argv))
     allocator.tune()
     parser = build_parser()
+    args_list, new_instance = _new_instance(parser, args_list)
     if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
         if len(args_list) > 1:
             parser.error(f"unexpected arguments after the session: {' '.join(args_list[1:])}")
-        return _open(args_list[0], launcher)
+        return _open(args_list[0], launcher, new_instance)
     args = parser.parse_args(args_list)
     if args.command is None:
-        return _open(None, launcher)
+        return _open(None, launcher, new_instance)
     try:
         threads.apply(threads.choose(getattr(args, "threads", None)))
         with signals_raise(), progress.on_stream(sys.stderr):
@@ -125,10 +128,23 @@ def _dispatch(args: argparse.Namespace, exporter: Exporter | None) -> int:
         return debug_command.run(args)
     if args.command == "export":
         return _export(args, exporter or _render_frames)
+    if args.command == "desktop":
+        return desktop_command.run(args)
     return _chain(args)
 
 
-def _open(spec: str | None, launcher: Launcher | None) -> int:
+def _new_instance(parser: argparse.ArgumentParser, args: list[str]) -> tuple[list[str], bool]:
+    """``--new-instance`` (anywhere) taken out of the window's arguments: a window of its own
+    rather than handing the file to the Gradstep already running."""
+    if NEW_INSTANCE not in args:
+        return args, False
+    rest = [a for a in args if a != NEW_INSTANCE]
+    if rest and rest[0] in COMMANDS:
+        parser.error(f"{NEW_INSTANCE} applies to opening the window, not to {rest[0]}")
+    return rest, True
+
+
+def _open(spec: str | None, launcher: Launcher | None, new_instance: bool = False) -> int:
     try:
         if spec is not None and not spec.startswith("example:") and not Path(spec).exists():
             # said before anything about the display: the file is the first thing to fix
@@ -138,10 +154,12 @@ def _open(spec: str | None, launcher: Launcher | None) -> int:
     except GradstepError as exc:
         print(f"gradstep: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    return (launcher or _launch_window)(spec)
+    if launcher is not None:
+        return launcher(spec)
+    return _launch_window(spec, new_instance)
 
 
-def _launch_window(spec: str | None) -> int:
+def _launch_window(spec: str | None, new_instance: bool = False) -> int:
     if sys.platform.startswith("linux") and not any(
         os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
     ):
@@ -153,8 +171,8 @@ def _launch_window(spec: str | None) -> int:
         )
         return EXIT_BAD_INPUT
     # imported by name: the engine does not depend on the window, only this command does
-    run_app: Launcher = importlib.import_module("gui.app").run_app
-    return run_app(spec)
+    run_app: Callable[..., int] = importlib.import_module("gui.app").run_app
+    return run_app(spec, new_instance=new_instance)
 
 
 def _render_frames(walkthrough: object, out: Path, size: tuple[int, int]) -> int:

@@ -7,10 +7,12 @@ import math
 from typing import Any, NoReturn
 
 from engine import __version__
+from engine.desktop import command as desktop_command
 from engine.errors import GradstepError
 from engine.learner.debug import command as debug_command
 
 EXIT_BAD_INPUT = 2
+NEW_INSTANCE = "--new-instance"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         "input, 3 a run stopped on a non-finite value.",
     )
     parser.add_argument("--version", action="version", version=f"gradstep {__version__}")
+    parser.add_argument(
+        NEW_INSTANCE,
+        action="store_true",
+        help="open a window of its own instead of handing SESSION to the Gradstep already running",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # the commands that compute take --threads (the window reads GRADSTEP_THREADS)
     threads = _Parser(add_help=False)
@@ -97,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("examples", help="list the built-in examples")
     debug_command.add_parser(sub)
+    desktop_command.add_parser(sub)
     return parser
 
 
@@ -104,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 # option and answers "expected one argument")
 _VALUE_OPTIONS = {"--weight", "--bias", "--loss-below", "--size", "--iteration", "--iterations", "--every"}
 _VALUE_OPTIONS |= {"--timeout", "--trace", "--out", "--session", "--memory-limit", "--threads"}
-COMMANDS = {"run", "chain", "check", "export", "examples", "debug"}
+COMMANDS = {"run", "chain", "check", "export", "examples", "debug", "desktop"}
 
 
 def join_option_values(args: list[str]) -> list[str]:

@@ -6,20 +6,32 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QSize
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from engine import GradstepError, SessionConfig, __version__
+from engine.desktop.paths import ICON_DIR, ICON_SIZES, png_icon
 from engine.files.examples import resolve_any
 from engine.files.walkthrough import Walkthrough
+from gui.single_instance import InstanceServer, hand_over
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
-ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "gradstep.svg"
+ICON_PATH = ICON_DIR / "gradstep.svg"
 DEFAULT_SPEC = "example:xor"
 EXIT_BAD_INPUT = 2
+
+
+def app_icon() -> QIcon:
+    """The icon the desktop entry installs: the PNG renderings at their sizes, the SVG at any
+    other."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(png_icon(size)), QSize(size, size))
+    icon.addFile(str(ICON_PATH))
+    return icon
 
 
 def create_app() -> QApplication:
@@ -31,7 +43,7 @@ def create_app() -> QApplication:
     app.setOrganizationName("Gradstep")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("gradstep")
-    app.setWindowIcon(QIcon(str(ICON_PATH)))
+    app.setWindowIcon(app_icon())
     return app
 
 
@@ -66,13 +78,33 @@ def create_window(spec: str | None, settings: QSettings | None = None) -> MainWi
     return window
 
 
-def run_app(spec: str | None) -> int:
-    """Open the window on ``spec`` (default: the XOR example) and run until it closes."""
+def run_app(spec: str | None, new_instance: bool = False) -> int:
+    """Open the window on ``spec`` (default: the XOR example) and run until it closes.
+
+    A file is handed to the Gradstep already running for this user, if there is one (unless
+    ``new_instance``); the first window with a file listens for later ones.
+    """
     app = create_app()
+    is_file = spec is not None and not spec.startswith("example:") and Path(spec).is_file()
+    if is_file and not new_instance and hand_over(str(Path(str(spec)).resolve())):
+        print(f"gradstep: opened {spec} in the Gradstep already running")
+        return 0
     try:
         window = create_window(spec)
     except GradstepError as exc:
         print(f"gradstep: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    server = InstanceServer(parent=window)
+    if not new_instance and server.listen():
+        server.file_received.connect(lambda path: open_in_front(window, path))
     window.show()
     return app.exec()
+
+
+def open_in_front(window: MainWindow, path: str) -> None:
+    """Open ``path`` as File › Open would (a bad file is a dialog) and bring the window up."""
+    if window.isMinimized():
+        window.showNormal()
+    window.raise_()
+    window.activateWindow()
+    window.open_spec(path)

@@ -25,6 +25,16 @@ def tiny_session() -> Session:
 
 
 @pytest.fixture(autouse=True)
+def _private_desktop(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desktop's per-user places (recent files, the single-instance socket) in a folder of
+    the test's own: no test touches the user's recently-used.xbel or talks to a real Gradstep."""
+    base = tmp_path_factory.mktemp("xdg")
+    for name, sub in (("XDG_DATA_HOME", "data"), ("XDG_RUNTIME_DIR", "run")):
+        (base / sub).mkdir(mode=0o700)
+        monkeypatch.setenv(name, str(base / sub))
+
+
+@pytest.fixture(autouse=True)
 def _no_unexpected_dialogs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """A modal dialog nobody answers would hang the run offscreen: fail the test instead.
     Tests that expect a dialog monkeypatch it themselves (after this fixture)."""

@@ -22,6 +22,7 @@ from engine.explain.update import AdamTerms as AdamTerms
 from engine.explain.update import MomentumTerms as MomentumTerms
 from engine.explain.update import UpdateLine as UpdateLine
 from engine.explain.update import update_line
+from engine.notebook import text_html, text_markdown
 
 if TYPE_CHECKING:
     from engine.core.config import SessionConfig
@@ -117,6 +118,17 @@ class ChainExplanation:
     def to_text(self, max_samples: int | None = None) -> str:
         """A plain-text breakdown, one line per factor."""
         return render.chain_text(self, max_samples)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: what ``gradstep chain`` prints, typeset."""
+        return text_html(self._notebook_title(), self.to_text(max_samples=10))
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's display as Markdown: the LaTeX breakdown as display math, then the text."""
+        return text_markdown(self._notebook_title(), self.to_text(max_samples=10), self.to_latex())
+
+    def _notebook_title(self) -> str:
+        return f"Chain rule for {self.ref.label}, iteration {self.iteration}"
 
     def to_latex(self) -> str:
         """The breakdown as LaTeX: an ``aligned`` block (for $$ ... $$ or an equation).

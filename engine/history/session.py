@@ -34,6 +34,7 @@ from engine.history.batches import Batches
 from engine.history.checkpoints import BASE_CHECKPOINT_INTERVAL, RECENT_RECORDS, Checkpoints, RecentRecords
 from engine.history.metrics import Metrics, frobenius_norms
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult, Snapshot
+from engine.notebook import session_text, session_title, text_html, text_markdown
 
 Array = NDArray[np.float64]
 
@@ -315,6 +316,13 @@ class Session:
     def to_json(self) -> dict[str, Any]:
         """The session file of the current state: loading it continues from this iteration."""
         return session_json(self.config, self._params, self._opt, self._k)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the session and its cursor (:func:`engine.notebook.session_text`)."""
+        return text_html(session_title(self), session_text(self))
+
+    def _repr_markdown_(self) -> str:
+        return text_markdown(session_title(self), session_text(self))
 
     def save(self, path: str | Path) -> None:
         """Write the session atomically; a CSV data path is rewritten relative to ``path``."""

@@ -11,6 +11,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from engine import GradstepError
+from engine.desktop import recent as desktop_recent
+from engine.desktop.mime import SESSION_SUFFIX, WALKTHROUGH_SUFFIX, display_stem, with_suffix
 from engine.files.examples import example, example_names, resolve, resolve_any, walkthrough_names
 from engine.files.walkthrough import Walkthrough
 from gui.controller import SessionController
@@ -18,7 +20,9 @@ from gui.window.actions import make_action
 
 MAX_RECENT = 8
 SESSION_FILTER = "Gradstep sessions and walkthroughs (*.json);;All files (*)"
-WALKTHROUGH_FILTER = "Gradstep walkthroughs (*.json);;All files (*)"
+# saved with Gradstep's own suffix, so the desktop knows the file type; a typed .json is kept
+SESSION_SAVE_FILTER = f"Gradstep sessions (*{SESSION_SUFFIX});;JSON files (*.json);;All files (*)"
+WALKTHROUGH_FILTER = f"Gradstep walkthroughs (*{WALKTHROUGH_SUFFIX});;JSON files (*.json);;All files (*)"
 DEFAULT_SPEC = "example:xor"
 
 
@@ -166,12 +170,11 @@ class FileCommands:
         return self._save_to(self._controller.path)
 
     def save_as(self) -> bool:
-        start = str(self._controller.path or Path(self.last_dir()) / f"{self.display_name()}.json")
-        path, _ = QFileDialog.getSaveFileName(self._window, "Save session as", start, SESSION_FILTER)
+        start = str(self._controller.path or Path(self.last_dir()) / f"{self.display_name()}{SESSION_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self._window, "Save session as", start, SESSION_SAVE_FILTER)
         if not path:
             return False
-        target = Path(path)
-        return self._save_to(target if target.suffix else target.with_suffix(".json"))
+        return self._save_to(with_suffix(Path(path), "session"))
 
     def _save_to(self, path: Path) -> bool:
         try:
@@ -205,11 +208,11 @@ class FileCommands:
             return False
         title = c.recording_title.lower()
         name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in title).strip("-")
-        start = str(Path(self.last_dir()) / f"{name or 'walkthrough'}.json")
+        start = str(Path(self.last_dir()) / f"{name or 'walkthrough'}{WALKTHROUGH_SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self._window, "Save walkthrough", start, WALKTHROUGH_FILTER)
         if not path:
             return False
-        target = Path(path) if Path(path).suffix else Path(path).with_suffix(".json")
+        target = with_suffix(Path(path), "walkthrough")
         try:
             c.save_recording(target)
         except (GradstepError, OSError) as exc:
@@ -244,14 +247,22 @@ class FileCommands:
     # ---- recent files ----
 
     def recent_files(self) -> list[str]:
+        """The desktop's recent Gradstep files (any Gradstep window's), then this one's."""
         value = self._settings.value("recent_files", [])
-        if isinstance(value, str):
-            return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
+        own = (
+            [value] if isinstance(value, str) else [str(v) for v in value] if isinstance(value, list) else []
+        )
+        desktop = [str(p) for p in desktop_recent.gradstep_files()]
+        return list(dict.fromkeys([*desktop, *own]))[:MAX_RECENT]
 
     def _add_recent(self, path: str) -> None:
         recent = [p for p in self.recent_files() if p != path]
         self._settings.setValue("recent_files", [path, *recent][:MAX_RECENT])
+        desktop_recent.add(Path(path))
+
+    def _clear_recent(self) -> None:
+        self._settings.setValue("recent_files", [])
+        desktop_recent.forget_gradstep()
 
     def last_dir(self) -> str:
         if self._controller.path is not None:
@@ -270,14 +281,14 @@ class FileCommands:
             action = menu.addAction(path)
             action.triggered.connect(lambda _=False, p=path: self.open_spec(p))
         menu.addSeparator()
-        menu.addAction("Clear the list", lambda: self._settings.setValue("recent_files", []))
+        menu.addAction("Clear the list", self._clear_recent)
 
     # ---- title ----
 
     def display_name(self) -> str:
         path = self._controller.path
         if path is not None:
-            return path.stem
+            return display_stem(path.name)
         return self._example_title or self._controller.config.title or "untitled"
 
     def set_example_title(self, name: str) -> None:

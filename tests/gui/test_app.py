@@ -41,6 +41,7 @@ def test_no_argument_opens_xor_ready_to_step(qtbot, tmp_path) -> None:
         assert app.applicationName() == "Gradstep"
         assert app.organizationName() == "Gradstep"
         assert not app.windowIcon().isNull()
+        assert 16 in [size.width() for size in app.windowIcon().availableSizes()]
         assert window.windowTitle() == "xor[*] — Gradstep"
         assert window.controller.config.sizes == config.sizes
         snap = window.controller.snapshot()

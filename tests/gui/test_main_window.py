@@ -210,7 +210,7 @@ def test_save_clears_the_modified_mark_and_remembers_the_file(
     target = tmp_path / "mine"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
     window.files.save_action.trigger()
-    saved = tmp_path / "mine.json"
+    saved = tmp_path / "mine.gradstep.json"  # the suffix the desktop knows Gradstep sessions by
     assert saved.exists()
     assert not window.isWindowModified()
     assert window.windowTitle() == "mine[*] — Gradstep"

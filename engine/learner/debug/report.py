@@ -14,6 +14,7 @@ from engine.learner.debug.matching import LineVerdict, NameVerdict, first_wrong,
 from engine.learner.debug.quantities import CORRECT
 from engine.learner.debug.recording import Trace
 from engine.learner.debug.source import LearnerSource
+from engine.notebook import text_html, text_markdown
 
 FORMAT = "gradstep-debug"
 VERSION = 1
@@ -100,6 +101,13 @@ class DebugReport:
             "diagnosis": self.diagnosis,
             "notes": list(self.notes),
         }
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: what ``gradstep debug`` prints, typeset."""
+        return text_html(f"gradstep debug {self.source.path}", self.to_text())
+
+    def _repr_markdown_(self) -> str:
+        return text_markdown(f"gradstep debug {self.source.path}", self.to_text())
 
     def to_text(self) -> str:
         """The learner's source, each line of the first iteration marked, then the diagnosis
