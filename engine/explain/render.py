@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 def chain_json(ex: ChainExplanation) -> dict[str, Any]:
     """The ``gradstep chain --json`` document (a zero is 0.0, never -0.0)."""
-    return _unsigned_zeros(_chain_document(ex))
+    document: dict[str, Any] = _unsigned_zeros(_chain_document(ex))
+    return document
 
 
 def _unsigned_zeros(value: Any) -> Any:
