@@ -95,6 +95,9 @@ class ChainPanel(QWidget):
         self.browser.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self._measure = QTextDocument(self)  # lays out tables and equations unwrapped, to size them
         self._measure.setDefaultStyleSheet(_CSS)
+        self._widths: dict[
+            str, float
+        ] = {}  # measured texts: a resize or a step measures again only what changed
 
         bar = QHBoxLayout()
         bar.setSpacing(6)
@@ -319,12 +322,16 @@ class ChainPanel(QWidget):
 
     def _unwrapped_width(self, text: str) -> float:
         """The width ``text`` takes in the browser's style when nothing in it wraps."""
-        doc = self._measure
-        doc.setDefaultFont(self.browser.document().defaultFont())
-        doc.setDocumentMargin(self.browser.document().documentMargin())
-        doc.setHtml(text)
-        doc.setTextWidth(-1)
-        return doc.idealWidth()
+        if text not in self._widths:
+            if len(self._widths) > 64:
+                self._widths.clear()
+            doc = self._measure
+            doc.setDefaultFont(self.browser.document().defaultFont())
+            doc.setDocumentMargin(self.browser.document().documentMargin())
+            doc.setHtml(text)
+            doc.setTextWidth(-1)
+            self._widths[text] = doc.idealWidth()
+        return self._widths[text]
 
     def _update_preferred_width(self, text: str) -> None:
         content = max(self._unwrapped_width(tables_html(text)), self._unwrapped_width(formulas_html(text)))
