@@ -558,7 +558,11 @@ def test_the_chain_dock_fits_its_content_without_a_horizontal_scrollbar(
         for stage in ("backward", "update"):
             want = min(max(panel.preferred_width(), MIN_WIDTH), win.width() // 3)
             assert win.docks.chain_width.width() == want
-            qtbot.waitUntil(lambda want=want: dock.width() == want)  # type: ignore[misc]
+            if stage == "backward":  # from the hint's width to the selection's
+                qtbot.waitUntil(lambda want=want: dock.width() == want)  # type: ignore[misc]
+            else:  # new content only widens the dock: the network does not move under the pointer
+                qtbot.waitUntil(lambda want=want: dock.width() >= want)  # type: ignore[misc]
+            assert dock.width() <= win.width() // 3
             assert want > MIN_WIDTH or size[0] < 3 * MIN_WIDTH  # wider than the old fixed 375
             assert panel.browser.horizontalScrollBar().maximum() == 0, stage
             top = _formula_blocks(panel)[0]  # ∂L/∂w = Σ ∂ℓ/∂a · ∂a/∂z · ∂z/∂w
@@ -605,3 +609,22 @@ def test_the_chain_dock_leaves_a_width_the_user_dragged(qtbot, settings: QSettin
         win.docks.reset_layout()  # Reset Layout: the dock follows its content again
         assert not sizer.user_sized
         qtbot.waitUntil(lambda: dock.width() == sizer.width())
+
+
+def test_a_new_selection_only_widens_the_dock_and_a_window_resize_fits_it(qtbot, settings: QSettings) -> None:
+    with contextmanager(open_window)(qtbot, parse_session(tiny_session_dict()), settings) as win:
+        win.resize(2560, 1440)  # a third is wider than either explanation needs
+        controller, dock, sizer = win.controller, win.chain_dock, win.docks.chain_width
+        controller.select(HIDDEN_WEIGHT)
+        controller.finish_iteration()
+        qtbot.waitUntil(lambda: dock.width() == sizer.width())
+        hidden = dock.width()
+        assert MIN_WIDTH < hidden < win.width() // 3
+        controller.select(OUTPUT_BIAS)  # no upstream sum: narrower content
+        assert sizer.width() < hidden
+        for _ in range(5):
+            QApplication.processEvents()
+        assert dock.width() == hidden
+        win.resize(2500, 1440)
+        qtbot.waitUntil(lambda: dock.width() == sizer.width())
+        assert dock.width() < hidden
