@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
 from engine import ParameterRef, Snapshot
 from engine.core.mistakes import MISTAKES
@@ -21,6 +22,26 @@ MARK_COLOR = "#d000d0"  # the network view's mark of a disagreeing gradient
 MISTAKE_COLOR = "#b35900"  # teaching mode: a factor the injected mistake changes
 
 SAMPLE_DIGITS = 7  # the per-sample and upstream tables (their sums above have all 10)
+
+WORD_JOINER = "\u2060"  # no line break on either side: keeps ∂z/∂w on one line
+NO_BREAK_THIN = "\u202f"  # a thin space that does not break: Σₛ ∂ℓ, w δ
+
+
+@dataclass(frozen=True)
+class Digits:
+    """Significant digits of the numbers in the tables: ``check`` in the finite-difference
+    check's, ``table`` in the per-sample and upstream ones. A narrow dock shortens them (fewer
+    digits) rather than clipping them; the equations, which wrap between terms, keep all 10."""
+
+    check: int = 10
+    table: int = SAMPLE_DIGITS
+
+
+# tried in order until the tables fit the dock's width
+DIGIT_LEVELS = (Digits(10, 7), Digits(8, 6), Digits(7, 5), Digits(6, 4), Digits(5, 3), Digits(4, 3))
+
+# the sections a stage can fill, by their anchors (h3 ids), top to bottom
+SECTIONS = ("numbers", "upstream", "samples", "gradient", "check", "update")
 
 
 # ---- symbols: real partial signs, subscripts and superscripts (0-based like the engine) ----
@@ -44,16 +65,42 @@ def _input_symbol(ref: ParameterRef) -> str:
     return _sub_sup("a", str(ref.input), str(ref.layer - 1))
 
 
+def _partial(top: str, bottom: str) -> str:
+    """∂top/∂bottom as one unbreakable run: a line never breaks at its slash."""
+    return f"∂{top}{WORD_JOINER}/{WORD_JOINER}∂{bottom}"
+
+
 def _factor_symbol(kind: str, ref: ParameterRef, loss: str = "ℓ") -> str:
     """The factor as a fraction of partials, e.g. ∂ℓ/∂a₀⁽¹⁾."""
     a = _sub_sup("a", str(ref.unit), str(ref.layer))
     z = _sub_sup("z", str(ref.unit), str(ref.layer))
     return {
-        "dl_da": f"∂{loss}/∂{a}",
-        "da_dz": f"∂{a}/∂{z}",
-        "dz_dw": f"∂{z}/∂{_target(ref)}",
-        "dl_dz": f"∂{loss}/∂{z}",
+        "dl_da": _partial(loss, a),
+        "da_dz": _partial(a, z),
+        "dz_dw": _partial(z, _target(ref)),
+        "dl_dz": _partial(loss, z),
     }[kind]
+
+
+def _short_header(kind: str, ref: ParameterRef) -> str:
+    """A per-sample column's fixed short header, ∂ℓ/∂a, ∂a/∂z, ∂z/∂w (∂z/∂b), ∂ℓ/∂z."""
+    target = "b" if ref.is_bias else "w"
+    top, bottom = {"dl_da": ("ℓ", "a"), "da_dz": ("a", "z"), "dz_dw": ("z", target), "dl_dz": ("ℓ", "z")}[
+        kind
+    ]
+    return _partial(f"<i>{top}</i>" if top != "ℓ" else top, f"<i>{bottom}</i>")
+
+
+def formula(body: str) -> str:
+    """An equation as a paragraph that may break only before an operator (· = − + ← /), never
+    inside a fraction, a subscript, a number or a symbol."""
+    for op in ("·", "=", "−", "+", "←", "/"):
+        body = body.replace(f" {op} ", f" {op}&nbsp;")
+    return f'<p class="formula">{body.replace("&thinsp;", NO_BREAK_THIN)}</p>'
+
+
+def _heading(anchor: str, text: str) -> str:
+    return f'<h3 id="{anchor}">{text}</h3>'
 
 
 _INDEXED = re.compile(r"(?<![\w\]])([a-zA-Zδ])\[(\d+)\]_(\d+)|(?<![\w\]])([a-zA-Zδ])_(\w+)")
@@ -121,7 +168,7 @@ def yours_html(
         f"<td class='num' style='white-space:nowrap'>{html_number(relative, 3)}</td></tr>"
     )
     parts = [
-        f"<h3>Your code: ∂<i>L</i>/∂{t} beside the correct one</h3>",
+        f"<h3>Your code: {_partial('<i>L</i>', t)} beside the correct one</h3>",
         f'<p class="note">{when}, at {t} = {at}</p>',
         f"<table>{rows}</table>",
         f"<p>{mark}</p>",
@@ -163,76 +210,104 @@ def title_html(ex: ChainExplanation, snap: Snapshot) -> str:
 def formula_html(ex: ChainExplanation) -> str:
     kinds = [f.kind for f in ex.samples[0].factors]
     product = " · ".join(_factor_symbol(k, ex.ref, "ℓ<sub><i>s</i></sub>") for k in kinds)
-    return (
-        "<h3>Chain rule</h3>"
-        f'<p class="formula">∂<i>L</i>/∂{_target(ex.ref)} = {_reduction_prefix(ex)}&thinsp;{product}</p>'
-    )
+    lhs = _partial("<i>L</i>", _target(ex.ref))
+    return _heading("formula", "Chain rule") + formula(f"{lhs} = {_reduction_prefix(ex)}&thinsp;{product}")
 
 
 def factors_html(ex: ChainExplanation) -> str:
     rows = "".join(
-        f"<tr><td style='white-space:nowrap'>{_factor_symbol(f.kind, ex.ref)}</td>"
+        f"<tr><td class='sym'>{_factor_symbol(f.kind, ex.ref)}</td>"
         f"<td class='{'mistake' if f.mistaken else 'note'}'>{_note_html(f.note)}</td></tr>"
         for f in ex.samples[0].factors
     )
-    head = "<h3>Factors</h3>"
+    head = _heading("factors", "Factors")
     if ex.mistake is not None:
         head += (
             f'<p class="mistake">Teaching mode: the backward pass makes the mistake '
             f"<i>{html.escape(MISTAKES[ex.mistake].title)}</i>.</p>"
         )
-    return f"{head}<table>{rows}</table>"
+    return f'{head}<table class="prose">{rows}</table>'  # its notes wrap: not measured
 
 
-def numbers_html(ex: ChainExplanation, sample: SampleTerms) -> str:
+def numbers_html(ex: ChainExplanation, sample: SampleTerms, why: str = "") -> str:
+    """The chain rule of one sample with its numbers; ``why`` says why that sample was chosen."""
     values = " · ".join(html_number(f.value, parens=True) for f in sample.factors)
     head = "With numbers" if len(ex.samples) == 1 else f"With numbers, sample {sample.sample}"
+    lhs = _partial(f"ℓ<sub>{sample.sample}</sub>", _target(ex.ref))
+    note = f'<p class="note">{why}</p>' if why else ""
     return (
-        f"<h3>{head}</h3>"
-        f'<p class="formula">∂ℓ<sub>{sample.sample}</sub>/∂{_target(ex.ref)} = {values}'
-        f" = <b>{html_number(sample.contribution)}</b></p>"
+        _heading("numbers", head)
+        + note
+        + formula(f"{lhs} = {values} = <b>{html_number(sample.contribution)}</b>")
     )
 
 
-def upstream_html(ex: ChainExplanation, sample: SampleTerms) -> str:
+def example_note(ex: ChainExplanation, row: int) -> str:
+    """Why "with numbers" shows sample ``row`` when the panel chose it (the engine's example_row)."""
+    if len(ex.samples) == 1:
+        return ""
+    sample = ex.samples[row].sample
+    if row > 0:
+        skipped = ", ".join(str(s.sample) for s in ex.samples[:row])
+        return (
+            f"Sample {sample}: the first sample whose contribution is not 0 "
+            f"(sample{'s' if row > 1 else ''} {skipped} contribute{'' if row > 1 else 's'} 0)."
+        )
+    if all(s.contribution == 0 for s in ex.samples):
+        return "Every sample contributes 0."
+    return ""
+
+
+def upstream_html(ex: ChainExplanation, sample: SampleTerms, digits: Digits) -> str:
     assert sample.upstream is not None
     ref = ex.ref
     nxt = ref.layer + 1
     a = _sub_sup("a", str(ref.unit), str(ref.layer))
     w = _sub_sup("w", f"<i>k</i>,{ref.unit}", str(nxt))
     d = _sub_sup("δ", "<i>k</i>", str(nxt))
+    t = digits.table
     rows = "".join(
-        f"<tr><td class='num'>{u.unit}</td><td class='num'>{html_number(u.weight, SAMPLE_DIGITS)}</td>"
-        f"<td class='num'>{html_number(u.delta, SAMPLE_DIGITS)}</td>"
-        f"<td class='num'>{html_number(u.product, SAMPLE_DIGITS)}</td></tr>"
+        f"<tr><td class='num'>{u.unit}</td><td class='num'>{html_number(u.weight, t)}</td>"
+        f"<td class='num'>{html_number(u.delta, t)}</td>"
+        f"<td class='num'>{html_number(u.product, t)}</td></tr>"
         for u in sample.upstream
     )
     dl_da = next((f.value for f in sample.factors if f.kind == "dl_da"), None)
     units = len(sample.upstream)
     total = html_number(dl_da)
+    head = (
+        f"<tr><th><i>k</i></th><th><i>w</i><sub><i>k</i>,{ref.unit}</sub></th>"
+        "<th>δ<sub><i>k</i></sub></th><th>product</th></tr>"
+    )
     return (
-        f"<h3>Hidden unit: ∂ℓ/∂{a} over the {units} unit{'s' if units != 1 else ''} <i>k</i>"
-        f" of layer {nxt}</h3>"
-        f'<p class="formula">∂ℓ/∂{a} = Σ<sub><i>k</i></sub> {w}&thinsp;{d} = <b>{total}</b></p>'
-        f"<table><tr><th><i>k</i></th><th>{w}</th><th>{d}</th><th>{w}&thinsp;{d}</th></tr>{rows}</table>"
+        _heading(
+            "upstream",
+            f"Hidden unit: ∂ℓ/∂{a} over the {units} unit{'s' if units != 1 else ''} <i>k</i> of layer {nxt}",
+        )
+        + formula(f"{_partial('ℓ', a)} = Σ<sub><i>k</i></sub> {w}&thinsp;{d} = <b>{total}</b>")
+        + f"<table>{head}{rows}</table>"
     )
 
 
-def samples_html(ex: ChainExplanation) -> str:
+def samples_html(ex: ChainExplanation, digits: int = SAMPLE_DIGITS) -> str:
     first = ex.samples[0]
-    head = "".join(f"<th>{_factor_symbol(f.kind, ex.ref)}</th>" for f in first.factors)
+    head = "".join(f"<th>{_short_header(f.kind, ex.ref)}</th>" for f in first.factors)
     rows = []
     for s in ex.samples[:MAX_SAMPLE_ROWS]:
-        # 7 digits keep four columns inside a narrow dock; the rows above have all 10
-        cells = "".join(f"<td class='num'>{html_number(f.value, SAMPLE_DIGITS)}</td>" for f in s.factors)
-        total = html_number(s.contribution, SAMPLE_DIGITS)
+        cells = "".join(f"<td class='num'>{html_number(f.value, digits)}</td>" for f in s.factors)
+        total = html_number(s.contribution, digits)
         rows.append(f"<tr><td class='num'>{s.sample}</td>{cells}<td class='num'>{total}</td></tr>")
     more = len(ex.samples) - MAX_SAMPLE_ROWS
     tail = f'<p class="note">… {more} more samples (Copy as text lists them all)</p>' if more > 0 else ""
+    ref = ex.ref
+    legend = [f"<i>w</i> = {_target(ref)}" if not ref.is_bias else f"<i>b</i> = {_target(ref)}"]
+    if any(f.kind != "dl_dz" for f in first.factors):
+        legend.insert(0, f"<i>a</i> = {_sub_sup('a', str(ref.unit), str(ref.layer))}")
+    legend.insert(-1, f"<i>z</i> = {_sub_sup('z', str(ref.unit), str(ref.layer))}")
     return (
-        f"<h3>Per sample ({len(ex.samples)} in the batch)</h3>"
-        f"<table><tr><th><i>s</i></th>{head}<th>∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)}</th></tr>"
-        f"{''.join(rows)}</table>{tail}"
+        _heading("samples", f"Per sample ({len(ex.samples)} in the batch)")
+        + f'<p class="note">{", ".join(legend)}; product = ∂ℓ<sub><i>s</i></sub>/∂{_target(ref)}</p>'
+        + f"<table><tr><th><i>s</i></th>{head}<th>product</th></tr>{''.join(rows)}</table>{tail}"
     )
 
 
@@ -243,15 +318,15 @@ def gradient_html(ex: ChainExplanation) -> str:
     else:
         how = f"sum over {n} sample{'s' if n != 1 else ''}"
     mistake = f'<p class="mistake">{html.escape(ex.gradient_note)}</p>' if ex.gradient_note else ""
-    return (
-        "<h3>Gradient</h3>"
-        f'<p class="formula">∂<i>L</i>/∂{_target(ex.ref)} = {_reduction_prefix(ex)}&thinsp;'
-        f"∂ℓ<sub><i>s</i></sub>/∂{_target(ex.ref)} = <b>{html_number(ex.gradient)}</b></p>"
-        f'<p class="note">{how}</p>{mistake}'
+    t = _target(ex.ref)
+    body = (
+        f"{_partial('<i>L</i>', t)} = {_reduction_prefix(ex)}&thinsp;"
+        f"{_partial('ℓ<sub><i>s</i></sub>', t)} = <b>{html_number(ex.gradient)}</b>"
     )
+    return _heading("gradient", "Gradient") + formula(body) + f'<p class="note">{how}</p>{mistake}'
 
 
-def finite_difference_html(ex: ChainExplanation) -> str:
+def finite_difference_html(ex: ChainExplanation, digits: int = 10) -> str:
     if ex.passed is None:
         mark = f'<span class="pending">pending until the backward pass reaches layer {ex.ref.layer}</span>'
     elif ex.passed:
@@ -261,13 +336,14 @@ def finite_difference_html(ex: ChainExplanation) -> str:
     rel = html_number(ex.relative_error, 3)
     t = _target(ex.ref)
     return (
-        "<h3>Finite-difference check</h3>"
-        "<table>"
-        "<tr><td style='white-space:nowrap'>"
-        f"(<i>L</i>({t} + <i>h</i>) − <i>L</i>({t} − <i>h</i>)) / 2<i>h</i></td>"
-        f"<td class='num'>{html_number(ex.finite_difference)}</td></tr>"
-        f"<tr><td>backpropagation</td><td class='num'>{html_number(ex.gradient)}</td></tr>"
-        f"<tr><td>relative error</td><td class='num'>{rel}</td></tr>"
+        _heading("check", "Finite-difference check")
+        + formula(f"(<i>L</i>({t} + <i>h</i>) − <i>L</i>({t} − <i>h</i>)) / 2<i>h</i>")
+        + "<table>"
+        f"<tr><td class='label'>finite difference</td>"
+        f"<td class='num'>{html_number(ex.finite_difference, digits)}</td></tr>"
+        f"<tr><td class='label'>backpropagation</td>"
+        f"<td class='num'>{html_number(ex.gradient, digits)}</td></tr>"
+        f"<tr><td class='label'>relative error</td><td class='num'>{rel}</td></tr>"
         "</table>"
         f"<p>{mark}</p>"
     )
@@ -278,9 +354,8 @@ def update_html(ex: ChainExplanation, optimizer: str) -> str:
     u = ex.update
     if u is None:
         rule = {"momentum": "<i>v</i>", "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)"}.get(optimizer, "<i>g</i>")
-        return (
-            f'<h3>Update</h3><p class="formula">{t} ← {t} − η · {rule} = '
-            '<span class="pending">pending</span></p>'
+        return _heading("update", "Update") + formula(
+            f'{t} ← {t} − η · {rule} = <span class="pending">pending</span>'
         )
     rows = _optimizer_rows(u)
     step = {"momentum": "<i>v</i>", "adam": "<i>m̂</i> / (√<i>v̂</i> + ε)"}.get(u.optimizer, "<i>g</i>")
@@ -288,8 +363,25 @@ def update_html(ex: ChainExplanation, optimizer: str) -> str:
         f"{t} ← {t} − η · {step} = {html_number(u.old)} − {html_number(u.learning_rate)} · "
         f"{html_number(u.step, parens=True)} = <b>{html_number(u.new)}</b>"
     )
-    lines = "".join(f'<p class="formula">{row}</p>' for row in rows)
-    return f'<h3>Update ({html.escape(u.optimizer)})</h3>{lines}<p class="note">{_optimizer_note(u)}</p>'
+    lines = "".join(formula(row) for row in rows)
+    return (
+        _heading("update", f"Update ({html.escape(u.optimizer)})")
+        + f'{lines}<p class="note">{_optimizer_note(u)}</p>'
+    )
+
+
+def filled_sections(ex: ChainExplanation, row: int) -> frozenset[str]:
+    """The sections of :data:`SECTIONS` whose numbers are all computed (none pending)."""
+    sample = ex.samples[row]
+    filled = {
+        "numbers": sample.contribution is not None and all(f.value is not None for f in sample.factors),
+        "upstream": sample.upstream is not None and all(u.product is not None for u in sample.upstream),
+        "samples": not ex.pending_factors,
+        "gradient": ex.gradient is not None,
+        "check": ex.passed is not None,
+        "update": ex.update is not None,
+    }
+    return frozenset(name for name, done in filled.items() if done)
 
 
 def explanation_html(
@@ -298,42 +390,67 @@ def explanation_html(
     optimizer: str,
     report: CheckReport | None = None,
     values: tuple[float, float, float, bool] | None = None,
+    digits: Digits = DIGIT_LEVELS[0],
+    why: str = "",
 ) -> str:
     """The whole explanation of sample ``row``: the learner's value beside the correct one (after
     a check), the chain rule in symbols and numbers, the per-sample table, the finite-difference
-    check and the update."""
+    check and the update. ``why`` says why the worked sample is ``row``."""
     sample = ex.samples[row]
-    parts = [yours_html(ex, report, values), formula_html(ex), factors_html(ex), numbers_html(ex, sample)]
+    parts = [
+        yours_html(ex, report, values),
+        formula_html(ex),
+        factors_html(ex),
+        numbers_html(ex, sample, why),
+    ]
     if sample.upstream is not None:
-        parts.append(upstream_html(ex, sample))
+        parts.append(upstream_html(ex, sample, digits))
     if len(ex.samples) > 1:
-        parts.append(samples_html(ex))
-    parts += [gradient_html(ex), finite_difference_html(ex), update_html(ex, optimizer)]
+        parts.append(samples_html(ex, digits.table))
+    parts += [gradient_html(ex), finite_difference_html(ex, digits.check), update_html(ex, optimizer)]
     return "".join(parts)
+
+
+_TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
+_FORMULA = re.compile(r'<p class="formula">.*?</p>', re.DOTALL)
+
+
+def tables_html(text: str) -> str:
+    """The tables of numbers of an explanation's HTML (not the factors' notes): they cannot wrap,
+    so they set the narrowest width that shows them whole."""
+    return "".join(_TABLE.findall(text))
+
+
+def formulas_html(text: str) -> str:
+    """The equations of an explanation's HTML, each a paragraph: their width unwrapped is the
+    width the panel needs to show every one on one line."""
+    return "".join(_FORMULA.findall(text))
 
 
 def _optimizer_rows(u: UpdateLine) -> list[str]:
     """The optimizer's state equations with the engine's numbers (none for SGD)."""
-    g = html_number(u.gradient, parens=True)
+
+    def n(value: float, parens: bool = False) -> str:
+        return html_number(value, parens=parens)
+
+    g = n(u.gradient, parens=True)
     if u.momentum is not None:
         m = u.momentum
         return [
-            f"<i>v</i> = μ · <i>v</i><sub>prev</sub> + <i>g</i> = {html_number(m.momentum)} · "
-            f"{html_number(m.velocity_before, parens=True)} + {g} = <b>{html_number(m.velocity)}</b>"
+            f"<i>v</i> = μ · <i>v</i><sub>prev</sub> + <i>g</i> = {n(m.momentum)} · "
+            f"{n(m.velocity_before, parens=True)} + {g} = <b>{n(m.velocity)}</b>"
         ]
     if u.adam is not None:
         a = u.adam
         return [
             f"<i>m</i> = β<sub>1</sub> <i>m</i><sub>prev</sub> + (1 − β<sub>1</sub>) <i>g</i> = "
-            f"{html_number(a.beta1)} · {html_number(a.m_before, parens=True)} + "
-            f"(1 − {html_number(a.beta1)}) · {g} = {html_number(a.m)}",
+            f"{n(a.beta1)} · {n(a.m_before, parens=True)} + (1 − {n(a.beta1)}) · {g} = {n(a.m)}",
             f"<i>v</i> = β<sub>2</sub> <i>v</i><sub>prev</sub> + (1 − β<sub>2</sub>) <i>g</i>² = "
-            f"{html_number(a.beta2)} · {html_number(a.v_before)} + (1 − {html_number(a.beta2)}) · {g}² = "
-            f"{html_number(a.v)}",
-            f"<i>m̂</i> = <i>m</i> / (1 − β<sub>1</sub><sup>{a.t}</sup>) = {html_number(a.m_hat)}",
-            f"<i>v̂</i> = <i>v</i> / (1 − β<sub>2</sub><sup>{a.t}</sup>) = {html_number(a.v_hat)}",
-            f"<i>m̂</i> / (√<i>v̂</i> + ε) = {html_number(a.m_hat, parens=True)} / "
-            f"(√{html_number(a.v_hat)} + {html_number(a.eps)}) = <b>{html_number(u.step)}</b>",
+            f"{n(a.beta2)} · {n(a.v_before)} + (1 − {n(a.beta2)}) · {g}² = {n(a.v)}",
+            f"<i>m̂</i> = <i>m</i> / (1 − β<sub>1</sub><sup>{a.t}</sup>) = {n(a.m_hat)}",
+            f"<i>v̂</i> = <i>v</i> / (1 − β<sub>2</sub><sup>{a.t}</sup>) = {n(a.v_hat)}",
+            f"<i>m̂</i> / (√<i>v̂</i> + ε) = {n(a.m_hat, parens=True)} / "
+            f"(√{n(a.v_hat)} + {n(a.eps)}) = <b>{n(u.step)}</b>",
         ]
     return []
 

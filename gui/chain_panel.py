@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QShowEvent
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QResizeEvent, QShowEvent, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,7 +23,18 @@ from PySide6.QtWidgets import (
 from engine import GradstepError, ParameterRef
 from engine.explain.chain import ChainExplanation
 from engine.learner.check import CheckReport
-from gui.chain_html import MARK_COLOR, MISTAKE_COLOR, explanation_html, title_html
+from gui.chain_html import (
+    DIGIT_LEVELS,
+    MARK_COLOR,
+    MISTAKE_COLOR,
+    SECTIONS,
+    example_note,
+    explanation_html,
+    filled_sections,
+    formulas_html,
+    tables_html,
+    title_html,
+)
 from gui.controller import SessionController
 from gui.formatting import PENDING_COLOR
 
@@ -33,24 +44,37 @@ _CSS = f"""
 body {{ font-size: 10pt; }}
 h3 {{ margin: 10px 0 4px 0; font-size: 10pt; color: #444; }}
 .meta {{ color: #555; }}
-.formula {{ font-size: 12pt; margin: 2px 0 2px 0; }}
+.formula {{ font-size: 11pt; margin: 2px 0 2px 0; }}
 .note {{ color: #555; }}
 .pending {{ color: {PENDING_COLOR}; font-style: italic; }}
 td {{ padding: 2px 8px 2px 0; }}
-th {{ padding: 2px 8px 2px 0; text-align: left; color: #444; font-weight: 600; }}
+th {{ padding: 2px 8px 2px 0; text-align: right; color: #444; font-weight: 600; white-space: nowrap; }}
 td.num {{ font-family: monospace; text-align: right; white-space: nowrap; }}
+td.sym, td.label {{ white-space: nowrap; }}
 .mistake {{ color: {MISTAKE_COLOR}; }}
 """
 
 
 class ChainPanel(QWidget):
-    """Shows :meth:`SessionController.explain` for the selection; pending factors are greyed."""
+    """Shows :meth:`SessionController.explain` for the selection; pending factors are greyed.
+
+    Equations break only between terms; numbers in the tables are shortened (fewer digits) when
+    the tables would not fit the panel's width. ``preferred_width_changed`` says how wide the
+    panel wants to be to show every equation on one line.
+    """
+
+    preferred_width_changed = Signal(int)
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
         self._explanation: ChainExplanation | None = None
         self._dirty = True
+        self._auto_sample = True  # the worked sample is the engine's example_row until one is chosen
+        self._shown: tuple[ParameterRef, int] | None = None  # (selection, iteration) on display
+        self._filled: frozenset[str] = frozenset()  # its sections with every number computed
+        self._preferred_width = 0
+        self._scroll_target: int | None = None  # a section's top the scroll range has yet to reach
 
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
@@ -69,6 +93,11 @@ class ChainPanel(QWidget):
         self.browser.setOpenLinks(False)
         self.browser.document().setDefaultStyleSheet(_CSS)
         self.browser.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._measure = QTextDocument(self)  # lays out tables and equations unwrapped, to size them
+        self._measure.setDefaultStyleSheet(_CSS)
+        self._widths: dict[
+            str, float
+        ] = {}  # measured texts: a resize or a step measures again only what changed
 
         bar = QHBoxLayout()
         bar.setSpacing(6)
@@ -77,24 +106,30 @@ class ChainPanel(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.copy_latex_button)
         bar.addWidget(self.copy_text_button)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
         layout.addWidget(self.title)
         layout.addLayout(bar)
         layout.addWidget(self.browser, 1)
 
+        self._connect(controller)
+        self._refresh()
+
+    def _connect(self, controller: SessionController) -> None:
         self.copy_latex_button.clicked.connect(self.copy_latex)
         self.copy_text_button.clicked.connect(self.copy_text)
         self.copy_latex_action.triggered.connect(self.copy_latex)
         self.copy_text_action.triggered.connect(self.copy_text)
         self.browser.customContextMenuRequested.connect(self._on_context_menu_requested)
         self.sample_box.valueChanged.connect(self._on_sample_changed)
+        bar = self.browser.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_scroll_range_changed)
+        bar.actionTriggered.connect(self._on_scroll_action_triggered)
         controller.selection_changed.connect(self._on_selection_changed)
         controller.stage_changed.connect(self._on_stage_changed)
         controller.running_changed.connect(self._on_running_changed)
         controller.check_changed.connect(self._on_check_changed)
-        self._refresh()
 
     # ---- public ----
 
@@ -129,6 +164,15 @@ class ChainPanel(QWidget):
             return None
         return float(yours[where]), float(correct[where]), float(relative[where]), bool(marks[where])
 
+    @property
+    def shown_html(self) -> str:
+        """The rich text on display (chain_html's, at the digits that fit)."""
+        return self._html
+
+    def preferred_width(self) -> int:
+        """The width that shows every equation on one line and every table whole (0: any)."""
+        return self._preferred_width
+
     def copy_latex(self) -> None:
         """Put the engine's LaTeX of the explanation on the clipboard."""
         if self._explanation is not None:
@@ -144,7 +188,8 @@ class ChainPanel(QWidget):
     # ---- handlers ----
 
     def _on_selection_changed(self, ref: ParameterRef | None) -> None:
-        self.sample_box.setValue(0)
+        self._auto_sample = True
+        self._set_sample(0)
         self._request_refresh()
 
     def _on_stage_changed(self) -> None:
@@ -157,7 +202,18 @@ class ChainPanel(QWidget):
         self._render()
 
     def _on_sample_changed(self, value: int) -> None:
+        self._auto_sample = False  # the reader chose it: keep it while stepping
         self._render()
+
+    def _on_scroll_range_changed(self, low: int, high: int) -> None:
+        # the document's height reaches the scroll bar after the scroll into view asked for it
+        if self._scroll_target is not None:
+            self.browser.verticalScrollBar().setValue(self._scroll_target)
+            if high >= self._scroll_target:
+                self._scroll_target = None
+
+    def _on_scroll_action_triggered(self, action: int) -> None:
+        self._scroll_target = None  # the reader scrolls: leave them be
 
     def _on_context_menu_requested(self, pos: QPoint) -> None:
         menu = self.browser.createStandardContextMenu(pos)
@@ -171,6 +227,11 @@ class ChainPanel(QWidget):
         super().showEvent(event)
         if self._dirty:
             self._refresh()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._explanation is not None:
+            self._render()  # the digits that fit the new width
 
     # ---- drawing ----
 
@@ -201,6 +262,8 @@ class ChainPanel(QWidget):
             self.sample_box.blockSignals(True)
             self.sample_box.setRange(0, max(0, samples - 1))
             self.sample_box.blockSignals(False)
+            if self._auto_sample:
+                self._set_sample(self._explanation.example_row())
         self.sample_box.setVisible(samples > 1)
         self.sample_label.setVisible(self.sample_box.isVisibleTo(self))
         self._render(error)
@@ -234,14 +297,96 @@ class ChainPanel(QWidget):
         c = self._controller
         self.title.setText(title_html(ex, c.snapshot()))
         row = min(self.sample_box.value(), len(ex.samples) - 1)
+        why = example_note(ex, row) if self._auto_sample else ""
         optimizer = c.config.optimizer.name
-        self._set_html(explanation_html(ex, row, optimizer, c.check_report, self.check_values()))
+        report, values = c.check_report, self.check_values()
+        available = self._available_width()
+        pages = [explanation_html(ex, row, optimizer, report, values, DIGIT_LEVELS[0], why)]
+        for digits in DIGIT_LEVELS[1:]:  # fewer digits until the tables fit (or none are left)
+            if self._unwrapped_width(tables_html(pages[-1])) <= available:
+                break
+            pages.append(explanation_html(ex, row, optimizer, report, values, digits, why))
+        self._set_html(pages[-1])
+        self._scroll_to_filled(ex, row)
+        self._update_preferred_width(pages[0])
+
+    def _set_sample(self, row: int) -> None:
+        self.sample_box.blockSignals(True)
+        self.sample_box.setValue(row)
+        self.sample_box.blockSignals(False)
+
+    def _available_width(self) -> int:
+        """The viewport's width for text, as if the vertical scroll bar were shown."""
+        bar = self.browser.verticalScrollBar()
+        return self.browser.viewport().width() - (0 if bar.isVisible() else bar.sizeHint().width())
+
+    def _unwrapped_width(self, text: str) -> float:
+        """The width ``text`` takes in the browser's style when nothing in it wraps."""
+        if text not in self._widths:
+            if len(self._widths) > 64:
+                self._widths.clear()
+            doc = self._measure
+            doc.setDefaultFont(self.browser.document().defaultFont())
+            doc.setDocumentMargin(self.browser.document().documentMargin())
+            doc.setHtml(text)
+            doc.setTextWidth(-1)
+            self._widths[text] = doc.idealWidth()
+        return self._widths[text]
+
+    def _update_preferred_width(self, text: str) -> None:
+        content = max(self._unwrapped_width(tables_html(text)), self._unwrapped_width(formulas_html(text)))
+        margins = self._layout.contentsMargins()
+        chrome = (
+            margins.left()
+            + margins.right()
+            + 2 * self.browser.frameWidth()
+            + self.browser.verticalScrollBar().sizeHint().width()
+            + 4  # the dock's own frame
+        )
+        width = int(content + 0.999) + chrome
+        if width != self._preferred_width:
+            self._preferred_width = width
+            self.preferred_width_changed.emit(width)
+
+    def _scroll_to_filled(self, ex: ChainExplanation, row: int) -> None:
+        """Bring into view the first section the last stage filled (its numbers were pending)."""
+        shown = (ex.ref, ex.iteration)
+        filled = filled_sections(ex, row)
+        newly = [s for s in SECTIONS if s in filled and s not in self._filled] if shown == self._shown else []
+        self._shown, self._filled = shown, filled
+        if newly:
+            self.scroll_into_view(newly[0])
+
+    def scroll_into_view(self, anchor: str) -> None:
+        """Scroll so the section headed ``anchor`` is in view, its heading at the top if it is not."""
+        doc = self.browser.document()
+        layout = doc.documentLayout()
+        layout.blockBoundingRect(doc.lastBlock())  # lays a long document out to its end, scroll range too
+        tops: dict[str, float] = {}
+        block = doc.begin()
+        while block.isValid():
+            fragments = block.begin()
+            while not fragments.atEnd():
+                for name in fragments.fragment().charFormat().anchorNames():
+                    tops.setdefault(name, layout.blockBoundingRect(block).top())
+                fragments += 1
+            block = block.next()
+        if anchor not in tops:
+            return
+        top = tops[anchor]
+        bottom = min((t for t in tops.values() if t > top), default=layout.documentSize().height())
+        bar = self.browser.verticalScrollBar()
+        height = self.browser.viewport().height()
+        if top < bar.value() or bottom > bar.value() + height:
+            bar.setValue(int(top))
+            self._scroll_target = int(top) if bar.maximum() < top else None
 
     def _set_html(self, text: str) -> None:
         """Show ``text`` unless it is already shown (a step with nothing new redraws nothing)."""
         if text == self._html:
             return
         self._html = text
+        self._scroll_target = None
         scroll = self.browser.verticalScrollBar().value()
         self.browser.setHtml(text)
         self.browser.verticalScrollBar().setValue(scroll)  # stepping should not jump the reader back

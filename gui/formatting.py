@@ -23,7 +23,7 @@ def format_number(value: float | None, digits: int = DIGITS) -> str:
         return "nan"
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
-    text = format(value, f".{digits}g")
+    text = format(0.0 if value == 0 else value, f".{digits}g")  # −0.0 is written 0, never −0
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}e{int(exponent)}"  # 1e-05 reads better as 1e-5

@@ -111,6 +111,22 @@ class ChainExplanation:
         """Whether some factor or contribution waits for a stage that has not run."""
         return any(s.contribution is None or any(f.value is None for f in s.factors) for s in self.samples)
 
+    def example_row(self) -> int:
+        """The row of the batch a worked example ("with numbers") goes through.
+
+        The first sample whose contribution is not zero: a sample with input 0 into the weight
+        contributes ``… · 0 = 0`` and shows nothing of the chain rule. While a contribution is
+        pending, a sample counts as contributing unless a factor already known is zero. When
+        every sample contributes zero, row 0.
+        """
+        for row, sample in enumerate(self.samples):
+            if sample.contribution is not None:
+                if sample.contribution != 0:
+                    return row
+            elif all(f.value != 0 for f in sample.factors if f.value is not None):
+                return row
+        return 0
+
     def to_json(self) -> dict[str, Any]:
         """The ``gradstep chain --json`` document."""
         return render.chain_json(self)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 
+def unsigned_zero(value: float) -> float:
+    """``value`` with −0.0 turned into 0.0: a zero is written "0", never "−0"."""
+    return 0.0 if value == 0 else value
+
+
 def fmt(value: float | None, spec: str = ".10g", *, paren: bool = False) -> str:
     if value is None:
         return "pending"
-    text = format(value, spec)
+    text = format(unsigned_zero(value), spec)
     return f"({text})" if paren and value < 0 else text
 
 
 def latex_value(value: float | None, spec: str = ".10g") -> str:
     if value is None:
         return r"\text{pending}"
-    text = format(value, spec)
+    text = format(unsigned_zero(value), spec)
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"

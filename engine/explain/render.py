@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.core.mistakes import MISTAKES
 from engine.core.records import ParameterRef
-from engine.explain.format import check_mark
+from engine.explain.format import check_mark, unsigned_zero
 from engine.explain.format import fmt as _fmt
 from engine.explain.format import latex_text as _latex_text
 from engine.explain.format import latex_value as _latex_value
@@ -16,7 +16,23 @@ if TYPE_CHECKING:
 
 
 def chain_json(ex: ChainExplanation) -> dict[str, Any]:
-    """The ``gradstep chain --json`` document."""
+    """The ``gradstep chain --json`` document (a zero is 0.0, never -0.0)."""
+    document: dict[str, Any] = _unsigned_zeros(_chain_document(ex))
+    return document
+
+
+def _unsigned_zeros(value: Any) -> Any:
+    """``value`` with every -0.0 in it (in dicts and lists) made 0.0."""
+    if isinstance(value, float):
+        return unsigned_zero(value)
+    if isinstance(value, dict):
+        return {key: _unsigned_zeros(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unsigned_zeros(item) for item in value]
+    return value
+
+
+def _chain_document(ex: ChainExplanation) -> dict[str, Any]:
     return {
         "parameter": ex.ref.label,
         "kind": "bias" if ex.ref.is_bias else "weight",

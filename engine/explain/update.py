@@ -96,24 +96,24 @@ class UpdateLine:
 
     def text_lines(self, label: str) -> list[str]:
         """The update of parameter ``label`` in plain text, one equation a line, with the numbers."""
-        lr = format(self.learning_rate, "g")
+        lr = _fmt(self.learning_rate, "g")
         lines = []
         if self.momentum is not None:
             m = self.momentum
             lines.append(
-                f"v = μ·v_prev + g = {m.momentum:g} · {_fmt(m.velocity_before, paren=True)} + "
+                f"v = μ·v_prev + g = {_fmt(m.momentum, 'g')} · {_fmt(m.velocity_before, paren=True)} + "
                 f"{_fmt(self.gradient, paren=True)} = {_fmt(m.velocity)}"
             )
             step = "v"
         elif self.adam is not None:
             a = self.adam
             lines += [
-                f"m = β1·m_prev + (1 − β1)·g = {a.beta1:g} · {_fmt(a.m_before, paren=True)} + "
-                f"{1 - a.beta1:g} · {_fmt(self.gradient, paren=True)} = {_fmt(a.m)}",
-                f"v = β2·v_prev + (1 − β2)·g² = {a.beta2:g} · {_fmt(a.v_before)} + "
+                f"m = β1·m_prev + (1 − β1)·g = {_fmt(a.beta1, 'g')} · {_fmt(a.m_before, paren=True)} + "
+                f"{_fmt(1 - a.beta1, 'g')} · {_fmt(self.gradient, paren=True)} = {_fmt(a.m)}",
+                f"v = β2·v_prev + (1 − β2)·g² = {_fmt(a.beta2, 'g')} · {_fmt(a.v_before)} + "
                 f"{_fmt(1 - a.beta2)} · {_fmt(self.gradient, paren=True)}² = {_fmt(a.v)}",
                 f"m̂ = m / (1 − β1^{a.t}) = {_fmt(a.m_hat)},  v̂ = v / (1 − β2^{a.t}) = {_fmt(a.v_hat)}",
-                f"m̂ / (√v̂ + ε) = {_fmt(a.m_hat, paren=True)} / (√{_fmt(a.v_hat)} + {a.eps:g}) "
+                f"m̂ / (√v̂ + ε) = {_fmt(a.m_hat, paren=True)} / (√{_fmt(a.v_hat)} + {_fmt(a.eps, 'g')}) "
                 f"= {_fmt(self.step)}",
             ]
             step = "m̂ / (√v̂ + ε)"
@@ -127,12 +127,13 @@ class UpdateLine:
 
     def latex_rows(self, target: str) -> list[str]:
         """The update as rows of an ``aligned`` block (each ending in ``\\\\`` but the last)."""
-        lr = format(self.learning_rate, "g")
+        lr = _fmt(self.learning_rate, "g")
         rows = []
         if self.momentum is not None:
             m = self.momentum
             rows.append(
-                rf"v &= \mu v_{{\text{{prev}}}} + g = {m.momentum:g} \cdot {_latex_value(m.velocity_before)}"
+                rf"v &= \mu v_{{\text{{prev}}}} + g = {_fmt(m.momentum, 'g')} \cdot "
+                rf"{_latex_value(m.velocity_before)}"
                 rf" + {_latex_value(self.gradient)} = {_latex_value(m.velocity)} \\"
             )
             step_sym = "v"
@@ -140,10 +141,10 @@ class UpdateLine:
             a = self.adam
             g = _latex_value(self.gradient)
             rows += [
-                rf"m &= \beta_1 m_{{\text{{prev}}}} + (1 - \beta_1)\, g = {a.beta1:g} \cdot "
+                rf"m &= \beta_1 m_{{\text{{prev}}}} + (1 - \beta_1)\, g = {_fmt(a.beta1, 'g')} \cdot "
                 rf"{_latex_value(a.m_before)} + {_latex_value(1 - a.beta1)} \cdot {g}"
                 rf" = {_latex_value(a.m)} \\",
-                rf"v &= \beta_2 v_{{\text{{prev}}}} + (1 - \beta_2)\, g^2 = {a.beta2:g} \cdot "
+                rf"v &= \beta_2 v_{{\text{{prev}}}} + (1 - \beta_2)\, g^2 = {_fmt(a.beta2, 'g')} \cdot "
                 rf"{_latex_value(a.v_before)} + {_latex_value(1 - a.beta2)} \cdot {g}^2"
                 rf" = {_latex_value(a.v)} \\",
                 rf"\hat m &= \frac{{m}}{{1 - \beta_1^{{{a.t}}}}} = {_latex_value(a.m_hat)}, \quad "

@@ -19,6 +19,7 @@ from engine.core.losses import LOSSES
 from engine.core.mistakes import MISTAKES
 from engine.core.records import IterationRecord
 from engine.explain.chain import ChainExplanation, ParameterRef
+from engine.explain.format import fmt, unsigned_zero
 from engine.history.session import Session
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ _ACT_LATEX = {
 
 def num(value: float) -> str:
     """A number for LaTeX: 10 significant digits, scientific as a power of ten."""
-    text = format(float(value), ".10g")
+    text = format(unsigned_zero(float(value)), ".10g")
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
@@ -54,7 +55,7 @@ def num(value: float) -> str:
 
 def plain(value: float) -> str:
     """A number for Markdown text and tables."""
-    return format(float(value), ".10g")
+    return format(unsigned_zero(float(value)), ".10g")
 
 
 NOTATION = (
@@ -214,7 +215,7 @@ def update_section(config: SessionConfig, record: IterationRecord, level: str = 
     update = record.update
     assert update is not None
     opt = config.optimizer
-    yield f"{level} Update ({opt.name}, learning rate {opt.learning_rate:g})\n"
+    yield f"{level} Update ({opt.name}, learning rate {fmt(opt.learning_rate, 'g')})\n"
     yield f"$$\n{_optimizer_rule(config, update.state_after.step)}\n$$\n"
     extra = {"momentum": ["v"], "adam": ["m", "v"]}.get(opt.name, [])
     state = [p for p in (update.state_after.first, update.state_after.second) if p is not None][: len(extra)]
@@ -248,9 +249,9 @@ def _header(config: SessionConfig) -> str:
     opt = config.optimizer
     extra = ""
     if opt.name == "momentum":
-        extra = f" (momentum {opt.momentum:g})"
+        extra = f" (momentum {fmt(opt.momentum, 'g')})"
     elif opt.name == "adam":
-        extra = f" (β1 {opt.beta1:g}, β2 {opt.beta2:g}, ε {opt.eps:g})"
+        extra = f" (β1 {fmt(opt.beta1, 'g')}, β2 {fmt(opt.beta2, 'g')}, ε {fmt(opt.eps, 'g')})"
     mistake = ""
     if config.mistake is not None:
         mistake = (
@@ -259,7 +260,7 @@ def _header(config: SessionConfig) -> str:
         )
     return (
         f"Network {sizes} ({', '.join(layer.activation for layer in config.layers)}), loss `{config.loss}`, "
-        f"{opt.name}{extra} with learning rate {opt.learning_rate:g}.{mistake}\n"
+        f"{opt.name}{extra} with learning rate {fmt(opt.learning_rate, 'g')}.{mistake}\n"
     )
 
 

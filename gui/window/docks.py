@@ -7,7 +7,9 @@ from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
+from gui.chain_panel import ChainPanel
 from gui.controller import SessionController
+from gui.window.chain_width import ChainDockWidth
 
 DEFAULT_SIZE = QSize(1400, 900)
 SIDE_WIDTH = 375  # the configuration and chain-rule docks
@@ -28,7 +30,7 @@ class WindowDocks:
         controller: SessionController,
         settings: QSettings,
         config_panel: QWidget,
-        chain_panel: QWidget,
+        chain_panel: ChainPanel,
         inspector: QWidget,
         walkthrough_panel: QWidget,
     ) -> None:
@@ -36,6 +38,7 @@ class WindowDocks:
         self._controller = controller
         self._settings = settings
         self.chain = self._dock("Chain rule", "ChainDock", chain_panel, RIGHT)
+        self.chain_width = ChainDockWidth(window, self.chain, chain_panel)  # what its content needs
         self.inspector = self._dock("Inspector", "InspectorDock", inspector, BOTTOM)
         self.config = self._dock("Configuration", "ConfigurationDock", config_panel, LEFT)
         self.walkthrough = self._dock("Walkthrough", "WalkthroughDock", walkthrough_panel, RIGHT)
@@ -129,6 +132,7 @@ class WindowDocks:
             [self.config, self.chain], [SIDE_WIDTH, SIDE_WIDTH], Qt.Orientation.Horizontal
         )
         self._window.resizeDocks([self.inspector], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+        self.chain_width.reset()
 
     def restore(self) -> None:
         """The geometry and dock layout of the last session, else the defaults."""

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtGui import QGuiApplication, QMouseEvent, QTextBlock, QTextDocument, QTextTable
+from PySide6.QtWidgets import QApplication, QWidget
 
 from engine import ParameterRef, parse_session
 from engine.explain.chain import ChainExplanation
-from gui.chain_html import MAX_SAMPLE_ROWS, SAMPLE_DIGITS
+from gui.chain_html import (
+    DIGIT_LEVELS,
+    MAX_SAMPLE_ROWS,
+    NO_BREAK_THIN,
+    SAMPLE_DIGITS,
+    WORD_JOINER,
+    formulas_html,
+)
 from gui.chain_panel import HINT, ChainPanel
 from gui.controller import SessionController
-from gui.formatting import format_number
+from gui.formatting import format_cell, format_number, html_number
+from gui.network.hits import Hit
+from gui.network.tooltips import describe
+from gui.window.chain_width import MIN_WIDTH
+from tests.engine.test_explain_zeros import NEGATIVE_ZERO
+from tests.gui.conftest import open_window
 from tests.gui.hosting import show_in_host
 from tests.helpers import tiny_session_dict
 
@@ -57,7 +71,7 @@ def test_numbers_follow_the_engine_through_a_whole_iteration(
         assert shown is not None
         assert shown.to_json() == expected.to_json()
         text = panel.browser.toPlainText()
-        first = expected.samples[0]
+        first = expected.samples[expected.example_row()]  # the worked sample
         for factor in first.factors:
             assert format_number(factor.value) in text
         assert format_number(expected.finite_difference) in text
@@ -101,7 +115,7 @@ def test_hidden_unit_lists_the_next_layers_units(panel: ChainPanel, controller: 
     controller.finish_iteration()
     shown = panel.explanation
     assert shown is not None
-    upstream = shown.samples[0].upstream
+    upstream = shown.samples[panel.sample_box.value()].upstream
     assert upstream is not None
     assert len(upstream) == controller.config.layers[1].units
     text = panel.browser.toPlainText()
@@ -127,8 +141,9 @@ def test_choosing_a_sample_shows_its_expansion(panel: ChainPanel, controller: Se
     assert shown is not None
     assert panel.sample_box.isVisible()
     assert panel.sample_box.maximum() == len(shown.samples) - 1
-    panel.sample_box.setValue(2)
-    sample = shown.samples[2]
+    chosen = 3 if shown.example_row() != 3 else 1
+    panel.sample_box.setValue(chosen)
+    sample = shown.samples[chosen]
     text = panel.browser.toPlainText()
     assert f"With numbers, sample {sample.sample}" in text
     assert sample.upstream is not None
@@ -273,3 +288,343 @@ def test_teaching_mode_factor_says_what_the_mistake_changed(qtbot) -> None:
     assert "sum over the 1 unit k of layer 1 of wkj · δk" in text
     controller.wait_idle()
     host.close()
+
+
+# ---- a textbook at any width: equations, headers, digits, the worked sample, no −0 ----
+
+
+def _blocks(doc: QTextDocument) -> Iterator[QTextBlock]:
+    block = doc.begin()
+    while block.isValid():
+        yield block
+        block = block.next()
+
+
+def _plain(text: str) -> str:
+    return text.replace(WORD_JOINER, "").replace("\u00a0", " ").replace(NO_BREAK_THIN, " ")
+
+
+def _lines(block: QTextBlock) -> list[str]:
+    layout = block.layout()
+    text = block.text()
+    return [
+        text[layout.lineAt(i).textStart() : layout.lineAt(i).textStart() + layout.lineAt(i).textLength()]
+        for i in range(layout.lineCount())
+    ]
+
+
+def _formula_blocks(panel: ChainPanel) -> list[QTextBlock]:
+    """The browser's paragraphs that are equations (chain_html's formula paragraphs)."""
+    scratch = QTextDocument()
+    scratch.setHtml(formulas_html(panel.shown_html))
+    texts = {b.text() for b in _blocks(scratch)} - {""}
+    doc = panel.browser.document()
+    doc.documentLayout().blockBoundingRect(doc.lastBlock())  # laid out to the end
+    found = [b for b in _blocks(doc) if b.text() in texts]
+    assert {b.text() for b in found} == texts
+    return found
+
+
+def _table_headed(panel: ChainPanel, first: str) -> QTextTable:
+    """The browser's table whose top-left header cell reads ``first``."""
+    for frame in panel.browser.document().rootFrame().childFrames():
+        if isinstance(frame, QTextTable) and frame.cellAt(0, 0).firstCursorPosition().block().text() == first:
+            return frame
+    raise AssertionError(f"no table headed {first!r}")
+
+
+def _headers(table: QTextTable) -> list[QTextBlock]:
+    return [table.cellAt(0, c).firstCursorPosition().block() for c in range(table.columns())]
+
+
+@pytest.mark.parametrize("width", [300, 380, 520])
+def test_equations_break_only_before_an_operator(qtbot, controller: SessionController, width: int) -> None:
+    panel = ChainPanel(controller)
+    host = show_in_host(qtbot, panel, width, 900)
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    assert '<p class="formula">' in panel.shown_html
+    assert f"{WORD_JOINER}/{WORD_JOINER}" in panel.shown_html  # every fraction is one unit
+    wrapped = 0
+    for block in _formula_blocks(panel):
+        lines = _lines(block)
+        assert lines, block.text()
+        for line in lines[1:]:  # a continued line starts with its operator, as in a textbook
+            wrapped += 1
+            assert line.lstrip(" \u00a0")[0] in "·=−+←/", _plain(block.text())
+    if width == 300:
+        assert wrapped > 0  # the narrow panel did wrap equations, between their terms
+    host.close()
+
+
+@pytest.mark.parametrize("width", [300, 520])
+def test_per_sample_headers_are_short_fixed_and_on_one_line(
+    qtbot, controller: SessionController, width: int
+) -> None:
+    panel = ChainPanel(controller)
+    host = show_in_host(qtbot, panel, width, 900)
+    for ref, headers in (
+        (HIDDEN_WEIGHT, ["s", "∂ℓ/∂a", "∂a/∂z", "∂z/∂w", "product"]),
+        (OUTPUT_BIAS, ["s", "∂ℓ/∂a", "∂a/∂z", "∂z/∂b", "product"]),
+    ):
+        controller.select(ref)
+        controller.finish_iteration()
+        cells = _headers(_table_headed(panel, "s"))
+        assert [_plain(c.text()) for c in cells] == headers
+        for cell in cells:
+            assert cell.layout().lineCount() == 1, cell.text()
+    host.close()
+
+
+def test_fused_output_headers(qtbot) -> None:
+    doc = tiny_session_dict(loss="bce")
+    panel, controller, host = _panel_for(qtbot, doc, OUTPUT_BIAS, 1)
+    assert [_plain(c.text()) for c in _headers(_table_headed(panel, "s"))] == [
+        "s",
+        "∂ℓ/∂z",
+        "∂z/∂b",
+        "product",
+    ]
+    controller.wait_idle()
+    host.close()
+
+
+def test_upstream_headers_are_on_one_line_in_a_narrow_panel(qtbot, controller: SessionController) -> None:
+    panel = ChainPanel(controller)
+    host = show_in_host(qtbot, panel, 300, 900)
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    cells = _headers(_table_headed(panel, "k"))
+    assert [_plain(c.text()) for c in cells] == ["k", "wk,1", "δk", "product"]
+    assert all(c.layout().lineCount() == 1 for c in cells)
+    host.close()
+
+
+def test_a_narrow_panel_shortens_table_numbers_instead_of_scrolling(
+    qtbot, controller: SessionController
+) -> None:
+    panel = ChainPanel(controller)
+    host = show_in_host(qtbot, panel, 520, 900)
+    controller.select(HIDDEN_WEIGHT)
+    controller.finish_iteration()
+    shown = panel.explanation
+    assert shown is not None
+    wide = panel.browser.toPlainText()
+    assert format_number(shown.finite_difference) in wide  # room for all 10 digits
+    assert panel.browser.horizontalScrollBar().maximum() == 0
+    host.resize(300, 900)  # the dock of a 960-pixel window
+    qtbot.waitUntil(lambda: panel.browser.viewport().width() < 290)
+    narrow = panel.browser.toPlainText()
+    assert panel.browser.horizontalScrollBar().maximum() == 0
+    table = DIGIT_LEVELS[-1].table
+    for sample in shown.samples:  # shortened, never cut: fewer digits of the same numbers
+        assert any(format_number(sample.contribution, d) in narrow for d in range(table, SAMPLE_DIGITS + 1))
+    assert format_number(shown.finite_difference) not in narrow
+    assert format_number(shown.gradient) in narrow  # the equations keep all digits: they wrap
+    host.close()
+
+
+def test_with_numbers_goes_through_the_first_sample_that_contributes(
+    panel: ChainPanel, controller: SessionController
+) -> None:
+    controller.select(HIDDEN_WEIGHT)  # from input x0, 0 in XOR's samples 0 and 1
+    controller.finish_iteration()
+    record = controller.session.iteration_record(0)
+    x0 = record.inputs[:, HIDDEN_WEIGHT.input]
+    first = next(r for r in range(len(x0)) if x0[r] != 0)
+    assert first == 2
+    text = _plain(panel.browser.toPlainText())
+    assert f"With numbers, sample {first}" in text
+    assert f"Sample {first}: the first sample whose contribution is not 0 (samples 0, 1 contribute 0)" in text
+    assert panel.sample_box.value() == first
+    shown = panel.explanation
+    assert shown is not None
+    assert shown.samples[first].contribution != 0
+    assert f"= {format_number(shown.samples[first].contribution)}" in text
+
+    panel.sample_box.setValue(0)  # the reader's choice stands while stepping
+    controller.back()
+    controller.step()
+    assert panel.sample_box.value() == 0
+    text = _plain(panel.browser.toPlainText())
+    assert "With numbers, sample 0" in text
+    assert "the first sample whose contribution" not in text
+
+    controller.select(ParameterRef(0, 1, 1))  # a new selection: the panel chooses again
+    x1 = record.inputs[:, 1]
+    assert panel.sample_box.value() == next(r for r in range(len(x1)) if x1[r] != 0)
+
+
+def test_no_negative_zero_in_the_panel_or_the_tooltips(
+    panel: ChainPanel, controller: SessionController
+) -> None:
+    session = controller.session
+    refs = [
+        ParameterRef(k, j, i)
+        for k, p in enumerate(session.params)
+        for j in range(p.weights.shape[0])
+        for i in [None, *range(p.weights.shape[1])]
+    ]
+    stages = len(session.stages)
+    seen_signed_zero = False
+    activations = tuple(layer.activation for layer in controller.config.layers)
+    for position in range(stages + 2):
+        controller.goto_iteration(*divmod(position, stages))
+        snap = controller.snapshot()
+        for ref in refs:
+            controller.select(ref)
+            ex = panel.explanation
+            assert ex is not None
+            seen_signed_zero |= any(
+                s.contribution == 0 and math.copysign(1.0, s.contribution) < 0 for s in ex.samples
+            )
+            for text in (panel.shown_html, panel.browser.toPlainText(), panel.title.text()):
+                assert NEGATIVE_ZERO.search(_plain(text)) is None, (ref, position)
+            kind = "bias" if ref.is_bias else "weight"
+            for sample in range(snap.record.inputs.shape[0]):
+                tip = describe(Hit(kind, ref), snap, sample, controller.last_update(), activations, 10)
+                assert NEGATIVE_ZERO.search(tip) is None, tip
+    assert seen_signed_zero  # the sweep met XOR's (0, 0) sample times a negative δ
+    assert format_number(-0.0) == "0"
+    assert format_cell(-0.0) == "0"
+    assert html_number(-0.0, parens=True) == "0"
+
+
+def test_the_stage_that_fills_a_section_scrolls_it_into_view(qtbot, controller: SessionController) -> None:
+    panel = ChainPanel(controller)
+    host = show_in_host(qtbot, panel, 420, 360)  # short: the sections do not all fit
+    controller.select(HIDDEN_WEIGHT)
+    controller.goto_stage(len(controller.session.stages) - 1)  # the backward pass done
+    bar = panel.browser.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(0)
+    assert not _section_in_view(panel, "update")
+    controller.step()  # the update fills the update line
+    qtbot.waitUntil(lambda: _section_in_view(panel, "update"))
+    controller.back()  # nothing newly filled: the reader's place stays
+    bar.setValue(0)
+    controller.goto_stage(len(controller.session.stages) - 2)  # before the last backward stage
+    bar.setValue(0)
+    controller.step()  # Backward 0 fills the worked sample's numbers
+    assert _section_in_view(panel, "numbers")
+    host.close()
+
+
+def _anchor_tops(panel: ChainPanel) -> dict[str, float]:
+    doc = panel.browser.document()
+    layout = doc.documentLayout()
+    tops: dict[str, float] = {}
+    for block in _blocks(doc):
+        fragments = block.begin()
+        while not fragments.atEnd():
+            for name in fragments.fragment().charFormat().anchorNames():
+                tops.setdefault(name, layout.blockBoundingRect(block).top())
+            fragments += 1
+    return tops
+
+
+def _section_in_view(panel: ChainPanel, anchor: str) -> bool:
+    """Whether the heading of section ``anchor`` and its first lines are inside the viewport."""
+    tops = _anchor_tops(panel)
+    top = tops[anchor]
+    value = panel.browser.verticalScrollBar().value()
+    return value <= top and top + 40 <= value + panel.browser.viewport().height()
+
+
+# ---- in the window: the dock takes the width its content needs, up to a third ----
+
+WIDE = {
+    "inputs": 2,
+    "init": "xavier_uniform",
+    "layers": [
+        {"units": 128, "activation": "sigmoid"},
+        {"units": 128, "activation": "sigmoid"},
+        {"units": 1, "activation": "sigmoid"},
+    ],
+}
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080), (2560, 1440)])
+@pytest.mark.parametrize("network", ["xor", "2-128-128-1"])
+def test_the_chain_dock_fits_its_content_without_a_horizontal_scrollbar(
+    qtbot, settings: QSettings, size: tuple[int, int], network: str
+) -> None:
+    doc = tiny_session_dict() if network == "xor" else tiny_session_dict(network=WIDE)
+    with contextmanager(open_window)(qtbot, parse_session(doc), settings) as win:
+        win.resize(*size)
+        controller, panel, dock = win.controller, win.chain_panel, win.chain_dock
+        controller.select(HIDDEN_WEIGHT)
+        controller.goto_stage(len(controller.session.stages) - 1)  # after the backward pass
+        for stage in ("backward", "update"):
+            want = min(max(panel.preferred_width(), MIN_WIDTH), win.width() // 3)
+            assert win.docks.chain_width.width() == want
+            if stage == "backward":  # from the hint's width to the selection's
+                qtbot.waitUntil(lambda want=want: dock.width() == want)  # type: ignore[misc]
+            else:  # new content only widens the dock: the network does not move under the pointer
+                qtbot.waitUntil(lambda want=want: dock.width() >= want)  # type: ignore[misc]
+            assert dock.width() <= win.width() // 3
+            assert want > MIN_WIDTH or size[0] < 3 * MIN_WIDTH  # wider than the old fixed 375
+            assert panel.browser.horizontalScrollBar().maximum() == 0, stage
+            top = _formula_blocks(panel)[0]  # ∂L/∂w = Σ ∂ℓ/∂a · ∂a/∂z · ∂z/∂w
+            assert _plain(top.text()).startswith("∂L/∂w")
+            assert top.layout().lineCount() == 1, stage
+            if stage == "backward":
+                controller.step()
+        qtbot.waitUntil(lambda: _section_in_view(panel, "update"))
+
+
+def test_the_chain_dock_leaves_a_width_the_user_dragged(qtbot, settings: QSettings) -> None:
+    with contextmanager(open_window)(qtbot, parse_session(tiny_session_dict()), settings) as win:
+        win.resize(1920, 1080)
+        controller, dock, sizer = win.controller, win.chain_dock, win.docks.chain_width
+        controller.select(HIDDEN_WEIGHT)
+        controller.finish_iteration()
+        qtbot.waitUntil(lambda: dock.width() == sizer.width())
+        # drag the separator left of the dock 150 pixels to the right, as a user would
+        start = QPointF(dock.x() - 2, dock.y() + 50)
+        for kind, where, buttons in (
+            (QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton),
+            (QEvent.Type.MouseMove, start + QPointF(75, 0), Qt.MouseButton.LeftButton),
+            (QEvent.Type.MouseMove, start + QPointF(150, 0), Qt.MouseButton.LeftButton),
+            (QEvent.Type.MouseButtonRelease, start + QPointF(150, 0), Qt.MouseButton.NoButton),
+        ):
+            event = QMouseEvent(
+                kind,
+                where,
+                win.mapToGlobal(where),
+                Qt.MouseButton.LeftButton,
+                buttons,
+                Qt.KeyboardModifier.NoModifier,
+            )
+            QApplication.sendEvent(win, event)
+            QApplication.processEvents()  # the window moves its separator on a zero timer
+        dragged = dock.width()
+        assert dragged < sizer.width() - 100
+        assert sizer.user_sized
+        controller.select(OUTPUT_BIAS)
+        win.resize(1900, 1080)
+        for _ in range(5):  # the resize's and the selection's events: the dock stays as the user left it
+            QApplication.processEvents()
+        assert dock.width() == dragged
+        win.docks.reset_layout()  # Reset Layout: the dock follows its content again
+        assert not sizer.user_sized
+        qtbot.waitUntil(lambda: dock.width() == sizer.width())
+
+
+def test_a_new_selection_only_widens_the_dock_and_a_window_resize_fits_it(qtbot, settings: QSettings) -> None:
+    with contextmanager(open_window)(qtbot, parse_session(tiny_session_dict()), settings) as win:
+        win.resize(2560, 1440)  # a third is wider than either explanation needs
+        controller, dock, sizer = win.controller, win.chain_dock, win.docks.chain_width
+        controller.select(HIDDEN_WEIGHT)
+        controller.finish_iteration()
+        qtbot.waitUntil(lambda: dock.width() == sizer.width())
+        hidden = dock.width()
+        assert MIN_WIDTH < hidden < win.width() // 3
+        controller.select(OUTPUT_BIAS)  # no upstream sum: narrower content
+        assert sizer.width() < hidden
+        for _ in range(5):
+            QApplication.processEvents()
+        assert dock.width() == hidden
+        win.resize(2500, 1440)
+        qtbot.waitUntil(lambda: dock.width() == sizer.width())
+        assert dock.width() < hidden
