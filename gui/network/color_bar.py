@@ -53,6 +53,10 @@ class ColorBar(QWidget):
         self.setToolTip(self._tooltip())
         self.update()
 
+    @property
+    def theme(self) -> Theme:
+        return self._theme
+
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self.update()
@@ -109,6 +113,24 @@ class ColorBar(QWidget):
         font.setPointSizeF(max(6.0, font.pointSizeF() - 1.0))
         return font
 
+    def geometry_of_parts(self) -> tuple[QRectF | None, int, float]:
+        """Where the parts go at the current size: the bar (None: no room for it), how many
+        per-layer range lines fit under it, and the legend's top."""
+        line = self.fontMetrics().height()
+        small = QFontMetrics(self._small_font()).height()
+        top = 4 + 2 * line + 12
+        bottom = self.height() - line // 2 - 6
+        legend_top = float(bottom)
+        if self._legend:
+            bottom -= len(LEGEND) * (small + 4) + 4
+            legend_top = bottom + 6
+        rows = sum(1 for name, _ in self.ranges() if name)
+        fit = max(0, min(rows, (bottom - top - MIN_BAR - 6) // small))
+        bar_bottom = bottom - (fit * small + 6 if rows else 0)
+        if bar_bottom - top < MIN_BAR:
+            return None, 0, legend_top
+        return QRectF(8, top, 14, bar_bottom - top), fit, legend_top
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -117,18 +139,13 @@ class ColorBar(QWidget):
         painter.setPen(QColor(self._theme.text))
         title_rect = QRectF(0, 4, self.width(), 2 * line + 4)
         painter.drawText(title_rect, Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, self.title)
-        top = 4 + 2 * line + 12
-        bottom = self.height() - line // 2 - 6
+        bar, fit, legend_top = self.geometry_of_parts()
         if self._legend:
-            bottom -= len(LEGEND) * (small + 4) + 4
-            self._paint_legend(painter, bottom + 6, small)
-        rows = [name for name, _ in self.ranges() if name]
-        fit = max(0, min(len(rows), (bottom - top - MIN_BAR - 6) // small))
-        bar_bottom = bottom - (fit * small + 6 if rows else 0)
-        if bar_bottom - top >= MIN_BAR:
-            self._paint_bar(painter, QRectF(8, top, 14, bar_bottom - top), line)
-            if rows:
-                self._paint_ranges(painter, bar_bottom + 8, fit, small)
+            self._paint_legend(painter, legend_top, small)
+        if bar is not None:
+            self._paint_bar(painter, bar, line)
+            if fit:
+                self._paint_ranges(painter, bar.bottom() + 8, fit, small)
         painter.end()
 
     def _paint_bar(self, painter: QPainter, bar: QRectF, line: int) -> None:

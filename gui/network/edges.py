@@ -105,6 +105,10 @@ class EdgeLayer(pg.GraphicsObject):
                 self._rect = self._bounds.adjusted(-w, -h, w, h)
         return self._rect
 
+    def drawn_lines(self) -> list[tuple[QPen, Array]]:
+        """The (pen, lines) groups in drawing order; a row of lines is x0, y0, x1, y1."""
+        return [(pen, lines.ndarray().copy()) for pen, lines in self._groups]
+
     def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.antialias)
         for pen, lines in self._groups:
@@ -175,6 +179,10 @@ class Edges:
             # edges cannot afford, so dense networks show magnitude by colour and stacking only
             width = 0.6 + (max_width - 0.6) * bucket_magnitude(b) if smooth else 1.0
             self._bucket_pens.append(pg.mkPen(QColor(int(r), int(g), int(bl)), width=width))
+
+    def bucket_colors(self) -> list[QColor]:
+        """The colour of each bucket in the current theme, most negative first."""
+        return [QColor(int(r), int(g), int(b)) for r, g, b in self._theme.bucket_rgb]
 
     def set_theme(self, theme: Theme) -> None:
         """Colour with ``theme`` from the next draw on."""
