@@ -4,6 +4,8 @@ the loss node."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
@@ -15,12 +17,25 @@ from gui.network.style import LIGHT, Theme
 from gui.network.values import SYMLOG_THRESHOLD, ColorScale, symlog
 
 COLOR_BAR_WIDTH = 108  # room for a tick like −0.000213 beside the bar
-MIN_BAR = 40  # the bar's least height in pixels; the per-layer list gives way first
+MIN_BAR = 40  # the bar's least height with its ranges under it; shorter, they go beside it
+MIN_SHORT_BAR = 24  # the least height of a bar at all
 LEGEND = (
     ("bias", "bias b", "The small square at a unit's upper left is its bias b, coloured like the edges"),
     ("loss", "loss L", "The square on the right is the loss L (filled once the loss stage has run)"),
     ("changed", "changed", "A ring on an edge: the update just run changed that weight"),
 )
+
+
+@dataclass(frozen=True)
+class BarParts:
+    """Where a colour bar's parts go (widget pixels)."""
+
+    top: float  # under the title
+    bar: QRectF | None  # None: no room for the bar
+    ranges: int  # how many per-layer range lines are drawn
+    ranges_beside: bool  # beside the bar (a short bar), else under it
+    legend_top: float
+    small: int  # the height of a line of the small font
 
 
 class ColorBar(QWidget):
@@ -113,42 +128,50 @@ class ColorBar(QWidget):
         font.setPointSizeF(max(6.0, font.pointSizeF() - 1.0))
         return font
 
-    def geometry_of_parts(self) -> tuple[QRectF | None, int, float]:
-        """Where the parts go at the current size: the bar (None: no room for it), how many
-        per-layer range lines fit under it, and the legend's top."""
+    def parts(self) -> BarParts:
+        """Where the parts go at the current size. Tall: the title, the bar with its ticks, each
+        layer's range under it, the legend. Short (a small window): the ranges beside the bar
+        instead of its tick labels, and the bar shrinks to ``MIN_SHORT_BAR`` before it goes."""
         line = self.fontMetrics().height()
         small = QFontMetrics(self._small_font()).height()
-        top = 4 + 2 * line + 12
-        bottom = self.height() - line // 2 - 6
+        flags = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+        title_height = (
+            self.fontMetrics().boundingRect(0, 0, self.width() - 4, 10 * line, flags, self.title).height()
+        )
+        top = 4 + max(title_height, line) + 8
+        bottom = self.height() - 4
         legend_top = float(bottom)
         if self._legend:
-            bottom -= len(LEGEND) * (small + 4) + 4
-            legend_top = bottom + 6
+            legend_top = bottom - len(LEGEND) * (small + 2)
+            bottom = int(legend_top) - 6
         rows = sum(1 for name, _ in self.ranges() if name)
-        fit = max(0, min(rows, (bottom - top - MIN_BAR - 6) // small))
-        bar_bottom = bottom - (fit * small + 6 if rows else 0)
-        if bar_bottom - top < MIN_BAR:
-            return None, 0, legend_top
-        return QRectF(8, top, 14, bar_bottom - top), fit, legend_top
+        room = bottom - top - line // 2  # the lowest tick label hangs half a line below the bar
+        if room - (rows * small + 6 if rows else 0) >= MIN_BAR:
+            height = room - (rows * small + 6 if rows else 0)
+            return BarParts(top, QRectF(8, top, 14, height), rows, False, legend_top, small)
+        if room < MIN_SHORT_BAR:
+            return BarParts(top, None, 0, False, legend_top, small)
+        beside = min(rows, int(room // small))
+        return BarParts(top, QRectF(8, top, 14, room), beside, True, legend_top, small)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         line = painter.fontMetrics().height()
-        small = QFontMetrics(self._small_font()).height()
         painter.setPen(QColor(self._theme.text))
-        title_rect = QRectF(0, 4, self.width(), 2 * line + 4)
+        title_rect = QRectF(2, 4, self.width() - 4, 10 * line)
         painter.drawText(title_rect, Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, self.title)
-        bar, fit, legend_top = self.geometry_of_parts()
+        parts = self.parts()
         if self._legend:
-            self._paint_legend(painter, legend_top, small)
-        if bar is not None:
-            self._paint_bar(painter, bar, line)
-            if fit:
-                self._paint_ranges(painter, bar.bottom() + 8, fit, small)
+            self._paint_legend(painter, parts.legend_top, parts.small)
+        if parts.bar is not None:
+            self._paint_bar(painter, parts.bar, line, labels=not parts.ranges_beside)
+            if parts.ranges:
+                at = parts.bar.topRight() + QPointF(9, 0) if parts.ranges_beside else parts.bar.bottomLeft()
+                self._paint_ranges(painter, at + QPointF(-2, 4), parts.ranges, parts.small)
         painter.end()
 
-    def _paint_bar(self, painter: QPainter, bar: QRectF, line: int) -> None:
+    def _paint_bar(self, painter: QPainter, bar: QRectF, line: int, labels: bool) -> None:
         theme = self._theme
         gradient = diverging_gradient(bar.topLeft(), bar.bottomLeft(), theme.dark)  # positive on top
         painter.setPen(QPen(QColor(theme.node_outline), 1))
@@ -164,8 +187,8 @@ class ColorBar(QWidget):
         for position, value in self.ticks():
             y = bar.top() + (1.0 - position) * 0.5 * bar.height()
             painter.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 4, y))
-            if y - last < line * 0.9 and position != -1.0:
-                continue  # too close to the label above: the tick alone
+            if not labels or (y - last < line * 0.9 and position != -1.0):
+                continue  # the ranges stand beside the bar, or too close to the label above
             if per_layer:
                 text = "+max" if value > 0 else ("−max" if value < 0 else "0")
             else:
@@ -173,15 +196,15 @@ class ColorBar(QWidget):
             painter.drawText(QPointF(bar.right() + 7, y + line / 3), text)
             last = y
 
-    def _paint_ranges(self, painter: QPainter, top: float, fit: int, small: int) -> None:
-        """One line per layer, "L0 ±0.00213"; "…" in the last line that fits when not all do."""
+    def _paint_ranges(self, painter: QPainter, at: QPointF, fit: int, small: int) -> None:
+        """One line per layer from ``at`` down, "L0 ±0.00213"; "…" last when not all fit."""
         painter.setFont(self._small_font())
         painter.setPen(QColor(self._theme.text))
         ranges = self.ranges()
         for k in range(fit):
             name, width = ranges[k]
             text = "…" if k == fit - 1 and fit < len(ranges) else f"{name} ±{format_number(width, 3)}"
-            painter.drawText(QPointF(6, top + k * small + small * 0.75), text)
+            painter.drawText(QPointF(at.x(), at.y() + k * small + small * 0.75), text)
         painter.setFont(self.font())
 
     def _paint_legend(self, painter: QPainter, top: float, small: int) -> None:
@@ -189,7 +212,7 @@ class ColorBar(QWidget):
         theme = self._theme
         painter.setFont(self._small_font())
         for k, (kind, label, _) in enumerate(LEGEND):
-            y = top + k * (small + 4)
+            y = top + k * (small + 2)
             side = 12.0 if kind == "loss" else 7.0
             swatch = QRectF(14 - side / 2, y + (small - side) / 2, side, side)
             if kind == "changed":  # the ring on an edge, as drawn

@@ -19,7 +19,7 @@ from gui.colormap import BUCKETS, buckets
 from gui.controller import SessionController
 from gui.export import render_frames
 from gui.main_window import MainWindow
-from gui.network.color_bar import MIN_BAR
+from gui.network.color_bar import MIN_SHORT_BAR
 from gui.network.edges import CHANGED_DOT
 from gui.network.values import SYMLOG_THRESHOLD
 from gui.network_view import NetworkView
@@ -146,16 +146,21 @@ def test_the_colour_bar_is_drawn_with_every_range_at_a_small_size(deep) -> None:
     controller, view = deep
     after_backward(controller)
     bar = view.edge_bar
-    bar.resize(bar.width(), 190)  # about its height in a 960x640 window
-    rect, lines, _ = bar.geometry_of_parts()
-    assert rect is not None
-    assert rect.height() >= MIN_BAR
-    assert lines == 3  # every layer's range has its line
-    image = bar.grab().toImage()
-    # the bar's middle row is the map's zero: pale on a light background; its ends are deep
-    x = int(rect.center().x())
-    assert QColor(image.pixel(x, int(rect.center().y()))).lightness() > 200
-    assert QColor(image.pixel(x, int(rect.top()) + 2)).lightness() < 120
+    for height, beside in ((260, False), (110, True)):  # a roomy window; a 960x640 one
+        bar.resize(bar.width(), height)
+        parts = bar.parts()
+        assert parts.bar is not None
+        assert parts.bar.height() >= MIN_SHORT_BAR
+        assert parts.ranges == 3  # every layer's range has its line ...
+        assert parts.ranges_beside == beside  # ... under the bar, or beside it when short
+        assert parts.bar.bottom() <= height
+        image = bar.grab().toImage()
+        # the bar's middle row is the map's zero: pale on a light background; its top is deep red
+        x = int(parts.bar.center().x())
+        assert QColor(image.pixel(x, int(parts.bar.center().y()))).lightness() > 200
+        top = QColor(image.pixel(x, int(parts.bar.top()) + 2))
+        assert top.lightness() < 120
+        assert top.red() > top.blue()
 
 
 def test_changed_edges_get_a_small_ring_that_leaves_the_edge_colour_visible(deep) -> None:
