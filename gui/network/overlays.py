@@ -110,7 +110,7 @@ class Selection:
         """Pens for a new network (``smooth``: its edges are antialiased)."""
         self._max_width = layout.max_width
         self.path_curve.opts["antialias"] = smooth
-        self.path_curve.setSegmentedLineMode("on")  # as the edges' glow: stroking wide paths is slow
+        self.path_curve.setSegmentedLineMode("on")  # one drawLines per segment: stroking wide paths is slow
         self.path_curve.setPen(pg.mkPen(PATH_COLOR, width=self._max_width + 3.5))
         self.selected_curve.setPen(pg.mkPen(SELECTED_COLOR, width=self._max_width + 6))
 
