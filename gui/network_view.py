@@ -82,7 +82,7 @@ class NetworkView(QWidget):
         self._node_values: dict[int, Array | None] = {}
         self._scale: ColorScale | None = None
         self._scale_mode = DEFAULT_SCALE_MODE
-        self.theme: Theme | None = None
+        self._theme: Theme | None = None
         self._marks: tuple[LayerMarks, ...] | None = None
         self.header = NetworkHeader()
         self._build_drawing()
@@ -202,6 +202,11 @@ class NetworkView(QWidget):
     # ---- colour scale and theme ----
 
     @property
+    def theme(self) -> Theme | None:
+        """The colours drawn with: light, or dark when the palette is (None before the first draw)."""
+        return self._theme
+
+    @property
     def scale_mode(self) -> str:
         """How gradients and updates are scaled: "layer" (each layer its own) or "symlog"."""
         return self._scale_mode
@@ -221,8 +226,8 @@ class NetworkView(QWidget):
     def _apply_theme(self) -> None:
         """Follow the palette: a dark one gets the dark background and the dark map."""
         theme = theme_for(self.palette())
-        if theme != self.theme:
-            self.theme = theme
+        if theme != self._theme:
+            self._theme = theme
             self.plot.setBackground(theme.background)
             self.edges.set_theme(theme)
             self.nodes.set_theme(theme)

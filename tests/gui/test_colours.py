@@ -123,6 +123,9 @@ def test_symlog_is_shared_and_lifts_small_layers_off_white(deep) -> None:
     # far from the middle on symlog, where a linear shared scale left it next to white
     assert abs(int(index) - BUCKETS // 2) >= BUCKETS // 4
     assert view.edge_bar.ranges() == [("", overall)]
+    with pytest.raises(ValueError, match="unknown colour scale"):
+        view.set_scale_mode("log")
+    assert view.scale_mode == "symlog"
 
 
 def test_the_colour_bar_lists_each_layers_range_from_the_engine(deep) -> None:
