@@ -28,10 +28,12 @@ Array = NDArray[np.float64]
 CHANGED_DOT = 6.0  # the changed ring's diameter in pixels, its middle showing the edge's colour
 
 
-def changed_at(inputs: Indices, fan_in: int) -> Array:
-    """Where along its edge (0: the input, 1: the unit) a changed ring sits: each input's rings at
-    their own distance, so no two rings meet and they spread over the gap instead of piling up."""
-    return 0.25 + 0.5 * (inputs + 0.5) / fan_in
+def changed_at(edges: Indices, fan_in: int, units: int) -> Array:
+    """Where along its edge (0: the input, 1: the unit) the ring of each of a layer's ``edges``
+    (index unit·fan_in + input) sits: every edge of the layer at its own distance, grouped by
+    input, so no two rings meet and they spread over the gap instead of piling up at a unit."""
+    order = (edges % fan_in) * units + edges // fan_in
+    return 0.25 + 0.5 * (order + 0.5) / (fan_in * units)
 
 
 def qrect(rect: Rect) -> QRectF:
@@ -295,7 +297,7 @@ class Edges:
             for layer in layout.line_layers:
                 moved = np.flatnonzero(changed[layer].weights.ravel() != 0)
                 idx.append(moved + layout.edge_offset[layer])
-                along.append(changed_at(moved % layout.sizes[layer], layout.sizes[layer]))
+                along.append(changed_at(moved, layout.sizes[layer], layout.sizes[layer + 1]))
         if not idx or not sum(i.size for i in idx):
             self.changed_dots.setData(x=[], y=[])
             self.changed_dots.setVisible(False)
