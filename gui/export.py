@@ -61,9 +61,11 @@ def render_frames(
     walkthrough: Walkthrough,
     size: tuple[int, int],
     on_frame: Callable[[int, QImage, tuple[ExpectResult, ...]], None],
+    scale_mode: str = "layer",
 ) -> None:
     """Play ``walkthrough`` in an offscreen window of ``size`` and hand each step's frame
-    (a QImage of exactly ``size``) to ``on_frame(index, image, expect results)``."""
+    (a QImage of exactly ``size``) to ``on_frame(index, image, expect results)``; gradients
+    and updates are coloured on ``scale_mode`` ("layer" or "symlog"), as the window's View menu."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtWidgets import QApplication
@@ -77,6 +79,7 @@ def render_frames(
         settings = QSettings(str(Path(tmp) / "export.ini"), QSettings.Format.IniFormat)
         window = MainWindow(walkthrough.session, None, settings)
         try:
+            window.network_view.set_scale_mode(scale_mode)
             window.config_dock.hide()  # frames show the network, the caption, the chain and the inspector
             window.statusBar().hide()
             minimum = window.minimumSize()

@@ -13,8 +13,8 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QCursor, QPainter
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QCursor, QGuiApplication, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from engine import GradstepError, ParameterRef, Snapshot
 from engine.core.records import Params
 from engine.learner.check import LayerMarks
-from gui.colormap import buckets
+from gui.colormap import BUCKETS, position_indices
 from gui.config.form import exact_text
 from gui.controller import SessionController
 from gui.formatting import format_number
@@ -42,16 +42,20 @@ from gui.network.layout import NetworkLayout, layout_network
 from gui.network.marks import CheckMarks, check_marks_fit
 from gui.network.nodes import Nodes
 from gui.network.overlays import Selection, StageShading
-from gui.network.style import SMOOTH_EDGES
+from gui.network.style import SMOOTH_EDGES, Theme, theme_for
 from gui.network.tooltips import describe, parameter_value
 from gui.network.values import (
     COLOR_MODES,
+    DEFAULT_SCALE_MODE,
+    SCALE_MODES,
+    ColorScale,
     Values,
+    color_scale,
     colored_values,
     deltas,
-    edge_scale,
     node_scale,
     node_values,
+    scale_kind,
 )
 from gui.png import save_png
 
@@ -59,11 +63,13 @@ Array = NDArray[np.float64]
 
 HOVER_PIXELS = 5.0  # how near the pointer must be to an edge to pick it
 
-__all__ = ["COLOR_MODES", "Hit", "NetworkView"]
+__all__ = ["COLOR_MODES", "SCALE_MODES", "Hit", "NetworkView"]
 
 
 class NetworkView(QWidget):
     """The network of the controller's session, redrawn from each snapshot."""
+
+    scale_mode_changed = Signal(str)  # "layer" | "symlog": how gradients and updates are scaled
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,11 +80,15 @@ class NetworkView(QWidget):
         self._snapshot: Snapshot | None = None
         self._edge_values: Values = {}
         self._node_values: dict[int, Array | None] = {}
-        self._scale: float | None = None
+        self._scale: ColorScale | None = None
+        self._scale_mode = DEFAULT_SCALE_MODE
+        self._theme: Theme | None = None
         self._marks: tuple[LayerMarks, ...] | None = None
         self.header = NetworkHeader()
         self._build_drawing()
         self.header.color_box.currentIndexChanged.connect(self._on_color_box_changed)
+        self.header.scale_box.currentIndexChanged.connect(self._on_scale_box_changed)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_palette_changed)
         self.header.sample_box.valueChanged.connect(self._on_sample_box_changed)
         self.header.fit_button.clicked.connect(self.fit)
         scene = self.plot.scene()
@@ -90,7 +100,7 @@ class NetworkView(QWidget):
         controller.color_by_changed.connect(self._on_color_by_changed)
         controller.sample_changed.connect(self._on_sample_changed)
         self._on_session_replaced()
-        self._on_stage_changed()
+        self._apply_theme()
 
     # ---- building ----
 
@@ -113,7 +123,7 @@ class NetworkView(QWidget):
         self.captions = Captions(self.view_box)
         self.check_marks = CheckMarks(self.view_box)
         self.edge_bar = ColorBar()
-        self.node_bar = ColorBar()
+        self.node_bar = ColorBar(legend=True)  # with the legend of the bias squares and the loss
         bars = QVBoxLayout()
         bars.setContentsMargins(0, 4, 4, 4)
         bars.addWidget(self.edge_bar, 1)
@@ -176,9 +186,11 @@ class NetworkView(QWidget):
         sample = min(self._controller.sample, record.inputs.shape[0] - 1)
         edge_values, bias_values = colored_values(snap, mode, self._controller.last_update())
         self._edge_values = edge_values
-        self._scale = edge_scale(edge_values, bias_values)
-        self.edge_bar.set_scale(COLOR_MODES[mode], self._scale)
-        self.edges.draw(edge_values, bias_values, self._scale or 1.0, self._glowing(snap))
+        self._scale = color_scale(edge_values, bias_values, scale_kind(mode, self._scale_mode))
+        self.edge_bar.set_color_scale(COLOR_MODES[mode], self._scale)
+        self.edges.draw(
+            edge_values, bias_values, self._scale or ColorScale("linear", 1.0), self._glowing(snap)
+        )
         self._node_values = node_values(record, sample)
         scale = node_scale(self._node_values)
         self.node_bar.set_scale("activation a (sample)", scale)
@@ -186,6 +198,52 @@ class NetworkView(QWidget):
         self.nodes.draw(self._node_values, scale, deltas(record, sample), loss)
         self.shading.draw(layout, snap, self._controller.breakpoint_hit)
         self.header.show_snapshot(snap, sample)
+
+    # ---- colour scale and theme ----
+
+    @property
+    def theme(self) -> Theme | None:
+        """The colours drawn with: light, or dark when the palette is (None before the first draw)."""
+        return self._theme
+
+    @property
+    def scale_mode(self) -> str:
+        """How gradients and updates are scaled: "layer" (each layer its own) or "symlog"."""
+        return self._scale_mode
+
+    def set_scale_mode(self, mode: str) -> None:
+        """Scale gradients, updates and δ rings by ``mode`` ("layer" or "symlog") and redraw."""
+        if mode not in SCALE_MODES:
+            raise ValueError(f"unknown colour scale {mode!r} (expected one of: {', '.join(SCALE_MODES)})")
+        if mode == self._scale_mode:
+            return
+        self._scale_mode = mode
+        self.header.set_scale_mode(mode)
+        self.nodes.set_scale_mode(mode)
+        self.show_snapshot(self._controller.snapshot())
+        self.scale_mode_changed.emit(mode)
+
+    def _apply_theme(self) -> None:
+        """Follow the palette: a dark one gets the dark background and the dark map."""
+        theme = theme_for(self.palette())
+        if theme != self._theme:
+            self._theme = theme
+            self.plot.setBackground(theme.background)
+            self.edges.set_theme(theme)
+            self.nodes.set_theme(theme)
+            self.shading.set_theme(theme)
+            self.captions.set_color(theme.caption)
+            for bar in (self.edge_bar, self.node_bar):
+                bar.set_theme(theme)
+        self.show_snapshot(self._controller.snapshot())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._on_palette_changed()
+
+    def _on_palette_changed(self) -> None:
+        self._apply_theme()
 
     def _glowing(self, snap: Snapshot) -> Params | None:
         """The last update's change while the update is the stage just run, else None."""
@@ -216,12 +274,18 @@ class NetworkView(QWidget):
     def edge_buckets(self, layer: int) -> NDArray[np.intp] | None:
         """The colour bucket of each of layer ``layer``'s edges, shaped like its weights."""
         values = self._edge_values.get(layer)
-        if values is None:
+        if values is None or self._scale is None:
             return None
-        return buckets(values, self._scale or 1.0)
+        return position_indices(self._scale.positions(values, layer), BUCKETS)
 
     @property
     def color_scale(self) -> float | None:
+        """The largest magnitude the edges show (None: pending)."""
+        return None if self._scale is None else self._scale.peak
+
+    @property
+    def edge_color_scale(self) -> ColorScale | None:
+        """The scale the edges and biases are coloured on (None: pending)."""
         return self._scale
 
     def parameter_point(self, ref: ParameterRef) -> QPointF:
@@ -328,6 +392,9 @@ class NetworkView(QWidget):
 
     def _on_color_box_changed(self, index: int) -> None:
         self._controller.set_color_by(str(self.header.color_box.itemData(index)))
+
+    def _on_scale_box_changed(self, index: int) -> None:
+        self.set_scale_mode(str(self.header.scale_box.itemData(index)))
 
     def _on_sample_box_changed(self, value: int) -> None:
         self._controller.set_sample(value)

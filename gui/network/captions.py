@@ -12,7 +12,9 @@ from gui.network.layout import NetworkLayout
 def centred_text(text: str, color: str = "#333333") -> pg.TextItem:
     """A multi-line caption centred on its position, hanging above it."""
     lines = "<br>".join(html.escape(line) for line in text.split("\n"))
-    item = pg.TextItem(html=f'<div style="text-align:center; color:{color}">{lines}</div>', anchor=(0.5, 1.0))
+    # no colour in the HTML: the item's default text colour applies, so a theme can change it
+    item = pg.TextItem(html=f'<div style="text-align:center">{lines}</div>', anchor=(0.5, 1.0))
+    item.setColor(color)
     item.setTextWidth(max(len(line) for line in text.split("\n")) * 7.5 + 12)
     return item
 
@@ -23,6 +25,13 @@ class Captions:
     def __init__(self, view_box: pg.ViewBox) -> None:
         self._view_box = view_box
         self._items: list[pg.TextItem] = []
+        self._color: str | None = None  # the theme's caption colour (None: each caption's own)
+
+    def set_color(self, color: str) -> None:
+        """Colour every caption, and those made later, ``color`` (the theme's)."""
+        self._color = color
+        for item in self._items:
+            item.setColor(color)
 
     def clear(self) -> None:
         for item in self._items:
@@ -56,5 +65,7 @@ class Captions:
         self._add(header)
 
     def _add(self, item: pg.TextItem) -> None:
+        if self._color is not None:
+            item.setColor(self._color)
         self._view_box.addItem(item)
         self._items.append(item)

@@ -8,7 +8,7 @@ from engine import Snapshot
 from gui.formatting import format_number
 from gui.live_label import LiveLabel
 from gui.network.redraw import RedrawMemo
-from gui.network.values import COLOR_MODES
+from gui.network.values import COLOR_MODES, SCALE_MODES
 
 
 class NetworkHeader(QWidget):
@@ -22,6 +22,13 @@ class NetworkHeader(QWidget):
         for mode, text in COLOR_MODES.items():
             self.color_box.addItem(text, mode)
         self.color_box.setToolTip("What the edge colours and widths show")
+        self.scale_box = QComboBox()
+        for mode in SCALE_MODES:  # short: the View menu and the tooltip say the rest
+            self.scale_box.addItem({"layer": "per layer", "symlog": "symlog"}[mode], mode)
+        self.scale_box.setToolTip(
+            "How gradients and updates are coloured: each layer on its own scale, or one shared "
+            "symmetric-log scale (weights keep one shared scale)"
+        )
         self.sample_box = QSpinBox()
         self.sample_box.setToolTip("The batch row whose activations fill the nodes")
         self.sample_box.setKeyboardTracking(False)
@@ -34,6 +41,7 @@ class NetworkHeader(QWidget):
         layout.addWidget(self.caption, 1)
         layout.addWidget(QLabel("Colour edges by"))
         layout.addWidget(self.color_box)
+        layout.addWidget(self.scale_box)
         layout.addSpacing(8)
         layout.addWidget(QLabel("Sample"))
         layout.addWidget(self.sample_box)
@@ -46,6 +54,14 @@ class NetworkHeader(QWidget):
             self.color_box.blockSignals(True)
             self.color_box.setCurrentIndex(index)
             self.color_box.blockSignals(False)
+
+    def set_scale_mode(self, mode: str) -> None:
+        """Show ``mode`` in the scale box without emitting its change."""
+        index = self.scale_box.findData(mode)
+        if index != self.scale_box.currentIndex():
+            self.scale_box.blockSignals(True)
+            self.scale_box.setCurrentIndex(index)
+            self.scale_box.blockSignals(False)
 
     def reset(self) -> None:
         """A new network: refresh the sample box on the next snapshot."""

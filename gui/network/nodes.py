@@ -9,20 +9,12 @@ from numpy.typing import NDArray
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QBrush, QColor, QPen
 
-from gui.colormap import LUT, PENDING_EDGE, bucket_magnitude, buckets
+from gui.colormap import BUCKETS, bucket_magnitude, buckets, position_indices
 from gui.formatting import format_number
 from gui.network.layout import LABEL_NODES, STRIP_HALF_WIDTH, VALUE_NODES, Column, NetworkLayout, node_name
 from gui.network.redraw import RedrawMemo
-from gui.network.style import (
-    BUCKET_BRUSHES,
-    CAPTION_COLOR,
-    DARK_FILL,
-    NODE_PEN,
-    PENDING_BRUSH,
-    PENDING_FILL,
-    RING_PENS,
-    TEXT_COLOR,
-)
+from gui.network.style import CAPTION_COLOR, LIGHT, Theme, bucket_brushes, ring_pens
+from gui.network.values import DEFAULT_SCALE_MODE, delta_scale
 
 Array = NDArray[np.float64]
 
@@ -34,6 +26,8 @@ class Nodes:
         self._view_box = view_box
         self._layout: NetworkLayout | None = None
         self._memo = RedrawMemo()
+        self._theme = LIGHT
+        self._scale_mode = DEFAULT_SCALE_MODE  # the δ rings are scaled as gradients are
         self._loss_curve = pg.PlotCurveItem(connect="pairs")  # output nodes to the loss node
         view_box.addItem(self._loss_curve)
         self._ring_item = pg.ScatterPlotItem(pxMode=False, brush=None)
@@ -64,11 +58,28 @@ class Nodes:
         for c, column in enumerate(layout.columns):
             if column.strip:
                 image = pg.ImageItem(axisOrder="col-major")
-                image.setLookupTable(LUT)
+                image.setLookupTable(self._theme.lut)
                 image.setZValue(7)
                 image.setRect(_strip_rect(column))
                 self._view_box.addItem(image)
                 self._strip_images[c] = image
+
+    def set_theme(self, theme: Theme) -> None:
+        """Fill and outline with ``theme`` from the next draw on."""
+        self._theme = theme
+        for image in self._strip_images.values():
+            image.setLookupTable(theme.lut)
+        for text in self._value_texts.values():
+            text.setColor(QColor(theme.caption))
+        self._loss_text.setColor(QColor(theme.caption))
+        if self._loss_name is not None:
+            self._loss_name.setColor(QColor(theme.text))
+        self._memo.clear()
+
+    def set_scale_mode(self, mode: str) -> None:
+        """Scale the δ rings ``mode`` ("layer" or "symlog") from the next draw on."""
+        self._scale_mode = mode
+        self._memo.clear()
 
     def add_labels(self, layout: NetworkLayout, column: int) -> None:
         """Name every node of a short column, and print the values of a shorter one."""
@@ -77,7 +88,7 @@ class Nodes:
         if col.strip or n > LABEL_NODES:
             return
         for i, y in enumerate(col.y):
-            label = pg.TextItem(node_name(layout.sizes, column, i), color=TEXT_COLOR, anchor=(0.5, 0.5))
+            label = pg.TextItem(node_name(layout.sizes, column, i), color=self._theme.text, anchor=(0.5, 0.5))
             label.setPos(col.x, float(y))
             label.setZValue(8)
             self._add_text(label)
@@ -85,7 +96,7 @@ class Nodes:
         if n > VALUE_NODES:
             return
         for i in range(n):
-            value = pg.TextItem("", color=CAPTION_COLOR, anchor=(0.5, 0.0))
+            value = pg.TextItem("", color=self._theme.caption, anchor=(0.5, 0.0))
             value.setPos(col.x, layout.value_label_y(column, i))
             value.setZValue(8)
             self._add_text(value)
@@ -94,11 +105,12 @@ class Nodes:
     def add_loss_labels(self, layout: NetworkLayout) -> None:
         """The loss node's name and its value under it; the links from the outputs."""
         loss_x, loss_y = layout.loss_position
-        loss = pg.TextItem("L", color=TEXT_COLOR, anchor=(0.5, 0.5))
+        loss = pg.TextItem("L", color=self._theme.text, anchor=(0.5, 0.5))
+        self._loss_name = loss
         loss.setPos(loss_x, loss_y)
         loss.setZValue(8)
         self._add_text(loss)
-        self._loss_text = pg.TextItem("", color=CAPTION_COLOR, anchor=(0.5, 0.0))
+        self._loss_text = pg.TextItem("", color=self._theme.caption, anchor=(0.5, 0.0))
         self._loss_text.setPos(*layout.loss_value_position())
         self._add_text(self._loss_text)
         self._loss_curve.setData(*layout.loss_links())
@@ -133,6 +145,8 @@ class Nodes:
     def _draw_fills(self, layout: NetworkLayout, node_values: dict[int, Array | None], scale: float) -> None:
         xs, ys, sizes = [], [], []
         brushes: list[QBrush] = []
+        pending = pg.mkBrush(self._theme.pending_fill)
+        bucket_brush = bucket_brushes(self._theme.dark)
         for c, column in enumerate(layout.columns):
             values = node_values[c]
             if column.strip:
@@ -142,18 +156,18 @@ class Nodes:
             ys.append(column.y)
             sizes.append(np.full(len(column.y), column.diameter))
             if values is None:
-                brushes.extend([PENDING_BRUSH] * len(column.y))
-                self._label_values(c, None, [False] * len(column.y))
+                brushes.extend([pending] * len(column.y))
+                self._label_values(c, None, [0.0] * len(column.y))
             else:
                 indices = buckets(values, scale)
-                brushes.extend(BUCKET_BRUSHES[k] for k in indices)
-                self._label_values(c, values, [bucket_magnitude(int(k)) > DARK_FILL for k in indices])
+                brushes.extend(bucket_brush[k] for k in indices)
+                self._label_values(c, values, [bucket_magnitude(int(k)) for k in indices])
         self._node_item.setData(
             x=np.concatenate(xs),
             y=np.concatenate(ys),
             size=np.concatenate(sizes),
             brush=brushes,
-            pen=NODE_PEN,
+            pen=pg.mkPen(self._theme.node_outline, width=1.2),
         )
 
     def _fill_strip(self, c: int, column: Column, values: Array | None, scale: float) -> None:
@@ -164,14 +178,14 @@ class Nodes:
             image.setImage(values[::-1].reshape(1, -1), levels=(-scale, scale), autoLevels=False)
         image.setRect(_strip_rect(column))
 
-    def _label_values(self, c: int, values: Array | None, dark: list[bool]) -> None:
-        for i in range(len(dark)):
+    def _label_values(self, c: int, values: Array | None, fill: list[float]) -> None:
+        for i in range(len(fill)):
             text = self._value_texts.get((c, i))
             if text is not None:
                 text.setText("" if values is None else format_number(float(values[i]), 4))
             name = self._name_texts.get((c, i))
             if name is not None:  # the name stays readable on a deep fill
-                name.setColor(QColor("#ffffff" if dark[i] else TEXT_COLOR))
+                name.setColor(QColor(self._theme.text_on_fill(fill[i])))
 
     def _draw_rings(self, layout: NetworkLayout, deltas: list[tuple[int, Array]]) -> None:
         """A ring around each unit whose delta the backward pass has computed."""
@@ -179,14 +193,15 @@ class Nodes:
         ry: list[float] = []
         rs: list[float] = []
         pens: list[QPen] = []
-        if deltas:
-            peak = max(float(np.max(np.abs(d), initial=0.0, where=np.isfinite(d))) for _, d in deltas)
+        scale = delta_scale(deltas, self._scale_mode)
+        if scale is not None:
+            pens_of = ring_pens(self._theme.dark)
             for layer, delta in deltas:
                 column = layout.columns[layer + 1]
                 rx.extend([column.x] * len(column.y))
                 ry.extend(column.y.tolist())
                 rs.extend([column.diameter * 1.42] * len(column.y))
-                pens.extend(RING_PENS[k] for k in buckets(delta, peak or 1.0))
+                pens.extend(pens_of[k] for k in position_indices(scale.positions(delta, layer), BUCKETS))
         self._ring_item.setData(x=np.array(rx), y=np.array(ry), size=np.array(rs), pen=pens, brush=None)
 
     def _draw_loss(self, layout: NetworkLayout, loss: float | None) -> None:
@@ -196,11 +211,12 @@ class Nodes:
             x=[loss_x],
             y=[loss_y],
             size=[0.6],
-            brush=pg.mkBrush("#f6c98f" if lit else PENDING_FILL),
-            pen=NODE_PEN,
+            brush=pg.mkBrush(self._theme.loss_fill if lit else self._theme.pending_fill),
+            pen=pg.mkPen(self._theme.node_outline, width=1.2),
         )
         self._loss_text.setText("pending" if loss is None else format_number(loss, 5))
-        self._loss_curve.setPen(pg.mkPen("#9a6a2b" if lit else PENDING_EDGE, width=2.0 if lit else 1.0))
+        link = "#9a6a2b" if lit else self._theme.pending_edge
+        self._loss_curve.setPen(pg.mkPen(link, width=2.0 if lit else 1.0))
 
 
 def _strip_rect(column: Column) -> QRectF:

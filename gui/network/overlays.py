@@ -13,7 +13,15 @@ from engine import ParameterRef, RunResult, Snapshot
 from gui.network.edges import qrect, set_segments
 from gui.network.layout import NetworkLayout, Rect
 from gui.network.redraw import RedrawMemo
-from gui.network.style import CAPTION_COLOR, GLOW_EDGES, HIT_COLOR, PATH_COLOR, SELECTED_COLOR, STAGE_TINTS
+from gui.network.style import (
+    CAPTION_COLOR,
+    GLOW_EDGES,
+    HIT_COLOR,
+    PATH_COLOR,
+    SELECTED_COLOR,
+    STAGE_TINTS,
+    Theme,
+)
 
 _ARROWS = {"forward": " ▶", "backward": "◀ ", "loss": "", "update": ""}
 
@@ -24,6 +32,7 @@ class StageShading:
 
     def __init__(self, view_box: pg.ViewBox) -> None:
         self._memo = RedrawMemo()
+        self._tints = STAGE_TINTS
         self.stage_band = QGraphicsRectItem()
         self.stage_band.setPen(QPen(Qt.PenStyle.NoPen))
         self.stage_band.setZValue(-20)
@@ -43,6 +52,12 @@ class StageShading:
         """A new network: shade afresh."""
         self._memo.clear()
 
+    def set_theme(self, theme: Theme) -> None:
+        """Shade with ``theme``'s tints and caption colour."""
+        self._tints = theme.stage_tints
+        self.stage_text.setColor(theme.caption)
+        self._memo.clear()
+
     def draw(self, layout: NetworkLayout, snap: Snapshot, hit: RunResult | None) -> None:
         """Shade the stage ``snap`` has just run, and where ``hit`` stopped the run."""
         if self._memo.unchanged("stage", (snap.last_stage, snap.stage == 0, snap.iteration, hit)):
@@ -55,7 +70,7 @@ class StageShading:
         else:
             left, right = layout.stage_span(last.kind, last.layer)
             self.stage_band.setRect(QRectF(left, bounds.y, right - left, bounds.height))
-            self.stage_band.setBrush(QBrush(QColor(STAGE_TINTS[last.kind])))
+            self.stage_band.setBrush(QBrush(QColor(self._tints[last.kind])))
             self.stage_band.setVisible(True)
             arrow = _ARROWS[last.kind]
             text = f"{last.label}{arrow}" if last.kind == "forward" else f"{arrow}{last.label}"
@@ -95,7 +110,7 @@ class Selection:
         """Pens for a new network (``smooth``: its edges are antialiased)."""
         self._max_width = layout.max_width
         self.path_curve.opts["antialias"] = smooth
-        self.path_curve.setSegmentedLineMode("on")  # as the edges' glow: stroking wide paths is slow
+        self.path_curve.setSegmentedLineMode("on")  # one drawLines per segment: stroking wide paths is slow
         self.path_curve.setPen(pg.mkPen(PATH_COLOR, width=self._max_width + 3.5))
         self.selected_curve.setPen(pg.mkPen(SELECTED_COLOR, width=self._max_width + 6))
 

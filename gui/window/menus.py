@@ -74,6 +74,7 @@ def build_menus(
     view_menu.addAction(view.fit_action)
     view_menu.addSeparator()
     view_menu.addActions(list(view.color_actions.values()))
+    view_menu.addMenu(view.scale_menu)
     view_menu.addSeparator()
     view_menu.addMenu(view.number_menu)
     view_menu.addSeparator()

@@ -1,4 +1,4 @@
-"""View > Fit Network, Colour by weight / gradient / last update, Number Format."""
+"""View > Fit Network, Colour by weight / gradient / last update, Colour Scale, Number Format."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from gui.controller import SessionController
-from gui.network_view import COLOR_MODES, NetworkView
+from gui.network_view import COLOR_MODES, SCALE_MODES, NetworkView
 from gui.window.actions import make_action
 
 DIGITS = (4, 6, 10)
@@ -17,7 +17,8 @@ DEFAULT_DIGITS = 6
 
 
 class ViewActions:
-    """How the network is drawn: fitted, coloured by what, with how many digits (remembered)."""
+    """How the network is drawn: fitted, coloured by what on which scale, with how many digits
+    (the scale and the digits remembered)."""
 
     def __init__(
         self,
@@ -41,6 +42,21 @@ class ViewActions:
             action.setChecked(mode == controller.color_by)
             self.color_group.addAction(action)
             self.color_actions[mode] = action
+        self.scale_group = QActionGroup(window)
+        self.scale_actions: dict[str, QAction] = {}
+        self.scale_menu = QMenu("Colour &Scale of Gradients and Updates", window)
+        for mode, text in SCALE_MODES.items():
+            action = make_action(
+                window, text[0].upper() + text[1:], partial(network_view.set_scale_mode, mode)
+            )
+            action.setCheckable(True)
+            self.scale_group.addAction(action)
+            self.scale_actions[mode] = action
+            self.scale_menu.addAction(action)
+        network_view.scale_mode_changed.connect(self._on_scale_mode_changed)
+        saved_scale = str(settings.value("color_scale", network_view.scale_mode))
+        network_view.set_scale_mode(saved_scale if saved_scale in SCALE_MODES else network_view.scale_mode)
+        self.scale_actions[network_view.scale_mode].setChecked(True)
         self.digits_group = QActionGroup(window)
         self.digits_actions: dict[int, QAction] = {}
         self.number_menu = QMenu("&Number Format", window)
@@ -59,6 +75,10 @@ class ViewActions:
         self._network_view.digits = digits
         self.digits_actions[digits].setChecked(True)
         self._settings.setValue("number_digits", digits)
+
+    def _on_scale_mode_changed(self, mode: str) -> None:
+        self.scale_actions[mode].setChecked(True)
+        self._settings.setValue("color_scale", mode)
 
     def _on_color_by_changed(self, mode: str) -> None:
         self.color_actions[mode].setChecked(True)

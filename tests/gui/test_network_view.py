@@ -68,7 +68,7 @@ def test_edge_colours_follow_the_mode_and_stage(tiny) -> None:
     record = controller.session.iteration_record(0)
     expected = record.update.params_after[0].weights - record.update.params_before[0].weights
     np.testing.assert_array_equal(view.edge_values(0), expected)
-    assert view.edges.glow_curve.isVisible()  # the update just ran: changed edges glow
+    assert view.edges.changed_dots.isVisible()  # the update just ran: changed edges are marked
 
 
 def test_tooltip_has_value_gradient_and_update(tiny) -> None:
@@ -120,7 +120,9 @@ def test_wide_layer_is_a_weight_band_with_selectable_pixels(qtbot) -> None:
     assert hit.ref == ParameterRef(1, 9, 127)
     image = view.edges.band_images[0].image
     weights = controller.snapshot().params[0].weights
-    assert image[5, 0] == weights[5, 783]  # input 0 is drawn at the top
+    # the image holds each weight's place on the map (-1 to 1); input 0 is drawn at the top
+    assert image[5, 0] == weights[5, 783] / view.color_scale
+    assert image[5, 0] != weights[5, 0] / view.color_scale
 
 
 def test_export_svg_and_png(tiny, tmp_path: Path) -> None:
