@@ -1,17 +1,19 @@
-"""The window's docks and their layout: where each panel goes, Reset Layout, and the geometry
-remembered between launches."""
+"""The window's docks and their layout: where each panel goes, Reset Layout, the geometry
+remembered between launches, and the room they give the network in a small window."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from gui.controller import SessionController
+from gui.window.dock_bar import COLLAPSE_BELOW, DockBar
 
 DEFAULT_SIZE = QSize(1400, 900)
 SIDE_WIDTH = 375  # the configuration and chain-rule docks
 BOTTOM_HEIGHT = 250  # the inspector
+ROOM_MARGIN = 24  # the network keeps this much more than half the docks' area, each way
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -31,8 +33,10 @@ class WindowDocks:
         chain_panel: QWidget,
         inspector: QWidget,
         walkthrough_panel: QWidget,
+        network: QWidget | None = None,
     ) -> None:
         self._window = window
+        self._network = network  # keeps at least half the docks' area when the window shrinks
         self._controller = controller
         self._settings = settings
         self.chain = self._dock("Chain rule", "ChainDock", chain_panel, RIGHT)
@@ -49,6 +53,9 @@ class WindowDocks:
         self.reset_layout_action = QAction("Reset &Layout", window)
         self.reset_layout_action.triggered.connect(self._on_reset_layout_triggered)
         window.addAction(self.reset_layout_action)
+        self.bar = DockBar(window, (self.config,))
+        self._small: bool | None = None  # below COLLAPSE_BELOW at the last fit (None: no fit yet)
+        self._config_shown = True  # whether the configuration showed before it collapsed
 
     @property
     def toggle_actions(self) -> tuple[QAction, ...]:
@@ -85,8 +92,8 @@ class WindowDocks:
         """The "Your Code" dock, a tab beside the configuration, hidden until a debug shows it."""
         if self.code is None:
             self.code = self._dock("Your Code", "CodeDock", widget, LEFT)
+            self.code.hide()  # before it is a tab: hidden after, it left a stale tab bar behind
             self._window.tabifyDockWidget(self.config, self.code)
-            self.code.hide()
             self.config.raise_()
         return self.code
 
@@ -122,6 +129,9 @@ class WindowDocks:
             window.addDockWidget(BOTTOM, self.result)
             window.tabifyDockWidget(self.inspector, self.result)
         self.chain.raise_()
+        self._small = None  # collapse again if the window is narrow
+        self.bar.hide()
+        self.fit()
         self.default_sizes()
 
     def default_sizes(self) -> None:
@@ -129,6 +139,87 @@ class WindowDocks:
             [self.config, self.chain], [SIDE_WIDTH, SIDE_WIDTH], Qt.Orientation.Horizontal
         )
         self._window.resizeDocks([self.inspector], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, self.give_way)  # once the layout has placed the docks
+
+    # ---- room for the network ----
+
+    @property
+    def collapsed(self) -> bool:
+        """Whether the configuration is shown as the bar's button (a window narrower than COLLAPSE_BELOW)."""
+        return self._small is True
+
+    def fit(self) -> None:
+        """After the window was resized: collapse the configuration to its button below
+        COLLAPSE_BELOW (expand it above), then shrink the docks the network needs room from."""
+        small = self._window.width() < COLLAPSE_BELOW
+        if small != self._small:
+            first = self._small is None
+            self._small = small
+            if small:
+                self._collapse()
+            else:
+                self._expand(first)
+        QTimer.singleShot(0, self.give_way)  # once the layout has placed the docks
+
+    def _collapse(self) -> None:
+        if self.config.isFloating():
+            return  # over the window, it takes no room from the network
+        self._config_shown = not self.config.isHidden()
+        self.config.hide()
+        self.bar.show()
+
+    def _expand(self, first: bool) -> None:
+        # at launch, the bar restored with the window's state says the configuration collapsed
+        shown = not self.bar.isHidden() if first else self._config_shown
+        self.bar.hide()
+        if shown:
+            self.config.show()
+
+    def _docked(self, areas: tuple[Qt.DockWidgetArea, ...]) -> list[QDockWidget]:
+        """The docks showing in ``areas``, not floating."""
+        docks = (self.config, self.code, self.chain, self.walkthrough, self.inspector, self.result)
+        return [
+            d
+            for d in docks
+            if d is not None
+            and d.isVisible()
+            and not d.isFloating()
+            and self._window.dockWidgetArea(d) in areas
+        ]
+
+    def _docks_area(self) -> QRect:
+        """The window's rectangle between its bars: the central widget and the docks around it."""
+        central = self._window.centralWidget()
+        area = QRect() if central is None else QRect(central.geometry())
+        for dock in self._docked((LEFT, RIGHT, BOTTOM, Qt.DockWidgetArea.TopDockWidgetArea)):
+            area = area.united(dock.geometry())
+        return area
+
+    def give_way(self) -> None:
+        """Shrink the docks (right, then left, then the bottom) until the network has half the
+        width and half the height of the docks' area, or they are at their minimum."""
+        network = self._network
+        if network is None or not self._window.isVisible():
+            return
+        layout = self._window.layout()
+        if layout is not None:
+            layout.activate()  # measure where the docks are now, not before the last resize
+        area = self._docks_area()
+        need = area.width() // 2 + ROOM_MARGIN - network.width()
+        for side in (RIGHT, LEFT):
+            docks = self._docked((side,))
+            if need <= 0 or not docks:
+                continue
+            dock = docks[0]
+            width = max(dock.minimumSizeHint().width(), dock.width() - need)
+            need -= dock.width() - width
+            self._window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+        need = area.height() // 2 + ROOM_MARGIN - network.height()
+        bottom = self._docked((BOTTOM,))
+        if need > 0 and bottom:
+            dock = bottom[0]
+            height = max(dock.minimumSizeHint().height(), dock.height() - need)
+            self._window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
 
     def restore(self) -> None:
         """The geometry and dock layout of the last session, else the defaults."""
