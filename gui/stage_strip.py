@@ -255,6 +255,11 @@ class StageStrip(QWidget):
         """‹ and ›, dark where there are chips out of view that way, faint where there are none."""
         left, right = self._scroll_rects()
         more = (chips.start > -1, chips.stop < len(self._stages))
+        font = QFont(self.font())
+        font.setBold(True)
+        if font.pointSizeF() > 0:  # -1 for a font sized in pixels
+            font.setPointSizeF(font.pointSizeF() * 1.5)
+        painter.setFont(font)
         for rect, text, active in ((left, "‹", more[0]), (right, "›", more[1])):
             painter.setPen(QColor("#1f1f1f") if active else QColor("#cfcfcf"))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
