@@ -98,10 +98,11 @@ class WindowDocks:
         return self.code
 
     def widen_code(self, width: int) -> None:
-        """Show the Your Code dock ``width`` pixels wide, at most 35 % of the window, at least its default."""
+        """Show the Your Code dock ``width`` pixels wide (at least its default), at most 35 % of the
+        window: the network keeps the room in a small one."""
         if self.code is None or self.code.isFloating():
             return
-        width = max(SIDE_WIDTH, min(width, int(0.35 * self._window.width())))
+        width = min(max(SIDE_WIDTH, width), int(0.35 * self._window.width()))
         self._window.resizeDocks([self.code], [width], Qt.Orientation.Horizontal)
 
     def show_chain(self) -> None:
