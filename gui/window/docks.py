@@ -157,20 +157,20 @@ class WindowDocks:
             first = self._small is None
             self._small = small
             if small:
-                self._collapse()
+                self._collapse(first)
             else:
                 self._expand(first)
         QTimer.singleShot(0, self.give_way)  # once the layout has placed the docks
 
-    def _collapse(self) -> None:
+    def _collapse(self, first: bool) -> None:
         if self.config.isFloating():
             return  # over the window, it takes no room from the network
-        self._config_shown = not self.config.isHidden()
+        # at launch, a bar restored with the window's state says a collapse hid the configuration
+        self._config_shown = not self.config.isHidden() or (first and not self.bar.isHidden())
         self.config.hide()
         self.bar.show()
 
     def _expand(self, first: bool) -> None:
-        # at launch, the bar restored with the window's state says the configuration collapsed
         shown = not self.bar.isHidden() if first else self._config_shown
         self.bar.hide()
         if shown:

@@ -130,3 +130,19 @@ def test_no_tab_bar_covers_the_configuration_footer(window: MainWindow) -> None:
     assert not [b.tabText(0) for b in bars if b.geometry().intersects(dock)]
     footer = window.config_panel.apply_button
     assert not footer.visibleRegion().isEmpty()
+
+
+@pytest.mark.parametrize("reopened_at", [(960, 640), (1920, 1080)])
+def test_a_configuration_collapsed_at_closing_comes_back_in_a_large_window(
+    qtbot, settings: QSettings, reopened_at
+) -> None:
+    config = parse_session(tiny_session_dict())
+    for window in open_window(qtbot, config, settings):
+        resized(window, (960, 640))
+        assert window.docks.collapsed
+    # closed small (the configuration hidden by the collapse), opened again: small, then large
+    for window in open_window(qtbot, config, settings):
+        resized(window, reopened_at)
+        resized(window, (1920, 1080))
+        assert window.config_dock.isVisible()
+        assert not window.docks.bar.isVisible()
