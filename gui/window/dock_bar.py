@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-COLLAPSE_BELOW = 1600  # narrower windows show the configuration as a button
+COLLAPSE_BELOW = 1400  # narrower windows show the configuration as a button; the default width keeps it
 
 
 class VerticalButton(QToolButton):

@@ -56,6 +56,9 @@ class WindowDocks:
         self.bar = DockBar(window, (self.config,))
         self._small: bool | None = None  # below COLLAPSE_BELOW at the last fit (None: no fit yet)
         self._config_shown = True  # whether the configuration showed before it collapsed
+        self._given: dict[str, int] = {}  # a dock's size before it gave way to the network
+        self._sizes: dict[str, int] = {}  # each dock's size at the last fit
+        self._last_window = QSize()  # the window's size at the last fit
 
     @property
     def toggle_actions(self) -> tuple[QAction, ...]:
@@ -140,6 +143,8 @@ class WindowDocks:
             [self.config, self.chain], [SIDE_WIDTH, SIDE_WIDTH], Qt.Orientation.Horizontal
         )
         self._window.resizeDocks([self.inspector], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+        self._given.clear()
+        self._sizes.clear()
         QTimer.singleShot(0, self.give_way)  # once the layout has placed the docks
 
     # ---- room for the network ----
@@ -198,7 +203,8 @@ class WindowDocks:
 
     def give_way(self) -> None:
         """Shrink the docks (right, then left, then the bottom) until the network has half the
-        width and half the height of the docks' area, or they are at their minimum."""
+        width and half the height of the docks' area, or they are at their minimum; when the
+        window grows again, give them back what they gave."""
         network = self._network
         if network is None or not self._window.isVisible():
             return
@@ -206,21 +212,41 @@ class WindowDocks:
         if layout is not None:
             layout.activate()  # measure where the docks are now, not before the last resize
         area = self._docks_area()
-        need = area.width() // 2 + ROOM_MARGIN - network.width()
-        for side in (RIGHT, LEFT):
-            docks = self._docked((side,))
-            if need <= 0 or not docks:
-                continue
-            dock = docks[0]
-            width = max(dock.minimumSizeHint().width(), dock.width() - need)
-            need -= dock.width() - width
-            self._window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
-        need = area.height() // 2 + ROOM_MARGIN - network.height()
-        bottom = self._docked((BOTTOM,))
-        if need > 0 and bottom:
-            dock = bottom[0]
-            height = max(dock.minimumSizeHint().height(), dock.height() - need)
-            self._window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+        size = self._window.size()
+        last, self._last_window = self._last_window, size
+        shrank = (size.width() < last.width(), size.height() < last.height())
+        sides = self._docked((RIGHT,))[:1] + self._docked((LEFT,))[:1]
+        spare = network.width() - (area.width() // 2 + ROOM_MARGIN)
+        self._resize(sides, spare, Qt.Orientation.Horizontal, shrank[0])
+        spare = network.height() - (area.height() // 2 + ROOM_MARGIN)
+        self._resize(self._docked((BOTTOM,))[:1], spare, Qt.Orientation.Vertical, shrank[1])
+
+    def _resize(
+        self, docks: list[QDockWidget], spare: int, orientation: Qt.Orientation, shrank: bool
+    ) -> None:
+        """Take what the network lacks (``spare`` < 0) from ``docks`` in turn, down to their
+        minimum, or give back (``spare`` > 0) what they gave before: to the network, or to the
+        window's own layout when the window ``shrank``."""
+        wide = orientation == Qt.Orientation.Horizontal
+        for dock in docks:
+            size = dock.width() if wide else dock.height()
+            key = f"{dock.objectName()}:{orientation.name}"
+            if shrank and size < self._sizes.get(key, size):
+                self._given.setdefault(key, self._sizes[key])
+            if spare < 0:
+                minimum = dock.minimumSizeHint()
+                new = max(minimum.width() if wide else minimum.height(), size + spare)
+                if new < size:
+                    self._given.setdefault(key, size)
+            else:
+                before = self._given.get(key, size)
+                new = min(before, size + spare)
+                if new >= before:
+                    self._given.pop(key, None)
+            spare -= new - size
+            self._sizes[key] = new
+            if new != size:
+                self._window.resizeDocks([dock], [new], orientation)
 
     def restore(self) -> None:
         """The geometry and dock layout of the last session, else the defaults."""

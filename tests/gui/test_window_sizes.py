@@ -17,8 +17,8 @@ from tests.helpers import tiny_session_dict
 SIZES = [(960, 640), (1920, 1080)]
 TANH = {"units": 4, "activation": "tanh"}
 OUTPUT = {"units": 1, "activation": "sigmoid"}
-# 11 stages: at 960 px their chips do not all fit, even shortened
-DEEP = tiny_session_dict(network={"inputs": 2, "init": "xavier_uniform", "layers": [TANH] * 4 + [OUTPUT]})
+# 16 stages: at 960 px their chips do not all fit, even shortened
+DEEP = tiny_session_dict(network={"inputs": 2, "init": "xavier_uniform", "layers": [TANH] * 6 + [OUTPUT]})
 
 
 def settle(window: MainWindow) -> None:
@@ -65,6 +65,7 @@ def test_the_current_stage_chip_is_in_view_at_every_stage(deep_window: MainWindo
         window.run_controls.step_action.trigger()
         settle(window)
     assert seen[-5:] == ["Backward 3", "Backward 2", "Backward 1", "Backward 0", "Update"]
+    assert len(seen) == 17  # Start and the 16 stages
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -146,3 +147,13 @@ def test_a_configuration_collapsed_at_closing_comes_back_in_a_large_window(
         resized(window, (1920, 1080))
         assert window.config_dock.isVisible()
         assert not window.docks.bar.isVisible()
+
+
+def test_the_docks_get_back_what_they_gave_when_the_window_grows(window: MainWindow) -> None:
+    resized(window, (1920, 1080))
+    chain, inspector = window.chain_dock.width(), window.inspector_dock.height()
+    resized(window, (960, 640))
+    assert window.inspector_dock.height() < inspector  # gave way to the network
+    resized(window, (1920, 1080))
+    assert window.chain_dock.width() == chain
+    assert window.inspector_dock.height() == inspector
