@@ -271,7 +271,7 @@ class StageStrip(QWidget):
         if index != self._hover:
             self._hover = index
             if index is None:
-                self.setToolTip("")
+                self.setToolTip("Scroll the stages (or use the wheel)" if self.scrolled else "")
             elif index < 0:
                 self.setToolTip("Go back to the start of this iteration")
             else:
