@@ -13,7 +13,7 @@ from gui.window.dock_bar import COLLAPSE_BELOW, DockBar
 DEFAULT_SIZE = QSize(1400, 900)
 SIDE_WIDTH = 375  # the configuration and chain-rule docks
 BOTTOM_HEIGHT = 250  # the inspector
-ROOM_MARGIN = 24  # the network keeps this much more than half the docks' area, each way
+ROOM_MARGIN = 8  # the network keeps this much more than half the docks' area, each way
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -202,7 +202,7 @@ class WindowDocks:
         return area
 
     def give_way(self) -> None:
-        """Shrink the docks (right, then left, then the bottom) until the network has half the
+        """Shrink the docks (left, then right, then the bottom) until the network has half the
         width and half the height of the docks' area, or they are at their minimum; when the
         window grows again, give them back what they gave."""
         network = self._network
@@ -215,7 +215,7 @@ class WindowDocks:
         size = self._window.size()
         last, self._last_window = self._last_window, size
         shrank = (size.width() < last.width(), size.height() < last.height())
-        sides = self._docked((RIGHT,))[:1] + self._docked((LEFT,))[:1]
+        sides = self._docked((LEFT,))[:1] + self._docked((RIGHT,))[:1]  # the configuration first
         spare = network.width() - (area.width() // 2 + ROOM_MARGIN)
         self._resize(sides, spare, Qt.Orientation.Horizontal, shrank[0])
         spare = network.height() - (area.height() // 2 + ROOM_MARGIN)
