@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
 from engine import RunResult, SessionConfig
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
             self.chain_panel,
             self.inspector,
             self.walkthrough_panel,
+            network=self.network_view,
         )
         self.chain_dock, self.inspector_dock = self.docks.chain, self.docks.inspector
         self.config_dock, self.walkthrough_dock = self.docks.config, self.docks.walkthrough
@@ -196,6 +197,10 @@ class MainWindow(QMainWindow):
     def _on_cancel_action_changed(self) -> None:
         cancellable = self.check_ui.cancel_action.isEnabled() or self.debug_ui.cancel_action.isEnabled()
         self.tutorial_actions.share_escape(cancellable)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.docks.fit()  # the docks give way to the network, the configuration first
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.controller.running:

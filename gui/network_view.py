@@ -62,6 +62,7 @@ from gui.png import save_png
 Array = NDArray[np.float64]
 
 HOVER_PIXELS = 5.0  # how near the pointer must be to an edge to pick it
+BAR_ROOM = 70  # a colour bar's margins and 40 px of gradient, besides its three lines of text
 
 __all__ = ["COLOR_MODES", "SCALE_MODES", "Hit", "NetworkView"]
 
@@ -126,8 +127,10 @@ class NetworkView(QWidget):
         self.node_bar = ColorBar(legend=True)  # with the legend of the bias squares and the loss
         bars = QVBoxLayout()
         bars.setContentsMargins(0, 4, 4, 4)
-        bars.addWidget(self.edge_bar, 1)
-        bars.addWidget(self.node_bar, 1)
+        for bar in (self.edge_bar, self.node_bar):
+            # below this a bar paints its title but no gradient: the view keeps the room instead
+            bar.setMinimumHeight(3 * bar.fontMetrics().height() + BAR_ROOM)
+            bars.addWidget(bar, 1)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)

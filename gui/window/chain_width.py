@@ -3,6 +3,8 @@ user drags the dock's edge."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
@@ -20,9 +22,16 @@ class ChainDockWidth(QObject):
     changed the dock's width) hands the width to the user until :meth:`reset` (Reset Layout).
     """
 
-    def __init__(self, window: QMainWindow, dock: QDockWidget, panel: ChainPanel) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        dock: QDockWidget,
+        panel: ChainPanel,
+        room: Callable[[], int] | None = None,
+    ) -> None:
         super().__init__(window)
         self._window = window
+        self._room = room  # the widest the dock may be and leave the network its half
         self._dock = dock
         self._panel = panel
         self._user_sized = False
@@ -41,10 +50,14 @@ class ChainDockWidth(QObject):
         """Whether the user dragged the dock's edge, so its width is theirs."""
         return self._user_sized
 
-    def width(self) -> int:
-        """The width the dock should have: its content's, within [MIN_WIDTH, a third of the window]."""
+    def limit(self) -> int:
+        """The widest the dock gets: a third of the window, less if the network needs the room."""
         third = self._window.width() // 3
-        return min(max(self._panel.preferred_width(), MIN_WIDTH), max(third, 1))
+        return max(1, third if self._room is None else min(third, self._room()))
+
+    def width(self) -> int:
+        """The width the dock should have: its content's, within [MIN_WIDTH, :meth:`limit`]."""
+        return min(max(self._panel.preferred_width(), MIN_WIDTH), self.limit())
 
     def apply(self, grow_only: bool = False) -> None:
         """Give the dock :meth:`width` (at least its present width if ``grow_only``) unless the
@@ -59,7 +72,7 @@ class ChainDockWidth(QObject):
             return
         width = self.width()
         if grow_only:
-            width = max(width, min(dock.width(), self._window.width() // 3))
+            width = max(width, min(dock.width(), self.limit()))
         if width != dock.width():
             self._window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 

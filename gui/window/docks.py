@@ -1,19 +1,21 @@
-"""The window's docks and their layout: where each panel goes, Reset Layout, and the geometry
-remembered between launches."""
+"""The window's docks and their layout: where each panel goes, Reset Layout, the geometry
+remembered between launches, and the room they give the network in a small window."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from gui.chain_panel import ChainPanel
 from gui.controller import SessionController
 from gui.window.chain_width import ChainDockWidth
+from gui.window.dock_bar import COLLAPSE_BELOW, DockBar
 
 DEFAULT_SIZE = QSize(1400, 900)
 SIDE_WIDTH = 375  # the configuration and chain-rule docks
 BOTTOM_HEIGHT = 250  # the inspector
+ROOM_MARGIN = 8  # the network keeps this much more than half the docks' area, each way
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -33,12 +35,15 @@ class WindowDocks:
         chain_panel: ChainPanel,
         inspector: QWidget,
         walkthrough_panel: QWidget,
+        network: QWidget | None = None,
     ) -> None:
         self._window = window
+        self._network = network  # keeps at least half the docks' area when the window shrinks
         self._controller = controller
         self._settings = settings
         self.chain = self._dock("Chain rule", "ChainDock", chain_panel, RIGHT)
-        self.chain_width = ChainDockWidth(window, self.chain, chain_panel)  # what its content needs
+        # what its content needs, within what the network leaves it
+        self.chain_width = ChainDockWidth(window, self.chain, chain_panel, self._chain_room)
         self.inspector = self._dock("Inspector", "InspectorDock", inspector, BOTTOM)
         self.config = self._dock("Configuration", "ConfigurationDock", config_panel, LEFT)
         self.walkthrough = self._dock("Walkthrough", "WalkthroughDock", walkthrough_panel, RIGHT)
@@ -52,6 +57,12 @@ class WindowDocks:
         self.reset_layout_action = QAction("Reset &Layout", window)
         self.reset_layout_action.triggered.connect(self._on_reset_layout_triggered)
         window.addAction(self.reset_layout_action)
+        self.bar = DockBar(window, (self.config,))
+        self._small: bool | None = None  # below COLLAPSE_BELOW at the last fit (None: no fit yet)
+        self._config_shown = True  # whether the configuration showed before it collapsed
+        self._given: dict[str, int] = {}  # a dock's size before it gave way to the network
+        self._sizes: dict[str, int] = {}  # each dock's size at the last fit
+        self._last_window = QSize()  # the window's size at the last fit
 
     @property
     def toggle_actions(self) -> tuple[QAction, ...]:
@@ -88,16 +99,17 @@ class WindowDocks:
         """The "Your Code" dock, a tab beside the configuration, hidden until a debug shows it."""
         if self.code is None:
             self.code = self._dock("Your Code", "CodeDock", widget, LEFT)
+            self.code.hide()  # before it is a tab: hidden after, it left a stale tab bar behind
             self._window.tabifyDockWidget(self.config, self.code)
-            self.code.hide()
             self.config.raise_()
         return self.code
 
     def widen_code(self, width: int) -> None:
-        """Show the Your Code dock ``width`` pixels wide, at most 35 % of the window, at least its default."""
+        """Show the Your Code dock ``width`` pixels wide (at least its default), at most 35 % of the
+        window: the network keeps the room in a small one."""
         if self.code is None or self.code.isFloating():
             return
-        width = max(SIDE_WIDTH, min(width, int(0.35 * self._window.width())))
+        width = min(max(SIDE_WIDTH, width), int(0.35 * self._window.width()))
         self._window.resizeDocks([self.code], [width], Qt.Orientation.Horizontal)
 
     def show_chain(self) -> None:
@@ -125,6 +137,9 @@ class WindowDocks:
             window.addDockWidget(BOTTOM, self.result)
             window.tabifyDockWidget(self.inspector, self.result)
         self.chain.raise_()
+        self._small = None  # collapse again if the window is narrow
+        self.bar.hide()
+        self.fit()
         self.default_sizes()
 
     def default_sizes(self) -> None:
@@ -133,6 +148,121 @@ class WindowDocks:
         )
         self._window.resizeDocks([self.inspector], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
         self.chain_width.reset()
+        self._given.clear()
+        self._sizes.clear()
+        QTimer.singleShot(0, self.give_way)  # once the layout has placed the docks
+
+    # ---- room for the network ----
+
+    @property
+    def collapsed(self) -> bool:
+        """Whether the configuration is shown as the bar's button (a window narrower than COLLAPSE_BELOW)."""
+        return self._small is True
+
+    def fit(self) -> None:
+        """After the window was resized: collapse the configuration to its button below
+        COLLAPSE_BELOW (expand it above), then shrink the docks the network needs room from."""
+        small = self._window.width() < COLLAPSE_BELOW
+        if small != self._small:
+            first = self._small is None
+            self._small = small
+            if small:
+                self._collapse(first)
+            else:
+                self._expand(first)
+        QTimer.singleShot(0, self.give_way)  # once the layout has placed the docks
+
+    def _collapse(self, first: bool) -> None:
+        if self.config.isFloating():
+            return  # over the window, it takes no room from the network
+        # at launch, a bar restored with the window's state says a collapse hid the configuration
+        self._config_shown = not self.config.isHidden() or (first and not self.bar.isHidden())
+        self.config.hide()
+        self.bar.show()
+
+    def _expand(self, first: bool) -> None:
+        shown = not self.bar.isHidden() if first else self._config_shown
+        self.bar.hide()
+        if shown:
+            self.config.show()
+
+    def _docked(self, areas: tuple[Qt.DockWidgetArea, ...]) -> list[QDockWidget]:
+        """The docks showing in ``areas``, not floating."""
+        docks = (self.config, self.code, self.chain, self.walkthrough, self.inspector, self.result)
+        return [
+            d
+            for d in docks
+            if d is not None
+            and d.isVisible()
+            and not d.isFloating()
+            and self._window.dockWidgetArea(d) in areas
+        ]
+
+    def _docks_area(self) -> QRect:
+        """The window's rectangle between its bars: the central widget and the docks around it."""
+        central = self._window.centralWidget()
+        area = QRect() if central is None else QRect(central.geometry())
+        for dock in self._docked((LEFT, RIGHT, BOTTOM, Qt.DockWidgetArea.TopDockWidgetArea)):
+            area = area.united(dock.geometry())
+        return area
+
+    def _chain_room(self) -> int:
+        """The widest the chain dock may be and leave the network half the window's width."""
+        width = self._window.width()
+        left = self._docked((LEFT,))[:1]
+        taken = sum(d.width() for d in left) + (self.bar.width() if self.bar.isVisible() else 0)
+        return width - (width // 2 + ROOM_MARGIN) - taken
+
+    def give_way(self) -> None:
+        """Shrink the docks (left, then right, then the bottom) until the network has half the
+        width and half the height of the docks' area, or they are at their minimum; when the
+        window grows again, give them back what they gave."""
+        network = self._network
+        if network is None or not self._window.isVisible():
+            return
+        layout = self._window.layout()
+        if layout is not None:
+            layout.activate()  # measure where the docks are now, not before the last resize
+        area = self._docks_area()
+        size = self._window.size()
+        last, self._last_window = self._last_window, size
+        shrank = (size.width() < last.width(), size.height() < last.height())
+        sides = self._docked((LEFT,))[:1] + self._docked((RIGHT,))[:1]  # the configuration first
+        spare = network.width() - (area.width() // 2 + ROOM_MARGIN)
+        self._resize(sides, spare, Qt.Orientation.Horizontal, shrank[0])
+        spare = network.height() - (area.height() // 2 + ROOM_MARGIN)
+        self._resize(self._docked((BOTTOM,))[:1], spare, Qt.Orientation.Vertical, shrank[1])
+        self.chain_width.apply(grow_only=True)  # within the room the left docks now leave it
+
+    def _resize(
+        self, docks: list[QDockWidget], spare: int, orientation: Qt.Orientation, shrank: bool
+    ) -> None:
+        """Take what the network lacks (``spare`` < 0) from ``docks`` in turn, down to their
+        minimum, or give back (``spare`` > 0) what they gave before: to the network, or to the
+        window's own layout when the window ``shrank``."""
+        wide = orientation == Qt.Orientation.Horizontal
+        for dock in docks:
+            size = dock.width() if wide else dock.height()
+            key = f"{dock.objectName()}:{orientation.name}"
+            if shrank and size < self._sizes.get(key, size):
+                self._given.setdefault(key, self._sizes[key])
+            if spare < 0:
+                minimum = dock.minimumSizeHint()
+                new = max(minimum.width() if wide else minimum.height(), size + spare)
+                if new < size:
+                    self._given.setdefault(key, size)
+            elif dock in (self.chain, self.walkthrough):
+                new = size  # its own width follows its content (ChainDockWidth), not a give-back
+                self._given.pop(key, None)
+            else:
+                before = self._given.get(key, size)
+                new = min(before, size + spare)
+                if new >= before:
+                    self._given.pop(key, None)
+            spare -= new - size
+            self._sizes[key] = new
+            if new != size:
+                self._window.resizeDocks([dock], [new], orientation)
 
     def restore(self) -> None:
         """The geometry and dock layout of the last session, else the defaults."""

@@ -555,13 +555,16 @@ def test_the_chain_dock_fits_its_content_without_a_horizontal_scrollbar(
         controller, panel, dock = win.controller, win.chain_panel, win.chain_dock
         controller.select(HIDDEN_WEIGHT)
         controller.goto_stage(len(controller.session.stages) - 1)  # after the backward pass
+        sizer = win.docks.chain_width
         for stage in ("backward", "update"):
-            want = min(max(panel.preferred_width(), MIN_WIDTH), win.width() // 3)
-            assert win.docks.chain_width.width() == want
             if stage == "backward":  # from the hint's width to the selection's
-                qtbot.waitUntil(lambda want=want: dock.width() == want)  # type: ignore[misc]
+                qtbot.waitUntil(lambda: dock.width() == sizer.width())
             else:  # new content only widens the dock: the network does not move under the pointer
-                qtbot.waitUntil(lambda want=want: dock.width() >= want)  # type: ignore[misc]
+                qtbot.waitUntil(lambda: dock.width() >= sizer.width())
+            # its content's width, up to a third of the window and what leaves the network half
+            want = min(max(panel.preferred_width(), MIN_WIDTH), sizer.limit())
+            assert sizer.width() == want
+            assert dock.width() <= sizer.limit()  # the network keeps its half (test_window_sizes)
             assert dock.width() <= win.width() // 3
             assert want > MIN_WIDTH or size[0] < 3 * MIN_WIDTH  # wider than the old fixed 375
             assert panel.browser.horizontalScrollBar().maximum() == 0, stage

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from engine import parse_session
 from gui.controller import SessionController
-from gui.stage_strip import StageStrip
+from gui.stage_strip import StageStrip, chip_window
 from tests.gui.hosting import show_in_host
 from tests.helpers import tiny_session_dict
 
@@ -87,3 +87,50 @@ def test_the_update_shows_as_done_until_the_next_step(qtbot) -> None:
     controller.back()
     qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.chip_rect(2).center().toPoint())
     assert (controller.snapshot().iteration, controller.snapshot().stage) == (0, 3)
+
+
+def test_chip_window_shows_every_chip_that_fits_and_follows_the_focus() -> None:
+    assert chip_window(7, 1000, 0, (3, 4)) == (0, 7)  # room for all
+    first, count = chip_window(12, 300, 0, (9, 10))
+    assert count < 12
+    assert first <= 9  # the current chip and the next are shown
+    assert first + count > 10
+    assert chip_window(12, 300, 0, None) == (0, count)  # no focus: stays where it was
+    assert chip_window(12, 300, 11, (0, 1)) == (0, count)  # back at the start
+    assert chip_window(12, 300, 99, None)[0] == 12 - count  # never past the last chip
+
+
+def test_a_narrow_strip_shortens_its_chips_and_scrolls_to_the_current_one(qtbot) -> None:
+    controller, strip = make_strip(qtbot)
+    strip.host_window.resize(260, 44)
+    qtbot.waitUntil(lambda: strip.width() == 260)
+    assert strip.scrolled
+    assert strip.counter_width < 118  # "It. 0", not "Iteration 0"
+    for _ in range(len(strip.stages)):
+        controller.step()
+        current = strip.done - 1
+        rect = strip.chip_rect(current)
+        assert strip.chip_area().contains(rect)
+        text = strip.chip_text(current)
+        assert strip.fontMetrics().horizontalAdvance(text) < rect.width()
+        assert len(text) <= 5  # "Fwd 0" or "F0", "Loss" or "L", "Upd" or "U": never "Backward 1"
+    assert strip.current.label == "Update"
+    assert -1 not in strip.visible_chips()  # "Start" scrolled out of view
+
+
+def test_the_scroll_arrows_and_the_wheel_move_the_chips(qtbot) -> None:
+    controller, strip = make_strip(qtbot)
+    strip.host_window.resize(260, 44)
+    qtbot.waitUntil(lambda: strip.width() == 260)
+    shown = strip.visible_chips()
+    assert shown.start == -1
+    right = strip.chip_area().right() + 4
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(right), strip.height() // 2))
+    assert strip.visible_chips().start == shown.start + 1
+    assert controller.snapshot().stage == 0  # an arrow scrolls, it does not step
+    strip.scroll_chips(-5)
+    assert strip.visible_chips() == shown
+    # a click on a shown chip still runs to it
+    last = strip.visible_chips()[-1]
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.chip_rect(last).center().toPoint())
+    assert controller.snapshot().stage == last + 1
