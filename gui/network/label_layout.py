@@ -1,0 +1,160 @@
+"""Where the network drawing's text labels go: anchors and text sizes in, boxes out (no Qt).
+
+Screen pixels, y downwards. Labels are placed greedily in the order given, the most important
+first: each tries its text variants (full, then shorter) on its candidate sides of its anchor
+and takes the first box that meets neither a label already placed nor an obstacle (a node's
+disc, a strip, a caption that does not move). A label with no free place is dropped: what it
+says stays in the tooltip of what it labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+SIDES = ("above", "below", "right", "left", "center")
+PAD = 3.0  # pixels kept free between two labels, and between a label and a node
+
+
+@dataclass(frozen=True)
+class Box:
+    """A screen rectangle: ``top`` is its upper edge (y grows downwards)."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+    @property
+    def right(self) -> float:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> float:
+        return self.top + self.height
+
+    def intersects(self, other: Box, pad: float = 0.0) -> bool:
+        """Whether the two rectangles come closer than ``pad`` (touching edges do not meet)."""
+        return (
+            self.left < other.right + pad
+            and other.left < self.right + pad
+            and self.top < other.bottom + pad
+            and other.top < self.bottom + pad
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Discs:
+    """Circles labels keep clear of (nodes with their rings): centres and radii in pixels."""
+
+    x: Array
+    y: Array
+    r: Array
+
+    @staticmethod
+    def empty() -> Discs:
+        return Discs(np.zeros(0), np.zeros(0), np.zeros(0))
+
+    def __len__(self) -> int:
+        return int(self.x.size)
+
+    def meeting(self, box: Box, pad: float = 0.0) -> NDArray[np.bool_]:
+        """Which discs come closer to ``box`` than ``pad``."""
+        nearest_x = np.clip(self.x, box.left, box.right)
+        nearest_y = np.clip(self.y, box.top, box.bottom)
+        reach = self.r + pad
+        return np.asarray((nearest_x - self.x) ** 2 + (nearest_y - self.y) ** 2 < reach * reach)
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    """One label to place: its anchor, its text variants' sizes (preferred first) and the sides
+    of the anchor it may go on, in order of preference. ``own_disc`` is a disc the label may
+    cover (a node's name sits on its node)."""
+
+    key: Hashable
+    anchor: tuple[float, float]
+    sizes: tuple[tuple[float, float], ...]
+    sides: tuple[str, ...]
+    gap: float = 2.0
+    own_disc: int | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [side for side in self.sides if side not in SIDES]
+        if unknown:
+            raise ValueError(f"unknown side {unknown[0]!r} (expected one of: {', '.join(SIDES)})")
+        if not self.sizes:
+            raise ValueError(f"label {self.key!r} has no text to place")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a label went, and which of its variants fitted there."""
+
+    box: Box
+    variant: int
+    side: str
+
+
+@dataclass
+class _Board:
+    """The boxes already taken."""
+
+    discs: Discs
+    boxes: list[Box] = field(default_factory=list)
+
+    def free(self, box: Box, own_disc: int | None) -> bool:
+        if any(box.intersects(other, PAD) for other in self.boxes):
+            return False
+        if not len(self.discs):
+            return True
+        meeting = self.discs.meeting(box, PAD)
+        if own_disc is not None:
+            meeting[own_disc] = False
+        return not bool(meeting.any())
+
+
+def candidate_box(anchor: tuple[float, float], size: tuple[float, float], side: str, gap: float) -> Box:
+    """The box of a ``size`` label on ``side`` of ``anchor``, ``gap`` pixels from it."""
+    x, y = anchor
+    w, h = size
+    if side == "above":
+        return Box(x - w / 2, y - gap - h, w, h)
+    if side == "below":
+        return Box(x - w / 2, y + gap, w, h)
+    if side == "right":
+        return Box(x + gap, y - h / 2, w, h)
+    if side == "left":
+        return Box(x - gap - w, y - h / 2, w, h)
+    if side == "center":
+        return Box(x - w / 2, y - h / 2, w, h)
+    raise ValueError(f"unknown side {side!r} (expected one of: {', '.join(SIDES)})")
+
+
+def place_labels(
+    specs: Sequence[LabelSpec], discs: Discs | None = None, fixed: Sequence[Box] = ()
+) -> dict[Hashable, Placement]:
+    """Place ``specs`` in order, clear of each other, of ``discs`` and of the ``fixed`` boxes;
+    the labels that found no place are missing from the result."""
+    board = _Board(discs if discs is not None else Discs.empty(), list(fixed))
+    placed: dict[Hashable, Placement] = {}
+    for spec in specs:
+        placement = _first_free(spec, board)
+        if placement is not None:
+            board.boxes.append(placement.box)
+            placed[spec.key] = placement
+    return placed
+
+
+def _first_free(spec: LabelSpec, board: _Board) -> Placement | None:
+    for variant, size in enumerate(spec.sizes):
+        for side in spec.sides:
+            box = candidate_box(spec.anchor, size, side, spec.gap)
+            if board.free(box, spec.own_disc):
+                return Placement(box, variant, side)
+    return None

@@ -1,0 +1,83 @@
+"""Label placement without Qt: boxes clear of each other and of the nodes, shorter text when tight."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from gui.network.label_layout import PAD, Box, Discs, LabelSpec, candidate_box, place_labels
+
+
+def test_boxes_sit_on_the_side_asked() -> None:
+    assert candidate_box((100, 50), (40, 10), "above", 2) == Box(80, 38, 40, 10)
+    assert candidate_box((100, 50), (40, 10), "below", 2) == Box(80, 52, 40, 10)
+    assert candidate_box((100, 50), (40, 10), "right", 2) == Box(102, 45, 40, 10)
+    assert candidate_box((100, 50), (40, 10), "left", 2) == Box(58, 45, 40, 10)
+    assert candidate_box((100, 50), (40, 10), "center", 2) == Box(80, 45, 40, 10)
+    with pytest.raises(ValueError, match="unknown side 'under'"):
+        candidate_box((0, 0), (1, 1), "under", 0)
+
+
+def test_touching_boxes_do_not_meet_but_closer_than_the_pad_do() -> None:
+    a = Box(0, 0, 10, 10)
+    assert not a.intersects(Box(10, 0, 10, 10))
+    assert a.intersects(Box(9.9, 0, 10, 10))
+    assert a.intersects(Box(12, 0, 10, 10), pad=3)
+    assert not a.intersects(Box(0, 14, 10, 10), pad=3)
+
+
+def test_a_second_label_on_the_same_anchor_takes_its_next_side() -> None:
+    sides = ("below", "above", "right", "left")
+    specs = [LabelSpec(k, (100, 100), ((40, 12),), sides, gap=10) for k in "abcd"]
+    placed = place_labels(specs)
+    assert [placed[k].side for k in "abcd"] == ["below", "above", "right", "left"]
+    crowded = [LabelSpec(k, (100, 100), ((40, 12),), sides, gap=2) for k in "abc"]
+    assert set(place_labels(crowded)) == {"a", "b"}  # beside, 2 pixels out, would cover both
+
+
+def test_no_side_free_drops_the_label_and_shorter_text_is_tried_first() -> None:
+    wall = Box(0, 0, 200, 200)
+    tight = LabelSpec("x", (100, 100), ((40, 12),), ("below",))
+    assert place_labels([tight], fixed=[wall]) == {}
+    # a long first variant meets the neighbour; the short one fits
+    neighbour = Box(100, 95, 30, 10)
+    spec = LabelSpec("v", (50, 100), ((70, 10), (30, 10)), ("right",), gap=2)
+    placement = place_labels([spec], fixed=[neighbour])["v"]
+    assert placement.variant == 1
+    assert placement.box == Box(52, 95, 30, 10)
+
+
+def test_labels_keep_clear_of_discs_but_may_cover_their_own() -> None:
+    discs = Discs(np.array([100.0, 100.0]), np.array([100.0, 130.0]), np.array([8.0, 8.0]))
+    below = LabelSpec("value", (100, 100), ((30, 14),), ("below", "right"), gap=8 + PAD + 1)
+    placement = place_labels([below], discs)["value"]
+    assert placement.side == "right"  # below would run into the second node
+    name = LabelSpec("name", (100, 100), ((12, 12),), ("center",), own_disc=0)
+    assert place_labels([name], discs)["name"].side == "center"
+    stranger = LabelSpec("name", (100, 100), ((12, 12),), ("center",), own_disc=1)
+    assert place_labels([stranger], discs) == {}
+
+
+def test_many_crowded_labels_never_overlap() -> None:
+    rng = np.random.default_rng(3)
+    anchors = rng.uniform(0, 300, size=(80, 2))
+    discs = Discs(anchors[:40, 0].copy(), anchors[:40, 1].copy(), np.full(40, 6.0))
+    specs = [
+        LabelSpec(i, (float(x), float(y)), ((48, 14), (30, 14)), ("below", "above", "right", "left"))
+        for i, (x, y) in enumerate(anchors)
+    ]
+    placed = place_labels(specs, discs)
+    assert 0 < len(placed) < len(specs)  # crowded: some go, some stay
+    for a, b in itertools.combinations(placed.values(), 2):
+        assert not a.box.intersects(b.box, PAD - 1e-9)
+    for p in placed.values():
+        assert not discs.meeting(p.box, PAD - 1e-9).any()
+
+
+def test_a_label_without_text_or_with_an_unknown_side_is_refused() -> None:
+    with pytest.raises(ValueError, match="no text"):
+        LabelSpec("k", (0, 0), (), ("below",))
+    with pytest.raises(ValueError, match="unknown side 'top'"):
+        LabelSpec("k", (0, 0), ((1, 1),), ("top",))
