@@ -34,10 +34,13 @@ from gui.config.form import exact_text
 from gui.controller import SessionController
 from gui.formatting import format_number
 from gui.network.captions import Captions
+from gui.network.chain_labels import ChainLabels
+from gui.network.chain_terms import ChainTerm, chain_terms
 from gui.network.color_bar import ColorBar
 from gui.network.edges import Edges, qrect
 from gui.network.header import NetworkHeader
 from gui.network.hits import Hit, hit_test
+from gui.network.label_board import LabelBoard, TextLabel, ViewScale
 from gui.network.layout import NetworkLayout, layout_network
 from gui.network.marks import CheckMarks, check_marks_fit
 from gui.network.nodes import Nodes
@@ -89,6 +92,9 @@ class NetworkView(QWidget):
         controller.selection_changed.connect(self._on_selection_changed)
         controller.color_by_changed.connect(self._on_color_by_changed)
         controller.sample_changed.connect(self._on_sample_changed)
+        controller.running_changed.connect(self._on_running_changed)
+        self.view_box.sigRangeChanged.connect(self._on_view_changed)
+        self.view_box.sigResized.connect(self._on_view_changed)
         self._on_session_replaced()
         self._on_stage_changed()
 
@@ -112,6 +118,9 @@ class NetworkView(QWidget):
         self.nodes = Nodes(self.view_box)
         self.captions = Captions(self.view_box)
         self.check_marks = CheckMarks(self.view_box)
+        self.chain = ChainLabels(self.view_box)
+        self.labels = LabelBoard()
+        self._arranged: object = None  # what the labels were last placed for
         self.edge_bar = ColorBar()
         self.node_bar = ColorBar()
         bars = QVBoxLayout()
@@ -140,6 +149,9 @@ class NetworkView(QWidget):
         self._layout = layout
         self._activations = activations
         self.captions.clear()
+        self.chain.clear()
+        self.labels.forget()
+        self._arranged = None
         self.edges.set_layout(layout)
         for layer in layout.band_rects:
             self.captions.add_band_caption(layout, layer)
@@ -154,6 +166,7 @@ class NetworkView(QWidget):
         self.selection.set_layout(layout, layout.x0.size <= SMOOTH_EDGES)
         self.selection.draw(layout, self._controller.selection)  # depends on the layout alone
         self.fit()
+        self.arrange_labels()
 
     def scene_bounds(self) -> QRectF:
         """The rectangle the network occupies (view coordinates)."""
@@ -186,6 +199,55 @@ class NetworkView(QWidget):
         self.nodes.draw(self._node_values, scale, deltas(record, sample), loss)
         self.shading.draw(layout, snap, self._controller.breakpoint_hit)
         self.header.show_snapshot(snap, sample)
+        self._show_chain(snap, sample)
+        self.arrange_labels()
+
+    def _show_chain(self, snap: Snapshot, sample: int) -> None:
+        """Label the selected parameter's path with its factors (the chain panel's explanation)."""
+        layout = self._layout
+        ref = self._controller.selection
+        terms: list[ChainTerm] = []
+        if layout is not None and ref is not None and not self._controller.running:
+            try:
+                explanation = self._controller.explain(ref)
+            except GradstepError:  # a selection the session no longer has: no chain to show
+                explanation = None
+            if explanation is not None:
+                terms = chain_terms(explanation, sample, layout, snap.shown_record())
+        self.chain.show(terms)
+
+    # ---- labels ----
+
+    def arrange_labels(self) -> None:
+        """Place every label clear of the others and of the nodes, at the current zoom."""
+        layout = self._layout
+        if layout is None:
+            return
+        scale = ViewScale.of(self.view_box)
+        if not scale.pixels or not np.isfinite([scale.sx, scale.sy, scale.ox, scale.oy]).all():
+            return  # not laid out on screen yet
+        labels = [
+            *self.captions.text_labels(scale),
+            *self.nodes.name_labels(),
+            *self.chain.text_labels(),
+            *self.nodes.loss_label(),
+            *self.nodes.value_labels(),
+        ]
+        stage = self.shading.stage_text
+        placed_for = (scale, stage.toPlainText(), tuple((x.key, x.variants, x.anchor) for x in labels))
+        if placed_for == self._arranged:
+            return
+        self._arranged = placed_for
+        self.labels.arrange(layout, scale, labels, fixed=[stage])
+
+    def text_labels(self) -> list[tuple[TextLabel, QRectF]]:
+        """Every label shown, with its box in scene pixels (for tests and tooltips)."""
+        return self.labels.shown()
+
+    @property
+    def chain_terms(self) -> list[ChainTerm]:
+        """The factors the drawing labels along the selected parameter's path."""
+        return self.chain.terms
 
     def _glowing(self, snap: Snapshot) -> Params | None:
         """The last update's change while the update is the stage just run, else None."""
@@ -318,6 +380,13 @@ class NetworkView(QWidget):
 
     def _on_selection_changed(self, ref: object) -> None:
         self.selection.draw(self._layout, self._controller.selection)
+        self.show_snapshot(self._controller.snapshot())
+
+    def _on_running_changed(self, running: bool) -> None:
+        self.show_snapshot(self._controller.snapshot())
+
+    def _on_view_changed(self, *args: object) -> None:
+        self.arrange_labels()
 
     def _on_color_by_changed(self, mode: str) -> None:
         self.header.set_color_mode(mode)
@@ -334,6 +403,10 @@ class NetworkView(QWidget):
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         if not self.plot.sceneBoundingRect().contains(scene_pos):
+            return
+        label = self.labels.label_at(scene_pos)
+        if label is not None and label.tooltip and not self._controller.running:
+            QToolTip.showText(QCursor.pos(), label.tooltip, self.plot)
             return
         hit = self.hit_test(self.view_box.mapSceneToView(scene_pos), self.hover_tolerance())
         if hit is None or self._controller.running:

@@ -1,20 +1,34 @@
-"""The network's captions: a header over each column and the loss, a caption under each band."""
+"""The network's captions: a header over each column and the loss, a caption under each band.
+
+Headers are elided to the room between two columns at the current zoom (the whole text is
+their tooltip); the label board places them.
+"""
 
 from __future__ import annotations
 
 import html
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 
+from gui.network.label_board import TextLabel, ViewScale, tight
+from gui.network.label_layout import PAD
 from gui.network.layout import NetworkLayout
 
+HEADER_COLOR = "#333333"
+CAPTION_COLOR = "#555555"
 
-def centred_text(text: str, color: str = "#333333") -> pg.TextItem:
+
+def caption_html(lines: list[str], color: str) -> str:
+    """Lines centred on each other, as rich text."""
+    body = "<br>".join(html.escape(line) for line in lines)
+    return f'<div style="text-align:center; color:{color}">{body}</div>'
+
+
+def centred_text(text: str, color: str = HEADER_COLOR) -> pg.TextItem:
     """A multi-line caption centred on its position, hanging above it."""
-    lines = "<br>".join(html.escape(line) for line in text.split("\n"))
-    item = pg.TextItem(html=f'<div style="text-align:center; color:{color}">{lines}</div>', anchor=(0.5, 1.0))
-    item.setTextWidth(max(len(line) for line in text.split("\n")) * 7.5 + 12)
-    return item
+    return tight(pg.TextItem(html=caption_html(text.split("\n"), color), anchor=(0.5, 1.0)))
 
 
 class Captions:
@@ -23,38 +37,94 @@ class Captions:
     def __init__(self, view_box: pg.ViewBox) -> None:
         self._view_box = view_box
         self._items: list[pg.TextItem] = []
+        self._headers: list[tuple[pg.TextItem, float, list[str]]] = []  # item, x, lines
+        self._bands: list[tuple[pg.TextItem, tuple[float, float], list[str]]] = []
+        self._top = 0.0
 
     def clear(self) -> None:
         for item in self._items:
             self._view_box.removeItem(item)
         self._items.clear()
+        self._headers.clear()
+        self._bands.clear()
 
     def add_band_caption(self, layout: NetworkLayout, layer: int) -> None:
         """What a weight-matrix band shows, under it."""
         sizes = layout.sizes
-        label = centred_text(
-            f"W[{layer}]: {sizes[layer + 1]} × {sizes[layer]}\npixel (j, i) = W[{layer}][j,i]", "#555555"
-        )
+        lines = [f"W[{layer}]: {sizes[layer + 1]} × {sizes[layer]}", f"pixel (j, i) = W[{layer}][j,i]"]
+        label = centred_text("\n".join(lines), CAPTION_COLOR)
         label.setAnchor((0.5, 0.0))
         label.setPos(*layout.band_caption_position(layer))
         self._add(label)
+        self._bands.append((label, layout.band_caption_position(layer), lines))
 
     def add_header(self, layout: NetworkLayout, column: int, activations: tuple[str, ...]) -> None:
         """A column's header: input or layer number, size and activation."""
         n = layout.sizes[column]
-        # short enough not to run into the next column's header when zoomed out
         title = f"input x\n{n}" if column == 0 else f"layer {column - 1}\n{n} × {activations[column - 1]}"
-        header = centred_text(title)
-        header.setPos(layout.columns[column].x, layout.header_top())
-        self._add(header)
+        self._add_header(layout.columns[column].x, layout.header_top(), title)
 
     def add_loss_header(self, layout: NetworkLayout, loss: str) -> None:
-        header = centred_text(f"loss\n{loss}")
-        # hangs to the right of the loss node: a narrow last layer's header sits close on the left
-        header.setAnchor((0.1, 1.0))
-        header.setPos(layout.loss_position[0], layout.header_top())
+        self._add_header(layout.loss_position[0], layout.header_top(), f"loss\n{loss}")
+
+    def _add_header(self, x: float, top: float, title: str) -> None:
+        header = centred_text(title)
+        header.setPos(x, top)
         self._add(header)
+        self._headers.append((header, x, title.split("\n")))
+        self._top = top
 
     def _add(self, item: pg.TextItem) -> None:
         self._view_box.addItem(item)
         self._items.append(item)
+
+    # ---- for the label board ----
+
+    def text_labels(self, scale: ViewScale) -> list[TextLabel]:
+        """The headers, elided to the room between their columns, then the band captions."""
+        xs = sorted(x for _, x, _ in self._headers)
+        labels = []
+        for k, (item, x, lines) in enumerate(self._headers):
+            neighbours = [abs(other - x) for other in xs if other != x]
+            room = min(neighbours, default=1e9) * scale.pixels - 2 * PAD - 1
+            variants = _elided(item, lines, room)
+            labels.append(
+                TextLabel(
+                    f"header {k}",
+                    "header",
+                    item,
+                    (x, self._top),
+                    variants,
+                    ("above",),
+                    html=True,
+                    tooltip="\n".join(lines),
+                )
+            )
+        for k, (item, anchor, lines) in enumerate(self._bands):
+            text = caption_html(lines, CAPTION_COLOR)
+            labels.append(
+                TextLabel(
+                    f"band {k}",
+                    "caption",
+                    item,
+                    anchor,
+                    (text,),
+                    ("below",),
+                    html=True,
+                    tooltip="\n".join(lines),
+                )
+            )
+        return labels
+
+
+def _elided(item: pg.TextItem, lines: list[str], room: float) -> tuple[str, ...]:
+    """The header whole, then elided to ``room`` pixels (less the text's margins), then to half."""
+    metrics = QFontMetricsF(item.textItem.font())
+    margin = 2 * item.textItem.document().documentMargin() + 2
+    variants = [caption_html(lines, HEADER_COLOR)]
+    for width in (room - margin, room / 2 - margin):
+        elided = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, max(width, 1.0)) for line in lines]
+        text = caption_html(elided, HEADER_COLOR)
+        if text not in variants:
+            variants.append(text)
+    return tuple(variants)

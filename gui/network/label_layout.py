@@ -17,7 +17,18 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 
-SIDES = ("above", "below", "right", "left", "center")
+SIDES = (
+    "above",
+    "below",
+    "right",
+    "left",
+    "center",
+    "above right",
+    "below right",
+    "above left",
+    "below left",
+)
+DIAGONAL = 0.7071  # a diagonal side's box touches the circle of radius ``gap`` at its corner
 PAD = 3.0  # pixels kept free between two labels, and between a label and a node
 
 
@@ -74,8 +85,9 @@ class Discs:
 @dataclass(frozen=True)
 class LabelSpec:
     """One label to place: its anchor, its text variants' sizes (preferred first) and the sides
-    of the anchor it may go on, in order of preference. ``own_disc`` is a disc the label may
-    cover (a node's name sits on its node)."""
+    of the anchor it may go on, in order of preference; then the same sides of each of its
+    ``alternatives`` (other points of a long edge). ``own_disc`` is a disc the label may cover
+    (a node's name sits on its node)."""
 
     key: Hashable
     anchor: tuple[float, float]
@@ -83,6 +95,7 @@ class LabelSpec:
     sides: tuple[str, ...]
     gap: float = 2.0
     own_disc: int | None = None
+    alternatives: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         unknown = [side for side in self.sides if side not in SIDES]
@@ -133,6 +146,11 @@ def candidate_box(anchor: tuple[float, float], size: tuple[float, float], side: 
         return Box(x - gap - w, y - h / 2, w, h)
     if side == "center":
         return Box(x - w / 2, y - h / 2, w, h)
+    if side in SIDES:  # a diagonal: "above right" and so on
+        d = gap * DIAGONAL
+        left = x + d if side.endswith("right") else x - d - w
+        top = y - d - h if side.startswith("above") else y + d
+        return Box(left, top, w, h)
     raise ValueError(f"unknown side {side!r} (expected one of: {', '.join(SIDES)})")
 
 
@@ -153,8 +171,9 @@ def place_labels(
 
 def _first_free(spec: LabelSpec, board: _Board) -> Placement | None:
     for variant, size in enumerate(spec.sizes):
-        for side in spec.sides:
-            box = candidate_box(spec.anchor, size, side, spec.gap)
-            if board.free(box, spec.own_disc):
-                return Placement(box, variant, side)
+        for anchor in (spec.anchor, *spec.alternatives):
+            for side in spec.sides:
+                box = candidate_box(anchor, size, side, spec.gap)
+                if board.free(box, spec.own_disc):
+                    return Placement(box, variant, side)
     return None

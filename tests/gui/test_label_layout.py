@@ -16,6 +16,8 @@ def test_boxes_sit_on_the_side_asked() -> None:
     assert candidate_box((100, 50), (40, 10), "right", 2) == Box(102, 45, 40, 10)
     assert candidate_box((100, 50), (40, 10), "left", 2) == Box(58, 45, 40, 10)
     assert candidate_box((100, 50), (40, 10), "center", 2) == Box(80, 45, 40, 10)
+    assert candidate_box((100, 50), (40, 10), "above right", 10) == Box(107.071, 32.929, 40, 10)
+    assert candidate_box((100, 50), (40, 10), "below left", 10) == Box(52.929, 57.071, 40, 10)
     with pytest.raises(ValueError, match="unknown side 'under'"):
         candidate_box((0, 0), (1, 1), "under", 0)
 
@@ -47,6 +49,13 @@ def test_no_side_free_drops_the_label_and_shorter_text_is_tried_first() -> None:
     placement = place_labels([spec], fixed=[neighbour])["v"]
     assert placement.variant == 1
     assert placement.box == Box(52, 95, 30, 10)
+
+
+def test_a_label_moves_along_its_alternatives_when_its_anchor_is_crowded() -> None:
+    taken = Box(0, 90, 200, 30)  # everything around (100, 100)
+    spec = LabelSpec("w·δ", (100, 100), ((30, 12),), ("below", "above"), 2, alternatives=((100, 200),))
+    placement = place_labels([spec], fixed=[taken])["w·δ"]
+    assert placement.box == Box(85, 202, 30, 12)
 
 
 def test_labels_keep_clear_of_discs_but_may_cover_their_own() -> None:
