@@ -61,6 +61,9 @@ from gui.png import save_png
 Array = NDArray[np.float64]
 
 HOVER_PIXELS = 5.0  # how near the pointer must be to an edge to pick it
+HEADER_ROOM = 40.0  # pixels above the tallest column for a two-line header
+FOOT_ROOM = 44.0  # ... below the lowest node for a value label and the stage's name
+CAPTION_ROOM = 36.0  # ... and a band's two-line caption
 
 __all__ = ["COLOR_MODES", "Hit", "NetworkView"]
 
@@ -173,8 +176,25 @@ class NetworkView(QWidget):
         return QRectF(0, 0, 1, 1) if self._layout is None else qrect(self._layout.scene_bounds())
 
     def fit(self) -> None:
-        """Show the whole network."""
-        self.view_box.setRange(rect=self.scene_bounds(), padding=0.02)
+        """Show the whole network, with room for its headers and captions at this size."""
+        self.view_box.setRange(rect=self._fit_rect(), padding=0.02)
+
+    def _fit_rect(self) -> QRectF:
+        """The scene bounds, grown where their margins (view units) are fewer pixels than the
+        headers above and the value labels and stage name below need at the fitted scale."""
+        layout = self._layout
+        width, height = self.view_box.width(), self.view_box.height()
+        if layout is None or width <= 0 or height <= 0:
+            return self.scene_bounds()
+        bounds = layout.scene_bounds()
+        left, right, low, high = bounds.x, bounds.right, bounds.y, bounds.y_max
+        lowest = min(float(c.y[-1]) - c.spacing / 2 for c in layout.columns)
+        foot = FOOT_ROOM + (CAPTION_ROOM if layout.band_rects else 0.0)
+        for _ in range(2):  # growing the rectangle shrinks the scale: once more settles it
+            scale = min(width / (right - left), height / (high - low))
+            high = max(high, layout.header_top() + HEADER_ROOM / scale)
+            low = min(low, lowest - foot / scale)
+        return QRectF(left, low, right - left, high - low)
 
     # ---- drawing a snapshot ----
 

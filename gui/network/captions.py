@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 
 from gui.network.label_board import TextLabel, ViewScale, tight
-from gui.network.label_layout import PAD
+from gui.network.label_layout import PAD, shared_widths
 from gui.network.layout import NetworkLayout
 
 HEADER_COLOR = "#333333"
@@ -82,11 +82,11 @@ class Captions:
 
     def text_labels(self, scale: ViewScale) -> list[TextLabel]:
         """The headers, elided to the room between their columns, then the band captions."""
-        xs = sorted(x for _, x, _ in self._headers)
+        headers = sorted(self._headers, key=lambda header: header[1])
+        natural = [_width(item, lines) for item, _, lines in headers]
+        rooms = shared_widths([x * scale.pixels for _, x, _ in headers], natural, PAD + 1)
         labels = []
-        for k, (item, x, lines) in enumerate(self._headers):
-            neighbours = [abs(other - x) for other in xs if other != x]
-            room = min(neighbours, default=1e9) * scale.pixels - 2 * PAD - 1
+        for k, ((item, x, lines), room) in enumerate(zip(headers, rooms, strict=True)):
             variants = _elided(item, lines, room)
             labels.append(
                 TextLabel(
@@ -117,13 +117,25 @@ class Captions:
         return labels
 
 
+def _width(item: pg.TextItem, lines: list[str]) -> float:
+    """The pixel width of a header's widest line with its margins."""
+    metrics = QFontMetricsF(item.textItem.font())
+    return (
+        max(metrics.horizontalAdvance(line) for line in lines)
+        + 2 * item.textItem.document().documentMargin()
+        + 2
+    )
+
+
 def _elided(item: pg.TextItem, lines: list[str], room: float) -> tuple[str, ...]:
-    """The header whole, then elided to ``room`` pixels (less the text's margins), then to half."""
+    """The header whole if it fits ``room`` pixels, else elided to it; then elided to half of it
+    (headers are placed first: a text wider than its room would push its neighbour out)."""
     metrics = QFontMetricsF(item.textItem.font())
     margin = 2 * item.textItem.document().documentMargin() + 2
-    variants = [caption_html(lines, HEADER_COLOR)]
-    for width in (room - margin, room / 2 - margin):
-        elided = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, max(width, 1.0)) for line in lines]
+    width = room - margin
+    variants = []
+    for limit in (width, width / 2):
+        elided = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, max(limit, 1.0)) for line in lines]
         text = caption_html(elided, HEADER_COLOR)
         if text not in variants:
             variants.append(text)

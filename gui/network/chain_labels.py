@@ -21,7 +21,9 @@ FONT_SCALE = 0.9  # a little smaller than the names and values: more of the chai
 def term_texts(term: ChainTerm) -> tuple[str, ...]:
     """What the label of ``term`` may say, longest first: with a sum's terms, 4 significant
     digits, then shorter."""
-    more = f" (+ {term.more} more)" if term.more else ""
+    more = ""
+    if term.more:
+        more = f" (+ {term.more} more)" if term.labelled else f" ({term.more} terms)"
     if term.value is None:
         return (f"{term.symbol} = {SLOT}{more}", f"{term.symbol.split(' = ')[0]} = {SLOT}")
     four, three = shown_number(term.value, 4), shown_number(term.value, 3)

@@ -42,7 +42,8 @@ class ChainTerm:
     value: float | None
     stage: str  # "forward" | "loss" | "backward": who computed it (its colour)
     what: str  # the tooltip: the full symbol and what the factor is
-    more: int = 0  # terms of a sum left unlabelled ("+ k more")
+    more: int = 0  # terms of a sum left unlabelled ("+ k more"; all of them: "(k terms)")
+    labelled: int = 0  # terms of a sum labelled on their edges
     alternatives: tuple[tuple[float, float], ...] = ()  # other places on the same edge
 
 
@@ -183,11 +184,14 @@ def _unit_terms(ex: ChainExplanation, sample: SampleTerms, layout: NetworkLayout
             )
         else:
             continue
-        more = 0
+        more = labelled = 0
         if factor.kind == "dl_da" and sample.upstream is not None:
-            more = len(sample.upstream) - len(_labelled_upstream(sample.upstream))
+            labelled = len(_labelled_upstream(sample.upstream))
+            more = len(sample.upstream) - labelled
         what = _what(factor.symbol, factor.value, factor.note, by, sample.sample)
-        terms.append(ChainTerm(factor.kind, anchor, radius, sides, symbol, factor.value, stage, what, more))
+        terms.append(
+            ChainTerm(factor.kind, anchor, radius, sides, symbol, factor.value, stage, what, more, labelled)
+        )
     return terms
 
 

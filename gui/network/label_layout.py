@@ -177,3 +177,19 @@ def _first_free(spec: LabelSpec, board: _Board) -> Placement | None:
                 if board.free(box, spec.own_disc):
                     return Placement(box, variant, side)
     return None
+
+
+def shared_widths(xs: Sequence[float], widths: Sequence[float], pad: float = PAD) -> list[float]:
+    """How wide each of a row of texts centred on ``xs`` (increasing) may be without meeting its
+    neighbours: a text narrower than its half of a gap leaves the rest to its neighbour."""
+    n = len(xs)
+    halves = [[w / 2, w / 2] for w in widths]  # room left and right of each centre
+    for k in range(n - 1):
+        room = xs[k + 1] - xs[k] - pad
+        a, b = widths[k] / 2, widths[k + 1] / 2
+        if a + b > room:
+            small = min(a, b, room / 2)
+            a, b = (small, room - small) if a <= b else (room - small, small)
+        halves[k][1] = min(halves[k][1], a)
+        halves[k + 1][0] = min(halves[k + 1][0], b)
+    return [max(0.0, 2 * min(left, right)) for left, right in halves]

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from gui.network.label_layout import PAD, Box, Discs, LabelSpec, candidate_box, place_labels
+from gui.network.label_layout import PAD, Box, Discs, LabelSpec, candidate_box, place_labels, shared_widths
 
 
 def test_boxes_sit_on_the_side_asked() -> None:
@@ -90,3 +90,17 @@ def test_a_label_without_text_or_with_an_unknown_side_is_refused() -> None:
         LabelSpec("k", (0, 0), (), ("below",))
     with pytest.raises(ValueError, match="unknown side 'top'"):
         LabelSpec("k", (0, 0), ((1, 1),), ("top",))
+
+
+def test_a_row_of_headers_shares_the_gaps_the_narrow_ones_leave() -> None:
+    # wide enough apart: every text keeps its width
+    assert shared_widths([0, 100, 200], [60, 60, 60], pad=0) == [60, 60, 60]
+    # a narrow neighbour leaves its half of the gap to the wide one
+    assert shared_widths([0, 40], [20, 100], pad=0) == [20, 60]
+    # two wide ones split the gap evenly
+    assert shared_widths([0, 40], [100, 100], pad=4) == [36, 36]
+    widths = shared_widths([0, 60, 150, 190], [44, 110, 110, 30])
+    for k in range(3):  # centred texts of these widths never meet
+        assert [0, 60, 150, 190][k] + widths[k] / 2 + PAD <= [0, 60, 150, 190][k + 1] - widths[
+            k + 1
+        ] / 2 + 1e-9
