@@ -120,11 +120,8 @@ class Captions:
 def _width(item: pg.TextItem, lines: list[str]) -> float:
     """The pixel width of a header's widest line with its margins."""
     metrics = QFontMetricsF(item.textItem.font())
-    return (
-        max(metrics.horizontalAdvance(line) for line in lines)
-        + 2 * item.textItem.document().documentMargin()
-        + 2
-    )
+    margin = float(item.textItem.document().documentMargin())
+    return float(max(metrics.horizontalAdvance(line) for line in lines)) + 2 * margin + 2
 
 
 def _elided(item: pg.TextItem, lines: list[str], room: float) -> tuple[str, ...]:
