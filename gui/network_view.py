@@ -97,7 +97,8 @@ class NetworkView(QWidget):
         controller.sample_changed.connect(self._on_sample_changed)
         controller.running_changed.connect(self._on_running_changed)
         self.view_box.sigRangeChanged.connect(self._on_view_changed)
-        self.view_box.sigResized.connect(self._on_view_changed)
+        self.view_box.sigResized.connect(self._on_view_resized)
+        self.view_box.sigRangeChangedManually.connect(self._on_view_moved)
         self._on_session_replaced()
         self._on_stage_changed()
 
@@ -124,6 +125,7 @@ class NetworkView(QWidget):
         self.chain = ChainLabels(self.view_box)
         self.labels = LabelBoard()
         self._arranged: object = None  # what the labels were last placed for
+        self._fitted = True  # the view shows the whole network: a resize fits it again
         self.edge_bar = ColorBar()
         self.node_bar = ColorBar()
         bars = QVBoxLayout()
@@ -176,7 +178,9 @@ class NetworkView(QWidget):
         return QRectF(0, 0, 1, 1) if self._layout is None else qrect(self._layout.scene_bounds())
 
     def fit(self) -> None:
-        """Show the whole network, with room for its headers and captions at this size."""
+        """Show the whole network, with room for its headers and captions at this size (and
+        again whenever the view is resized, until the user zooms or pans)."""
+        self._fitted = True
         self.view_box.setRange(rect=self._fit_rect(), padding=0.02)
 
     def _fit_rect(self) -> QRectF:
@@ -251,14 +255,26 @@ class NetworkView(QWidget):
             *self.nodes.name_labels(),
             *self.chain.text_labels(),
             *self.nodes.loss_label(),
+            *self._stage_label(layout),
             *self.nodes.value_labels(),
         ]
-        stage = self.shading.stage_text
-        placed_for = (scale, stage.toPlainText(), tuple((x.key, x.variants, x.anchor) for x in labels))
+        bounds = self.view_box.sceneBoundingRect()
+        placed_for = (scale, bounds, tuple((x.key, x.variants, x.anchor) for x in labels))
         if placed_for == self._arranged:
             return
         self._arranged = placed_for
-        self.labels.arrange(layout, scale, labels, fixed=[stage])
+        self.labels.arrange(layout, scale, labels, bounds=bounds)
+
+    def _stage_label(self, layout: NetworkLayout) -> list[TextLabel]:
+        """The name of the stage just run, under its shaded columns."""
+        snap = self._snapshot
+        item = self.shading.stage_text
+        last = None if snap is None else snap.last_stage
+        if last is None or not item.toPlainText():
+            return []
+        left, right = layout.stage_span(last.kind, last.layer)
+        anchor = ((left + right) / 2, layout.scene_bounds().y)
+        return [TextLabel("stage", "stage", item, anchor, (item.toPlainText(),), ("above",))]
 
     def text_labels(self) -> list[tuple[TextLabel, QRectF]]:
         """Every label shown, with its box in scene pixels (for tests and tooltips)."""
@@ -407,6 +423,15 @@ class NetworkView(QWidget):
 
     def _on_view_changed(self, *args: object) -> None:
         self.arrange_labels()
+
+    def _on_view_resized(self) -> None:
+        # the labels keep their pixel size: a fitted network is fitted again to keep their room
+        if self._fitted:
+            self.fit()
+        self.arrange_labels()
+
+    def _on_view_moved(self, *args: object) -> None:
+        self._fitted = False
 
     def _on_color_by_changed(self, mode: str) -> None:
         self.header.set_color_mode(mode)

@@ -132,7 +132,10 @@ def _elided(item: pg.TextItem, lines: list[str], room: float) -> tuple[str, ...]
     width = room - margin
     variants = []
     for limit in (width, width / 2):
-        elided = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, max(limit, 1.0)) for line in lines]
+        # a line with no room at all still says "…": its header then fits nowhere and is dropped
+        elided = [
+            metrics.elidedText(line, Qt.TextElideMode.ElideRight, max(limit, 1.0)) or "…" for line in lines
+        ]
         text = caption_html(elided, HEADER_COLOR)
         if text not in variants:
             variants.append(text)

@@ -123,8 +123,10 @@ class LabelBoard:
         scale: ViewScale,
         labels: Sequence[TextLabel],
         fixed: Sequence[pg.TextItem] = (),
+        bounds: QRectF | None = None,
     ) -> None:
-        """Place ``labels`` in order (the most important first), clear of the ``fixed`` items."""
+        """Place ``labels`` in order (the most important first), clear of the ``fixed`` items,
+        inside ``bounds`` (scene pixels: the part of the view on screen)."""
         discs, disc_index, strips = node_discs(layout, scale)
         obstacles = strips + [
             item_box(item, scale) for item in fixed if item.isVisible() and item.toPlainText()
@@ -138,7 +140,8 @@ class LabelBoard:
             specs.append(
                 LabelSpec(label.key, scale.point(*label.anchor), sizes, label.sides, gap, own, others)
             )
-        placed = place_labels(specs, discs, obstacles)
+        inside = None if bounds is None else Box(bounds.left(), bounds.top(), bounds.width(), bounds.height())
+        placed = place_labels(specs, discs, obstacles, inside)
         self._shown.clear()
         for label in labels:
             placement = placed.get(label.key)

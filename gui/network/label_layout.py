@@ -49,6 +49,15 @@ class Box:
     def bottom(self) -> float:
         return self.top + self.height
 
+    def contains(self, other: Box) -> bool:
+        """Whether ``other`` lies wholly inside this rectangle."""
+        return (
+            self.left <= other.left
+            and other.right <= self.right
+            and self.top <= other.top
+            and other.bottom <= self.bottom
+        )
+
     def intersects(self, other: Box, pad: float = 0.0) -> bool:
         """Whether the two rectangles come closer than ``pad`` (touching edges do not meet)."""
         return (
@@ -120,8 +129,11 @@ class _Board:
 
     discs: Discs
     boxes: list[Box] = field(default_factory=list)
+    bounds: Box | None = None
 
     def free(self, box: Box, own_disc: int | None) -> bool:
+        if self.bounds is not None and not self.bounds.contains(box):
+            return False
         if any(box.intersects(other, PAD) for other in self.boxes):
             return False
         if not len(self.discs):
@@ -155,11 +167,15 @@ def candidate_box(anchor: tuple[float, float], size: tuple[float, float], side: 
 
 
 def place_labels(
-    specs: Sequence[LabelSpec], discs: Discs | None = None, fixed: Sequence[Box] = ()
+    specs: Sequence[LabelSpec],
+    discs: Discs | None = None,
+    fixed: Sequence[Box] = (),
+    bounds: Box | None = None,
 ) -> dict[Hashable, Placement]:
-    """Place ``specs`` in order, clear of each other, of ``discs`` and of the ``fixed`` boxes;
-    the labels that found no place are missing from the result."""
-    board = _Board(discs if discs is not None else Discs.empty(), list(fixed))
+    """Place ``specs`` in order, clear of each other, of ``discs`` and of the ``fixed`` boxes,
+    inside ``bounds`` (the view; None: anywhere); the labels that found no place are missing
+    from the result."""
+    board = _Board(discs if discs is not None else Discs.empty(), list(fixed), bounds)
     placed: dict[Hashable, Placement] = {}
     for spec in specs:
         placement = _first_free(spec, board)

@@ -104,3 +104,11 @@ def test_a_row_of_headers_shares_the_gaps_the_narrow_ones_leave() -> None:
         assert [0, 60, 150, 190][k] + widths[k] / 2 + PAD <= [0, 60, 150, 190][k + 1] - widths[
             k + 1
         ] / 2 + 1e-9
+
+
+def test_labels_stay_inside_the_view() -> None:
+    view = Box(0, 0, 100, 100)
+    spec = LabelSpec("x₀ value", (15, 50), ((30, 12),), ("left", "below"), gap=8)
+    placement = place_labels([spec], bounds=view)["x₀ value"]
+    assert placement.side == "below"  # left of a node at the view's edge would leave the view
+    assert place_labels([LabelSpec("far", (500, 50), ((30, 12),), ("left", "below"))], bounds=view) == {}
