@@ -8,15 +8,19 @@ are pixel-sized while the network zooms, so the board runs again whenever the vi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QFontMetricsF
 
-from gui.network.label_layout import PAD, Box, Discs, LabelSpec, place_labels
+from gui.network.label_layout import PAD, Box, Discs, LabelSpec, Placement, place_labels
 from gui.network.layout import STRIP_HALF_WIDTH, NetworkLayout
+
+WIDTH_STEP = 6.0  # pixels: label widths are reserved in steps of this
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,13 @@ class LabelBoard:
     """Measures, places and shows the drawing's labels; remembers where each went."""
 
     def __init__(self) -> None:
-        self._sizes: dict[tuple[int, bool, str], tuple[float, float]] = {}
+        self._sizes: dict[tuple[object, ...], tuple[float, float]] = {}
         self._shown: dict[str, tuple[TextLabel, Box]] = {}
+        self._drawn: dict[str, tuple[str, Box]] = {}  # what each item shows, to skip unchanged ones
+        self._placed: tuple[object, dict[Hashable, Placement]] | None = None
+        self._widths: dict[
+            tuple[object, ...], float
+        ] = {}  # a plain text's own width, inside its reserved one
 
     def arrange(
         self,
@@ -141,32 +150,66 @@ class LabelBoard:
                 LabelSpec(label.key, scale.point(*label.anchor), sizes, label.sides, gap, own, others)
             )
         inside = None if bounds is None else Box(bounds.left(), bounds.top(), bounds.width(), bounds.height())
-        placed = place_labels(specs, discs, obstacles, inside)
+        # a step changes the numbers, rarely their widths: the same boxes go to the same places
+        problem = (tuple(specs), inside, tuple(obstacles), scale)
+        if self._placed is not None and self._placed[0] == problem:
+            placed = self._placed[1]
+        else:
+            placed = place_labels(specs, discs, obstacles, inside)
+            self._placed = (problem, placed)
         self._shown.clear()
         for label in labels:
             placement = placed.get(label.key)
             if placement is None:
                 label.item.setVisible(False)
+                self._drawn.pop(label.key, None)
                 continue
-            self._show(label, label.variants[placement.variant], placement.box, scale)
+            self._show(label, label.variants[placement.variant], placement, scale)
 
-    def _show(self, label: TextLabel, text: str, box: Box, scale: ViewScale) -> None:
+    def _show(self, label: TextLabel, text: str, placement: Placement, scale: ViewScale) -> None:
         item = label.item
+        box = placement.box
+        font = item.textItem.font()
+        key = (font.key(), float(item.textItem.document().documentMargin()), text)
+        width = self._widths.get(key, box.width) if not label.html else box.width
+        # the text within its reserved box: towards the anchor
+        share = 1.0 if placement.side.endswith("left") else 0.0 if placement.side.endswith("right") else 0.5
+        box = Box(box.left + share * (box.width - width), box.top, width, box.height)
+        self._shown[label.key] = (label, box)
+        if self._drawn.get(label.key) == (text, box) and item.isVisible():
+            return
+        self._drawn[label.key] = (text, box)
         _set_text(item, text, label.html)
         item.setAnchor((0.0, 0.0))
         item.setPos(scale.view_point(box.left, box.top))
         item.setVisible(True)
-        self._shown[label.key] = (label, box)
 
     def _measure(self, label: TextLabel, text: str) -> tuple[float, float]:
-        key = (id(label.item), label.html, text)
+        """The pixel size of ``text`` in ``label``'s item (plain text from the font's metrics,
+        as Qt lays it out, without touching the item)."""
+        document = label.item.textItem.document()
+        margin = float(document.documentMargin())
+        font = label.item.textItem.font()
+        key: tuple[object, ...] = (font.key(), margin, text) if not label.html else (id(label.item), text)
         size = self._sizes.get(key)
         if size is None:
-            _set_text(label.item, text, label.html)
-            rect = label.item.textItem.boundingRect()
-            size = (rect.width(), rect.height())
-            if len(self._sizes) > 4096:  # texts change every step: keep the cache small
+            if label.html:
+                _set_text(label.item, text, True)
+                self._drawn.pop(label.key, None)
+                rect = label.item.textItem.boundingRect()
+                size = (rect.width(), rect.height())
+            else:
+                metrics = QFontMetricsF(font)
+                lines = text.split("\n")
+                width = max(metrics.horizontalAdvance(line) for line in lines)
+                # widths rounded up: a step's new number rarely changes the boxes, so the
+                # placement is reused and the labels stay put
+                self._widths[key] = width + 2 * margin
+                width = math.ceil((width + 2 * margin) / WIDTH_STEP) * WIDTH_STEP
+                size = (width, len(lines) * math.ceil(metrics.height()) + 2 * margin)
+            if len(self._sizes) > 4096:  # texts change every step: keep the caches small
                 self._sizes.clear()
+                self._widths.clear()
             self._sizes[key] = size
         return size
 
@@ -174,6 +217,9 @@ class LabelBoard:
         """A new network: its items are new (their ids may be reused)."""
         self._sizes.clear()
         self._shown.clear()
+        self._drawn.clear()
+        self._placed = None
+        self._widths.clear()
 
     # ---- reading what is shown (tooltips, tests) ----
 

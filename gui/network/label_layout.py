@@ -10,7 +10,7 @@ says stays in the tooltip of what it labels.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -123,18 +123,31 @@ class Placement:
     side: str
 
 
-@dataclass
 class _Board:
-    """The boxes already taken."""
+    """The boxes already taken, as arrays: one comparison per candidate, however many."""
 
-    discs: Discs
-    boxes: list[Box] = field(default_factory=list)
-    bounds: Box | None = None
+    def __init__(self, discs: Discs, fixed: Sequence[Box], bounds: Box | None) -> None:
+        self.discs = discs
+        self.bounds = bounds
+        self._edges = np.zeros((0, 4))  # left, top, right, bottom of each box taken
+        for box in fixed:
+            self.take(box)
+
+    def take(self, box: Box) -> None:
+        self._edges = np.vstack([self._edges, [box.left, box.top, box.right, box.bottom]])
 
     def free(self, box: Box, own_disc: int | None) -> bool:
         if self.bounds is not None and not self.bounds.contains(box):
             return False
-        if any(box.intersects(other, PAD) for other in self.boxes):
+        e = self._edges
+        if bool(
+            np.any(
+                (box.left < e[:, 2] + PAD)
+                & (e[:, 0] < box.right + PAD)
+                & (box.top < e[:, 3] + PAD)
+                & (e[:, 1] < box.bottom + PAD)
+            )
+        ):
             return False
         if not len(self.discs):
             return True
@@ -175,12 +188,12 @@ def place_labels(
     """Place ``specs`` in order, clear of each other, of ``discs`` and of the ``fixed`` boxes,
     inside ``bounds`` (the view; None: anywhere); the labels that found no place are missing
     from the result."""
-    board = _Board(discs if discs is not None else Discs.empty(), list(fixed), bounds)
+    board = _Board(discs if discs is not None else Discs.empty(), fixed, bounds)
     placed: dict[Hashable, Placement] = {}
     for spec in specs:
         placement = _first_free(spec, board)
         if placement is not None:
-            board.boxes.append(placement.box)
+            board.take(placement.box)
             placed[spec.key] = placement
     return placed
 
