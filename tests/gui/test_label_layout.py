@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from gui.network.label_layout import PAD, Box, Discs, LabelSpec, candidate_box, place_labels, shared_widths
+from tests.helpers import assert_imports_without_qt
 
 
 def test_boxes_sit_on_the_side_asked() -> None:
@@ -112,3 +113,7 @@ def test_labels_stay_inside_the_view() -> None:
     placement = place_labels([spec], bounds=view)["x₀ value"]
     assert placement.side == "below"  # left of a node at the view's edge would leave the view
     assert place_labels([LabelSpec("far", (500, 50), ((30, 12),), ("left", "below"))], bounds=view) == {}
+
+
+def test_placement_and_the_chain_s_terms_need_no_qt() -> None:
+    assert_imports_without_qt("gui.network.label_layout", "gui.network.chain_terms")
