@@ -20,12 +20,14 @@ FONT_SCALE = 0.9  # a little smaller than the names and values: more of the chai
 
 def term_texts(term: ChainTerm) -> tuple[str, ...]:
     """What the label of ``term`` may say, longest first: with a sum's terms, 4 significant
-    digits, then shorter."""
+    digits, then shorter; a term on an edge may end as its number alone (its tooltip names it)."""
     more = ""
     if term.more:
         more = f" (+ {term.more} more)" if term.labelled else f" ({term.more} terms)"
+    bare = term.key.startswith("upstream")
     if term.value is None:
-        return (f"{term.symbol} = {SLOT}{more}", f"{term.symbol.split(' = ')[0]} = {SLOT}")
+        slots = (f"{term.symbol} = {SLOT}{more}", f"{term.symbol.split(' = ')[0]} = {SLOT}")
+        return (*slots, SLOT) if bare else slots
     four, three = shown_number(term.value, 4), shown_number(term.value, 3)
     short = term.symbol.split(" = ")[0]  # "∂ℓ/∂a = Σ w·δ" shortens to "∂ℓ/∂a"
     return (
@@ -33,6 +35,7 @@ def term_texts(term: ChainTerm) -> tuple[str, ...]:
         f"{short} = {four}{more}",
         f"{short} = {three}{more}",
         f"{short} = {three}",
+        *((three,) if bare else ()),
     )
 
 

@@ -213,7 +213,7 @@ def _upstream_terms(ex: ChainExplanation, sample: SampleTerms, layout: NetworkLa
     nxt = ref.layer + 1
     terms = []
     for term in _labelled_upstream(sample.upstream or ()):
-        points = _edge_points(layout, nxt, term.unit, ref.unit, (UPSTREAM_T, 0.55, 0.85, 0.4))
+        points = _edge_points(layout, nxt, term.unit, ref.unit, (UPSTREAM_T, 0.6, 0.5, 0.85, 0.4))
         if not points:
             continue
         symbol = f"w[{nxt}][{term.unit},{ref.unit}] · δ[{nxt}]_{term.unit}"
