@@ -231,7 +231,13 @@ class NetworkView(QWidget):
         layout = self._layout
         ref = self._controller.selection
         terms: list[ChainTerm] = []
-        if layout is not None and ref is not None and not self._controller.running:
+        # (a selection may change while a new session is replacing the one drawn: no chain then)
+        if (
+            layout is not None
+            and ref is not None
+            and not self._controller.running
+            and layout.sizes == self._controller.config.sizes
+        ):
             try:
                 explanation = self._controller.explain(ref)
             except GradstepError:  # a selection the session no longer has: no chain to show
@@ -416,10 +422,17 @@ class NetworkView(QWidget):
 
     def _on_selection_changed(self, ref: object) -> None:
         self.selection.draw(self._layout, self._controller.selection)
-        self.show_snapshot(self._controller.snapshot())
+        self._refresh_chain()
 
     def _on_running_changed(self, running: bool) -> None:
-        self.show_snapshot(self._controller.snapshot())
+        self._refresh_chain()
+
+    def _refresh_chain(self) -> None:
+        """The chain of a new selection, or none while a run goes (the rest of the drawing stands)."""
+        if self._snapshot is not None:
+            snap = self._controller.snapshot()  # the record the controller explains
+            self._show_chain(snap, min(self._controller.sample, snap.record.inputs.shape[0] - 1))
+            self.arrange_labels()
 
     def _on_view_changed(self, *args: object) -> None:
         self.arrange_labels()
