@@ -199,12 +199,24 @@ def place_labels(
 
 
 def _first_free(spec: LabelSpec, board: _Board) -> Placement | None:
+    """The first free place in the order of variants, anchors and sides. A longer text's box
+    holds a shorter one's at the same place, so only where the shortest fits can any fit."""
+    places = [(anchor, side) for anchor in (spec.anchor, *spec.alternatives) for side in spec.sides]
+    smallest = min(range(len(spec.sizes)), key=lambda k: spec.sizes[k][0] * spec.sizes[k][1])
+    sw, sh = spec.sizes[smallest]
+    if all(sw <= w and sh <= h for w, h in spec.sizes):  # (else no variant holds the others)
+        places = [
+            (anchor, side)
+            for anchor, side in places
+            if board.free(candidate_box(anchor, (sw, sh), side, spec.gap), spec.own_disc)
+        ]
+    else:
+        smallest = -1
     for variant, size in enumerate(spec.sizes):
-        for anchor in (spec.anchor, *spec.alternatives):
-            for side in spec.sides:
-                box = candidate_box(anchor, size, side, spec.gap)
-                if board.free(box, spec.own_disc):
-                    return Placement(box, variant, side)
+        for anchor, side in places:
+            box = candidate_box(anchor, size, side, spec.gap)
+            if variant == smallest or board.free(box, spec.own_disc):
+                return Placement(box, variant, side)
     return None
 
 

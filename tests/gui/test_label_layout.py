@@ -117,3 +117,14 @@ def test_labels_stay_inside_the_view() -> None:
 
 def test_placement_and_the_chain_s_terms_need_no_qt() -> None:
     assert_imports_without_qt("gui.network.label_layout", "gui.network.chain_terms")
+
+
+def test_a_text_shorter_but_taller_is_still_tried_everywhere() -> None:
+    # the second variant is narrower but taller: it may fit where the first does not
+    taken = Box(0, 60, 200, 30)
+    spec = LabelSpec("k", (100, 50), ((80, 10), (20, 40)), ("above", "below"), gap=2)
+    placement = place_labels([spec], fixed=[taken])["k"]
+    assert (placement.variant, placement.side) == (0, "above")
+    tall_room = Box(0, 0, 200, 45)  # nothing fits above now; below, only the narrow one beside the wall
+    spec = LabelSpec("k", (100, 50), ((80, 10), (20, 40)), ("above", "below"), gap=2)
+    assert place_labels([spec], fixed=[tall_room, Box(0, 52, 85, 60), Box(115, 52, 85, 60)])["k"].variant == 1
