@@ -261,8 +261,8 @@ class NetworkView(QWidget):
             *self.nodes.name_labels(),
             *self.chain.text_labels(),
             *self.nodes.loss_label(),
-            *self._stage_label(layout),
             *self.nodes.value_labels(),
+            *self._stage_label(layout),  # last: it changes every step, the labels before it keep their places
         ]
         bounds = self.view_box.sceneBoundingRect()
         placed_for = (scale, bounds, tuple((x.key, x.variants, x.anchor) for x in labels))

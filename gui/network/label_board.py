@@ -121,7 +121,7 @@ class LabelBoard:
         self._sizes: dict[tuple[object, ...], tuple[float, float]] = {}
         self._shown: dict[str, tuple[TextLabel, Box]] = {}
         self._drawn: dict[str, tuple[str, Box]] = {}  # what each item shows, to skip unchanged ones
-        self._placed: tuple[object, dict[Hashable, Placement]] | None = None
+        self._placed: tuple[object, list[LabelSpec], dict[Hashable, Placement]] | None = None
         self._widths: dict[
             tuple[object, ...], float
         ] = {}  # a plain text's own width, inside its reserved one
@@ -150,13 +150,14 @@ class LabelBoard:
                 LabelSpec(label.key, scale.point(*label.anchor), sizes, label.sides, gap, own, others)
             )
         inside = None if bounds is None else Box(bounds.left(), bounds.top(), bounds.width(), bounds.height())
-        # a step changes the numbers, rarely their widths: the same boxes go to the same places
-        problem = (tuple(specs), inside, tuple(obstacles), scale)
-        if self._placed is not None and self._placed[0] == problem:
-            placed = self._placed[1]
-        else:
-            placed = place_labels(specs, discs, obstacles, inside)
-            self._placed = (problem, placed)
+        # a step changes the numbers, rarely their widths: the labels before the first that
+        # changed keep their places
+        board = (inside, tuple(obstacles), scale)
+        previous = None
+        if self._placed is not None and self._placed[0] == board:
+            previous = (self._placed[1], self._placed[2])
+        placed = place_labels(specs, discs, obstacles, inside, previous)
+        self._placed = (board, specs, placed)
         self._shown.clear()
         for label in labels:
             placement = placed.get(label.key)

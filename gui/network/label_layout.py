@@ -184,13 +184,24 @@ def place_labels(
     discs: Discs | None = None,
     fixed: Sequence[Box] = (),
     bounds: Box | None = None,
+    previous: tuple[Sequence[LabelSpec], dict[Hashable, Placement]] | None = None,
 ) -> dict[Hashable, Placement]:
     """Place ``specs`` in order, clear of each other, of ``discs`` and of the ``fixed`` boxes,
     inside ``bounds`` (the view; None: anywhere); the labels that found no place are missing
-    from the result."""
+    from the result. ``previous`` is an earlier call's specs and result with the same discs,
+    boxes and bounds: the labels up to the first that changed keep their places."""
     board = _Board(discs if discs is not None else Discs.empty(), fixed, bounds)
     placed: dict[Hashable, Placement] = {}
-    for spec in specs:
+    start = 0
+    if previous is not None:
+        old_specs, old_placed = previous
+        while start < min(len(specs), len(old_specs)) and specs[start] == old_specs[start]:
+            placement = old_placed.get(specs[start].key)
+            if placement is not None:
+                board.take(placement.box)
+                placed[specs[start].key] = placement
+            start += 1
+    for spec in specs[start:]:
         placement = _first_free(spec, board)
         if placement is not None:
             board.take(placement.box)

@@ -7,7 +7,16 @@ import itertools
 import numpy as np
 import pytest
 
-from gui.network.label_layout import PAD, Box, Discs, LabelSpec, candidate_box, place_labels, shared_widths
+from gui.network.label_layout import (
+    PAD,
+    Box,
+    Discs,
+    LabelSpec,
+    Placement,
+    candidate_box,
+    place_labels,
+    shared_widths,
+)
 from tests.helpers import assert_imports_without_qt
 
 
@@ -128,3 +137,16 @@ def test_a_text_shorter_but_taller_is_still_tried_everywhere() -> None:
     tall_room = Box(0, 0, 200, 45)  # nothing fits above now; below, only the narrow one beside the wall
     spec = LabelSpec("k", (100, 50), ((80, 10), (20, 40)), ("above", "below"), gap=2)
     assert place_labels([spec], fixed=[tall_room, Box(0, 52, 85, 60), Box(115, 52, 85, 60)])["k"].variant == 1
+
+
+def test_labels_before_the_first_changed_one_keep_their_places() -> None:
+    sides = ("below", "above")
+    first = [LabelSpec(k, (100.0 * i, 0), ((40, 12),), sides) for i, k in enumerate("abc")]
+    placed = place_labels(first)
+    changed = [*first[:2], LabelSpec("c", (100, 0), ((40, 12),), sides)]  # c moves onto b
+    # a stale result for the unchanged prefix is reused as it is (a and b are not placed anew)
+    stale = {**placed, "b": Placement(Box(500, 500, 40, 12), 0, "below")}
+    again = place_labels(changed, previous=(first, stale))
+    assert again["b"].box == Box(500, 500, 40, 12)
+    assert again["c"].side == "below"  # placed anew, around the reused boxes
+    assert place_labels(changed)["c"].side == "above"  # (from scratch b takes the place below)
