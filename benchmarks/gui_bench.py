@@ -13,6 +13,8 @@ load of a shared machine affects both sides alike:
   stage counts, 90th percentile; beside it the 90th percentile of a bare pyqtgraph repaint of
   the same edges (one ``PlotCurveItem`` of line pairs between columns, new data, repaint; it
   draws every edge as a line, where Gradstep draws a layer of more than 16,384 as an image).
+  The rows marked "W[0][1,0] selected" step with that hidden weight selected, so the network
+  view also explains it and lays out its chain-rule labels on every step.
 - launch: a fresh interpreter to the first painted Gradstep window, against a bare PySide6 +
   pyqtgraph window with three docks, both with bytecode compiled as after an install, after one
   untimed launch of each; target 1.25.
@@ -47,6 +49,10 @@ STEP_CASES = {  # network: (batch, p90 target in ms)
     "64-64-64-10": (None, 16.0),
     "784-128-10": (None, 16.0),
     "784-256-256-10": (128, 50.0),
+}
+SELECTED_CASES = {  # with a hidden weight selected: its chain is labelled on the canvas each step
+    "2-4-1": (None, 16.0),
+    "64-64-64-10": (None, 16.0),
 }
 
 
@@ -160,12 +166,17 @@ def run_ratio(config: SessionConfig, iterations: int, repeats: int) -> tuple[flo
 # ---- stage step + repaint ----
 
 
-def step_times(config: SessionConfig, iterations: int) -> list[float]:
-    """Seconds per stage step including the repaint of what changed, as Qt paints it."""
+def step_times(config: SessionConfig, iterations: int, selected: bool = False) -> list[float]:
+    """Seconds per stage step including the repaint of what changed, as Qt paints it
+    (``selected``: with the hidden weight W[0][1,0] selected, its chain on the canvas)."""
     app = _app()
     with tempfile.TemporaryDirectory() as folder:
         window = _window(config, folder)
         controller = window.controller
+        if selected:
+            from engine import ParameterRef
+
+            controller.select(ParameterRef(0, 1, 0))
         stages = len(controller.session.stages)
         times = []
         for _ in range((iterations + 1) * stages):
@@ -302,14 +313,16 @@ def _run_table(repeats: int) -> None:
 def _step_table(iterations: int) -> None:
     print("| step + repaint of what changed | edges | p90 | median | bare repaint p90 | ratio | target |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, (batch, target) in STEP_CASES.items():
+    cases = [(name, case, False) for name, case in STEP_CASES.items()]
+    cases += [(name, case, True) for name, case in SELECTED_CASES.items()]
+    for name, (batch, target), selected in cases:
         sizes = [int(n) for n in name.split("-")]
         edges = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
         samples = 256 if batch else 64
-        times = step_times(network_config(sizes, samples, batch=batch), iterations)
+        times = step_times(network_config(sizes, samples, batch=batch), iterations, selected)
         bare = bare_edge_times(sizes, len(times))
         ms, bare_ms = p90(times) * 1e3, p90(bare) * 1e3
-        label = name + (f", batch {batch}" if batch else "")
+        label = name + (f", batch {batch}" if batch else "") + (", W[0][1,0] selected" if selected else "")
         print(
             f"| {label} | {edges:,} | {ms:.1f} ms | {statistics.median(times) * 1e3:.1f} ms "
             f"| {bare_ms:.1f} ms | {ms / bare_ms:.2f} | p90 ≤ {target:.0f} ms {_verdict(ms, target)} |"

@@ -34,10 +34,13 @@ from gui.config.form import exact_text
 from gui.controller import SessionController
 from gui.formatting import format_number
 from gui.network.captions import Captions
+from gui.network.chain_labels import ChainLabels
+from gui.network.chain_terms import ChainTerm, chain_terms
 from gui.network.color_bar import ColorBar
 from gui.network.edges import Edges, qrect
 from gui.network.header import NetworkHeader
 from gui.network.hits import Hit, hit_test
+from gui.network.label_board import LabelBoard, TextLabel, ViewScale
 from gui.network.layout import NetworkLayout, layout_network
 from gui.network.marks import CheckMarks, check_marks_fit
 from gui.network.nodes import Nodes
@@ -63,6 +66,9 @@ Array = NDArray[np.float64]
 
 HOVER_PIXELS = 5.0  # how near the pointer must be to an edge to pick it
 BAR_ROOM = 70  # a colour bar's margins and 40 px of gradient, besides its three lines of text
+HEADER_ROOM = 40.0  # pixels above the tallest column for a two-line header
+FOOT_ROOM = 44.0  # ... below the lowest node for a value label and the stage's name
+CAPTION_ROOM = 36.0  # ... and a band's two-line caption
 
 __all__ = ["COLOR_MODES", "SCALE_MODES", "Hit", "NetworkView"]
 
@@ -100,6 +106,10 @@ class NetworkView(QWidget):
         controller.selection_changed.connect(self._on_selection_changed)
         controller.color_by_changed.connect(self._on_color_by_changed)
         controller.sample_changed.connect(self._on_sample_changed)
+        controller.running_changed.connect(self._on_running_changed)
+        self.view_box.sigRangeChanged.connect(self._on_view_changed)
+        self.view_box.sigResized.connect(self._on_view_resized)
+        self.view_box.sigRangeChangedManually.connect(self._on_view_moved)
         self._on_session_replaced()
         self._apply_theme()
 
@@ -123,6 +133,10 @@ class NetworkView(QWidget):
         self.nodes = Nodes(self.view_box)
         self.captions = Captions(self.view_box)
         self.check_marks = CheckMarks(self.view_box)
+        self.chain = ChainLabels(self.view_box)
+        self.labels = LabelBoard()
+        self._arranged: object = None  # what the labels were last placed for
+        self._fitted = True  # the view shows the whole network: a resize fits it again
         self.edge_bar = ColorBar()
         self.node_bar = ColorBar(legend=True)  # with the legend of the bias squares and the loss
         bars = QVBoxLayout()
@@ -153,6 +167,9 @@ class NetworkView(QWidget):
         self._layout = layout
         self._activations = activations
         self.captions.clear()
+        self.chain.clear()
+        self.labels.forget()
+        self._arranged = None
         self.edges.set_layout(layout)
         for layer in layout.band_rects:
             self.captions.add_band_caption(layout, layer)
@@ -167,14 +184,34 @@ class NetworkView(QWidget):
         self.selection.set_layout(layout, layout.x0.size <= SMOOTH_EDGES)
         self.selection.draw(layout, self._controller.selection)  # depends on the layout alone
         self.fit()
+        self.arrange_labels()
 
     def scene_bounds(self) -> QRectF:
         """The rectangle the network occupies (view coordinates)."""
         return QRectF(0, 0, 1, 1) if self._layout is None else qrect(self._layout.scene_bounds())
 
     def fit(self) -> None:
-        """Show the whole network."""
-        self.view_box.setRange(rect=self.scene_bounds(), padding=0.02)
+        """Show the whole network, with room for its headers and captions at this size (and
+        again whenever the view is resized, until the user zooms or pans)."""
+        self._fitted = True
+        self.view_box.setRange(rect=self._fit_rect(), padding=0.02)
+
+    def _fit_rect(self) -> QRectF:
+        """The scene bounds, grown where their margins (view units) are fewer pixels than the
+        headers above and the value labels and stage name below need at the fitted scale."""
+        layout = self._layout
+        width, height = self.view_box.width(), self.view_box.height()
+        if layout is None or width <= 0 or height <= 0:
+            return self.scene_bounds()
+        bounds = layout.scene_bounds()
+        left, right, low, high = bounds.x, bounds.right, bounds.y, bounds.y_max
+        lowest = min(float(c.y[-1]) - c.spacing / 2 for c in layout.columns)
+        foot = FOOT_ROOM + (CAPTION_ROOM if layout.band_rects else 0.0)
+        for _ in range(2):  # growing the rectangle shrinks the scale: once more settles it
+            scale = min(width / (right - left), height / (high - low))
+            high = max(high, layout.header_top() + HEADER_ROOM / scale)
+            low = min(low, lowest - foot / scale)
+        return QRectF(left, low, right - left, high - low)
 
     # ---- drawing a snapshot ----
 
@@ -201,6 +238,73 @@ class NetworkView(QWidget):
         self.nodes.draw(self._node_values, scale, deltas(record, sample), loss)
         self.shading.draw(layout, snap, self._controller.breakpoint_hit)
         self.header.show_snapshot(snap, sample)
+        self._show_chain(snap, sample)
+        self.arrange_labels()
+
+    def _show_chain(self, snap: Snapshot, sample: int) -> None:
+        """Label the selected parameter's path with its factors (the chain panel's explanation)."""
+        layout = self._layout
+        ref = self._controller.selection
+        terms: list[ChainTerm] = []
+        # (a selection may change while a new session is replacing the one drawn: no chain then)
+        if (
+            layout is not None
+            and ref is not None
+            and not self._controller.running
+            and layout.sizes == self._controller.config.sizes
+        ):
+            try:
+                explanation = self._controller.explain(ref)
+            except GradstepError:  # a selection the session no longer has: no chain to show
+                explanation = None
+            if explanation is not None:
+                terms = chain_terms(explanation, sample, layout, snap.shown_record())
+        self.chain.show(terms)
+
+    # ---- labels ----
+
+    def arrange_labels(self) -> None:
+        """Place every label clear of the others and of the nodes, at the current zoom."""
+        layout = self._layout
+        if layout is None:
+            return
+        scale = ViewScale.of(self.view_box)
+        if not scale.pixels or not np.isfinite([scale.sx, scale.sy, scale.ox, scale.oy]).all():
+            return  # not laid out on screen yet
+        labels = [
+            *self.captions.text_labels(scale),
+            *self.nodes.name_labels(),
+            *self.chain.text_labels(),
+            *self.nodes.loss_label(),
+            *self.nodes.value_labels(),
+            *self._stage_label(layout),  # last: it changes every step, the labels before it keep their places
+        ]
+        bounds = self.view_box.sceneBoundingRect()
+        placed_for = (scale, bounds, tuple((x.key, x.variants, x.anchor) for x in labels))
+        if placed_for == self._arranged:
+            return
+        self._arranged = placed_for
+        self.labels.arrange(layout, scale, labels, bounds=bounds)
+
+    def _stage_label(self, layout: NetworkLayout) -> list[TextLabel]:
+        """The name of the stage just run, under its shaded columns."""
+        snap = self._snapshot
+        item = self.shading.stage_text
+        last = None if snap is None else snap.last_stage
+        if last is None or not item.toPlainText():
+            return []
+        left, right = layout.stage_span(last.kind, last.layer)
+        anchor = ((left + right) / 2, layout.scene_bounds().y)
+        return [TextLabel("stage", "stage", item, anchor, (item.toPlainText(),), ("above",))]
+
+    def text_labels(self) -> list[tuple[TextLabel, QRectF]]:
+        """Every label shown, with its box in scene pixels (for tests and tooltips)."""
+        return self.labels.shown()
+
+    @property
+    def chain_terms(self) -> list[ChainTerm]:
+        """The factors the drawing labels along the selected parameter's path."""
+        return self.chain.terms
 
     # ---- colour scale and theme ----
 
@@ -385,6 +489,29 @@ class NetworkView(QWidget):
 
     def _on_selection_changed(self, ref: object) -> None:
         self.selection.draw(self._layout, self._controller.selection)
+        self._refresh_chain()
+
+    def _on_running_changed(self, running: bool) -> None:
+        self._refresh_chain()
+
+    def _refresh_chain(self) -> None:
+        """The chain of a new selection, or none while a run goes (the rest of the drawing stands)."""
+        if self._snapshot is not None:
+            snap = self._controller.snapshot()  # the record the controller explains
+            self._show_chain(snap, min(self._controller.sample, snap.record.inputs.shape[0] - 1))
+            self.arrange_labels()
+
+    def _on_view_changed(self, *args: object) -> None:
+        self.arrange_labels()
+
+    def _on_view_resized(self) -> None:
+        # the labels keep their pixel size: a fitted network is fitted again to keep their room
+        if self._fitted:
+            self.fit()
+        self.arrange_labels()
+
+    def _on_view_moved(self, *args: object) -> None:
+        self._fitted = False
 
     def _on_color_by_changed(self, mode: str) -> None:
         self.header.set_color_mode(mode)
@@ -404,6 +531,10 @@ class NetworkView(QWidget):
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         if not self.plot.sceneBoundingRect().contains(scene_pos):
+            return
+        label = self.labels.label_at(scene_pos)
+        if label is not None and label.tooltip and not self._controller.running:
+            QToolTip.showText(QCursor.pos(), label.tooltip, self.plot)
             return
         hit = self.hit_test(self.view_box.mapSceneToView(scene_pos), self.hover_tolerance())
         if hit is None or self._controller.running:

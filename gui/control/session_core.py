@@ -68,6 +68,8 @@ class SessionCore(QObject):
         self._path: Path | None = None
         self._modified = False
         self._redraw_seconds = 0.0  # how long the views took to show the last change
+        # the last explanation: the chain panel and the network's chain ask for the same one
+        self._explained: tuple[ParameterRef, IterationRecord, Session, ChainExplanation] | None = None
         self._replace_with(self._make_session(config), path)
 
     # ---- state ----
@@ -144,7 +146,13 @@ class SessionCore(QObject):
             return None
         snap = self.snapshot()
         record = snap.shown_record()
-        return self._session.explain(ref, record)
+        last = self._explained
+        # records are immutable: the same record object of the same session explains the same
+        if last is not None and last[0] == ref and last[1] is record and last[2] is self._session:
+            return last[3]
+        explanation = self._session.explain(ref, record)
+        self._explained = (ref, record, self._session, explanation)
+        return explanation
 
     def predict(
         self, inputs: NDArray[np.float64], params: tuple[LayerParams, ...] | None = None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
 
 from engine import Snapshot
@@ -10,6 +14,40 @@ from gui.live_label import LiveLabel
 from gui.network.redraw import RedrawMemo
 from gui.network.values import COLOR_MODES, SCALE_MODES
 
+CAPTION_MIN_WIDTH = 100  # "After Backw…": enough to say where the session is
+COMPACT_WIDTH = 620  # narrower than this, the controls' labels go
+
+
+class ElidedCaption(LiveLabel):
+    """A one-line bold caption elided to its width ("After Backw…"), the whole of it on hover."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(1, parent)
+        self._full = ""
+
+    @property
+    def full_text(self) -> str:
+        """The whole caption, whatever its width shows."""
+        return self._full
+
+    def set_caption(self, text: str) -> None:
+        if text != self._full:
+            self._full = text
+            self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        font = self.label.font()
+        font.setBold(True)
+        shown = QFontMetricsF(font).elidedText(
+            self._full, Qt.TextElideMode.ElideRight, max(self.width() - 4, 0)
+        )
+        self.setText(f"<b>{html.escape(shown)}</b>")
+        self.setToolTip(self._full if shown != self._full else "")
+
 
 class NetworkHeader(QWidget):
     """The caption, the colour mode, the sample and the Fit button over the drawing."""
@@ -17,7 +55,8 @@ class NetworkHeader(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._memo = RedrawMemo()
-        self.caption = LiveLabel()  # changes every step: kept from re-laying out the window
+        self.caption = ElidedCaption()  # changes every step: kept from re-laying out the window
+        self.caption.setMinimumWidth(CAPTION_MIN_WIDTH)
         self.color_box = QComboBox()
         for mode, text in COLOR_MODES.items():
             self.color_box.addItem(text, mode)
@@ -38,14 +77,23 @@ class NetworkHeader(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(8)
+        self.color_label = QLabel("Colour edges by")
+        self.sample_label = QLabel("Sample")
         layout.addWidget(self.caption, 1)
-        layout.addWidget(QLabel("Colour edges by"))
+        layout.addWidget(self.color_label)
         layout.addWidget(self.color_box)
         layout.addWidget(self.scale_box)
         layout.addSpacing(8)
-        layout.addWidget(QLabel("Sample"))
+        layout.addWidget(self.sample_label)
         layout.addWidget(self.sample_box)
         layout.addWidget(self.fit_button)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        # narrow: the caption keeps its room, the controls lose their labels (their tooltips stay)
+        compact = self.width() < COMPACT_WIDTH
+        self.color_label.setVisible(not compact)
+        self.sample_label.setVisible(not compact)
 
     def set_color_mode(self, mode: str) -> None:
         """Show ``mode`` in the colour box without emitting its change."""
@@ -74,9 +122,7 @@ class NetworkHeader(QWidget):
             where = "ready: next Forward 0" if last is None else "update done: next Forward 0"
         else:
             where = f"after {last.label}" if last is not None else ""
-        caption = f"<b>{where[0].upper()}{where[1:]}</b>"
-        if self.caption.text() != caption:
-            self.caption.setText(caption)
+        self.caption.set_caption(f"{where[0].upper()}{where[1:]}" if where else "")
         inputs = snap.record.inputs[sample]
         rows = snap.record.inputs.shape[0]
         if self._memo.unchanged("sample", (sample, rows, inputs)):

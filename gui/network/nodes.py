@@ -11,12 +11,17 @@ from PySide6.QtGui import QBrush, QColor, QPen
 
 from gui.colormap import BUCKETS, bucket_magnitude, buckets, position_indices
 from gui.formatting import format_number
+from gui.network.chain_terms import shown_number
+from gui.network.label_board import TextLabel, tight
 from gui.network.layout import LABEL_NODES, STRIP_HALF_WIDTH, VALUE_NODES, Column, NetworkLayout, node_name
 from gui.network.redraw import RedrawMemo
 from gui.network.style import CAPTION_COLOR, LIGHT, Theme, bucket_brushes, ring_pens
 from gui.network.values import DEFAULT_SCALE_MODE, delta_scale
+from gui.stage_strip import KIND_COLORS
 
 Array = NDArray[np.float64]
+
+VALUE_SIDES = ("below", "below right", "right", "above right", "left", "below left", "above left", "above")
 
 
 class Nodes:
@@ -44,6 +49,9 @@ class Nodes:
         self._value_texts: dict[tuple[int, int], pg.TextItem] = {}
         self._name_texts: dict[tuple[int, int], pg.TextItem] = {}  # x₀, h₁ ... on the node
         self._loss_text = pg.TextItem("", color=CAPTION_COLOR, anchor=(0.5, 0.0))
+        self._loss_name = pg.TextItem("L", color=LIGHT.text, anchor=(0.5, 0.5))
+        self._values: dict[tuple[int, int], float | None] = {}  # what each value label prints
+        self._loss: float | None = None
 
     def set_layout(self, layout: NetworkLayout) -> None:
         """Make the strips and labels of a new network."""
@@ -53,6 +61,8 @@ class Nodes:
         self._texts.clear()
         self._value_texts.clear()
         self._name_texts.clear()
+        self._values.clear()
+        self._loss = None
         self._layout = layout
         self._memo.clear()
         for c, column in enumerate(layout.columns):
@@ -88,7 +98,9 @@ class Nodes:
         if col.strip or n > LABEL_NODES:
             return
         for i, y in enumerate(col.y):
-            label = pg.TextItem(node_name(layout.sizes, column, i), color=self._theme.text, anchor=(0.5, 0.5))
+            label = tight(
+                pg.TextItem(node_name(layout.sizes, column, i), color=self._theme.text, anchor=(0.5, 0.5))
+            )
             label.setPos(col.x, float(y))
             label.setZValue(8)
             self._add_text(label)
@@ -96,7 +108,7 @@ class Nodes:
         if n > VALUE_NODES:
             return
         for i in range(n):
-            value = pg.TextItem("", color=self._theme.caption, anchor=(0.5, 0.0))
+            value = tight(pg.TextItem("", color=self._theme.caption, anchor=(0.5, 0.0)))
             value.setPos(col.x, layout.value_label_y(column, i))
             value.setZValue(8)
             self._add_text(value)
@@ -105,12 +117,11 @@ class Nodes:
     def add_loss_labels(self, layout: NetworkLayout) -> None:
         """The loss node's name and its value under it; the links from the outputs."""
         loss_x, loss_y = layout.loss_position
-        loss = pg.TextItem("L", color=self._theme.text, anchor=(0.5, 0.5))
-        self._loss_name = loss
-        loss.setPos(loss_x, loss_y)
-        loss.setZValue(8)
-        self._add_text(loss)
-        self._loss_text = pg.TextItem("", color=self._theme.caption, anchor=(0.5, 0.0))
+        self._loss_name = tight(pg.TextItem("L", color=self._theme.text, anchor=(0.5, 0.5)))
+        self._loss_name.setPos(loss_x, loss_y)
+        self._loss_name.setZValue(8)
+        self._add_text(self._loss_name)
+        self._loss_text = tight(pg.TextItem("", color=self._theme.caption, anchor=(0.5, 0.0)))
         self._loss_text.setPos(*layout.loss_value_position())
         self._add_text(self._loss_text)
         self._loss_curve.setData(*layout.loss_links())
@@ -180,9 +191,8 @@ class Nodes:
 
     def _label_values(self, c: int, values: Array | None, fill: list[float]) -> None:
         for i in range(len(fill)):
-            text = self._value_texts.get((c, i))
-            if text is not None:
-                text.setText("" if values is None else format_number(float(values[i]), 4))
+            if (c, i) in self._value_texts:
+                self._values[(c, i)] = None if values is None else float(values[i])
             name = self._name_texts.get((c, i))
             if name is not None:  # the name stays readable on a deep fill
                 name.setColor(QColor(self._theme.text_on_fill(fill[i])))
@@ -214,9 +224,81 @@ class Nodes:
             brush=pg.mkBrush(self._theme.loss_fill if lit else self._theme.pending_fill),
             pen=pg.mkPen(self._theme.node_outline, width=1.2),
         )
-        self._loss_text.setText("pending" if loss is None else format_number(loss, 5))
+        self._loss = loss
+        self._loss_text.setColor(QColor(self._theme.caption if loss is None else KIND_COLORS["loss"]))
         link = "#9a6a2b" if lit else self._theme.pending_edge
         self._loss_curve.setPen(pg.mkPen(link, width=2.0 if lit else 1.0))
+
+    # ---- for the label board ----
+
+    def name_labels(self) -> list[TextLabel]:
+        """Each named node's name, on the node (it goes where nothing else can)."""
+        layout = self._layout
+        if layout is None:
+            return []
+        labels = [
+            TextLabel(
+                f"name {c} {i}",
+                "name",
+                item,
+                (layout.columns[c].x, float(layout.columns[c].y[i])),
+                (item.toPlainText(),),
+                ("center",),
+                on_node=(c, i),
+            )
+            for (c, i), item in self._name_texts.items()
+        ]
+        loss_name = TextLabel(
+            "name loss", "name", self._loss_name, layout.loss_position, ("L",), ("center",), on_node=(-1, 0)
+        )
+        return [*labels, loss_name]
+
+    def loss_label(self) -> list[TextLabel]:
+        """The loss's value, under the loss node: the end of every chain."""
+        if self._layout is None:
+            return []
+        loss = self._loss
+        variants = ("pending",) if loss is None else (shown_number(loss, 5), shown_number(loss, 3))
+        what = "loss L of the batch" + ("" if loss is None else f" = {format_number(loss)}")
+        return [
+            TextLabel(
+                "loss value",
+                "loss",
+                self._loss_text,
+                self._layout.loss_position,
+                variants,
+                ("below", "right", "above"),
+                0.43,
+                tooltip=what,
+            )
+        ]
+
+    def value_labels(self) -> list[TextLabel]:
+        """Each printed activation, under its node (beside it, or shorter, when that is taken)."""
+        layout = self._layout
+        if layout is None:
+            return []
+        labels = []
+        for (c, i), item in self._value_texts.items():
+            value = self._values.get((c, i))
+            if value is None:
+                item.setVisible(False)
+                continue
+            column = layout.columns[c]
+            name = node_name(layout.sizes, c, i)
+            labels.append(
+                TextLabel(
+                    f"value {c} {i}",
+                    "value",
+                    item,
+                    (column.x, float(column.y[i])),
+                    (shown_number(value, 4), shown_number(value, 3)),
+                    VALUE_SIDES,
+                    0.71 * column.diameter,
+                    tooltip=f"{'x' if c == 0 else 'a'} of {name} = {format_number(value)}",
+                )
+            )
+        return labels
 
 
 def _strip_rect(column: Column) -> QRectF:
