@@ -165,8 +165,9 @@ def buffers(config: SessionConfig, params: Params, saved: Params | None, prefix:
     return lines
 
 
-def arguments(config: SessionConfig, name: str, start: int) -> str:
-    """The command line (``--iterations N``) and the first line ``gradstep run`` prints."""
+def arguments(config: SessionConfig, name: str, start: int, torch: bool = False) -> str:
+    """The command line (``--iterations N``, and ``--save-model`` for ``torch``) and the first
+    line ``gradstep run`` prints."""
     opt = config.optimizer
     title = config.title or name
     rest = f"{config.loss} loss, {opt.name} lr {opt.learning_rate:g}, {config.x.shape[0]} samples".replace(
@@ -179,13 +180,23 @@ def arguments(config: SessionConfig, name: str, start: int) -> str:
         'parser = argparse.ArgumentParser(description="Train the exported session; print its losses.")',
         f'parser.add_argument("--iterations", type=int, default={config.iterations}, metavar="N", '
         f'help="updates to run (default {config.iterations})")',
-        "iterations = parser.parse_args().iterations",
+        *(
+            [
+                'parser.add_argument("--save-model", metavar="MODEL.pt", help="save the trained model")',
+            ]
+            if torch
+            else []
+        ),
+        "arguments = parser.parse_args()",
+        "iterations = arguments.iterations",
         "if iterations < 0:",
         '    parser.error(f"--iterations must be non-negative, got {iterations}")',
         "",
         f'print(f"{{title}}: {{iterations}} iterations, {rest}")',
         "every = max(1, iterations // 10)  # ten lines in all, as gradstep run prints them",
     ]
+    if torch:
+        lines.append("X, Y = torch.from_numpy(X), torch.from_numpy(Y)")
     lines += _batch_constants(config)
     return "\n".join(lines)
 

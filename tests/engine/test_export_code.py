@@ -319,3 +319,89 @@ def test_losses_stop_with_exit_code_3_when_they_are_not_finite(tmp_path: Path) -
     printed, final = _losses(done.stdout.splitlines())
     assert final is None
     assert all(math.isfinite(loss) for loss in printed.values())
+
+
+# ---- PyTorch (.ci/run-torch; skipped where torch is not installed) ----
+
+
+def _torch_export(config: Any, folder: Path) -> Path:
+    from engine.export.torch_script import torch_script
+
+    script = folder / "train_torch.py"
+    script.write_text(torch_script(config, "session", script), encoding="utf-8")
+    return script
+
+
+def _assert_close(lines: list[str], config: Any, iterations: int, rtol: float) -> None:
+    printed, final = _losses(lines)
+    engine = _engine_losses(config, iterations)
+    assert printed
+    for k, loss in printed.items():
+        assert loss == pytest.approx(engine[k], rel=rtol, abs=0.0), k
+    assert final == printed[max(printed)]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", example_names())
+def test_every_example_as_pytorch_prints_the_losses_to_1e_10(name: str, tmp_path: Path, capsys) -> None:
+    pytest.importorskip("torch")
+    script = tmp_path / "train_torch.py"
+    assert main(["export", f"example:{name}", "--out", str(script), "--torch"]) == 0
+    capsys.readouterr()
+    lines = _run_script(script)
+    assert main(["run", f"example:{name}", "--iterations", str(ITERATIONS)]) == 0
+    ran = capsys.readouterr().out.splitlines()
+    assert lines[0] == ran[0]  # the same header
+    assert [line.split()[:2] for line in lines] == [line.split()[:2] for line in ran[: len(lines)]]
+    _assert_close(lines, resolve(f"example:{name}"), ITERATIONS, 1e-10)
+
+
+@pytest.mark.torch
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions())
+def test_random_sessions_as_pytorch_print_the_engines_losses(session: dict[str, Any]) -> None:
+    pytest.importorskip("torch")
+    session.pop("mistake", None)  # autograd makes none
+    config = parse_session(session)
+    if Session(config).run_iterations(10).reason is not None:
+        return  # a diverging run: the NumPy test covers how it stops
+    with tempfile.TemporaryDirectory() as folder:
+        lines = _run_script(_torch_export(config, Path(folder)), iterations=10)
+    _assert_close(lines, config, 10, 1e-10)
+
+
+@pytest.mark.torch
+def test_a_saved_live_session_continues_in_pytorch(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    for optimizer in ({"name": "momentum", "learning_rate": 0.3}, {"name": "adam", "learning_rate": 0.05}):
+        session = Session(parse_session(_xor(optimizer=optimizer, batch_size=3)))
+        session.run_iterations(5)
+        session.save(tmp_path / "saved.json")
+        config = resolve(str(tmp_path / "saved.json"))
+        _assert_close(_run_script(_torch_export(config, tmp_path), iterations=10), config, 10, 1e-10)
+
+
+def test_a_teaching_mistake_cannot_be_exported_to_pytorch(tmp_path: Path, capsys) -> None:
+    (tmp_path / "s.json").write_text(json.dumps(_xor(mistake="wrong_sign")), encoding="utf-8")
+    assert main(["export", str(tmp_path / "s.json"), "--out", str(tmp_path / "t.py"), "--torch"]) == 2
+    assert "a teaching-mode mistake cannot be written as a PyTorch script" in capsys.readouterr().err
+    assert not (tmp_path / "t.py").exists()
+
+
+def test_the_pytorch_script_builds_the_sessions_network_without_importing_torch_here() -> None:
+    from engine.export.torch_script import torch_script
+
+    layers = [
+        {"units": 3, "activation": "leaky_relu", "bias": False},
+        {"units": 2, "activation": "linear"},
+        {"units": 2, "activation": "softmax"},
+    ]
+    data = {"inputs": [[0, 0], [0, 1]], "targets": [[1, 0], [0, 1]]}
+    text = torch_script(
+        parse_session(_xor(network={"inputs": 2, "layers": layers}, loss="cross_entropy", data=data)), "s"
+    )
+    assert "nn.Linear(2, 3, bias=False, dtype=torch.float64),  # layer 0\n    nn.LeakyReLU(0.01)," in text
+    assert "nn.Linear(3, 2, dtype=torch.float64),  # layer 1\n    nn.Linear(2, 2" in text
+    assert "loss_function = nn.CrossEntropyLoss()" in text
+    assert "loss = loss_function(model[:-1](x), y)" in text  # the logits, before the softmax
+    compile(text, "train_torch.py", "exec")
