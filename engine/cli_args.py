@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --out NAME.py: a PyTorch script instead of NumPy (torch runs it; Gradstep needs none)",
     )
+    export.add_argument(
+        "--orientation",
+        choices=("out-in", "in-out"),
+        help="with --out NAME.py: weights as (units, inputs), Gradstep's (the default), or as (inputs, "
+        "units), the seed tutorials' z = X @ W + b",
+    )
     _add_import_parser(sub)
 
     sub.add_parser("examples", help="list the built-in examples")

@@ -16,18 +16,19 @@ EXIT_OK = 0
 
 def wants_code(args: argparse.Namespace) -> bool:
     """True when ``gradstep export`` is asked for a script rather than frames or Markdown."""
-    return bool(args.torch) or Path(args.out).suffix.lower() == ".py"
+    return bool(args.torch) or args.orientation is not None or Path(args.out).suffix.lower() == ".py"
 
 
-def script_text(config: SessionConfig, name: str, out: Path, torch: bool) -> str:
-    """The NumPy (or, with ``torch``, PyTorch) training script of ``config``."""
+def script_text(config: SessionConfig, name: str, out: Path, torch: bool, in_out: bool = False) -> str:
+    """The NumPy (or, with ``torch``, PyTorch) training script of ``config``; ``in_out`` writes
+    the NumPy script's weights as (inputs, units)."""
     if torch:
         from engine.export.torch_script import torch_script
 
         return torch_script(config, name, out)
     from engine.export.numpy_script import numpy_script
 
-    return numpy_script(config, name, out)
+    return numpy_script(config, name, out, in_out)
 
 
 def export_code(args: argparse.Namespace) -> int:
@@ -37,7 +38,12 @@ def export_code(args: argparse.Namespace) -> int:
         raise GradstepError(f"--out: {out.name or args.out!r}: a script is written to a .py file")
     source = resolve_any(args.source)
     config = source.session if isinstance(source, Walkthrough) else source
-    write_atomic(out, script_text(config, args.source, out, args.torch))
+    if args.torch and args.orientation == "in-out":
+        raise GradstepError(
+            "--orientation in-out: a PyTorch script keeps nn.Linear's (units, inputs) weights"
+        )
+    in_out = args.orientation == "in-out"
+    write_atomic(out, script_text(config, args.source, out, args.torch, in_out))
     print(f"wrote {out}")
     return EXIT_OK
 

@@ -68,6 +68,11 @@ class Network:
     loss: str
     outputs: int
     mistake: str | None
+    in_out: bool = False  # weights written as (inputs, units), the seed tutorials' z = a @ W + b
+
+    def through(self, weights: str) -> str:
+        """``weights`` as Gradstep's (units, inputs) matrix in this orientation's variables."""
+        return f"{weights}.T" if self.in_out else weights
 
 
 def mistake_note(mistake: str) -> str:
@@ -161,14 +166,13 @@ def hidden_lines(net: Network, k: int) -> list[str]:
     s, up = superscript(k), superscript(k + 1)
     lines = [f"# Backward {k}: ∂ℓ/∂a{s} = δ{up} W{up} (each unit's sum over the next layer)"]
     if net.mistake == "transposed_weights":
-        lines += [mistake_note(net.mistake), f"dl_da{k} = delta{k + 1} @ W{k + 1}.T"]
+        wrong = f"W{k + 1}" if net.in_out else f"W{k + 1}.T"
+        lines += [mistake_note(net.mistake), f"dl_da{k} = delta{k + 1} @ {wrong}"]
     elif net.mistake == "updated_weights_backprop":
-        lines += [
-            mistake_note(net.mistake),
-            f"dl_da{k} = delta{k + 1} @ (W{k + 1} - learning_rate * dW{k + 1})",
-        ]
+        updated = net.through(f"(W{k + 1} - learning_rate * dW{k + 1})")
+        lines += [mistake_note(net.mistake), f"dl_da{k} = delta{k + 1} @ {updated}"]
     else:
-        lines.append(f"dl_da{k} = delta{k + 1} @ W{k + 1}")
+        lines.append(f"dl_da{k} = delta{k + 1} @ {net.through(f'W{k + 1}')}")
     derivative, _ = _derivative(net, k)
     return [*lines, *derivative, f"# δ{s} = ∂ℓ/∂a{s} · ∂a{s}/∂z{s}", f"delta{k} = dl_da{k} * da_dz{k}"]
 
@@ -196,8 +200,10 @@ def gradient_lines(net: Network, k: int) -> list[str]:
     lines = [
         f"# ∂L/∂W{s} = {'(1/m) ' if scaled else ''}Σ over the batch of δ{s}ᵀ · input"
         + (f", ∂L/∂b{s} = {'(1/m) ' if scaled else ''}Σ δ{s}" if net.biased[k] else "")
+        + (" (in the orientation of W)" if net.in_out else "")
     ]
-    lines.append(f"dW{k} = {scaled}(delta{k}.T @ {a_prev})" if scaled else f"dW{k} = delta{k}.T @ {a_prev}")
+    product = f"{a_prev}.T @ delta{k}" if net.in_out else f"delta{k}.T @ {a_prev}"
+    lines.append(f"dW{k} = {scaled}({product})" if scaled else f"dW{k} = {product}")
     if net.biased[k]:
         lines += _bias_gradient(net, k, scaled)
     return lines + _gradient_mistake(net, k)

@@ -46,7 +46,7 @@ _FORWARD_CALLS = {
 }
 
 
-def numpy_script(config: SessionConfig, name: str, out: Path | None = None) -> str:
+def numpy_script(config: SessionConfig, name: str, out: Path | None = None, in_out: bool = False) -> str:
     """The training script of ``config`` as Python source.
 
     Parameters
@@ -59,6 +59,9 @@ def numpy_script(config: SessionConfig, name: str, out: Path | None = None) -> s
     out
         Where the script will be written: a CSV data file too large to inline is read from a
         path relative to it.
+    in_out
+        Write each W as (inputs, units), the seed tutorials' orientation (z = a @ W + b), rather
+        than Gradstep's (units, inputs) (z = a @ W.T + b).
     """
     net = Network(
         tuple(layer.activation for layer in config.layers),
@@ -66,16 +69,17 @@ def numpy_script(config: SessionConfig, name: str, out: Path | None = None) -> s
         config.loss,
         config.layers[-1].units,
         config.mistake,
+        in_out,
     )
     params = init_params(config)
     state = config.state.optimizer if config.state is not None else OptimizerState()
     start = config.state.iteration if config.state is not None else 0
     before = [
-        script_parts.docstring(config, "NumPy", "train.py"),
+        script_parts.docstring(config, "NumPy", "train.py", in_out),
         _imports(config, params, state),
         *script_parts.data_block(config, out),
-        _parameters(config, params),
-        _optimizer(config, params, state),
+        _parameters(config, params, in_out),
+        _optimizer(config, params, state, in_out),
     ]
     after = [script_parts.arguments(config, name, start), _loop(config, net), script_parts.final_line()]
     return script_parts.assemble(before, _functions(net), after)
@@ -100,10 +104,12 @@ def _imports(config: SessionConfig, params: Params, state: OptimizerState) -> st
     return "\n".join(lines)
 
 
-def _parameters(config: SessionConfig, params: Params) -> str:
+def _parameters(config: SessionConfig, params: Params, in_out: bool) -> str:
     lines = [
         f"# The network {'-'.join(str(n) for n in config.sizes)}, from Gradstep's starting weights, exactly:",
-        "# W⁽ᵏ⁾ of shape (units, inputs), W⁽ᵏ⁾[j, i] connects input i to unit j of layer k.",
+        "# W⁽ᵏ⁾ of shape (inputs, units), W⁽ᵏ⁾[i, j] connects input i to unit j of layer k."
+        if in_out
+        else "# W⁽ᵏ⁾ of shape (units, inputs), W⁽ᵏ⁾[j, i] connects input i to unit j of layer k.",
     ]
     for k, (layer, p) in enumerate(zip(config.layers, params, strict=True)):
         s = superscript(k)
@@ -112,15 +118,15 @@ def _parameters(config: SessionConfig, params: Params) -> str:
             f"# layer {k}: {script_parts.count(layer.units, layer.activation + ' unit')}, "
             f"{script_parts.count(fan_in, 'input')}"
         )
-        lines.append(f"W{k} = {script_parts.literal(p.weights)}  # W{s}")
+        lines.append(f"W{k} = {script_parts.literal(p.weights.T if in_out else p.weights)}  # W{s}")
         if layer.has_bias:
             lines.append(f"b{k} = {script_parts.literal(p.bias)}  # b{s}")
         else:
-            lines.append(f"# (no biases in layer {k}: z{s} = a W{s}ᵀ)")
+            lines.append(f"# (no biases in layer {k})")
     return "\n".join(lines)
 
 
-def _optimizer(config: SessionConfig, params: Params, state: OptimizerState) -> str:
+def _optimizer(config: SessionConfig, params: Params, state: OptimizerState, in_out: bool) -> str:
     opt = config.optimizer
     lines = [f"learning_rate = {opt.learning_rate!r}  # η"]
     if opt.name == "momentum":
@@ -128,7 +134,7 @@ def _optimizer(config: SessionConfig, params: Params, state: OptimizerState) -> 
             f"momentum = {opt.momentum!r}  # μ",
             "# velocity v, one per parameter; it starts at zero, so the first one is the gradient",
             "# itself (PyTorch's convention)",
-            *script_parts.buffers(config, params, state.first, "v", "velocity"),
+            *script_parts.buffers(config, params, state.first, "v", "velocity", in_out),
         ]
     elif opt.name == "adam":
         lines += [
@@ -136,8 +142,8 @@ def _optimizer(config: SessionConfig, params: Params, state: OptimizerState) -> 
             "# Adam's moments m (of the gradient) and v (of its square), one per parameter, and",
             "# the step count t for the bias corrections",
             f"step = {state.step}",
-            *script_parts.buffers(config, params, state.first, "m", "first moment"),
-            *script_parts.buffers(config, params, state.second, "v", "second moment"),
+            *script_parts.buffers(config, params, state.first, "m", "first moment", in_out),
+            *script_parts.buffers(config, params, state.second, "v", "second moment", in_out),
         ]
     return "\n".join(lines)
 
@@ -153,7 +159,7 @@ def _functions(net: Network) -> str:
 def _loop(config: SessionConfig, net: Network) -> str:
     body = [
         *script_parts.batch_lines(config),
-        *_forward_lines(config),
+        *_forward_lines(config, net.in_out),
         "",
         *backward.loss_lines(net),
         "if not math.isfinite(loss):",
@@ -170,7 +176,7 @@ def _loop(config: SessionConfig, net: Network) -> str:
     return "for iteration in range(start, start + iterations):\n" + textwrap.indent("\n".join(body), "    ")
 
 
-def _forward_lines(config: SessionConfig) -> list[str]:
+def _forward_lines(config: SessionConfig, in_out: bool) -> list[str]:
     lines = []
     for k, layer in enumerate(config.layers):
         s = superscript(k)
@@ -178,8 +184,9 @@ def _forward_lines(config: SessionConfig) -> list[str]:
         prev = "x" if k == 0 else f"a{superscript(k - 1)}"
         bias = f" + b{s}" if layer.has_bias else ""
         lines += [
-            f"# Forward {k}: z{s} = {prev} W{s}ᵀ{bias}, a{s} = {layer.activation}(z{s})",
-            f"z{k} = {a_prev} @ W{k}.T" + (f" + b{k}" if layer.has_bias else ""),
+            f"# Forward {k}: z{s} = {prev} W{s}{'' if in_out else 'ᵀ'}{bias}, "
+            f"a{s} = {layer.activation}(z{s})",
+            f"z{k} = {a_prev} @ W{k}{'' if in_out else '.T'}" + (f" + b{k}" if layer.has_bias else ""),
             f"a{k} = {_FORWARD_CALLS[layer.activation].format(k=k)}",
         ]
     return lines

@@ -51,7 +51,7 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def docstring(config: SessionConfig, flavour: str, filename: str) -> str:
+def docstring(config: SessionConfig, flavour: str, filename: str, in_out: bool = False) -> str:
     """The script's docstring: what it trains, how to run it, and the notation."""
     title = config.title or "A Gradstep session"
     network = "-".join(str(n) for n in config.sizes)
@@ -69,6 +69,11 @@ def docstring(config: SessionConfig, flavour: str, filename: str) -> str:
         "and prints the same lines for the losses; `--iterations N` runs N updates (default: "
         f"the session's {config.iterations})."
     )
+    if in_out:
+        paragraphs.append(
+            "Each W is written as (inputs, units), the orientation of seed tutorials 001, 003 and "
+            "004: z = a @ W + b. It is the transpose of Gradstep's W⁽ᵏ⁾ in the notation below."
+        )
     if config.mistake is not None:
         paragraphs.append(
             f"Teaching mode is on: the code makes the mistake {config.mistake!r} on purpose, on the "
@@ -150,17 +155,18 @@ def _path_expression(path: Path, out: Path | None) -> str:
     return f"Path(__file__).resolve().parent / {Path(relative).as_posix()!r}"
 
 
-def buffers(config: SessionConfig, params: Params, saved: Params | None, prefix: str, what: str) -> list[str]:
+def buffers(
+    config: SessionConfig, params: Params, saved: Params | None, prefix: str, what: str, in_out: bool = False
+) -> list[str]:
     """An optimizer buffer per parameter: zeros, or the saved session's values."""
     lines = []
     for k, layer in enumerate(config.layers):
         names = [("W", "weights")] + ([("b", "bias")] if layer.has_bias else [])
         for short, field in names:
-            if saved is None:
-                shape = getattr(params[k], field).shape
-                value = f"np.zeros({shape!r})"
-            else:
-                value = literal(getattr(saved[k], field))
+            values = getattr(params[k] if saved is None else saved[k], field)
+            if in_out:
+                values = values.T
+            value = f"np.zeros({values.shape!r})" if saved is None else literal(values)
             lines.append(f"{prefix}{short}{k} = {value}  # {what} of {short}{literals.superscript(k)}")
     return lines
 

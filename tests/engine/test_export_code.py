@@ -70,9 +70,9 @@ def _assert_matches(lines: list[str], config: Any, iterations: int) -> None:
     assert final == printed[start + iterations - 1]
 
 
-def _export(config: Any, folder: Path, name: str = "session") -> Path:
+def _export(config: Any, folder: Path, name: str = "session", in_out: bool = False) -> Path:
     script = folder / "train.py"
-    script.write_text(numpy_script(config, name, script), encoding="utf-8")
+    script.write_text(numpy_script(config, name, script, in_out), encoding="utf-8")
     return script
 
 
@@ -88,6 +88,21 @@ def test_every_example_prints_the_lines_gradstep_run_prints(name: str, tmp_path:
     assert lines == ran[: len(lines)]
     assert ran[len(lines) - 1].startswith("final loss ")
     _assert_matches(lines, resolve(f"example:{name}"), ITERATIONS)
+
+
+def test_the_tutorials_orientation_writes_w_as_inputs_by_units(tmp_path: Path, capsys) -> None:
+    script = tmp_path / "train.py"
+    assert main(["export", "example:tutorial-004", "--out", str(script), "--orientation", "in-out"]) == 0
+    text = script.read_text(encoding="utf-8")
+    # np.random.seed(42); np.random.rand(2, 2): the tutorial's weights_input_hidden as it prints it
+    assert (
+        "[0.3745401188473625, 0.9507143064099162],\n        [0.7319939418114051, 0.5986584841970366]" in text
+    )
+    assert "z0 = x @ W0 + b0" in text
+    assert "dW0 = x.T @ delta0" in text
+    _assert_matches(_run_script(script), resolve("example:tutorial-004"), ITERATIONS)
+    assert main(["export", "example:xor", "--out", str(script), "--torch", "--orientation", "in-out"]) == 2
+    assert "nn.Linear's (units, inputs) weights" in capsys.readouterr().err
 
 
 def test_the_default_iteration_count_is_the_sessions(tmp_path: Path) -> None:
@@ -184,13 +199,14 @@ def sessions(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sessions())
-def test_random_sessions_print_the_engines_losses(session: dict[str, Any]) -> None:
+@given(sessions(), st.booleans())
+def test_random_sessions_print_the_engines_losses(session: dict[str, Any], in_out: bool) -> None:
+    """In both orientations: Gradstep's W (units, inputs), or the tutorials' (inputs, units)."""
     config = parse_session(session)
     engine = Session(config)
     diverged = engine.run_iterations(10).reason == "non_finite"
     with tempfile.TemporaryDirectory() as folder:
-        script = _export(config, Path(folder))
+        script = _export(config, Path(folder), in_out=in_out)
         done = subprocess.run(
             [sys.executable, str(script), "--iterations", "10"], capture_output=True, text=True, check=False
         )
@@ -208,8 +224,11 @@ def test_random_sessions_print_the_engines_losses(session: dict[str, Any]) -> No
         assert loss == pytest.approx(known[k], rel=1e-12, abs=0.0)
 
 
+@pytest.mark.parametrize("in_out", [False, True])
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
-def test_every_teaching_mistake_is_written_into_the_code_and_marked(mistake: str, tmp_path: Path) -> None:
+def test_every_teaching_mistake_is_written_into_the_code_and_marked(
+    mistake: str, in_out: bool, tmp_path: Path
+) -> None:
     layers = [
         {"units": 2, "activation": "tanh"},
         {"units": 2, "activation": "sigmoid"},
@@ -222,7 +241,7 @@ def test_every_teaching_mistake_is_written_into_the_code_and_marked(mistake: str
         mistake=mistake,
     )
     config = parse_session(session)
-    script = _export(config, tmp_path)
+    script = _export(config, tmp_path, in_out=in_out)
     text = script.read_text(encoding="utf-8")
     assert f"# MISTAKE (teaching mode, {mistake}): " in text
     words = " ".join(re.sub(r"\n *#", " ", text).split())  # a long comment goes on over several lines
@@ -242,9 +261,10 @@ def test_a_saved_live_session_continues_where_it_was(tmp_path: Path) -> None:
         config = resolve(str(saved))
         assert config.state is not None
         assert config.state.iteration == 5
-        lines = _run_script(_export(config, tmp_path), iterations=10)
-        _assert_matches(lines, config, 10)
-        assert min(_losses(lines)[0]) == 5
+        for in_out in (False, True):
+            lines = _run_script(_export(config, tmp_path, in_out=in_out), iterations=10)
+            _assert_matches(lines, config, 10)
+            assert min(_losses(lines)[0]) == 5
 
 
 def test_large_arrays_are_exact_as_base64_and_big_csv_data_is_read_from_its_file(tmp_path: Path) -> None:
