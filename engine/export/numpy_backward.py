@@ -91,8 +91,8 @@ def _mean_factor(net: Network) -> str:
     return str(net.outputs)
 
 
-def _derivative(net: Network, k: int) -> tuple[list[str], bool]:
-    """``da_dz{k} = ...`` as the engine (or the mistake) computes it, and whether it is mistaken."""
+def _derivative(net: Network, k: int) -> list[str]:
+    """``da_dz{k} = ...`` as the engine (or the mistake) computes it."""
     activation = net.activations[k]
     right, formula = _DERIVATIVES[activation]
     s = superscript(k)
@@ -101,8 +101,8 @@ def _derivative(net: Network, k: int) -> tuple[list[str], bool]:
         mistaken = "np.ones_like(z{k})"
     if mistaken is not None and mistaken != right:
         assert net.mistake is not None
-        return [mistake_note(net.mistake), f"da_dz{k} = {mistaken.format(k=k)}"], True
-    return [f"# ∂a{s}/∂z{s} = {formula}", f"da_dz{k} = {right.format(k=k)}"], False
+        return [mistake_note(net.mistake), f"da_dz{k} = {mistaken.format(k=k)}"]
+    return [f"# ∂a{s}/∂z{s} = {formula}", f"da_dz{k} = {right.format(k=k)}"]
 
 
 def _squared_dl_da(net: Network, n: int) -> str:
@@ -140,7 +140,7 @@ def output_lines(net: Network) -> list[str]:
             + ", exact where ∂ℓ/∂a and ∂a/∂z alone would not be",
             _fused_delta(net, n),
         ]
-    derivative, _ = _derivative(net, n)
+    derivative = _derivative(net, n)
     return [
         head,
         f"# ∂ℓ/∂a{s} = {LOSSES[net.loss].derivative_formula.replace('a-y', 'a − y')}",
@@ -154,7 +154,7 @@ def _other_loss_delta(net: Network, n: int) -> list[str]:
     """The output δ of another loss (the mistake ``other_loss_gradient``)."""
     note = mistake_note("other_loss_gradient")
     if LOSSES[net.loss].family == "bce":
-        derivative, _ = _derivative(net, n)
+        derivative = _derivative(net, n)
         return [note, f"dl_da{n} = a{n} - y", *derivative, f"delta{n} = dl_da{n} * da_dz{n}"]
     if net.outputs == 1 or LOSSES[net.loss].reduction == "sum":
         return [note, f"delta{n} = a{n} - y"]
@@ -173,7 +173,7 @@ def hidden_lines(net: Network, k: int) -> list[str]:
         lines += [mistake_note(net.mistake), f"dl_da{k} = delta{k + 1} @ {updated}"]
     else:
         lines.append(f"dl_da{k} = delta{k + 1} @ {net.through(f'W{k + 1}')}")
-    derivative, _ = _derivative(net, k)
+    derivative = _derivative(net, k)
     return [*lines, *derivative, f"# δ{s} = ∂ℓ/∂a{s} · ∂a{s}/∂z{s}", f"delta{k} = dl_da{k} * da_dz{k}"]
 
 
