@@ -130,6 +130,8 @@ def _dispatch(args: argparse.Namespace, exporter: Exporter | None) -> int:
         return _export(args, exporter or _render_frames)
     if args.command == "desktop":
         return desktop_command.run(args)
+    if args.command == "import":
+        return _import(args)
     return _chain(args)
 
 
@@ -389,7 +391,10 @@ def _parse_size(text: str) -> tuple[int, int]:
 
 def _export(args: argparse.Namespace, exporter: Exporter) -> int:
     from engine.explain.worked import walkthrough_markdown, worked_iteration
+    from engine.export import command as code
 
+    if code.wants_code(args):  # a training script: NumPy, or PyTorch with --torch
+        return code.export_code(args)
     width, height = _parse_size(args.size)
     if not args.out:
         raise GradstepError("--out: expected a folder or file name, got ''")
@@ -414,6 +419,12 @@ def _export(args: argparse.Namespace, exporter: Exporter) -> int:
     if out.suffix.lower() not in ("", ".gif", ".mp4"):
         raise GradstepError(f"--out: {out.name}: expected a folder, .gif, .mp4 or .md")
     return exporter(source, out, (width, height))
+
+
+def _import(args: argparse.Namespace) -> int:
+    from engine.export import command as code
+
+    return code.import_model(args)
 
 
 if __name__ == "__main__":

@@ -98,9 +98,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("source", metavar="WALKTHROUGH|SESSION", help="a file or example:NAME")
     export.add_argument(
-        "--out", required=True, metavar="OUT", help="a folder (PNG per step), .gif, .mp4 or .md"
+        "--out",
+        required=True,
+        metavar="OUT",
+        help="a folder (PNG per step), .gif, .mp4 or .md; or .py: the session as a training script",
     )
     export.add_argument("--size", default="1280x800", metavar="WxH", help="frame size (default 1280x800)")
+    export.add_argument(
+        "--torch",
+        action="store_true",
+        help="with --out NAME.py: a PyTorch script instead of NumPy (torch runs it; Gradstep needs none)",
+    )
+    export.add_argument(
+        "--orientation",
+        choices=("out-in", "in-out"),
+        help="with --out NAME.py: weights as (units, inputs), Gradstep's (the default), or as (inputs, "
+        "units), the seed tutorials' z = X @ W + b",
+    )
+    _add_import_parser(sub)
 
     sub.add_parser("examples", help="list the built-in examples")
     debug_command.add_parser(sub)
@@ -108,11 +123,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_import_parser(sub: Any) -> None:
+    model = sub.add_parser(
+        "import", help="read a PyTorch nn.Sequential (or its state_dict) into a session file (needs torch)"
+    )
+    model.add_argument("model", metavar="MODEL.pt", help="a saved nn.Sequential of Linear and activations")
+    model.add_argument("--out", required=True, metavar="SESSION.json", help="the session file to write")
+    model.add_argument(
+        "--like",
+        metavar="SESSION",
+        help="take the loss, optimizer, data and the rest from this session (default: XOR for a "
+        "2-input, 1-output network)",
+    )
+    model.add_argument(
+        "--activations",
+        metavar="A,B,...",
+        help="each layer's activation, for a state_dict (which holds none) or to override the model's",
+    )
+
+
 # options that take a value which may start with "-" (argparse reads "-1:0:0" or "-1e-3" as an
 # option and answers "expected one argument")
 _VALUE_OPTIONS = {"--weight", "--bias", "--loss-below", "--size", "--iteration", "--iterations", "--every"}
 _VALUE_OPTIONS |= {"--timeout", "--trace", "--out", "--session", "--memory-limit", "--threads"}
-COMMANDS = {"run", "chain", "check", "export", "examples", "debug", "desktop"}
+_VALUE_OPTIONS |= {"--like", "--activations"}
+COMMANDS = {"run", "chain", "check", "export", "examples", "debug", "desktop", "import"}
 
 
 def join_option_values(args: list[str]) -> list[str]:

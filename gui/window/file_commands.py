@@ -17,9 +17,10 @@ from engine.files.examples import example, example_names, resolve, resolve_any, 
 from engine.files.walkthrough import Walkthrough
 from gui.controller import SessionController
 from gui.window.actions import make_action
+from gui.window.code_commands import CodeCommands, is_model_file
 
 MAX_RECENT = 8
-SESSION_FILTER = "Gradstep sessions and walkthroughs (*.json);;All files (*)"
+SESSION_FILTER = "Gradstep sessions and walkthroughs (*.json);;PyTorch models (*.pt *.pth);;All files (*)"
 # saved with Gradstep's own suffix, so the desktop knows the file type; a typed .json is kept
 SESSION_SAVE_FILTER = f"Gradstep sessions (*{SESSION_SUFFIX});;JSON files (*.json);;All files (*)"
 WALKTHROUGH_FILTER = f"Gradstep walkthroughs (*{WALKTHROUGH_SUFFIX});;JSON files (*.json);;All files (*)"
@@ -80,6 +81,8 @@ class FileCommands:
             tip="Save the steps recorded so far as a walkthrough",
         )
         self.quit_action = make_action(window, "&Quit", window.close, (keys.Quit,))
+        self.code = CodeCommands(window, controller, self.last_dir, self.display_name)
+        self.export_code_action = self.code.export_code_action
         self.examples_menu = QMenu("Open &Example", window)
         for name in example_names():
             self._add_example(f"{name} — {example(name).summary}", name)
@@ -139,6 +142,8 @@ class FileCommands:
         """Open a session file, a walkthrough or ``example:NAME``; a bad file is a dialog."""
         if not self.maybe_save() or not self.maybe_save_recording():
             return False
+        if is_model_file(spec):
+            return self._import_model(Path(spec))
         example_spec = spec.startswith("example:")
         try:
             source = resolve_any(spec)
@@ -157,6 +162,17 @@ class FileCommands:
         if not example_spec:
             self._add_recent(str(Path(spec).resolve()))
         self._window.statusBar().showMessage(f"opened {spec}", 5000)
+        return True
+
+    def _import_model(self, path: Path) -> bool:
+        """A PyTorch model opens as a new, unsaved session with its weights (a dialog if not)."""
+        config = self.code.import_model(path)
+        if config is None:
+            return False
+        self._controller.new_session(config, None)
+        self._example_title = config.title
+        self.update_title()
+        self._window.statusBar().showMessage(f"imported {path}", 5000)
         return True
 
     def play_walkthrough(self, walkthrough: Walkthrough) -> None:

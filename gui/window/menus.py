@@ -52,6 +52,7 @@ def build_menus(
     file_menu.addActions([check.check_action, check.clear_action, debug_ui.debug_action])
     file_menu.addSeparator()
     file_menu.addActions([files.save_action, files.save_as_action, files.save_walkthrough_action])
+    file_menu.addAction(files.export_code_action)
     file_menu.addMenu(exports.menu)
     file_menu.addSeparator()
     file_menu.addAction(files.quit_action)
