@@ -127,6 +127,7 @@ class ChainPanel(QWidget):
         bar.rangeChanged.connect(self._on_scroll_range_changed)
         bar.actionTriggered.connect(self._on_scroll_action_triggered)
         controller.selection_changed.connect(self._on_selection_changed)
+        controller.sample_changed.connect(self._on_controller_sample_changed)
         controller.stage_changed.connect(self._on_stage_changed)
         controller.running_changed.connect(self._on_running_changed)
         controller.check_changed.connect(self._on_check_changed)
@@ -189,7 +190,7 @@ class ChainPanel(QWidget):
 
     def _on_selection_changed(self, ref: ParameterRef | None) -> None:
         self._auto_sample = True
-        self._set_sample(0)
+        self._show_sample(0)
         self._request_refresh()
 
     def _on_stage_changed(self) -> None:
@@ -203,7 +204,16 @@ class ChainPanel(QWidget):
 
     def _on_sample_changed(self, value: int) -> None:
         self._auto_sample = False  # the reader chose it: keep it while stepping
+        self._controller.set_sample(value)  # one sample for the whole window: the drawing's too
         self._render()
+
+    def _on_controller_sample_changed(self, sample: int) -> None:
+        if sample == self.sample_box.value():
+            return  # the panel's own choice coming back
+        self._auto_sample = False  # chosen in the network's header: the panel follows it
+        self._show_sample(sample)
+        if self._explanation is not None:
+            self._render()
 
     def _on_scroll_range_changed(self, low: int, high: int) -> None:
         # the document's height reaches the scroll bar after the scroll into view asked for it
@@ -264,6 +274,8 @@ class ChainPanel(QWidget):
             self.sample_box.blockSignals(False)
             if self._auto_sample:
                 self._set_sample(self._explanation.example_row())
+            else:
+                self._show_sample(self._controller.sample)
         self.sample_box.setVisible(samples > 1)
         self.sample_label.setVisible(self.sample_box.isVisibleTo(self))
         self._render(error)
@@ -311,6 +323,13 @@ class ChainPanel(QWidget):
         self._update_preferred_width(pages[0])
 
     def _set_sample(self, row: int) -> None:
+        """Work through batch row ``row``, and have the network show it too, except in a
+        walkthrough, whose own steps say which sample the drawing shows."""
+        self._show_sample(row)
+        if self._controller.mode == "explore":
+            self._controller.set_sample(row)
+
+    def _show_sample(self, row: int) -> None:
         self.sample_box.blockSignals(True)
         self.sample_box.setValue(row)
         self.sample_box.blockSignals(False)

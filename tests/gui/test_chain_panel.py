@@ -437,6 +437,7 @@ def test_with_numbers_goes_through_the_first_sample_that_contributes(
     assert f"With numbers, sample {first}" in text
     assert f"Sample {first}: the first sample whose contribution is not 0 (samples 0, 1 contribute 0)" in text
     assert panel.sample_box.value() == first
+    assert controller.sample == first  # one sample for the window: the drawing shows it too
     shown = panel.explanation
     assert shown is not None
     assert shown.samples[first].contribution != 0
@@ -446,9 +447,14 @@ def test_with_numbers_goes_through_the_first_sample_that_contributes(
     controller.back()
     controller.step()
     assert panel.sample_box.value() == 0
+    assert controller.sample == 0
     text = _plain(panel.browser.toPlainText())
     assert "With numbers, sample 0" in text
     assert "the first sample whose contribution" not in text
+
+    controller.set_sample(3)  # chosen in the network's header: the panel follows
+    assert panel.sample_box.value() == 3
+    assert "With numbers, sample 3" in _plain(panel.browser.toPlainText())
 
     controller.select(ParameterRef(0, 1, 1))  # a new selection: the panel chooses again
     x1 = record.inputs[:, 1]
@@ -631,3 +637,18 @@ def test_a_new_selection_only_widens_the_dock_and_a_window_resize_fits_it(qtbot,
         win.resize(2500, 1440)
         qtbot.waitUntil(lambda: dock.width() == sizer.width())
         assert dock.width() < hidden
+
+
+def test_the_drawing_and_the_panel_work_through_the_same_sample(qtbot, settings: QSettings) -> None:
+    with contextmanager(open_window)(qtbot, parse_session(tiny_session_dict()), settings) as win:
+        controller, panel = win.controller, win.chain_panel
+        controller.goto_stage(len(controller.session.stages) - 1)  # after the backward pass
+        controller.select(HIDDEN_WEIGHT)
+        qtbot.waitUntil(lambda: panel.explanation is not None)
+        shown = panel.explanation
+        assert shown is not None
+        row = panel.sample_box.value()
+        assert row == shown.example_row() == controller.sample == 2
+        assert win.network_view.header.sample_box.value() == row
+        terms = {t.key: t for t in win.network_view.chain_terms}
+        assert terms["contribution"].value == shown.samples[row].contribution != 0
