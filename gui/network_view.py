@@ -143,7 +143,9 @@ class NetworkView(QWidget):
         bars.setContentsMargins(0, 4, 4, 4)
         for bar in (self.edge_bar, self.node_bar):
             # below this a bar paints its title but no gradient: the view keeps the room instead
-            bar.setMinimumHeight(3 * bar.fontMetrics().height() + BAR_ROOM)
+            bar.setMinimumHeight(
+                max(3 * bar.fontMetrics().height() + BAR_ROOM, bar.minimumSizeHint().height())
+            )
             bars.addWidget(bar, 1)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)

@@ -123,6 +123,15 @@ class ColorBar(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(COLOR_BAR_WIDTH, 240)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        """Room for a two-line title, the shortest bar with its ranges beside it, and the legend:
+        shorter, the bar would paint its title alone."""
+        line = self.fontMetrics().height()
+        small = QFontMetrics(self._small_font()).height()
+        legend = len(LEGEND) * (small + 2) + 6 if self._legend else 0
+        height = 4 + 2 * line + 8 + MIN_SHORT_BAR + line // 2 + legend + 4
+        return QSize(COLOR_BAR_WIDTH // 2, height)
+
     def _small_font(self) -> QFont:
         font = QFont(self.font())
         font.setPointSizeF(max(6.0, font.pointSizeF() - 1.0))

@@ -77,6 +77,9 @@ def test_both_colour_bars_keep_a_size(window: MainWindow, size) -> None:
         assert not bar.visibleRegion().isEmpty()
         assert bar.width() > 0
         assert bar.height() >= bar.minimumHeight() > 3 * bar.fontMetrics().height()
+        parts = bar.parts()
+        assert parts.bar is not None  # the gradient itself, not its title alone
+        assert parts.bar.height() > 0
 
 
 @pytest.mark.parametrize("size", SIZES)
