@@ -28,7 +28,7 @@ from gui.inspector.plots import hint_label
 from gui.inspector.tiles import TileGrid, image_rows_columns
 from gui.live_label import LiveLabel
 from gui.network.color_bar import ColorBar
-from gui.network.values import COLOR_MODES, colored_values, edge_scale
+from gui.network.values import COLOR_MODES, DEFAULT_SCALE_MODE, color_scale, colored_values, scale_kind
 
 Array = NDArray[np.float64]
 # ink on paper: 0 white, the data's largest value black
@@ -195,9 +195,10 @@ class ImagesTab(QWidget):
         snap = self._controller.snapshot()
         mode = self._controller.color_by
         edges, biases = colored_values(snap, mode, self._controller.last_update())
-        # the network view's scale: the largest magnitude it shows, so a tile's pixel has its
-        # edge's colour
-        self.scale = edge_scale(edges, biases)
+        # the network view's default scale, so a tile's pixel has its edge's colour: weights on
+        # one scale over every layer, gradients and updates on layer 0's own
+        shown = color_scale(edges, biases, scale_kind(mode, DEFAULT_SCALE_MODE))
+        self.scale = None if shown is None else shown.half_width(0)
         first = edges.get(0)
         self.values = self.grid.mosaic(first)
         scale = self.scale or 1.0

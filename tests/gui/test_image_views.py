@@ -83,6 +83,8 @@ def test_gradient_and_update_tiles(inspector: Inspector, digits: SessionControll
     backward = digits.snapshot().record.backward_of(0)
     assert backward is not None
     np.testing.assert_array_equal(tab.tile(3), backward.dW[3].reshape(8, 8))
+    # the network's per-layer scale for gradients: layer 0's own largest |∂L/∂w|
+    assert tab.scale == float(np.abs(backward.dW).max())
     tab.mode_box.setCurrentIndex(2)  # the tab's own switch changes the controller's mode
     assert digits.color_by == "update"
     digits.finish_iteration()
