@@ -9,6 +9,7 @@ field an engine error is about from its ``GradstepError.field``.
 
 from __future__ import annotations
 
+import math
 import re
 import stat
 from collections.abc import Iterable, Mapping
@@ -240,6 +241,9 @@ def session_document(form: FormValues, loaded: Mapping[str, Any]) -> dict[str, A
     )
     if any(doc.get(key) != loaded.get(key) for key in ("network", "loss", "data")):
         doc["title"] = described_title(form)  # the loaded title described another session
+    shape = doc.get("image_shape")
+    if isinstance(shape, list) and math.prod(int(n) for n in shape) != form.inputs:
+        del doc["image_shape"]  # the inputs are no longer those images (the form cannot edit it)
     return doc
 
 

@@ -331,3 +331,20 @@ def test_engine_messages_name_the_forms_labels() -> None:
     # a message that does not start with its field's path, or names no field of the form, stays
     assert form_message("loss: momentum too big", "optimizer.momentum", names) == "loss: momentum too big"
     assert form_message("seed: bad", "seed", names) == "seed: bad"
+
+
+def test_an_image_shape_passes_through_apply_until_the_inputs_change() -> None:
+    doc = {
+        "format": "gradstep-session",
+        "version": 1,
+        "image_shape": [2, 2],
+        "network": {"inputs": 4, "layers": [{"units": 1, "activation": "sigmoid"}]},
+        "loss": "half_sse",
+        "optimizer": {"name": "sgd", "learning_rate": 0.5},
+        "data": {"inputs": [[0, 0, 1, 1], [1, 0, 0, 1]], "targets": [[0], [1]]},
+    }
+    config = parse_session(doc)
+    form = form_from_config(config)
+    assert parse_session(session_document(form, session_json(config))).image_shape == (2, 2)
+    narrower = replace(form, inputs=3)  # the images' 4 pixels are no longer the inputs
+    assert "image_shape" not in session_document(narrower, session_json(config))
