@@ -14,7 +14,7 @@ from engine import GradstepError, SessionConfig, __version__
 from engine.desktop.paths import ICON_DIR, ICON_SIZES, png_icon
 from engine.files.examples import resolve_any
 from engine.files.walkthrough import Walkthrough
-from gui.single_instance import InstanceServer, hand_over
+from gui.single_instance import InstanceServer, hand_over, raise_running
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -81,13 +81,12 @@ def create_window(spec: str | None, settings: QSettings | None = None) -> MainWi
 def run_app(spec: str | None, new_instance: bool = False) -> int:
     """Open the window on ``spec`` (default: the XOR example) and run until it closes.
 
-    A file is handed to the Gradstep already running for this user, if there is one (unless
-    ``new_instance``); the first window with a file listens for later ones.
+    A file or example is handed to the Gradstep already running for this user, if there is one,
+    and a plain launch brings that one to the front (unless ``new_instance``); otherwise this
+    window listens for later launches.
     """
     app = create_app()
-    is_file = spec is not None and not spec.startswith("example:") and Path(spec).is_file()
-    if is_file and not new_instance and hand_over(str(Path(str(spec)).resolve())):
-        print(f"gradstep: opened {spec} in the Gradstep already running")
+    if not new_instance and _handed_to_running(spec):
         return 0
     try:
         window = create_window(spec)
@@ -97,14 +96,36 @@ def run_app(spec: str | None, new_instance: bool = False) -> int:
     server = InstanceServer(parent=window)
     if not new_instance and server.listen():
         server.file_received.connect(lambda path: open_in_front(window, path))
+        server.raise_requested.connect(lambda: bring_to_front(window))
     window.show()
     return app.exec()
 
 
-def open_in_front(window: MainWindow, path: str) -> None:
-    """Open ``path`` as File › Open would (a bad file is a dialog) and bring the window up."""
+def _handed_to_running(spec: str | None) -> bool:
+    """Whether the Gradstep already running took this launch: it opens the file or example,
+    or (a plain launch) comes to the front."""
+    if spec is None:
+        if raise_running():
+            print("gradstep: brought the Gradstep already running to the front")
+            return True
+        return False
+    is_example = spec.startswith("example:")
+    if not is_example and not Path(spec).is_file():
+        return False  # the window says what is wrong with it
+    if hand_over(spec if is_example else str(Path(spec).resolve())):
+        print(f"gradstep: opened {spec} in the Gradstep already running")
+        return True
+    return False
+
+
+def bring_to_front(window: MainWindow) -> None:
     if window.isMinimized():
         window.showNormal()
     window.raise_()
     window.activateWindow()
+
+
+def open_in_front(window: MainWindow, path: str) -> None:
+    """Open ``path`` as File › Open would (a bad file is a dialog) and bring the window up."""
+    bring_to_front(window)
     window.open_spec(path)

@@ -1,9 +1,10 @@
-"""One Gradstep per user: a second launch with a file hands the file to the running one.
+"""One Gradstep per user: a second launch hands its file to the running one, or raises it.
 
 The first window listens on a local socket named per user (in $XDG_RUNTIME_DIR when there is
-one, a folder only the user can enter); ``gradstep FILE`` first tries to connect, sends the
-file's absolute path as one JSON line and waits for ``ok``. The running window opens it by its
-normal open path (a bad file is a dialog there) and comes to the front.
+one, a folder only the user can enter); ``gradstep FILE`` (or ``gradstep example:NAME``) first
+tries to connect, sends the file's absolute path as one JSON line and waits for ``ok``. The
+running window opens it by its normal open path (a bad file is a dialog there) and comes to the
+front. A plain ``gradstep`` sends ``{"raise": true}``: the running window comes to the front.
 """
 
 from __future__ import annotations
@@ -32,12 +33,22 @@ def server_name(environ: Mapping[str, str] | None = None) -> str:
 
 
 def hand_over(path: str, name: str | None = None) -> bool:
-    """Ask the running Gradstep to open ``path`` (absolute); True once it has said it will."""
+    """Ask the running Gradstep to open ``path`` (absolute, or ``example:NAME``); True once it
+    has said it will."""
+    return _send({"open": path}, name)
+
+
+def raise_running(name: str | None = None) -> bool:
+    """Ask the running Gradstep to come to the front; True once it has said it will."""
+    return _send({"raise": True}, name)
+
+
+def _send(message: dict[str, object], name: str | None) -> bool:
     socket = QLocalSocket()
     socket.connectToServer(name or server_name())
     if not socket.waitForConnected(CONNECT_MS):
         return False
-    socket.write(QByteArray((json.dumps({"open": path}) + "\n").encode("utf-8")))
+    socket.write(QByteArray((json.dumps(message) + "\n").encode("utf-8")))
     socket.flush()
     answer = b""
     while not answer.endswith(b"\n") and socket.waitForReadyRead(ACK_MS):
@@ -47,9 +58,11 @@ def hand_over(path: str, name: str | None = None) -> bool:
 
 
 class InstanceServer(QObject):
-    """Listens for later launches; ``file_received`` gives each file they hand over."""
+    """Listens for later launches; ``file_received`` gives each file they hand over,
+    ``raise_requested`` says a plain launch asked for the window."""
 
     file_received = Signal(str)
+    raise_requested = Signal()
 
     def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -90,15 +103,18 @@ class InstanceServer(QObject):
                 self._buffers[socket] = data
             return
         line = data.split(b"\n", 1)[0]
-        path = _parse(line)
-        if path is None:
+        request = _parse(line)
+        if request is None:
             socket.abort()
             return
         socket.write(QByteArray(ACK))
         socket.flush()
         socket.disconnectFromServer()
         # answered first: opening may ask about unsaved changes, and the caller must not wait
-        QTimer.singleShot(0, lambda: self.file_received.emit(path))
+        if request is RAISE:
+            QTimer.singleShot(0, self.raise_requested.emit)
+        else:
+            QTimer.singleShot(0, lambda: self.file_received.emit(request))
 
     def _forget(self, socket: QLocalSocket) -> None:
         self._buffers.pop(socket, None)
@@ -114,10 +130,20 @@ def hand_over_probe(name: str) -> bool:
     return alive
 
 
-def _parse(line: bytes) -> str | None:
+RAISE = object()  # what _parse makes of {"raise": true}
+
+
+def _parse(line: bytes) -> str | object | None:
+    """The path or example to open, RAISE, or None for anything else."""
     try:
         message = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
-    path = message.get("open") if isinstance(message, dict) else None
-    return path if isinstance(path, str) and os.path.isabs(path) else None
+    if not isinstance(message, dict):
+        return None
+    if message.get("raise") is True:
+        return RAISE
+    path = message.get("open")
+    if isinstance(path, str) and (os.path.isabs(path) or path.startswith("example:")):
+        return path
+    return None

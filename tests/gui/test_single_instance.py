@@ -79,6 +79,20 @@ def test_a_second_gradstep_hands_its_file_to_the_first(qtbot, window, server, tm
     assert window.windowTitle().startswith("handed[*]")
 
 
+def test_a_plain_second_launch_raises_the_first_and_an_example_opens_there(qtbot, window, server) -> None:
+    with qtbot.waitSignal(server.raise_requested, timeout=90_000):
+        proc = _second_gradstep()
+        out, err = _finish(qtbot, proc)
+    assert proc.returncode == 0, err
+    assert "brought the Gradstep already running to the front" in out
+    with qtbot.waitSignal(server.file_received, timeout=90_000) as received:
+        proc = _second_gradstep("example:tutorial-004")
+        out, err = _finish(qtbot, proc)
+    assert proc.returncode == 0, err
+    assert received.args == ["example:tutorial-004"]
+    qtbot.waitUntil(lambda: window.controller.config.sizes == (2, 2, 1))
+
+
 def test_new_instance_opens_its_own_window_instead(qtbot, window, server, tmp_path, monkeypatch) -> None:
     import gui.app
     from engine.cli import main
