@@ -276,6 +276,12 @@ class SessionController(JobCore):
         if not self._job_refuses():
             self._show_built(self._make_session(config), path)
 
+    def _show_opened(self, source: SessionConfig | Walkthrough, session: Session, path: Path) -> None:
+        if isinstance(source, Walkthrough):
+            self.play_walkthrough(source, session)
+        else:
+            super()._show_opened(source, session, path)
+
     def _show_built(self, session: Session, path: Path | None) -> None:
         # another session was opened or applied: neither a walkthrough nor a recording fits it
         self.leave_tutorial()

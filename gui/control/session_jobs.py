@@ -11,6 +11,7 @@ GUI thread, whole.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,28 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from engine import ParameterRef, Session, SessionConfig
+from engine import GradstepError, ParameterRef, Session, SessionConfig
 from engine.explain.chain import ChainExplanation
+from engine.files.examples import resolve_any
+from engine.files.session_file import parse_session
+from engine.files.walkthrough import Walkthrough
+from engine.history.runner import summary
 from gui.control.debug_mode import DebugCore
 from gui.control.learner_job import LearnerJob, Work
+from gui.control.run_worker import RunProgress
 
 JOB_STATES = ("idle", "running", "cancelling")
+OPEN_BACKGROUND_BYTES = 256 * 1024  # a file larger than this is read and built on a worker thread
+
+
+def opens_slowly(spec: str) -> bool:
+    """Whether opening ``spec`` (a file, or example:NAME) is for a worker thread: a large file."""
+    if spec.startswith("example:"):
+        return False
+    try:
+        return Path(spec).stat().st_size > OPEN_BACKGROUND_BYTES
+    except OSError:  # missing or unreadable: opening it says so at once
+        return False
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,8 @@ class JobCore(DebugCore):
 
     job_changed = Signal(str)  # "idle" | "running" | "cancelling"
     job_failed = Signal(object)  # JobFailure: the window shows it in a dialog
+    config_applied = Signal()  # a configuration applied in the background is shown
+    config_rejected = Signal(object)  # GradstepError | OSError | ValueError: the engine refused it
 
     def __init__(
         self, config: SessionConfig, path: Path | None = None, parent: QObject | None = None
@@ -96,6 +115,76 @@ class JobCore(DebugCore):
             self._on_job_done = None
             self.job_changed.emit(self.job_state)
 
+    def apply_in_background(self, doc: dict[str, Any]) -> bool:
+        """Apply's large configurations: parse ``doc`` (its data generated or read) and build
+        the session (initial weights) on a worker thread; ``config_applied`` once it is shown,
+        ``config_rejected`` with the engine's error. The session shown stays until then."""
+        base_dir = self.config.base_dir
+        make = self._make_session
+
+        def work(cancel: threading.Event) -> Session | Exception | None:
+            try:
+                config = parse_session(doc, base_dir=base_dir)
+            except (GradstepError, OSError, ValueError) as exc:
+                return exc  # shown under its field, as when typing, not in a dialog
+            return None if cancel.is_set() else make(config)
+
+        def done(result: Session | Exception | None) -> None:
+            if isinstance(result, Session):
+                self._show_built(result, self._path)
+                self._set_modified(True)
+                self.config_applied.emit()
+            elif result is not None:
+                self.config_rejected.emit(result)
+
+        return self._start_job(work, "building the session", "Cannot apply the configuration", done)
+
+    def open_in_background(self, spec: str, on_opened: Callable[[SessionConfig | Walkthrough], None]) -> bool:
+        """Read, check and build a large session or walkthrough file on a worker thread, then
+        show it (a walkthrough in tutorial mode) and call ``on_opened(what it held)``. A file
+        that cannot be read is a dialog (``job_failed``); the session shown stays."""
+        make = self._make_session
+
+        def work(cancel: threading.Event) -> tuple[SessionConfig | Walkthrough, Session] | Exception | None:
+            try:
+                source = resolve_any(spec)
+            except (GradstepError, OSError) as exc:
+                return exc
+            if cancel.is_set():
+                return None
+            return source, make(source.session if isinstance(source, Walkthrough) else source)
+
+        def done(result: tuple[SessionConfig | Walkthrough, Session] | Exception | None) -> None:
+            if isinstance(result, Exception):
+                self.job_failed.emit(JobFailure("Cannot open the file", f"{spec}\n\n{result}"))
+            elif result is not None:
+                source, session = result
+                self._show_opened(source, session, Path(spec))
+                on_opened(source)
+
+        return self._start_job(work, f"opening {Path(spec).name}", "Cannot open the file", done)
+
+    def export_trace_in_background(self, path: Path, on_written: Callable[[int], None]) -> bool:
+        """Write the completed iterations to a trace on a worker thread (each record may be
+        recomputed from a checkpoint); ``on_written(count)`` once the file is whole. A failure is
+        a dialog; a cancelled export leaves no file (the writer is atomic)."""
+        from engine.files.trace import TraceWriter
+
+        session = self._session  # only read while the job runs: the window is frozen
+        iterations = self.completed_iterations()
+
+        def work(cancel: threading.Event) -> int:
+            with TraceWriter(path) as writer:
+                for k in iterations:
+                    if cancel.is_set():
+                        raise GradstepError("the export was cancelled")  # the writer keeps no file
+                    writer.write(summary(session.iteration_record(k)))
+            return len(iterations)
+
+        return self._start_job(
+            work, f"exporting a trace to {path.name}", "Cannot export the trace", on_written
+        )
+
     def explain(self, ref: ParameterRef | None = None) -> ChainExplanation | None:
         return None if self.busy else super().explain(ref)
 
@@ -111,7 +200,9 @@ class JobCore(DebugCore):
         if self._job is not None or self.running:
             self.message.emit(f"wait for {self.job_label or 'the run'} to end, or cancel it (Esc)")
             return False
-        self.snapshot()  # cached: the views draw from it while the job runs
+        # cached: the views draw from these while the job runs (it may read the session)
+        session = self._session
+        self._progress = RunProgress(self.snapshot(), session.losses(), session.gradient_norms(), 0, 0)
         job = SessionJob(work, label, failure_title, self)
         job.finished.connect(self._on_job_finished)
         job.failed.connect(self._on_job_failed)
@@ -142,10 +233,15 @@ class JobCore(DebugCore):
         """Show a session a job built (the controller also leaves a tutorial or recording)."""
         self._show_session(session, path)
 
+    def _show_opened(self, source: SessionConfig | Walkthrough, session: Session, path: Path) -> None:
+        """Show what a file held (the controller plays a walkthrough)."""
+        self._show_built(session, path)
+
     # ---- answers ----
 
     def _end_job(self) -> Callable[[Any], None] | None:
         done = self._on_job_done
+        self._progress = None
         self._job = None
         self._on_job_done = None
         return done
