@@ -88,7 +88,7 @@ class SessionController(JobCore):
         """Show the state after step ``index`` (-1: before the first), exactly as recorded. A
         replay of many iterations runs as a job: the window shows the step once it is done."""
         replay = self._replay
-        if replay is None or self.running or self.busy or not -1 <= index < replay.step_count:
+        if replay is None or self.running or self._job_refuses() or not -1 <= index < replay.step_count:
             return
         if not replay.is_long(index):
             self._show_step(replay, replay.goto(index))
