@@ -179,6 +179,8 @@ class JobCore(DebugCore):
                     if cancel.is_set():
                         raise GradstepError("the export was cancelled")  # the writer keeps no file
                     writer.write(summary(session.iteration_record(k)))
+                if cancel.is_set():  # a cancel after the last record still keeps no file
+                    raise GradstepError("the export was cancelled")
             return len(iterations)
 
         return self._start_job(

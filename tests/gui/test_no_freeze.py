@@ -290,9 +290,18 @@ def test_a_cancelled_trace_export_writes_nothing(
         c.finish_iteration()
     target = tmp_path / "trace.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
+    cancelled = threading.Event()
+    real = session_jobs.summary
+
+    def after_cancel(record: Any) -> Any:
+        cancelled.wait(60)  # the first record is held until Cancel was pressed
+        return real(record)
+
+    monkeypatch.setattr(session_jobs, "summary", after_cancel)
     window.exports.export_trace_action.trigger()
     assert c.busy
     c.cancel_job()
+    cancelled.set()
     _wait(qtbot, window)
     assert not target.exists()
     assert not dialogs
