@@ -18,11 +18,17 @@ load of a shared machine affects both sides alike:
 - launch: a fresh interpreter to the first painted Gradstep window, against a bare PySide6 +
   pyqtgraph window with three docks, both with bytecode compiled as after an install, after one
   untimed launch of each; target 1.25.
+- stall: the GUI thread's longest stall (the largest gap between the ticks of a 10 ms QTimer
+  heartbeat) during long work: a tutorial Next of 9,999 iterations, Apply of a 1,000,000-point
+  preset, opening a 200,000-row session file; as it was, on the GUI thread ("before", forced
+  in the same run), and as a job on a worker thread ("after"), both as ratios to the period.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import statistics
 import subprocess
@@ -287,6 +293,118 @@ def launch_ratio(runs: int) -> tuple[float, float, float]:
     return g, b, g / b
 
 
+# ---- the GUI thread's longest stall during long work ----
+
+HEARTBEAT_MS = 10
+
+
+def longest_stall(start: Callable[[], object], finished: Callable[[], bool]) -> float:
+    """Seconds of the longest gap between heartbeat ticks from ``start()`` until ``finished()``
+    (the event loop runs meanwhile; work ``start`` does itself on this thread is a gap)."""
+    from PySide6.QtCore import QTimer
+
+    app = _app()
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(HEARTBEAT_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    ticks.append(time.perf_counter())
+    start()
+    while not finished():
+        app.processEvents()
+        time.sleep(0.001)
+    for _ in range(3):  # the answer is shown: what that costs the GUI thread counts too
+        app.processEvents()
+    ticks.append(time.perf_counter())
+    timer.stop()
+    return max(b - a for a, b in zip(ticks, ticks[1:], strict=False))
+
+
+Case = tuple[str, Callable[[], object], Callable[[], object]]  # what, prepare, start
+
+
+def _stall_cases(window: Any, folder: str) -> list[Case]:
+    """(what, prepare, start) of each long piece of work; only ``start`` is measured."""
+    from engine.files.session_file import session_json
+
+    c = window.controller
+    big = Path(folder) / "large-session.json"
+    rng = np.random.default_rng(5)
+    x = rng.random((200_000, 2)).round(6)
+    doc = session_json(xor_config())
+    doc["data"] = {"inputs": x.tolist(), "targets": (x[:, :1] > 0.5).astype(float).tolist()}
+    big.write_text(json.dumps(doc))
+
+    def opened(spec: str) -> None:
+        c.mark_unmodified()  # no "save changes?" dialog between cases
+        window.open_spec(spec)
+
+    def tutorial_prepare() -> None:
+        opened("example:tour-every-number")
+        c.goto_step(10)
+
+    def apply_prepare() -> None:
+        opened("example:moons")
+        window.config_panel.data_editor.samples_box.setValue(1_000_000)
+        window.config_panel.check_fields()
+
+    return [
+        (
+            "tutorial Next: 9,999 iterations (tour-every-number)",
+            tutorial_prepare,
+            lambda: c.goto_step(11),
+        ),
+        ("Apply: moons preset of 1,000,000 points", apply_prepare, window.config_panel.apply),
+        (
+            f"Open: a session file of 200,000 rows ({big.stat().st_size / 1e6:.0f} MB)",
+            lambda: opened("example:xor"),
+            lambda: opened(str(big)),
+        ),
+    ]
+
+
+def _forced_on_gui_thread() -> Any:
+    """Patch the window to do every piece of work on the GUI thread, as before the jobs."""
+    from contextlib import ExitStack
+    from unittest import mock
+
+    stack = ExitStack()
+    stack.enter_context(mock.patch("gui.control.replay.Replay.is_long", return_value=False))
+    stack.enter_context(mock.patch("gui.config_panel.builds_slowly", return_value=False))
+    stack.enter_context(mock.patch("gui.window.file_commands.opens_slowly", return_value=False))
+    return stack
+
+
+def _stall_table(repeats: int) -> None:
+    period = HEARTBEAT_MS / 1000
+    print(
+        f"| long work | longest stall before: on the GUI thread | after: a job | before / {HEARTBEAT_MS} ms "
+        f"| after / {HEARTBEAT_MS} ms |"
+    )
+    print("|---|---:|---:|---:|---:|", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        window = _window(xor_config(), folder)
+        c = window.controller
+        for name, prepare, start in _stall_cases(window, folder):
+            befores: list[float] = []
+            afters: list[float] = []
+            for _ in range(repeats):
+                for forced, stalls in ((True, befores), (False, afters)):
+                    prepare()
+                    for _ in range(3):
+                        _app().processEvents()
+                    with _forced_on_gui_thread() if forced else contextlib.nullcontext():
+                        stalls.append(longest_stall(start, lambda: not c.busy))
+            before, after = statistics.median(befores), statistics.median(afters)
+            print(
+                f"| {name} | {before * 1e3:.0f} ms | {after * 1e3:.0f} ms "
+                f"| {before / period:.1f} | {after / period:.1f} |",
+                flush=True,
+            )
+        _close(window)
+
+
 def _verdict(value: float, target: float) -> str:
     return "met" if value <= target else "**not met**"
 
@@ -332,7 +450,7 @@ def _step_table(iterations: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("--only", choices=("run", "step", "launch"), help="one table")
+    parser.add_argument("--only", choices=("run", "step", "launch", "stall"), help="one table")
     args = parser.parse_args()
     allocator.tune()
     threads.apply(threads.choose())  # as `gradstep` does before opening the window
@@ -342,6 +460,9 @@ def main() -> None:
         print()
     if args.only in (None, "step"):
         _step_table(2 if args.quick else 6)
+        print()
+    if args.only in (None, "stall"):
+        _stall_table(1 if args.quick else 3)
         print()
     if args.only in (None, "launch"):
         g, b, ratio = launch_ratio(3 if args.quick else 7)

@@ -14,8 +14,9 @@ class BusyIndicator(QWidget):
         super().__init__()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        if label is not None:
-            layout.addWidget(QLabel(label))
+        self.label = QLabel(label or "")
+        self.label.setVisible(label is not None)
+        layout.addWidget(self.label)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
         self.bar.setMaximumWidth(120)
@@ -26,3 +27,8 @@ class BusyIndicator(QWidget):
         self.cancel_button.setToolTip(cancel_tip)
         self.cancel_button.clicked.connect(on_cancel)
         layout.addWidget(self.cancel_button)
+
+    def set_label(self, text: str) -> None:
+        """Say what the work is (the same indicator serves several kinds of job)."""
+        self.label.setText(text)
+        self.label.setVisible(bool(text))

@@ -30,6 +30,7 @@ from gui.config.fields import FieldErrors
 from gui.config.form import (
     MAX_TABLE_ROWS,
     FormValues,
+    builds_slowly,
     form_from_config,
     has_explicit_weights,
     session_document,
@@ -80,6 +81,9 @@ class ConfigPanel(QWidget):
         self.data_editor.inputs_needed.connect(self.network_editor.inputs_box.setValue)
         controller.session_replaced.connect(self._on_session_replaced)
         controller.running_changed.connect(self._on_running_changed)
+        controller.job_changed.connect(self._on_running_changed)
+        controller.config_applied.connect(self._on_config_applied)
+        controller.config_rejected.connect(self._on_config_rejected)
         for box in (
             self.network_editor.init_box,
             self.training_editor.loss_box,
@@ -218,9 +222,20 @@ class ConfigPanel(QWidget):
     def _on_session_replaced(self) -> None:
         self.load_from_controller()
 
-    def _on_running_changed(self, running: bool) -> None:
-        self.apply_button.setEnabled(not running)
-        self.apply_button.setToolTip("Pause the run to apply a new configuration" if running else APPLY_TIP)
+    def _on_running_changed(self, *_: object) -> None:
+        running, busy = self._controller.running, self._controller.busy
+        self.apply_button.setEnabled(not running and not busy)
+        tip = "Pause the run to apply a new configuration" if running else APPLY_TIP
+        self.apply_button.setToolTip("Wait for the work under way, or cancel it (Esc)" if busy else tip)
+
+    def _on_config_applied(self) -> None:
+        self._controller.message.emit("configuration applied: a new session starts at iteration 0")
+        self.applied.emit()
+
+    def _on_config_rejected(self, error: Exception) -> None:
+        field = error.field if isinstance(error, GradstepError) else "data"
+        self._show_problem(str(error) if isinstance(error, GradstepError) else f"data: {error}", field)
+        self._controller.message.emit(f"{NOT_APPLIED}{self._error_text}")
 
     # ---- checking and applying ----
 
@@ -280,10 +295,16 @@ class ConfigPanel(QWidget):
         self.validity_changed.emit(False)
 
     def apply(self) -> bool:
-        """Rebuild the session from the form if the engine accepts it; keep the old one otherwise."""
+        """Rebuild the session from the form if the engine accepts it; keep the old one otherwise.
+        Large data is built on a worker thread (True: started; ``applied`` follows)."""
         if self._controller.running:
             self._controller.message.emit("pause the run before applying a new configuration")
             return False
+        if builds_slowly(self.form_values(), self._loaded, self._controller.config.base_dir):
+            if not self.check_fields():  # the cheap check first: a typo needs no worker
+                self._controller.message.emit(f"{NOT_APPLIED}{self._error_text}")
+                return False
+            return self._controller.apply_in_background(self.session_dict())
         config = self.validate()
         if config is None:
             self._controller.message.emit(f"{NOT_APPLIED}{self._error_text}")

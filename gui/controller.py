@@ -7,33 +7,33 @@ second controller: exploring freely, replaying a walkthrough (``"tutorial"``) or
 (``"recording"``), announced by ``mode_changed``; a check of the learner's code runs beside any
 of them, announced by ``check_changed``, and so does a debug of the learner's own program
 (``debug_changed``, :mod:`gui.control.debug_mode`), whose line cursor shows a wrong line's
-gradient beside the correct one through the check's marks.
+gradient beside the correct one through the check's marks. Long work on sessions (a tutorial
+step of many iterations, Apply of a large configuration, opening a large file, an export) is a
+job on a worker thread with Cancel (``job_changed``, :mod:`gui.control.session_jobs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import ParameterRef, Session, SessionConfig
 from engine.files.walkthrough import Step, ViewState, Walkthrough
 from engine.learner.check import CheckReport, LayerMarks
 from gui.control.check_job import CheckJob
-from gui.control.debug_mode import DebugCore
 from gui.control.recorder import Recorder
-from gui.control.replay import Replay, TutorialState
+from gui.control.replay import Replay, ReplayOutcome, TutorialState
+from gui.control.session_jobs import JobCore
 
 MODES = ("explore", "tutorial", "recording")
 CHECK_STATES = ("idle", "running", "cancelling")
 CLOSE_WAIT_MS = 3000  # how long closing the window waits for a cancelled check's thread
 
 
-class SessionController(DebugCore):
+class SessionController(JobCore):
     """Owns the :class:`engine.Session` and the window's modes; every change is re-emitted."""
 
     mode_changed = Signal(str)  # "explore" | "tutorial" | "recording"
@@ -66,12 +66,15 @@ class SessionController(DebugCore):
         """Where the walkthrough being replayed stands (None: no tutorial)."""
         return None if self._replay is None else self._replay.state()
 
-    def play_walkthrough(self, walkthrough: Walkthrough) -> None:
-        """Enter tutorial mode on ``walkthrough``, before its first step."""
+    def play_walkthrough(self, walkthrough: Walkthrough, session: Session | None = None) -> None:
+        """Enter tutorial mode on ``walkthrough``, before its first step (``session``: its
+        session already built, by a job that opened the file)."""
+        if self._job_refuses():
+            return
         self.stop_recording()
         self._replaying = True
         try:
-            self._show_session(self._make_session(walkthrough.session), None)
+            self._show_session(session or self._make_session(walkthrough.session), None)
             self._replay = Replay(walkthrough, self._session, self._make_session)
             self.select(None)
             self.set_color_by("weight")
@@ -82,15 +85,32 @@ class SessionController(DebugCore):
         self.walkthrough_changed.emit()
 
     def goto_step(self, index: int) -> None:
-        """Show the state after step ``index`` (-1: before the first), exactly as recorded."""
+        """Show the state after step ``index`` (-1: before the first), exactly as recorded. A
+        replay of many iterations runs as a job: the window shows the step once it is done."""
         replay = self._replay
-        if replay is None or self.running or not -1 <= index < replay.step_count:
+        if replay is None or self.running or self._job_refuses() or not -1 <= index < replay.step_count:
             return
-        with _busy_cursor():  # a step of many iterations, or a replay after an edit, takes a moment
-            session = replay.goto(index)
+        if not replay.is_long(index):
+            self._show_step(replay, replay.goto(index))
+            return
+
+        def work(cancel: threading.Event) -> ReplayOutcome:
+            return replay.compute(index, cancel.is_set)
+
+        def done(outcome: ReplayOutcome) -> None:
+            if self._replay is replay:  # else the tutorial was left meanwhile
+                self._show_step(replay, replay.adopt(outcome), copied=True)
+
+        self._start_job(work, f"replaying step {index + 1}", "Cannot replay the step", done)
+
+    def _show_step(self, replay: Replay, session: Session, copied: bool = False) -> None:
+        """Show the replay's state after the step it went to (``copied``: replayed on a copy of
+        the session shown, which takes its place)."""
         self._replaying = True
         try:
-            if session is not self._session:
+            if copied and session.config is self.config:
+                self._take_over(session)
+            elif session is not self._session:
                 self._show_session(session, self._path)
             else:
                 self._changed()
@@ -112,6 +132,8 @@ class SessionController(DebugCore):
     def leave_tutorial(self) -> None:
         """Leave tutorial mode; the session stays as it is, for free exploration."""
         if self._replay is not None:
+            if self.busy:
+                self.cancel_job()  # a step being replayed is not shown: the session stays as it is
             self._replay = None
             self.mode_changed.emit(self.mode)
             self.walkthrough_changed.emit()
@@ -251,6 +273,16 @@ class SessionController(DebugCore):
         self.check_changed.emit(self.check_state)
 
     def new_session(self, config: SessionConfig, path: Path | None = None) -> None:
+        if not self._job_refuses():
+            self._show_built(self._make_session(config), path)
+
+    def _show_opened(self, source: SessionConfig | Walkthrough, session: Session, path: Path) -> None:
+        if isinstance(source, Walkthrough):
+            self.play_walkthrough(source, session)
+        else:
+            super()._show_opened(source, session, path)
+
+    def _show_built(self, session: Session, path: Path | None) -> None:
         # another session was opened or applied: neither a walkthrough nor a recording fits it
         self.leave_tutorial()
         if self._recorder.active:
@@ -261,7 +293,7 @@ class SessionController(DebugCore):
                     f"recording stopped: another session replaced the recorded one; Save Walkthrough "
                     f"still keeps the {count} step{'s' if count != 1 else ''} recorded"
                 )
-        super().new_session(config, path)
+        super()._show_built(session, path)
 
     def _moved(self, before: int) -> None:
         # before the recording's start the walkthrough's session has no state: replay could not
@@ -324,15 +356,6 @@ class SessionController(DebugCore):
         self._check = None
         self.message.emit("check cancelled: your code was stopped")
         self.check_changed.emit(self.check_state)
-
-
-@contextmanager
-def _busy_cursor() -> Iterator[None]:
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        yield
-    finally:
-        QApplication.restoreOverrideCursor()
 
 
 def _first_marked(report: CheckReport) -> ParameterRef | None:

@@ -93,6 +93,9 @@ def render_frames(
                 # which prints it and carries on: held back until the frame is drawn
                 with deferred_signals():
                     window.controller.goto_step(index)
+                    while window.controller.busy:  # a step of many iterations replays on a worker
+                        window.controller.wait_job()
+                        QApplication.processEvents()
                     for _ in range(3):
                         QApplication.processEvents()
                     _network_half(window)

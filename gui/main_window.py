@@ -33,6 +33,7 @@ from gui.window.exports import ExportCommands
 from gui.window.file_commands import FileCommands
 from gui.window.help import HelpActions
 from gui.window.history_bar import HistoryBar, PositionLabels
+from gui.window.jobs import JobUi
 from gui.window.menus import build_menus
 from gui.window.run_controls import RunControls
 from gui.window.tutorial_actions import TutorialActions
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.check_ui = CheckUi(c, self.settings, self, self.docks)
         self.debug_ui = DebugUi(c, self.settings, self, self.docks, self.files)
+        self.job_ui = JobUi(c, self)
         self.statusBar().addPermanentWidget(self.teaching_menu.label)
         self.menus = build_menus(
             self,
@@ -137,6 +139,7 @@ class MainWindow(QMainWindow):
         c.check_finished.connect(self._on_check_finished)
         self.check_ui.cancel_action.changed.connect(self._on_cancel_action_changed)
         self.debug_ui.cancel_action.changed.connect(self._on_cancel_action_changed)
+        self.job_ui.cancel_action.changed.connect(self._on_cancel_action_changed)
         self.config_panel.validity_changed.connect(self._on_config_validity_changed)
         self.config_panel.applied.connect(self._on_config_applied)
 
@@ -195,7 +198,7 @@ class MainWindow(QMainWindow):
             self.docks.show_chain()  # the first wrong gradient is selected: show its chain rule
 
     def _on_cancel_action_changed(self) -> None:
-        cancellable = self.check_ui.cancel_action.isEnabled() or self.debug_ui.cancel_action.isEnabled()
+        cancellable = any(ui.cancel_action.isEnabled() for ui in (self.check_ui, self.debug_ui, self.job_ui))
         self.tutorial_actions.share_escape(cancellable)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
@@ -211,5 +214,6 @@ class MainWindow(QMainWindow):
         # a running QThread must not be destroyed with the window, nor answer after it
         self.controller.shut_down_check()
         self.controller.shut_down_debug()
+        self.controller.shut_down_job()
         self.docks.save()
         event.accept()

@@ -33,6 +33,12 @@ EXPECT_TOLERANCE = 1e-9
 MAX_COUNT = 10_000_000
 # a step that runs more iterations than this takes seconds or more: the command line says so
 LONG_STEP = 100_000
+STOP_EVERY = 1000  # stages stepped between two looks at a replay's ``should_stop``
+
+
+class StepCancelled(GradstepError):
+    """A replay's ``should_stop`` answered True partway through a step: the session and the
+    player are left mid-step, for the caller to throw away (the window replays on a copy)."""
 
 
 @dataclass(frozen=True)
@@ -330,14 +336,17 @@ def observe(session: Session, view: ViewState, since: int | None = None) -> dict
     return out
 
 
-def apply_step(session: Session, view: ViewState, step: Step) -> ViewState:
-    """Carry out one step on ``session``; returns the new view state."""
+def apply_step(
+    session: Session, view: ViewState, step: Step, should_stop: Callable[[], bool] | None = None
+) -> ViewState:
+    """Carry out one step on ``session``; returns the new view state. A long step looks at
+    ``should_stop`` as it goes and raises :class:`StepCancelled` when it answers True."""
     if step.action == "step":
-        _step_stages(session, step.count)
+        _step_stages(session, step.count, should_stop)
     elif step.action == "back":
         session.back(step.count)
     elif step.action == "iterations":
-        _run_iterations(session, step.count)
+        _run_iterations(session, step.count, should_stop)
     elif step.action == "select":
         return ViewState(step.parameter, view.color_by, view.sample)
     elif step.action == "set":
@@ -353,20 +362,26 @@ def apply_step(session: Session, view: ViewState, step: Step) -> ViewState:
 _CHUNK = 10_000
 
 
-def _run_iterations(session: Session, count: int) -> None:
+def _run_iterations(session: Session, count: int, should_stop: Callable[[], bool] | None = None) -> None:
     """Run ``count`` iterations; a long step runs in chunks with progress where the command
     line asked for it (chunks give the same numbers as one run: the batches follow the
     iteration number)."""
+    if should_stop is not None:
+        if session.run_iterations(count, should_stop=should_stop).reason == "stopped":
+            raise StepCancelled("the replay was cancelled")
+        return
     if count <= LONG_STEP:
         session.run_iterations(count)
         return
     run_in_chunks(session, count, _CHUNK, f"running {count:,} iterations")
 
 
-def _step_stages(session: Session, count: int) -> None:
+def _step_stages(session: Session, count: int, should_stop: Callable[[], bool] | None = None) -> None:
     bar = progress.tracked(count, f"stepping {count:,} stages") if count > LONG_STEP else None
     try:
         for done in range(1, count + 1):
+            if should_stop is not None and done % STOP_EVERY == 0 and should_stop():
+                raise StepCancelled("the replay was cancelled")
             session.step()
             if bar is not None and done % _CHUNK == 0:
                 bar.update(done)
@@ -432,8 +447,9 @@ class Player:
             return ()
         return self.goto(self.index - 1)
 
-    def goto(self, index: int) -> tuple[ExpectResult, ...]:
-        """Show the state after step ``index`` (-1: before the first)."""
+    def goto(self, index: int, should_stop: Callable[[], bool] | None = None) -> tuple[ExpectResult, ...]:
+        """Show the state after step ``index`` (-1: before the first); ``should_stop``, when
+        given, can end a long replay early (:class:`StepCancelled`, the player left mid-way)."""
         steps = self.walkthrough.steps
         if not -1 <= index < len(steps):
             raise GradstepError(f"step {index + 1} does not exist (1..{len(steps)})")
@@ -446,8 +462,10 @@ class Player:
             else:
                 self.restart()
         while self.index < index:
+            if should_stop is not None and should_stop():
+                raise StepCancelled("the replay was cancelled")
             self.index += 1
-            self.view = apply_step(self.session, self.view, steps[self.index])
+            self.view = apply_step(self.session, self.view, steps[self.index], should_stop)
             del self._positions[self.index :], self._views[self.index :]
             self._positions.append(self.session.position)
             self._views.append(self.view)

@@ -26,6 +26,7 @@ MAX_TABLE_ROWS = 64  # inline editing is for small hand-made sets; larger data l
 MAX_TABLE_COLUMNS = 24  # inputs plus targets; wider data is no hand-made set either
 TYPING_SAMPLES = 256  # data up to this many rows is checked for real while typing; more on Apply
 TYPING_CSV_BYTES = 64 * 1024  # ... and a CSV file up to this size (a hand-made one) is read
+BACKGROUND_ROWS = 20_000  # Apply builds data of more rows (or a larger CSV) on a worker thread
 SOURCES = ("preset", "csv", "table", "loaded")
 OPTIMIZER_DEFAULTS = {"momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
@@ -291,6 +292,15 @@ def _cheap_to_check(form: FormValues, loaded: Mapping[str, Any], base_dir: Path 
     rows = _rows(form, loaded)
     # a preset of too many samples is refused before anything is generated
     return rows <= TYPING_SAMPLES or (data.source == "preset" and rows > MAX_SAMPLES)
+
+
+def builds_slowly(form: FormValues, loaded: Mapping[str, Any], base_dir: Path | None) -> bool:
+    """Whether Apply's data takes long enough to build (tens of milliseconds and more) to go to
+    a worker thread: many rows to generate or copy, or a CSV file to read."""
+    data = form.data
+    if data.source == "csv":
+        return bool(data.csv.strip()) and not _small_or_missing(data.csv, base_dir)
+    return BACKGROUND_ROWS < _rows(form, loaded) <= MAX_SAMPLES
 
 
 def typing_document(

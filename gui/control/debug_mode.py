@@ -9,16 +9,19 @@ the session's cursor and selection through the controller's own commands, follow
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import Session, SessionConfig
 from engine.files.session_file import parse_session
-from engine.learner.check import CheckReport
-from engine.learner.debug import DebugReport
-from engine.learner.debug.stepping import LineStep, first_wrong_step
-from gui.control.debug_job import DebugJob, DebugResult
 from gui.control.session_core import SessionCore
+
+if TYPE_CHECKING:  # the debugger's machinery is imported when a debug starts, not at launch
+    from engine.learner.debug import DebugReport
+    from engine.learner.debug.stepping import LineStep
+    from engine.learner.report import CheckReport
+    from gui.control.debug_job import DebugJob, DebugResult
 
 DEBUG_STATES = ("idle", "running", "cancelling")
 DEBUG_ITERATIONS = 3
@@ -93,6 +96,8 @@ class DebugCore(SessionCore):
         if self._debug is not None or self._other_job():
             self.message.emit("a check or a debug is already running")
             return
+        from gui.control.debug_job import DebugJob
+
         job = DebugJob(Path(code), iterations, timeout, self)
         job.finished.connect(self._on_debug_finished)
         job.failed.connect(self._on_debug_failed)
@@ -180,6 +185,8 @@ class DebugCore(SessionCore):
             self._adopting = False
         self._debug_result = result
         self._line = None
+        from engine.learner.debug.stepping import first_wrong_step
+
         first = first_wrong_step(result.report, result.steps)
         verdict = "every line agrees" if first is None else f"line {result.steps[first].line} is wrong"
         self.message.emit(f"debug of {result.code.name}: {verdict}")

@@ -2,10 +2,14 @@
 
 The controller owns the one :class:`Replay` while a walkthrough plays and asks it for the
 session to show after each step; views read it through :attr:`SessionController.tutorial`.
+A step of many iterations is replayed on a worker thread (:meth:`Replay.compute`) on a copy of
+the player and its session, so the window keeps its own until the copy is adopted whole
+(:meth:`Replay.adopt`), and a cancelled replay leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,6 +17,10 @@ from engine import Session, SessionConfig
 from engine.files.walkthrough import ExpectResult, Player, Step, ViewState, Walkthrough
 
 MOVES = ("step", "back", "iterations", "set")  # actions that change the engine's state
+# Replays cheaper than this (iterations weighted by the network's size) stay on the GUI thread:
+# a few milliseconds, not worth a busy indicator flashing. Above it the worker replays.
+BACKGROUND_WORK = 2_000_000
+ITERATION_OVERHEAD = 2_000  # one iteration's fixed cost in multiply-adds, however small the network
 
 
 @dataclass(frozen=True)
@@ -78,19 +86,69 @@ class Replay:
         return True
 
     def goto(self, index: int) -> Session:
-        """Replay to the state after step ``index`` (-1: before the first); the session to show
-        (a new one when a hand edit made the replay start again)."""
+        """Replay to the state after step ``index`` (-1: before the first) here and now; the
+        session to show (a new one when a hand edit made the replay start again)."""
+        return self.adopt(_replayed(self._player, self._edited, self.diverged, index, None))
+
+    def is_long(self, index: int) -> bool:
+        """Whether replaying to step ``index`` is long enough for the worker thread."""
         player = self._player
+        steps = player.walkthrough.steps
+        start = -1 if self._edited or index < player.index else player.index
+        iterations = 0
+        stages = len(player.session.stages)
+        for step in steps[start + 1 : index + 1]:
+            if step.action == "iterations":
+                iterations += step.count
+            elif step.action in ("step", "back"):
+                iterations += step.count // stages + 1
+        config = player.session.config
+        weights = sum(units * fan_in for units, fan_in in zip(config.sizes[1:], config.sizes, strict=False))
+        rows = config.batch_size or config.x.shape[0]
+        return iterations * (ITERATION_OVERHEAD + weights * rows) > BACKGROUND_WORK
+
+    def compute(self, index: int, should_stop: Callable[[], bool]) -> ReplayOutcome:
+        """Replay to step ``index`` on a copy (for a worker thread: this replay is only read).
+        Raises StepCancelled when ``should_stop`` answers True."""
+        player = self._player
+        # the walkthrough and the configuration are immutable: shared, not copied
+        keep: dict[int, object] = {id(player.walkthrough): player.walkthrough}
+        keep[id(player.session.config)] = player.session.config
         if self._edited:
-            player.restart()  # a hand edit started another branch: replay from the start
-        elif self.diverged:
-            position = player.position_of(player.index)
-            if position is not None:
-                player.session.goto_position(position)  # moves only: time travel back onto the path
-        self.results = player.goto(index)
+            keep[id(player.session)] = player.session  # replaced by a fresh one, never changed
+        twin = copy.deepcopy(player, keep)
+        return _replayed(twin, self._edited, self.diverged, index, should_stop)
+
+    def adopt(self, outcome: ReplayOutcome) -> Session:
+        """Take over a finished replay: its player, session and results; the session to show."""
+        self._player = outcome.player
+        self.results = outcome.results
         self.diverged = self._edited = False
         if any(not r.met for r in self.results):
-            self._mismatched.add(index)
+            self._mismatched.add(outcome.index)
         else:
-            self._mismatched.discard(index)
-        return player.session
+            self._mismatched.discard(outcome.index)
+        return outcome.player.session
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    """A replay done, waiting to be adopted: the player after step ``index`` and its results."""
+
+    index: int
+    player: Player
+    results: tuple[ExpectResult, ...]
+
+
+def _replayed(
+    player: Player, edited: bool, diverged: bool, index: int, should_stop: Callable[[], bool] | None
+) -> ReplayOutcome:
+    """``player`` moved to step ``index`` (after a hand edit from the start; after hand moves
+    back onto the path first)."""
+    if edited:
+        player.restart()  # a hand edit started another branch: replay from the start
+    elif diverged:
+        position = player.position_of(player.index)
+        if position is not None:
+            player.session.goto_position(position)  # moves only: time travel back onto the path
+    return ReplayOutcome(index, player, player.goto(index, should_stop))

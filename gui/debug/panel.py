@@ -5,16 +5,18 @@ and the line cursor's buttons. Every word about the learner's numbers comes from
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.learner.debug import DebugReport
-from engine.learner.debug.matching import STATUS_ORDER
-from engine.learner.debug.stepping import LineStep
 from gui.controller import SessionController
 from gui.debug.code_view import CodeView
 from gui.formatting import FAIL_COLOR, PASS_COLOR
+
+if TYPE_CHECKING:  # the debugger's machinery is imported when a debug starts, not at launch
+    from engine.learner.debug import DebugReport
+    from engine.learner.debug.stepping import LineStep
 
 STATUS_WORDS = {
     "matches": "matches",
@@ -155,6 +157,8 @@ class DebugPanel(QWidget):
 
 def _marks(steps: tuple[LineStep, ...], iteration: int) -> dict[int, str]:
     """Each line's worst status in ``iteration``."""
+    from engine.learner.debug.matching import STATUS_ORDER
+
     marks: dict[int, str] = {}
     for step in steps:
         if step.iteration == iteration:

@@ -9,6 +9,7 @@ file watch that debugs the file again when it is saved.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -19,13 +20,15 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from engine.learner.debug import DebugReport
 from gui.busy import BusyIndicator
 from gui.controller import SessionController
 from gui.debug.panel import DebugPanel
 from gui.debug.watch import FileWatch
 from gui.window.docks import WindowDocks
 from gui.window.file_commands import FileCommands
+
+if TYPE_CHECKING:  # the debugger's machinery is imported when a debug starts, not at launch
+    from engine.learner.debug import DebugReport
 
 CODE_FILTER = "Python scripts and notebooks (*.py *.ipynb);;All files (*)"
 

@@ -1,4 +1,8 @@
-"""File > Export: the network drawing as PNG or SVG, and a trace of the completed iterations."""
+"""File > Export: the network drawing as PNG or SVG, and a trace of the completed iterations.
+
+The trace recomputes every completed iteration's record, seconds for a long history: it is
+written by a job on a worker thread, with Cancel. The drawing is one frame the GUI thread must
+render itself (Qt widgets paint only there), a few tens of milliseconds."""
 
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ class ExportCommands:
         self.menu = QMenu("E&xport", window)
         self.menu.addActions([self.export_png_action, self.export_svg_action, self.export_trace_action])
         controller.running_changed.connect(self._on_running_changed)
+        controller.job_changed.connect(self._on_running_changed)
 
     def export_view(self, kind: str) -> None:
         """Save the network drawing as PNG or SVG."""
@@ -75,12 +80,11 @@ class ExportCommands:
         path, _ = QFileDialog.getSaveFileName(self._window, "Export a trace", start, TRACE_FILTER)
         if not path:
             return
-        try:
-            written = c.export_trace(Path(path))
-        except (GradstepError, OSError) as exc:
-            QMessageBox.critical(self._window, "Cannot export the trace", f"{path}\n\n{exc}")
-            return
+        # recomputing the records of a long history takes seconds: a job, with Cancel
+        c.export_trace_in_background(Path(path), lambda written: self._on_trace_written(written, path))
+
+    def _on_trace_written(self, written: int, path: str) -> None:
         self._window.statusBar().showMessage(f"wrote {written} iterations to {path}", 8000)
 
-    def _on_running_changed(self, running: bool) -> None:
-        self.export_trace_action.setEnabled(not running)
+    def _on_running_changed(self, *_: object) -> None:
+        self.export_trace_action.setEnabled(not self._controller.running and not self._controller.busy)

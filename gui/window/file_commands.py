@@ -10,11 +10,12 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QMainWindow, QMenu, QMessageBox
 
-from engine import GradstepError
+from engine import GradstepError, SessionConfig
 from engine.desktop import recent as desktop_recent
 from engine.desktop.mime import SESSION_SUFFIX, WALKTHROUGH_SUFFIX, display_stem, with_suffix
 from engine.files.examples import example, example_names, resolve, resolve_any, walkthrough_names
 from engine.files.walkthrough import Walkthrough
+from gui.control.session_jobs import opens_slowly
 from gui.controller import SessionController
 from gui.window.actions import make_action
 from gui.window.code_commands import CodeCommands, is_model_file
@@ -95,6 +96,7 @@ class FileCommands:
         controller.modified_changed.connect(self._on_modified_changed)
         controller.session_replaced.connect(self.update_title)
         controller.running_changed.connect(self._on_running_changed)
+        controller.job_changed.connect(self._on_running_changed)
         controller.walkthrough_changed.connect(self._on_walkthrough_changed)
         self.update_title()
         self._on_walkthrough_changed()
@@ -144,6 +146,8 @@ class FileCommands:
             return False
         if is_model_file(spec):
             return self._import_model(Path(spec))
+        if opens_slowly(spec):  # a large file: read and built on a worker thread, then shown
+            return self._controller.open_in_background(spec, lambda source: self._opened(spec, source))
         example_spec = spec.startswith("example:")
         try:
             source = resolve_any(spec)
@@ -155,14 +159,19 @@ class FileCommands:
             QMessageBox.critical(self._window, "Cannot open the file", f"{spec}\n\n{exc}")
             self._window.statusBar().showMessage(f"could not open {spec}", 8000)
             return False
+        self._opened(spec, source)
+        return True
+
+    def _opened(self, spec: str, source: SessionConfig | Walkthrough) -> None:
+        """``spec`` was opened and is shown: the title, the recent files, the status bar."""
+        example_spec = spec.startswith("example:")
         self._example_title = spec.removeprefix("example:") if example_spec else ""
         if isinstance(source, Walkthrough):
-            self._example_title = source.title or Path(spec).stem
+            self._example_title = source.title or display_stem(Path(spec).name)
         self.update_title()
         if not example_spec:
             self._add_recent(str(Path(spec).resolve()))
         self._window.statusBar().showMessage(f"opened {spec}", 5000)
-        return True
 
     def _import_model(self, path: Path) -> bool:
         """A PyTorch model opens as a new, unsaved session with its weights (a dialog if not)."""
@@ -324,11 +333,12 @@ class FileCommands:
     def _on_modified_changed(self, modified: bool) -> None:
         self._window.setWindowModified(modified)
 
-    def _on_running_changed(self, running: bool) -> None:
+    def _on_running_changed(self, *_: object) -> None:
+        idle = not self._controller.running and not self._controller.busy
         for action in (self.new_action, self.open_action, self.save_action, self.save_as_action):
-            action.setEnabled(not running)
-        self.examples_menu.setEnabled(not running)
-        self.recent_menu.setEnabled(not running)
+            action.setEnabled(idle)
+        self.examples_menu.setEnabled(idle)
+        self.recent_menu.setEnabled(idle)
 
     def _on_walkthrough_changed(self) -> None:
         self.save_walkthrough_action.setEnabled(bool(self._controller.recorded))

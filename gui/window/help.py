@@ -22,7 +22,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+0", "Fit the network to the view"),
     ("Ctrl+1, Ctrl+2, Ctrl+3", "Colour edges by weight, gradient, last update"),
     ("Right / Space, Left", "Tutorial: next step, previous step"),
-    ("Escape", "Leave the tutorial (the session stays live)"),
+    ("Escape", "Cancel long work under way, else leave the tutorial (the session stays live)"),
     ("Ctrl+Shift+R", "Record a walkthrough / stop recording"),
     ("F1", "This help"),
 )

@@ -220,7 +220,7 @@ def test_save_clears_the_modified_mark_and_remembers_the_file(
     assert window.controller.session.params[0].weights[1, 0] == 0.5
 
 
-def test_exports_png_svg_and_trace(window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+def test_exports_png_svg_and_trace(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
     for _ in range(2):
         window.run_controls.finish_action.trigger()
     window.run_controls.step_action.trigger()
@@ -229,6 +229,7 @@ def test_exports_png_svg_and_trace(window: MainWindow, tmp_path: Path, monkeypat
     window.exports.export_png_action.trigger()
     window.exports.export_svg_action.trigger()
     window.exports.export_trace_action.trigger()
+    qtbot.waitUntil(lambda: not window.controller.busy)  # the trace is written on a worker thread
     assert (tmp_path / "net.png").stat().st_size > 1000
     assert b"<svg" in (tmp_path / "net.svg").read_bytes()
     trace = json.loads((tmp_path / "trace.json").read_text())

@@ -193,6 +193,10 @@ def test_keys_move_through_a_built_in_walkthrough_and_leaving_keeps_the_session(
     last = len(walkthrough.steps) - 1
     item = window.walkthrough_panel.steps.item(last)
     window.walkthrough_panel.steps.itemClicked.emit(item)
+    qtbot.waitUntil(lambda: not c.busy)  # a step of many iterations replays on a worker thread
+    with qtbot.waitActive(window):  # the event loop ran: offscreen, the window lost its activation
+        window.activateWindow()
+    window.network_view.setFocus()
     assert c.tutorial.index == last
     assert (
         not window.tutorial_actions.next_step_action.isEnabled()
