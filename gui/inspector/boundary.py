@@ -30,6 +30,14 @@ from gui.inspector.plots import (
 )
 
 WRONG_COLOR = "#cf222e"
+MAX_POINTS = 2000  # drawn at most: a million scatter points froze the window for minutes
+
+
+def shown_points(count: int) -> NDArray[np.intp]:
+    """The indices of the data points drawn: all of them, or ``MAX_POINTS`` spread evenly."""
+    if count <= MAX_POINTS:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, MAX_POINTS).round().astype(np.intp))
 
 
 def class_color(index: int) -> QColor:
@@ -166,9 +174,12 @@ class BoundaryTab(QWidget):
         self.image.setColorMap(self._cmap)
         self.colorbar.setColorMap(self._cmap)
         self.colorbar.setVisible(k != -1)  # a scale means nothing for class numbers
+        count = config.x.shape[0]
+        drawn = len(shown_points(count))
+        sampled = "" if drawn == count else f" ({drawn:,} of the {count:,}, evenly spread)"
         self._caption = (
             f"Surface: the network's {'largest output' if k == -1 else f'output {k}'}. "
-            "Points: the data by target class."
+            f"Points: the data by target class{sampled}."
         )
         self.caption.setText(self._caption)
         self.colorbar.setLevels((low, high))
@@ -182,9 +193,11 @@ class BoundaryTab(QWidget):
             outputs, config.y, None if k == -1 else k, config.layers[-1].activation
         )
         target = self.classification.target
-        self.points.setData(pos=config.x, brush=[pg.mkBrush(class_color(int(c))) for c in target])
         wrong = self.classification.wrong
-        self.wrong_marks.setData(pos=config.x[wrong])
+        drawn = shown_points(config.x.shape[0])
+        brushes = {int(c): pg.mkBrush(class_color(int(c))) for c in np.unique(target)}
+        self.points.setData(pos=config.x[drawn], brush=[brushes[int(c)] for c in target[drawn]])
+        self.wrong_marks.setData(pos=config.x[drawn][wrong[drawn]])
         entries = [(class_color(int(c)).name(), "●", f"target class {int(c)}") for c in np.unique(target)]
         if wrong.any():
             entries.append((WRONG_COLOR, "◯", f"misclassified ({int(wrong.sum())})"))

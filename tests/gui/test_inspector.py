@@ -13,6 +13,7 @@ from engine import parse_session
 from gui.controller import SessionController
 from gui.formatting import format_cell, format_number
 from gui.inspector import GRID_STEPS, Inspector
+from gui.inspector.boundary import MAX_POINTS, shown_points
 from tests.gui.hosting import show_in_host
 from tests.helpers import tiny_session_dict
 
@@ -265,3 +266,23 @@ def test_a_layer_without_biases_says_it_has_none(qtbot) -> None:
     assert not tab.views["b"].is_pending
     host.close()
     controller.wait_idle()
+
+
+def test_decision_boundary_draws_a_large_data_set_as_an_even_sample(qtbot) -> None:
+    doc = tiny_session_dict(data={"preset": "moons", "samples": 50_000, "noise": 0.2})
+    controller = SessionController(parse_session(doc))
+    inspector = Inspector(controller)
+    host = show_in_host(qtbot, inspector, 700, 700)
+    inspector.tabs.setCurrentWidget(inspector.boundary)
+    tab = inspector.boundary
+    x, y = controller.config.x, controller.config.y
+    drawn = shown_points(len(x))
+    assert len(tab.points.data) == len(drawn) == MAX_POINTS
+    shown = np.column_stack([tab.points.data["x"], tab.points.data["y"]])
+    assert np.array_equal(shown, x[drawn])
+    predicted = controller.predict(x)[:, 0] > 0.5
+    wrong = predicted != (y[:, 0] > 0.5)
+    assert tab.legend_entries[-1] == f"misclassified ({wrong.sum()})"  # counted over all 50,000
+    assert len(tab.wrong_marks.data) == wrong[drawn].sum()
+    assert f"{MAX_POINTS:,} of the 50,000" in tab.caption.text()
+    host.close()
