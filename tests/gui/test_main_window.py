@@ -35,9 +35,11 @@ def test_stepping_an_iteration_updates_strip_view_and_chain_panel(window: MainWi
         record = session.record() if s + 1 < stages else session.iteration_record(0)
         snap = c.snapshot()
         assert window.stage_strip.done == s + 1
-        # the nodes of every layer whose forward stage ran are filled with its activations
+        # the nodes of every layer whose forward stage ran are filled with its activations, of
+        # the window's sample (the chain panel's first contributing one: XOR's third)
+        assert c.sample == 2
         for layer, fwd in enumerate(snap.record.forward):
-            np.testing.assert_array_equal(window.network_view.node_values(layer + 1), fwd.a[0])
+            np.testing.assert_array_equal(window.network_view.node_values(layer + 1), fwd.a[c.sample])
         # the edges show dW once the backward pass has reached their layer, and are pending before
         for layer in range(2):
             back = record.backward_of(layer)
