@@ -325,11 +325,17 @@ class ChainPanel(QWidget):
         if text not in self._widths:
             if len(self._widths) > 64:
                 self._widths.clear()
-            doc = self._measure
-            doc.setDefaultFont(self.browser.document().defaultFont())
-            doc.setDocumentMargin(self.browser.document().documentMargin())
+            doc, shown = self._measure, self.browser.document()
+            # each of these lays out what the document holds: empty it first, change only what
+            # changed, so the text is laid out once (idealWidth), not three times
+            doc.clear()
+            if doc.defaultFont() != shown.defaultFont():
+                doc.setDefaultFont(shown.defaultFont())
+            if doc.documentMargin() != shown.documentMargin():
+                doc.setDocumentMargin(shown.documentMargin())
+            if doc.textWidth() != -1:
+                doc.setTextWidth(-1)
             doc.setHtml(text)
-            doc.setTextWidth(-1)
             self._widths[text] = doc.idealWidth()
         return self._widths[text]
 

@@ -185,15 +185,14 @@ def _upstream(
     record: IterationRecord, ref: ParameterRef, w_next: Array, row: int
 ) -> tuple[UpstreamTerm, ...]:
     upper = record.backward_of(ref.layer + 1)
-    return tuple(
-        UpstreamTerm(
-            k,
-            float(w_next[k]),
-            None if upper is None else float(upper.delta[row, k]),
-            None if upper is None else float(w_next[k] * upper.delta[row, k]),
-        )
-        for k in range(w_next.shape[0])
-    )
+    weights = w_next.tolist()
+    if upper is None:
+        return tuple(UpstreamTerm(k, w, None, None) for k, w in enumerate(weights))
+    # elementwise products of float64 arrays: the same numbers as one float product per term
+    deltas = upper.delta[row].tolist()
+    products = (w_next * upper.delta[row]).tolist()
+    terms = zip(weights, deltas, products, strict=True)
+    return tuple(UpstreamTerm(k, w, d, p) for k, (w, d, p) in enumerate(terms))
 
 
 def _upstream_sum(upstream: tuple[UpstreamTerm, ...]) -> float | None:
@@ -255,8 +254,12 @@ def explain(
     ref: ParameterRef,
     config: SessionConfig,
     batch_loss: Callable[[SessionConfig, Params, Array, Array], float],
+    fd: float | None = None,
 ) -> ChainExplanation:
     """Break one parameter's gradient in ``record`` into per-sample chain-rule factors.
+
+    ``fd`` is :func:`finite_difference` of the same record's parameters and batch when the
+    caller has it already (it depends on neither the stage nor the gradient); None computes it.
 
     Factors whose stage has not run yet in ``record`` are None (pending). In teaching mode
     (``config.mistake``) the factors are the ones the mistaken backward pass computed, and
@@ -270,7 +273,8 @@ def explain(
     w_next = _next_weights(record, config, ref)
     samples = tuple(_sample_terms(record, ref, notes, w_next, row) for row in range(record.inputs.shape[0]))
     gradient = None if backward is None else ref.gradient_in(backward)
-    fd = finite_difference(record, ref, config, batch_loss)
+    if fd is None:
+        fd = finite_difference(record, ref, config, batch_loss)
     relative, passed = _fd_verdict(gradient, fd)
     reduction = LOSSES[config.loss].reduction
     return ChainExplanation(
