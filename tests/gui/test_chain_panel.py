@@ -631,3 +631,59 @@ def test_a_new_selection_only_widens_the_dock_and_a_window_resize_fits_it(qtbot,
         win.resize(2500, 1440)
         qtbot.waitUntil(lambda: dock.width() == sizer.width())
         assert dock.width() < hidden
+
+
+def test_a_stage_that_changes_nothing_shown_leaves_the_document_alone(
+    panel: ChainPanel, controller: SessionController
+) -> None:
+    """The rich text is set again only when it differs: a forward stage that computes nothing
+    the hidden weight's chain shows does not re-lay the document out."""
+    controller.select(HIDDEN_WEIGHT)
+    sets: list[int] = []
+    panel.browser.textChanged.connect(lambda: sets.append(1))
+    unchanged = changed = 0
+    for _ in range(2 * len(controller.session.stages)):
+        before, count = panel.shown_html, len(sets)
+        controller.step()
+        assert panel.explanation is not None
+        assert panel.explanation.to_json() == engine_explanation(controller, HIDDEN_WEIGHT).to_json()
+        if panel.shown_html == before:
+            unchanged += 1
+            assert len(sets) == count
+        else:
+            changed += 1
+            assert len(sets) > count
+            assert panel.browser.toHtml() != ""
+    assert unchanged >= 2  # so the test can fail: some stages leave the chain as it was
+    assert changed >= 2
+
+
+def test_a_hidden_panel_renders_when_shown(
+    qtbot, controller: SessionController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While hidden the panel neither explains nor lays out; shown, it shows the current stage."""
+    widget = ChainPanel(controller)
+    host = show_in_host(qtbot, widget, 520, 800)
+    controller.select(HIDDEN_WEIGHT)
+    before = widget.shown_html
+    explained: list[ParameterRef | None] = []
+    real = controller.explain
+
+    def counted(ref: ParameterRef | None = None) -> ChainExplanation | None:
+        explained.append(ref)
+        return real(ref)
+
+    monkeypatch.setattr(controller, "explain", counted)
+    widget.hide()
+    n_layers = len(controller.config.layers)
+    controller.goto_stage(2 * n_layers + 1)  # every backward stage: the gradient is known
+    assert explained == []
+    assert widget.shown_html == before
+    widget.show()
+    qtbot.waitUntil(lambda: widget.shown_html != before)
+    assert explained == [HIDDEN_WEIGHT]
+    expected = engine_explanation(controller, HIDDEN_WEIGHT)
+    assert widget.explanation is not None
+    assert widget.explanation.to_json() == expected.to_json()
+    assert format_number(expected.gradient) in widget.browser.toPlainText()
+    host.close()
