@@ -12,8 +12,9 @@ load of a shared machine affects both sides alike:
   (``controller.step()``, then the event loop paints), over whole iterations so every kind of
   stage counts, median and 90th percentile; beside them those of a bare pyqtgraph repaint of
   the same edges (33 ``PlotCurveItem``s of line pairs between columns, one per colour bucket,
-  the edges dealt to them anew, new data, repaint; it draws every edge as a line, where
-  Gradstep draws a layer of more than 16,384 as an image), and the ratio of the two p90s.
+  the edges dealt to them anew, new data, repaint, antialiased up to 2,000 edges as Gradstep's;
+  it draws every edge as a line, where Gradstep draws a layer of more than 16,384 as an image),
+  and the ratio of the two p90s.
   The rows marked "W[0][1,0] selected" step with that hidden weight selected, so the network
   view also explains it and lays out its chain-rule labels on every step.
 - launch: a fresh interpreter to the first painted Gradstep window, against a bare PySide6 +
@@ -198,14 +199,18 @@ def bare_edge_times(sizes: list[int], repaints: int) -> list[float]:
     each time (as an update stage recolours every edge)."""
     import pyqtgraph as pg
 
+    from gui.network.style import SMOOTH_EDGES
+
     app = _app()
     widget = pg.PlotWidget()
     widget.resize(900, 650)
     curves = []
+    edges = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
     for b in range(BARE_BUCKETS):
         shade = int(255 * b / (BARE_BUCKETS - 1))
         pen = pg.mkPen((shade, 80, 255 - shade), width=1)
-        curve = pg.PlotCurveItem(connect="pairs", pen=pen, antialias=True)
+        # antialiased where Gradstep's are, aliased (pyqtgraph's default) above SMOOTH_EDGES
+        curve = pg.PlotCurveItem(connect="pairs", pen=pen, antialias=edges <= SMOOTH_EDGES)
         widget.addItem(curve)
         curves.append(curve)
     widget.show()
