@@ -26,7 +26,8 @@ from engine.core.quiet import quiet
 from engine.core.records import IterationRecord, LayerParams, OptimizerState, Params
 from engine.core.stages import Stage, iteration_stages, stages_done, truncate
 from engine.errors import GradstepError
-from engine.explain.chain import ChainExplanation, ParameterRef, explain, finite_difference
+from engine.explain.chain import ChainExplanation, ParameterRef, explain
+from engine.explain.memo import ExplainMemo
 from engine.files.jsonio import dumps, write_atomic
 from engine.files.session_file import session_json
 from engine.history import runner
@@ -80,8 +81,7 @@ class Session:
         # called under the quiet of run_iterations, goto and iteration_record
         self._backprop = backprop_function(self._spec, self._batches.samples)
         self._track_norms = track_gradient_norms
-        # the last finite-difference check: (ref, config, params, inputs, targets) -> value
-        self._fd: tuple[ParameterRef, SessionConfig, Params, Array, Array, float] | None = None
+        self._explained = ExplainMemo()  # what the stages of an iteration's explanations share
 
         params = compute.init_params(config)
         opt = config.state.optimizer if config.state is not None else OptimizerState()
@@ -311,24 +311,10 @@ class Session:
         current iteration up to the cursor; factors not yet computed are None)."""
         ref.check(self.config.sizes, self.config.biased)
         record = record if record is not None else self.record()
-        return explain(record, ref, self.config, compute.batch_loss, self._finite_difference(ref, record))
-
-    def _finite_difference(self, ref: ParameterRef, record: IterationRecord) -> float:
-        """The check of ``ref`` on the record's parameters and batch, computed once for all the
-        stages of an iteration (records are immutable and share their parameters and batch)."""
-        last = self._fd
-        if (
-            last is not None
-            and last[0] == ref
-            and last[1] is self.config
-            and last[2] is record.params
-            and last[3] is record.inputs
-            and last[4] is record.targets
-        ):
-            return last[5]
-        fd = finite_difference(record, ref, self.config, compute.batch_loss)
-        self._fd = (ref, self.config, record.params, record.inputs, record.targets, fd)
-        return fd
+        memo = self._explained
+        fd = memo.finite_difference(record, ref, self.config, compute.batch_loss)
+        upstream = memo.upstream(record, ref, self.config)
+        return explain(record, ref, self.config, compute.batch_loss, fd, upstream)
 
     # ---- saving ----
 
