@@ -162,3 +162,15 @@ def test_dense_networks_draw_their_edges_aliased_and_small_ones_smooth(qtbot, ti
     assert not dense.edges.layer.antialias
     controller.new_session(parse_session(tiny_session_dict()))  # and back: smooth again
     assert dense.edges.layer.antialias
+
+
+def test_the_selected_paths_are_drawn_from_a_cache(tiny) -> None:
+    """A step repaints what lies under the labels it moves; the selection's paths (thousands of
+    lines in a dense network) change only with the selection, so they are kept as a pixmap."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    controller, view = tiny
+    controller.select(ParameterRef(0, 1, 0))
+    for curve in (view.selection.path_curve, view.selection.selected_curve):
+        assert curve.isVisible()
+        assert curve.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
