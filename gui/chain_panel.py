@@ -32,7 +32,7 @@ from gui.chain_html import (
     explanation_html,
     filled_sections,
     formulas_html,
-    tables_html,
+    table_parts,
     title_html,
 )
 from gui.controller import SessionController
@@ -303,7 +303,7 @@ class ChainPanel(QWidget):
         available = self._available_width()
         pages = [explanation_html(ex, row, optimizer, report, values, DIGIT_LEVELS[0], why)]
         for digits in DIGIT_LEVELS[1:]:  # fewer digits until the tables fit (or none are left)
-            if self._unwrapped_width(tables_html(pages[-1])) <= available:
+            if self._tables_width(pages[-1]) <= available:
                 break
             pages.append(explanation_html(ex, row, optimizer, report, values, digits, why))
         self._set_html(pages[-1])
@@ -320,10 +320,19 @@ class ChainPanel(QWidget):
         bar = self.browser.verticalScrollBar()
         return self.browser.viewport().width() - (0 if bar.isVisible() else bar.sizeHint().width())
 
+    def _tables_width(self, text: str) -> float:
+        """The width the tables of ``text`` take unwrapped: that of the widest, each measured
+        on its own, so a step that changes one table lays out that one alone (laying out a table
+        of 64 rows costs milliseconds; most steps leave some tables as they were)."""
+        parts = table_parts(text)
+        if not parts:
+            return self._unwrapped_width("")
+        return max(self._unwrapped_width(part) for part in parts)
+
     def _unwrapped_width(self, text: str) -> float:
         """The width ``text`` takes in the browser's style when nothing in it wraps."""
         if text not in self._widths:
-            if len(self._widths) > 64:
+            if len(self._widths) > 256:
                 self._widths.clear()
             doc, shown = self._measure, self.browser.document()
             # each of these lays out what the document holds: empty it first, change only what
@@ -340,7 +349,7 @@ class ChainPanel(QWidget):
         return self._widths[text]
 
     def _update_preferred_width(self, text: str) -> None:
-        content = max(self._unwrapped_width(tables_html(text)), self._unwrapped_width(formulas_html(text)))
+        content = max(self._tables_width(text), self._unwrapped_width(formulas_html(text)))
         margins = self._layout.contentsMargins()
         chrome = (
             margins.left()

@@ -687,3 +687,38 @@ def test_a_hidden_panel_renders_when_shown(
     assert widget.explanation.to_json() == expected.to_json()
     assert format_number(expected.gradient) in widget.browser.toPlainText()
     host.close()
+
+
+def test_tables_measured_one_by_one_are_as_wide_as_measured_together(
+    panel: ChainPanel, controller: SessionController
+) -> None:
+    """The panel measures each table on its own and takes the widest (a step re-measures only
+    the tables it changed): the same width as the tables laid out in one document, so the digits
+    chosen and the width asked for are what measuring them together gives."""
+    from gui.chain_html import explanation_html, table_parts, tables_html
+
+    shown = panel.browser.document()
+
+    def width(text: str) -> float:
+        doc = QTextDocument()
+        doc.setDefaultStyleSheet(shown.defaultStyleSheet())
+        doc.setDefaultFont(shown.defaultFont())
+        doc.setDocumentMargin(shown.documentMargin())
+        doc.setHtml(text)
+        doc.setTextWidth(-1)
+        return doc.idealWidth()
+
+    cases = 0
+    for ref in (HIDDEN_WEIGHT, OUTPUT_BIAS):
+        controller.select(ref)
+        for _ in range(len(controller.session.stages)):
+            controller.step()
+            ex = controller.explain(ref)
+            assert ex is not None
+            for digits in DIGIT_LEVELS[::2]:
+                page = explanation_html(ex, 0, "sgd", None, None, digits, "")
+                parts = table_parts(page)
+                assert len(parts) >= 1
+                cases += len(parts) > 1
+                assert width(tables_html(page)) == max(width(part) for part in parts)
+    assert cases  # some pages have several tables
