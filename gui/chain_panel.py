@@ -303,7 +303,7 @@ class ChainPanel(QWidget):
         available = self._available_width()
         pages = [explanation_html(ex, row, optimizer, report, values, DIGIT_LEVELS[0], why)]
         for digits in DIGIT_LEVELS[1:]:  # fewer digits until the tables fit (or none are left)
-            if self._tables_width(pages[-1]) <= available:
+            if self._tables_fit(pages[-1], available):
                 break
             pages.append(explanation_html(ex, row, optimizer, report, values, digits, why))
         self._set_html(pages[-1])
@@ -328,6 +328,18 @@ class ChainPanel(QWidget):
         if not parts:
             return self._unwrapped_width("")
         return max(self._unwrapped_width(part) for part in parts)
+
+    def _tables_fit(self, text: str, available: float) -> bool:
+        """Whether ``_tables_width(text) <= available``, measuring no more than it must: the
+        tables measured already first, then the others until one is too wide."""
+        parts = table_parts(text)
+        if not parts:
+            return self._unwrapped_width("") <= available
+        known = [part for part in parts if part in self._widths]
+        if any(self._widths[part] > available for part in known):
+            return False
+        unknown = sorted((part for part in parts if part not in self._widths), key=len, reverse=True)
+        return all(self._unwrapped_width(part) <= available for part in unknown)
 
     def _unwrapped_width(self, text: str) -> float:
         """The width ``text`` takes in the browser's style when nothing in it wraps."""
