@@ -331,14 +331,15 @@ class ChainPanel(QWidget):
 
     def _tables_fit(self, text: str, available: float) -> bool:
         """Whether ``_tables_width(text) <= available``, measuring no more than it must: the
-        tables measured already first, then the others until one is too wide."""
+        tables measured already first, then the others, shortest (quickest to lay out) first,
+        until one is too wide."""
         parts = table_parts(text)
         if not parts:
             return self._unwrapped_width("") <= available
         known = [part for part in parts if part in self._widths]
         if any(self._widths[part] > available for part in known):
             return False
-        unknown = sorted((part for part in parts if part not in self._widths), key=len, reverse=True)
+        unknown = sorted((part for part in parts if part not in self._widths), key=len)
         return all(self._unwrapped_width(part) <= available for part in unknown)
 
     def _unwrapped_width(self, text: str) -> float:
