@@ -14,9 +14,9 @@ load of a shared machine affects both sides alike:
   the same edges (33 ``PlotCurveItem``s of line pairs between columns, one per colour bucket,
   the edges dealt to them anew, new data, repaint, antialiased up to 2,000 edges as Gradstep's;
   it draws every edge as a line, where Gradstep draws a layer of more than 16,384 as an image),
-  and the ratio of the two p90s. The slowest step is shown too: with 10 stages an iteration
-  (64-64-64-10), the update, which recolours every edge, is a tenth of the steps, so the p90
-  may leave it out.
+  and the ratio of the two p90s. The slowest step is shown too: with 8 stages an iteration
+  (64-64-64-10), the update, which recolours every edge, is an eighth of the steps, so the p90
+  of two iterations leaves it out.
   The rows marked "W[0][1,0] selected" step with that hidden weight selected, so the network
   view also explains it and lays out its chain-rule labels on every step.
 - launch: a fresh interpreter to the first painted Gradstep window, against a bare PySide6 +
