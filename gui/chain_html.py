@@ -418,7 +418,12 @@ _FORMULA = re.compile(r'<p class="formula">.*?</p>', re.DOTALL)
 def tables_html(text: str) -> str:
     """The tables of numbers of an explanation's HTML (not the factors' notes): they cannot wrap,
     so they set the narrowest width that shows them whole."""
-    return "".join(_TABLE.findall(text))
+    return "".join(table_parts(text))
+
+
+def table_parts(text: str) -> list[str]:
+    """Each table of :func:`tables_html` on its own (their document is as wide as the widest)."""
+    return _TABLE.findall(text)
 
 
 def formulas_html(text: str) -> str:

@@ -32,7 +32,7 @@ from gui.chain_html import (
     explanation_html,
     filled_sections,
     formulas_html,
-    tables_html,
+    table_parts,
     title_html,
 )
 from gui.controller import SessionController
@@ -315,7 +315,7 @@ class ChainPanel(QWidget):
         available = self._available_width()
         pages = [explanation_html(ex, row, optimizer, report, values, DIGIT_LEVELS[0], why)]
         for digits in DIGIT_LEVELS[1:]:  # fewer digits until the tables fit (or none are left)
-            if self._unwrapped_width(tables_html(pages[-1])) <= available:
+            if self._tables_fit(pages[-1], available):
                 break
             pages.append(explanation_html(ex, row, optimizer, report, values, digits, why))
         self._set_html(pages[-1])
@@ -339,21 +339,49 @@ class ChainPanel(QWidget):
         bar = self.browser.verticalScrollBar()
         return self.browser.viewport().width() - (0 if bar.isVisible() else bar.sizeHint().width())
 
+    def _tables_width(self, text: str) -> float:
+        """The width the tables of ``text`` take unwrapped: that of the widest, each measured
+        on its own, so a step that changes one table lays out that one alone (laying out a table
+        of 64 rows costs milliseconds; most steps leave some tables as they were)."""
+        parts = table_parts(text)
+        if not parts:
+            return self._unwrapped_width("")
+        return max(self._unwrapped_width(part) for part in parts)
+
+    def _tables_fit(self, text: str, available: float) -> bool:
+        """Whether ``_tables_width(text) <= available``, measuring no more than it must: the
+        tables measured already first, then the others, shortest (quickest to lay out) first,
+        until one is too wide."""
+        parts = table_parts(text)
+        if not parts:
+            return self._unwrapped_width("") <= available
+        known = [part for part in parts if part in self._widths]
+        if any(self._widths[part] > available for part in known):
+            return False
+        unknown = sorted((part for part in parts if part not in self._widths), key=len)
+        return all(self._unwrapped_width(part) <= available for part in unknown)
+
     def _unwrapped_width(self, text: str) -> float:
         """The width ``text`` takes in the browser's style when nothing in it wraps."""
         if text not in self._widths:
-            if len(self._widths) > 64:
+            if len(self._widths) > 256:
                 self._widths.clear()
-            doc = self._measure
-            doc.setDefaultFont(self.browser.document().defaultFont())
-            doc.setDocumentMargin(self.browser.document().documentMargin())
+            doc, shown = self._measure, self.browser.document()
+            # each of these lays out what the document holds: empty it first, change only what
+            # changed, so the text is laid out once (idealWidth), not three times
+            doc.clear()
+            if doc.defaultFont() != shown.defaultFont():
+                doc.setDefaultFont(shown.defaultFont())
+            if doc.documentMargin() != shown.documentMargin():
+                doc.setDocumentMargin(shown.documentMargin())
+            if doc.textWidth() != -1:
+                doc.setTextWidth(-1)
             doc.setHtml(text)
-            doc.setTextWidth(-1)
             self._widths[text] = doc.idealWidth()
         return self._widths[text]
 
     def _update_preferred_width(self, text: str) -> None:
-        content = max(self._unwrapped_width(tables_html(text)), self._unwrapped_width(formulas_html(text)))
+        content = max(self._tables_width(text), self._unwrapped_width(formulas_html(text)))
         margins = self._layout.contentsMargins()
         chrome = (
             margins.left()

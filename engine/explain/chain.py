@@ -181,18 +181,32 @@ def _element(array: Array | None, row: int, unit: int) -> float | None:
     return None if array is None else float(array[row, unit])
 
 
-def _upstream(
-    record: IterationRecord, ref: ParameterRef, w_next: Array, row: int
-) -> tuple[UpstreamTerm, ...]:
+def upstream_terms(
+    record: IterationRecord, ref: ParameterRef, config: SessionConfig
+) -> tuple[tuple[UpstreamTerm, ...], ...] | None:
+    """Each sample's w_kj · δ_k terms of a hidden unit's dℓ/da (None for an output unit).
+
+    They depend on the record's parameters and the next layer's backward record only, so the
+    stages of an iteration after that backward stage (and all before it) share them.
+    """
+    w_next = _next_weights(record, config, ref)
+    if w_next is None:
+        return None
+    rows = int(record.inputs.shape[0])
     upper = record.backward_of(ref.layer + 1)
+    weights = w_next.tolist()
+    if upper is None:
+        pending = tuple(UpstreamTerm(k, w, None, None) for k, w in enumerate(weights))
+        return (pending,) * rows
+    # elementwise products of float64 arrays: the same numbers as one float product per term
+    deltas = upper.delta.tolist()
+    products = (w_next * upper.delta).tolist()
     return tuple(
-        UpstreamTerm(
-            k,
-            float(w_next[k]),
-            None if upper is None else float(upper.delta[row, k]),
-            None if upper is None else float(w_next[k] * upper.delta[row, k]),
+        tuple(
+            UpstreamTerm(k, w, d, p)
+            for k, (w, d, p) in enumerate(zip(weights, deltas[row], products[row], strict=True))
         )
-        for k in range(w_next.shape[0])
+        for row in range(rows)
     )
 
 
@@ -206,7 +220,11 @@ def _upstream_sum(upstream: tuple[UpstreamTerm, ...]) -> float | None:
 
 
 def _sample_terms(
-    record: IterationRecord, ref: ParameterRef, notes: Notes, w_next: Array | None, row: int
+    record: IterationRecord,
+    ref: ParameterRef,
+    notes: Notes,
+    upstream_of: tuple[tuple[UpstreamTerm, ...], ...] | None,
+    row: int,
 ) -> SampleTerms:
     """One sample's factors, upstream sum (a hidden unit) and contribution."""
     layer, unit = ref.layer, ref.unit
@@ -222,10 +240,10 @@ def _sample_terms(
         # the backward record holds dℓ/da as the backward pass used it (teaching mode may
         # inject a wrong one); before that stage, an output's comes from the loss stage
         dl_da = _element(backward.dl_da if backward is not None else None, row, unit)
-        if w_next is None and backward is None and record.loss is not None:
+        if upstream_of is None and backward is None and record.loss is not None:
             dl_da = _element(record.loss.dl_da, row, unit)
-        if w_next is not None:
-            upstream = _upstream(record, ref, w_next, row)
+        if upstream_of is not None:
+            upstream = upstream_of[row]
             if dl_da is None and not notes.dl_mistaken:
                 dl_da = _upstream_sum(upstream)
         da_dz = _element(backward.da_dz if backward is not None else None, row, unit)
@@ -255,8 +273,14 @@ def explain(
     ref: ParameterRef,
     config: SessionConfig,
     batch_loss: Callable[[SessionConfig, Params, Array, Array], float],
+    fd: float | None = None,
+    upstream: tuple[tuple[UpstreamTerm, ...], ...] | None = None,
 ) -> ChainExplanation:
     """Break one parameter's gradient in ``record`` into per-sample chain-rule factors.
+
+    ``fd`` and ``upstream`` are :func:`finite_difference` and :func:`upstream_terms` of the same
+    parameter in a record with the same parameters, batch and next-layer backward record, when
+    the caller has them already; None computes them.
 
     Factors whose stage has not run yet in ``record`` are None (pending). In teaching mode
     (``config.mistake``) the factors are the ones the mistaken backward pass computed, and
@@ -267,10 +291,12 @@ def explain(
     value = ref.value_in(record.params)
     backward = record.backward_of(ref.layer)
     notes = factor_notes(config, ref)
-    w_next = _next_weights(record, config, ref)
-    samples = tuple(_sample_terms(record, ref, notes, w_next, row) for row in range(record.inputs.shape[0]))
+    if upstream is None:
+        upstream = upstream_terms(record, ref, config)
+    samples = tuple(_sample_terms(record, ref, notes, upstream, row) for row in range(record.inputs.shape[0]))
     gradient = None if backward is None else ref.gradient_in(backward)
-    fd = finite_difference(record, ref, config, batch_loss)
+    if fd is None:
+        fd = finite_difference(record, ref, config, batch_loss)
     relative, passed = _fd_verdict(gradient, fd)
     reduction = LOSSES[config.loss].reduction
     return ChainExplanation(

@@ -27,6 +27,7 @@ from engine.core.records import IterationRecord, LayerParams, OptimizerState, Pa
 from engine.core.stages import Stage, iteration_stages, stages_done, truncate
 from engine.errors import GradstepError
 from engine.explain.chain import ChainExplanation, ParameterRef, explain
+from engine.explain.memo import ExplainMemo
 from engine.files.jsonio import dumps, write_atomic
 from engine.files.session_file import session_json
 from engine.history import runner
@@ -80,6 +81,7 @@ class Session:
         # called under the quiet of run_iterations, goto and iteration_record
         self._backprop = backprop_function(self._spec, self._batches.samples)
         self._track_norms = track_gradient_norms
+        self._explained = ExplainMemo()  # what the stages of an iteration's explanations share
 
         params = compute.init_params(config)
         opt = config.state.optimizer if config.state is not None else OptimizerState()
@@ -309,7 +311,10 @@ class Session:
         current iteration up to the cursor; factors not yet computed are None)."""
         ref.check(self.config.sizes, self.config.biased)
         record = record if record is not None else self.record()
-        return explain(record, ref, self.config, compute.batch_loss)
+        memo = self._explained
+        fd = memo.finite_difference(record, ref, self.config, compute.batch_loss)
+        upstream = memo.upstream(record, ref, self.config)
+        return explain(record, ref, self.config, compute.batch_loss, fd, upstream)
 
     # ---- saving ----
 

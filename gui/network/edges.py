@@ -153,6 +153,7 @@ class Edges:
         self._memo.clear()
         # Antialiased lines cost most of a frame once there are thousands; so many thin lines read
         # as a texture anyway, so they are drawn aliased (a few hundred stay smooth).
+        self.layer.antialias = layout.x0.size <= SMOOTH_EDGES
         self._make_pens()
         for layer, rect in layout.band_rects.items():
             image = pg.ImageItem(axisOrder="col-major")

@@ -156,6 +156,28 @@ class _Board:
             meeting[own_disc] = False
         return not bool(meeting.any())
 
+    def free_all(self, boxes: Sequence[Box], own_disc: int | None) -> NDArray[np.bool_]:
+        """:meth:`free` of each of ``boxes``, in one comparison of arrays (the same ones)."""
+        b = np.array([[x.left, x.top, x.right, x.bottom] for x in boxes]).reshape(-1, 4)
+        left, top, right, bottom = (b[:, k : k + 1] for k in range(4))
+        ok = np.ones(len(b), dtype=bool)
+        if self.bounds is not None:
+            o = self.bounds
+            ok &= ((o.left <= left) & (right <= o.right) & (o.top <= top) & (bottom <= o.bottom))[:, 0]
+        e = self._edges
+        across = (left < e[:, 2] + PAD) & (e[:, 0] < right + PAD)
+        ok &= ~np.any(across & (top < e[:, 3] + PAD) & (e[:, 1] < bottom + PAD), axis=1)
+        if len(self.discs):
+            d = self.discs
+            nearest_x = np.clip(d.x, left, right)
+            nearest_y = np.clip(d.y, top, bottom)
+            reach = d.r + PAD
+            meeting = (nearest_x - d.x) ** 2 + (nearest_y - d.y) ** 2 < reach * reach
+            if own_disc is not None:
+                meeting[:, own_disc] = False
+            ok &= ~meeting.any(axis=1)
+        return ok
+
 
 def candidate_box(anchor: tuple[float, float], size: tuple[float, float], side: str, gap: float) -> Box:
     """The box of a ``size`` label on ``side`` of ``anchor``, ``gap`` pixels from it."""
@@ -216,11 +238,9 @@ def _first_free(spec: LabelSpec, board: _Board) -> Placement | None:
     smallest = min(range(len(spec.sizes)), key=lambda k: spec.sizes[k][0] * spec.sizes[k][1])
     sw, sh = spec.sizes[smallest]
     if all(sw <= w and sh <= h for w, h in spec.sizes):  # (else no variant holds the others)
-        places = [
-            (anchor, side)
-            for anchor, side in places
-            if board.free(candidate_box(anchor, (sw, sh), side, spec.gap), spec.own_disc)
-        ]
+        boxes = [candidate_box(anchor, (sw, sh), side, spec.gap) for anchor, side in places]
+        free = board.free_all(boxes, spec.own_disc)
+        places = [place for place, ok in zip(places, free, strict=True) if ok]
     else:
         smallest = -1
     for variant, size in enumerate(spec.sizes):

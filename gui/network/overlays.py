@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
 from engine import ParameterRef, RunResult, Snapshot
 from gui.network.edges import qrect, set_segments
@@ -101,6 +101,10 @@ class Selection:
         self.selected_curve = pg.PlotCurveItem(connect="pairs")
         self.selected_curve.setZValue(-4.7)
         view_box.addItem(self.selected_curve)
+        # the paths change with the selection alone, but a step repaints what lies under the
+        # labels and shading it moves: thousands of path lines are blitted, not stroked again
+        for curve in (self.path_curve, self.selected_curve):
+            curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._marker_item = pg.ScatterPlotItem(pxMode=False, brush=None)
         self._marker_item.setZValue(9)
         view_box.addItem(self._marker_item)

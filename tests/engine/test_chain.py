@@ -538,3 +538,75 @@ def test_the_cursor_shows_the_edited_state_not_the_stale_update(tiny_session: Se
     assert ex.value == 2.5
     assert ex.update is None
     assert ex.pending_factors
+
+
+def test_upstream_terms_are_exactly_the_scalar_products(tiny_session: Session) -> None:
+    """The vectorised upstream terms are bit for bit the numbers one scalar product per term gives."""
+    tiny_session.goto(1, len(tiny_session.stages) - 1)  # every backward stage of iteration 1 done
+    rec = tiny_session.record()
+    ex = tiny_session.explain(WEIGHT, rec)
+    nxt = rec.params[WEIGHT.layer + 1].weights
+    delta = rec.backward_of(WEIGHT.layer + 1).delta
+    for pos, sample in enumerate(ex.samples):
+        assert sample.upstream is not None
+        for t in sample.upstream:
+            scalar = nxt[t.unit, WEIGHT.unit] * delta[pos, t.unit]
+            assert (t.weight, t.delta, t.product) == (
+                float(nxt[t.unit, WEIGHT.unit]),
+                float(delta[pos, t.unit]),
+                float(scalar),
+            )
+        assert sample.factors[0].value == float(sum(t.product for t in sample.upstream))
+
+
+def test_finite_difference_is_computed_once_per_iteration_and_equals_a_fresh_one(
+    tiny_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stepping through an iteration checks a parameter's gradient once: the check depends on the
+    parameters and the batch only, which every stage of the iteration shares."""
+    import importlib
+
+    from engine.core import compute
+    from engine.explain.chain import finite_difference
+
+    memo_module = importlib.import_module("engine.explain.memo")  # engine.explain is also a function's name
+    calls = []
+    real = memo_module.finite_difference
+
+    def counted(*args: Any) -> float:
+        calls.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(memo_module, "finite_difference", counted)
+    seen = []
+    for _ in range(2 * len(tiny_session.stages)):
+        tiny_session.step()
+        rec = tiny_session.record()
+        fd = tiny_session.explain(WEIGHT, rec).finite_difference
+        assert fd == finite_difference(rec, WEIGHT, tiny_session.config, compute.batch_loss)
+        seen.append(fd)
+    other = ParameterRef(1, 0, 0)
+    tiny_session.explain(other)
+    # one check per iteration the cursor shows (0, 1 and 2), then one for the other parameter
+    assert calls == [WEIGHT, WEIGHT, WEIGHT, other]
+    assert len(set(seen)) >= 2
+
+
+def test_upstream_terms_are_shared_by_the_stages_that_share_them(tiny_session: Session) -> None:
+    """From the next layer's backward stage to the update, the w·δ terms are the same objects;
+    at every stage they equal freshly computed ones."""
+    from engine.explain.chain import upstream_terms
+
+    shown = []
+    for _ in range(len(tiny_session.stages)):
+        tiny_session.step()
+        rec = tiny_session.record()
+        ex = tiny_session.explain(WEIGHT, rec)
+        fresh = upstream_terms(rec, WEIGHT, tiny_session.config)
+        assert fresh is not None
+        assert tuple(s.upstream for s in ex.samples) == fresh
+        shown.append((rec.backward_of(WEIGHT.layer + 1) is not None, ex.samples[0].upstream))
+    known = [terms for filled, terms in shown if filled]
+    assert len(known) >= 2
+    assert all(terms is known[0] for terms in known)
+    assert all(t.delta is not None for t in known[0])

@@ -150,3 +150,23 @@ def test_labels_before_the_first_changed_one_keep_their_places() -> None:
     assert again["b"].box == Box(500, 500, 40, 12)
     assert again["c"].side == "below"  # placed anew, around the reused boxes
     assert place_labels(changed)["c"].side == "above"  # (from scratch b takes the place below)
+
+
+def test_checking_many_boxes_at_once_agrees_with_checking_each() -> None:
+    """The placement tests a label's every side and anchor in one comparison of arrays: the same
+    answers as one box at a time, bounds, boxes taken, discs and the label's own disc included."""
+    from gui.network.label_layout import _Board
+
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        centres = rng.uniform(0, 200, size=(12, 2))
+        discs = Discs(centres[:, 0].copy(), centres[:, 1].copy(), rng.uniform(2, 9, 12))
+        taken = [Box(*rng.uniform(0, 200, 2), *rng.uniform(5, 40, 2)) for _ in range(trial % 6)]
+        board = _Board(discs, taken, Box(10.0, 5.0, 180.0, 190.0) if trial % 2 else None)
+        boxes = [Box(*rng.uniform(-20, 210, 2), *rng.uniform(1, 50, 2)) for _ in range(60)]
+        boxes.append(Box(0.0, 0.0, 0.0, 0.0))
+        for own in (None, trial % 12):
+            each = [board.free(box, own) for box in boxes]
+            assert board.free_all(boxes, own).tolist() == each
+            assert any(each)
+            assert not all(each)

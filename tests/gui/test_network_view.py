@@ -147,3 +147,30 @@ def test_a_bias_free_layer_is_drawn_without_bias_squares(qtbot) -> None:
     tip = view.describe(hit)
     assert "no bias (a layer without biases)" in tip
     assert "a = " in tip
+
+
+def test_dense_networks_draw_their_edges_aliased_and_small_ones_smooth(qtbot, tiny) -> None:
+    """Thousands of antialiased lines cost most of a frame (an update recolours all of them), and
+    read as a texture anyway: above SMOOTH_EDGES edges the edge layer draws them aliased."""
+    from gui.network.style import SMOOTH_EDGES
+
+    _, small = tiny
+    assert small.edges.layer.antialias
+    sizes = [64, 64, 10]
+    assert sizes[0] * sizes[1] + sizes[1] * sizes[2] > SMOOTH_EDGES  # dense
+    controller, dense = make_view(qtbot, parse_session(wide_network_dict(sizes, 8)))
+    assert not dense.edges.layer.antialias
+    controller.new_session(parse_session(tiny_session_dict()))  # and back: smooth again
+    assert dense.edges.layer.antialias
+
+
+def test_the_selected_paths_are_drawn_from_a_cache(tiny) -> None:
+    """A step repaints what lies under the labels it moves; the selection's paths (thousands of
+    lines in a dense network) change only with the selection, so they are kept as a pixmap."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    controller, view = tiny
+    controller.select(ParameterRef(0, 1, 0))
+    for curve in (view.selection.path_curve, view.selection.selected_curve):
+        assert curve.isVisible()
+        assert curve.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
