@@ -77,12 +77,19 @@ def find(value: Any, test: Callable[[Any], bool], where: str = "") -> tuple[str,
     while stack:
         path, item = stack.pop()
         if isinstance(item, dict):
-            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in reversed(item.items()))
+            stack.extend((f"{path}.{_key(k)}" if path else _key(k), v) for k, v in reversed(item.items()))
         elif isinstance(item, list):
             stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(item))))
         elif test(item):
             return path, item
     return None
+
+
+def _key(key: Any) -> str:
+    """A key as a message names it: as it is, or (empty, blank-edged or with a line break or
+    other unprintable character in it) as its JSON string, so the message stays one line."""
+    text = str(key)
+    return text if text and text.isprintable() and text.strip() == text else json.dumps(text)
 
 
 def _is_bad_text(value: Any) -> bool:

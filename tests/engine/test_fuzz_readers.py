@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,18 @@ def test_random_json_trees_as_sessions_and_walkthroughs(tmp_path: Path, tree: An
     write(path, json.dumps(tree, allow_nan=True))
     read(path, load_session_config)
     read(path, load_walkthrough)
+
+
+@pytest.mark.parametrize("key", ["\n", "", " x", "a\u2028b", "\ud800"])
+def test_a_key_with_a_line_break_is_named_on_one_line(tmp_path: Path, key: str) -> None:
+    """Found by the fuzzer: {"\n": Infinity} was reported as "any.json: ⏎: Infinity is not ..." """
+    path = tmp_path / "any.json"
+    write(path, json.dumps({key: math.inf}, allow_nan=True))
+    for reader in (load_session_config, load_walkthrough):
+        with pytest.raises(GradstepError) as info:
+            reader(path)
+        assert_one_line_error(info.value)
+        assert json.dumps(key) in str(info.value)
 
 
 @SETTINGS
