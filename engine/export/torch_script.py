@@ -156,24 +156,24 @@ def _optimizer(config: SessionConfig, state: OptimizerState) -> str:
     return "\n".join(lines) + _saved_state(config, state)
 
 
+def _state_list(name: str, config: SessionConfig, params: Params) -> list[str]:
+    """``name = [W0, b0, W1, ...]``: one moment per parameter, in the model's order."""
+    lines = [f"{name} = ["]
+    for k, layer in enumerate(config.layers):
+        lines.append(f"    {script_parts.literal(params[k].weights)},")
+        if layer.has_bias:
+            lines.append(f"    {script_parts.literal(params[k].bias)},")
+    lines.append("]")
+    return lines
+
+
 def _saved_state(config: SessionConfig, state: OptimizerState) -> str:
     if state.first is None:
         return ""
     lines = ["", "# the saved session's optimizer state (momentum's velocity, or Adam's moments and step)"]
-    first = [f"{script_parts.literal(p.weights)}" for p in state.first]
-    lines.append("first = [")
-    for k, layer in enumerate(config.layers):
-        lines.append(f"    {first[k]},")
-        if layer.has_bias:
-            lines.append(f"    {script_parts.literal(state.first[k].bias)},")
-    lines.append("]")
+    lines.extend(_state_list("first", config, state.first))
     if state.second is not None:
-        lines.append("second = [")
-        for k, layer in enumerate(config.layers):
-            lines.append(f"    {script_parts.literal(state.second[k].weights)},")
-            if layer.has_bias:
-                lines.append(f"    {script_parts.literal(state.second[k].bias)},")
-        lines.append("]")
+        lines.extend(_state_list("second", config, state.second))
     second = "second" if state.second is not None else "None"
     return "\n".join(lines) + f"\nrestore(optimizer, model, {state.step}, first, {second})"
 

@@ -13,6 +13,7 @@ from engine.explain.chain import ChainExplanation
 from engine.explain.format import fmt, latex_value
 from engine.explain.worked import num, plain, worked_iteration
 from engine.files.examples import resolve
+from tests.helpers import all_refs
 
 # a minus before a zero that is all zeros ("-0", "−0.000"), not "−0.5", "1e-05" or "w−0"
 NEGATIVE_ZERO = re.compile(r"(?<![\w.])[-−]0(?![.\d]*[1-9])")
@@ -32,15 +33,6 @@ def test_negative_zero_is_written_as_zero(write) -> None:
     assert write(-0.5) in ("-0.5", "(-0.5)")
 
 
-def _all_refs(session: Session) -> list[ParameterRef]:
-    refs = []
-    for layer, p in enumerate(session.params):
-        for j in range(p.weights.shape[0]):
-            refs.append(ParameterRef(layer, j, None))
-            refs.extend(ParameterRef(layer, j, i) for i in range(p.weights.shape[1]))
-    return refs
-
-
 def _sweep(session: Session) -> list[ChainExplanation]:
     """Every parameter's explanation at every stage of two iterations, as the window shows it."""
     out = []
@@ -48,7 +40,7 @@ def _sweep(session: Session) -> list[ChainExplanation]:
     for position in range(2 * stages + 1):
         session.goto_position(position)
         record = session.snapshot().shown_record()
-        out.extend(session.explain(ref, record) for ref in _all_refs(session))
+        out.extend(session.explain(ref, record) for ref in all_refs(session.config.sizes))
     return out
 
 

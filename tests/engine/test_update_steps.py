@@ -10,21 +10,13 @@ import pytest
 
 from engine import ParameterRef, Session, parse_session
 from tests.conftest import tiny_session_dict
+from tests.helpers import all_refs
 
 OPTIMIZERS: dict[str, dict[str, Any]] = {
     "sgd": {"name": "sgd", "learning_rate": 0.5},
     "momentum": {"name": "momentum", "learning_rate": 0.3, "momentum": 0.9},
     "adam": {"name": "adam", "learning_rate": 0.05, "beta1": 0.85, "beta2": 0.99, "eps": 1e-7},
 }
-
-
-def every_ref(session: Session) -> list[ParameterRef]:
-    refs = []
-    for layer, p in enumerate(session.params):
-        for j in range(p.weights.shape[0]):
-            refs.append(ParameterRef(layer, j, None))
-            refs.extend(ParameterRef(layer, j, i) for i in range(p.weights.shape[1]))
-    return refs
 
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
@@ -42,7 +34,7 @@ def test_old_minus_shown_step_is_new_exactly(optimizer: str) -> None:
             np.testing.assert_array_equal(before.weights - lr * steps.weights, after.weights)
             np.testing.assert_array_equal(before.bias - lr * steps.bias, after.bias)
         # the chain rule's update line shows exactly that step
-        for ref in every_ref(session):
+        for ref in all_refs(session.config.sizes):
             line = session.explain(ref, rec).update
             assert line is not None
             assert line.old - line.learning_rate * line.step == line.new, (k, ref)
