@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import SessionConfig
-from engine.files.data import POINT_PRESETS, PRESETS
+from engine.files.data import IMAGE_PRESETS, POINT_PRESETS, PRESETS
 from gui.config.fields import FieldErrors, error_label, select_data
 from gui.config.form import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, SOURCES, DataForm, exact_text, fits_table
 
@@ -277,6 +277,12 @@ class DataEditor(QGroupBox):
         # samples and noise do not apply.
         self.samples_box.setEnabled(not logic)
         self.noise_edit.setEnabled(not logic)
+        images = self.preset_box.currentData() in IMAGE_PRESETS  # ten classes: always one-hot
+        if images and not self.one_hot_box.isChecked():
+            self.one_hot_box.blockSignals(True)  # shown as it is, not a change the user made
+            self.one_hot_box.setChecked(True)
+            self.one_hot_box.blockSignals(False)
+        self.one_hot_box.setEnabled(not images)
         fits = self._config is not None and _config_fits_table(self._config)
         self.to_table_button.setVisible(self.source_box.currentData() != "table")
         self.to_table_button.setEnabled(fits)

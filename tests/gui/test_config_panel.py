@@ -383,3 +383,14 @@ def test_the_loss_list_has_the_summed_losses(panel: ConfigPanel) -> None:
     box = panel.training_editor.loss_box
     names = [box.itemData(i) for i in range(box.count())]
     assert {"sse", "bce_sum", "cross_entropy_sum"} <= set(names)
+
+
+def test_the_digits_preset_shows_its_targets_as_one_hot_and_fixed(qtbot) -> None:
+    controller = SessionController(resolve("example:digits"))
+    panel = ConfigPanel(controller)
+    host = show_in_host(qtbot, panel, 420, 900)
+    box = panel.data_editor.one_hot_box
+    assert box.isChecked()  # ten classes, one column each
+    assert not box.isEnabled()
+    assert panel.status_label.text() == "Matches the current session."
+    host.close()
