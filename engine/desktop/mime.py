@@ -9,9 +9,9 @@ in the first 256 bytes. A walkthrough holds a session, so its rule has the highe
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Literal
-from xml.sax.saxutils import quoteattr
 
 Kind = Literal["session", "walkthrough"]
 
@@ -57,7 +57,7 @@ def magic_values(kind: Kind) -> list[tuple[str, str]]:
 
 def _mime_type_xml(kind: Kind) -> list[str]:
     lines = [
-        f"  <mime-type type={quoteattr(MIME_TYPES[kind])}>",
+        f"  <mime-type type={_attribute(MIME_TYPES[kind])}>",
         f"    <comment>{_COMMENTS[kind]}</comment>",
         '    <sub-class-of type="application/json"/>',
         '    <icon name="gradstep"/>',
@@ -65,7 +65,7 @@ def _mime_type_xml(kind: Kind) -> list[str]:
         f'    <magic priority="{_PRIORITY[kind]}">',
     ]
     lines += [
-        f'      <match type="string" value={quoteattr(value)} offset="{offset}"/>'
+        f'      <match type="string" value={_attribute(value)} offset="{offset}"/>'
         for value, offset in magic_values(kind)
     ]
     lines += ["    </magic>", "  </mime-type>"]
@@ -88,3 +88,9 @@ def display_stem(name: str) -> str:
     """A file's name without its Gradstep suffix (or its last suffix): what a title shows."""
     kind = kind_of_name(name)
     return name[: -len(SUFFIXES[kind])] if kind is not None else Path(name).stem
+
+
+def _attribute(value: str) -> str:
+    """``value`` as a quoted XML attribute (xml.sax.saxutils.quoteattr would import urllib,
+    http and ssl at the window's start)."""
+    return f'"{html.escape(value, quote=True)}"'
