@@ -54,3 +54,10 @@ def dead(pid: int, seconds: float = 5.0) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+def stopped(pid: int) -> bool:
+    """Whether the process a window started stops running (a zombie counts: this machine's PID 1
+    may never reap an orphan), waiting as long as a loaded machine may need (how promptly a
+    cancel acts is timed separately)."""
+    return dead(pid, seconds=15.0)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
 from engine import SessionConfig, parse_session
 from engine.files import data as datasets
@@ -61,3 +62,20 @@ def open_window(qtbot, config: SessionConfig, settings: QSettings) -> Iterator[M
 def window(qtbot, settings: QSettings) -> Iterator[MainWindow]:
     """The 2-3-1 sigmoid XOR window of ``tiny_session_dict``."""
     yield from open_window(qtbot, parse_session(tiny_session_dict()), settings)
+
+
+@pytest.fixture
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every message box shown ("title: text"), recorded instead of blocking the test."""
+    shown: list[str] = []
+    for name in ("critical", "warning", "information"):
+        monkeypatch.setattr(
+            QMessageBox, name, lambda parent, title, text, *a: shown.append(f"{title}: {text}")
+        )
+    return shown
+
+
+def activate(qtbot, window: MainWindow) -> None:
+    """Make ``window`` the active one, so that its shortcuts take the keys a test sends."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)

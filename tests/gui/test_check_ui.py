@@ -21,8 +21,8 @@ from engine.learner.check import CheckReport
 from gui.check.ui import CheckDialog, CheckUi
 from gui.formatting import format_number
 from gui.main_window import MainWindow
-from tests.engine.process_helpers import dead
-from tests.gui.conftest import open_window
+from tests.engine.process_helpers import stopped
+from tests.gui.conftest import activate, open_window
 from tests.learners import LEARNER_TEMPLATE, NAN_IN_W1
 from tests.learners import learner_session as _session
 from tests.learners import square_session as _square_session
@@ -383,24 +383,6 @@ def _start_endless_check(qtbot, window: MainWindow, tmp_path: Path) -> int:
     return int(pid_file.read_text())
 
 
-def _gone(pid: int) -> bool:
-    """The learner's process stopped running (a zombie counts: this machine's PID 1 may never
-    reap an orphan), waiting as long as a loaded machine may need (the cancel's promptness is
-    timed separately)."""
-    return dead(pid, seconds=15.0)
-
-
-@pytest.fixture
-def dialogs(monkeypatch) -> list[str]:
-    """Every message box shown (none is expected)."""
-    shown: list[str] = []
-    for name in ("critical", "warning", "information"):
-        monkeypatch.setattr(
-            QMessageBox, name, lambda parent, title, text, *a: shown.append(f"{title}: {text}")
-        )
-    return shown
-
-
 def test_closing_the_window_cancels_a_running_check_at_once(
     qtbot, square_window: MainWindow, tmp_path: Path, dialogs: list[str]
 ) -> None:
@@ -413,7 +395,7 @@ def test_closing_the_window_cancels_a_running_check_at_once(
     assert time.monotonic() - start < 3.0
     assert not window.isVisible()
     assert not window.controller.checking
-    assert _gone(pid)
+    assert stopped(pid)
     qtbot.wait(300)  # any answer still on its way from the worker thread arrives now
     assert dialogs == []
     assert "the check could not run" not in window.statusBar().currentMessage()
@@ -427,7 +409,7 @@ def test_the_cancel_button_stops_the_check_without_a_dialog(
     pid = _start_endless_check(qtbot, window, tmp_path)
     qtbot.mouseClick(ui.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.controller.checking, timeout=15_000)
-    assert _gone(pid)
+    assert stopped(pid)
     assert dialogs == []
     assert not ui.busy.isVisibleTo(window)
     assert not ui.cancel_action.isEnabled()
@@ -447,11 +429,10 @@ def test_escape_cancels_the_check(
     assert [k.toString() for k in ui.cancel_action.shortcuts()] == ["Esc"]
     assert not ui.cancel_action.isEnabled()  # Escape is free while nothing is checked
     pid = _start_endless_check(qtbot, window, tmp_path)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.controller.checking, timeout=15_000)
-    assert _gone(pid)
+    assert stopped(pid)
     assert dialogs == []
 
 
@@ -505,11 +486,10 @@ def test_escape_cancels_the_check_before_it_leaves_the_tutorial(
     window.play_walkthrough(walkthrough)
     assert window.controller.mode == "tutorial"
     pid = _start_endless_check(qtbot, window, tmp_path)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # first Escape: the check
     qtbot.waitUntil(lambda: not window.controller.checking, timeout=15_000)
-    assert _gone(pid)
+    assert stopped(pid)
     assert window.controller.mode == "tutorial"
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # then the tutorial
     assert window.controller.mode != "tutorial"

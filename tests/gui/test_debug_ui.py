@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QTextCursor
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from engine import ParameterRef, parse_session
 from engine.learner.debug import DebugReport
 from gui.debug.code_view import CodeView
 from gui.debug.ui import DebugUi
 from gui.main_window import MainWindow
-from tests.engine.process_helpers import dead
-from tests.gui.conftest import open_window
+from tests.engine.process_helpers import stopped
+from tests.gui.conftest import activate, open_window
 from tests.helpers import tiny_session_dict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,17 +33,6 @@ def window(qtbot, settings: QSettings) -> Iterator[MainWindow]:
     for win in open_window(qtbot, parse_session(tiny_session_dict()), settings):
         yield win
         win.controller.wait_debug()
-
-
-@pytest.fixture
-def dialogs(monkeypatch) -> list[str]:
-    """Every message box shown."""
-    shown: list[str] = []
-    for name in ("critical", "warning", "information"):
-        monkeypatch.setattr(
-            QMessageBox, name, lambda parent, title, text, *a: shown.append(f"{title}: {text}")
-        )
-    return shown
 
 
 def _debug(qtbot, window: MainWindow, code: Path) -> DebugReport:
@@ -108,8 +97,7 @@ def test_step_line_and_back_line_move_the_cursor_the_stage_and_the_selection(
     assert c.selection == ParameterRef(0, 0, None)
     assert window.network_view.marks is None  # a right line marks nothing
     assert not panel.back_button.isEnabled()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    activate(qtbot, window)
     panel.code.setFocus()
     qtbot.waitUntil(panel.code.hasFocus, timeout=5_000)
     stage_before = c.session.position
@@ -170,12 +158,6 @@ def _start_endless_debug(qtbot, window: MainWindow, tmp_path: Path) -> int:
     return int(pid_file.read_text())
 
 
-def _gone(pid: int) -> bool:
-    """The program's process stopped running (a zombie counts: this machine's PID 1 may never
-    reap an orphan), waiting as long as a loaded machine may need."""
-    return dead(pid, seconds=15.0)
-
-
 def test_cancel_stops_the_program_and_leaves_no_process(
     qtbot, window: MainWindow, tmp_path: Path, dialogs: list[str]
 ) -> None:
@@ -183,7 +165,7 @@ def test_cancel_stops_the_program_and_leaves_no_process(
     pid = _start_endless_debug(qtbot, window, tmp_path)
     qtbot.mouseClick(ui.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.controller.debugging, timeout=15_000)
-    assert _gone(pid)
+    assert stopped(pid)
     assert dialogs == []
     assert not ui.busy.isVisibleTo(window)
     assert "debug cancelled" in window.statusBar().currentMessage()
@@ -191,11 +173,10 @@ def test_cancel_stops_the_program_and_leaves_no_process(
 
 def test_escape_cancels_the_debug(qtbot, window: MainWindow, tmp_path: Path, dialogs: list[str]) -> None:
     pid = _start_endless_debug(qtbot, window, tmp_path)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.controller.debugging, timeout=15_000)
-    assert _gone(pid)
+    assert stopped(pid)
     assert dialogs == []
 
 
@@ -211,7 +192,7 @@ def test_closing_the_window_cancels_the_debug(
     assert window.close()
     assert time.monotonic() - start < 3.5
     assert not window.controller.debugging
-    assert _gone(pid)
+    assert stopped(pid)
     qtbot.wait(300)
     assert dialogs == []
     window.deleteLater()
@@ -276,8 +257,7 @@ def test_another_session_ends_the_debug_view_and_its_marks(qtbot, window: MainWi
     assert panel.code.marks == {}
     assert not panel.step_button.isEnabled()
     # F10 in the dock is the window's stage step again
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    activate(qtbot, window)
     panel.code.setFocus()
     qtbot.waitUntil(panel.code.hasFocus, timeout=5_000)
     before = c.session.position
@@ -367,7 +347,7 @@ def test_a_debug_waits_for_a_running_check_and_a_check_for_a_running_debug(
     assert c.debug_state == "running"
     c.cancel_debug()
     qtbot.waitUntil(lambda: not c.debugging, timeout=5_000)
-    assert _gone(pid)
+    assert stopped(pid)
     assert window.debug_ui.debug_action.isEnabled()
     assert window.check_ui.check_action.isEnabled()
     assert dialogs == []

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from engine import parse_session
 from engine.files import data as datasets
@@ -26,14 +26,6 @@ from gui.main_window import MainWindow
 from tests.helpers import tiny_session_dict
 
 LONG_STEP = 11  # tour-every-number's step 12: 9,999 iterations
-
-
-@pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The critical dialogs shown (title and message), instead of blocking the test."""
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(f"{title}: {text}"))
-    return shown
 
 
 class Gate:
