@@ -113,7 +113,7 @@ def _data_form(config: SessionConfig, data: Mapping[str, Any]) -> DataForm:
         preset=str(data.get("preset", "xor")),
         samples=int(data.get("samples", 200)),
         noise=exact_text(data.get("noise", 0.1)),
-        one_hot=bool(data.get("one_hot", False)) or data.get("preset") in IMAGE_PRESETS,
+        one_hot=bool(data.get("one_hot", False)),
         csv=str(data.get("csv", "")),
         targets=", ".join(data.get("targets", [])) if csv else "",
         csv_inputs=", ".join(data.get("inputs") or []) if csv else "",
