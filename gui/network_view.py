@@ -65,7 +65,6 @@ from gui.png import save_png
 Array = NDArray[np.float64]
 
 HOVER_PIXELS = 5.0  # how near the pointer must be to an edge to pick it
-BAR_ROOM = 70  # a colour bar's margins and 40 px of gradient, besides its three lines of text
 HEADER_ROOM = 40.0  # pixels above the tallest column for a two-line header
 FOOT_ROOM = 44.0  # ... below the lowest node for a value label and the stage's name
 CAPTION_ROOM = 36.0  # ... and a band's two-line caption
@@ -143,9 +142,7 @@ class NetworkView(QWidget):
         bars.setContentsMargins(0, 4, 4, 4)
         for bar in (self.edge_bar, self.node_bar):
             # below this a bar paints its title but no gradient: the view keeps the room instead
-            bar.setMinimumHeight(
-                max(3 * bar.fontMetrics().height() + BAR_ROOM, bar.minimumSizeHint().height())
-            )
+            bar.setMinimumHeight(bar.minimumSizeHint().height())
             bars.addWidget(bar, 1)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)

@@ -19,6 +19,7 @@ from gui.network.values import SYMLOG_THRESHOLD, ColorScale, symlog
 COLOR_BAR_WIDTH = 108  # room for a tick like −0.000213 beside the bar
 MIN_BAR = 40  # the bar's least height with its ranges under it; shorter, they go beside it
 MIN_SHORT_BAR = 24  # the least height of a bar at all
+BAR_ROOM = 70  # a bar's margins and 40 px of gradient, besides its three lines of text
 LEGEND = (
     ("bias", "bias b", "The small square at a unit's upper left is its bias b, coloured like the edges"),
     ("loss", "loss L", "The square on the right is the loss L (filled once the loss stage has run)"),
@@ -124,13 +125,14 @@ class ColorBar(QWidget):
         return QSize(COLOR_BAR_WIDTH, 240)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        """Room for a two-line title, the shortest bar with its ranges beside it, and the legend:
-        shorter, the bar would paint its title alone."""
+        """The least height the bar is drawn in: its three lines of text with margins and 40 px
+        of gradient, and at least a two-line title, the shortest bar with its ranges beside it
+        and the legend (shorter, the bar would paint its title alone)."""
         line = self.fontMetrics().height()
         small = QFontMetrics(self._small_font()).height()
         legend = len(LEGEND) * (small + 2) + 6 if self._legend else 0
-        height = 4 + 2 * line + 8 + MIN_SHORT_BAR + line // 2 + legend + 4
-        return QSize(COLOR_BAR_WIDTH // 2, height)
+        shortest = 4 + 2 * line + 8 + MIN_SHORT_BAR + line // 2 + legend + 4
+        return QSize(COLOR_BAR_WIDTH // 2, max(3 * line + BAR_ROOM, shortest))
 
     def _small_font(self) -> QFont:
         font = QFont(self.font())
