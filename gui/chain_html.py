@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine import ParameterRef, Snapshot
 from engine.core.mistakes import MISTAKES
-from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine
+from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine, UpstreamTerm
 from engine.history.snapshot import name_position
 from engine.learner.check import CheckReport
 from gui.formatting import FAIL_COLOR, PASS_COLOR, format_number, html_number
 
 MAX_SAMPLE_ROWS = 16  # rows of the per-sample table; the rest are counted, not listed
+MAX_UPSTREAM_ROWS = 16  # rows of a hidden unit's sum: its largest terms; the rest are counted
 MARK_COLOR = "#d000d0"  # the network view's mark of a disagreeing gradient
 MISTAKE_COLOR = "#b35900"  # teaching mode: a factor the injected mistake changes
 
@@ -266,11 +268,12 @@ def upstream_html(ex: ChainExplanation, sample: SampleTerms, digits: Digits) -> 
     w = _sub_sup("w", f"<i>k</i>,{ref.unit}", str(nxt))
     d = _sub_sup("δ", "<i>k</i>", str(nxt))
     t = digits.table
+    listed = listed_upstream(sample.upstream)
     rows = "".join(
         f"<tr><td class='num'>{u.unit}</td><td class='num'>{html_number(u.weight, t)}</td>"
         f"<td class='num'>{html_number(u.delta, t)}</td>"
         f"<td class='num'>{html_number(u.product, t)}</td></tr>"
-        for u in sample.upstream
+        for u in listed
     )
     dl_da = next((f.value for f in sample.factors if f.kind == "dl_da"), None)
     units = len(sample.upstream)
@@ -286,6 +289,35 @@ def upstream_html(ex: ChainExplanation, sample: SampleTerms, digits: Digits) -> 
         )
         + formula(f"{_partial('ℓ', a)} = Σ<sub><i>k</i></sub> {w}&thinsp;{d} = <b>{total}</b>")
         + f"<table>{head}{rows}</table>"
+        + _unlisted_note(sample.upstream, listed)
+    )
+
+
+def listed_upstream(upstream: tuple[UpstreamTerm, ...]) -> list[UpstreamTerm]:
+    """The terms of a hidden unit's sum the table lists, in the order of k: all of them up to
+    :data:`MAX_UPSTREAM_ROWS`, else the largest by |w·δ| (the first ones while δ is pending). A
+    table of 64 or 128 rows of mostly small terms buries the few that matter, and laying it out
+    on every step cost the dock tens of milliseconds."""
+    if len(upstream) <= MAX_UPSTREAM_ROWS:
+        return list(upstream)
+    products = [u.product for u in upstream]
+    if any(p is None for p in products):
+        return list(upstream[:MAX_UPSTREAM_ROWS])
+    largest = sorted(range(len(upstream)), key=lambda k: -abs(products[k] or 0.0))[:MAX_UPSTREAM_ROWS]
+    return [upstream[k] for k in sorted(largest)]
+
+
+def _unlisted_note(upstream: tuple[UpstreamTerm, ...], listed: list[UpstreamTerm]) -> str:
+    more = len(upstream) - len(listed)
+    if more <= 0:
+        return ""
+    if listed and listed[0].product is None:
+        return f'<p class="note">… {more} more units (Copy as text lists them all)</p>'
+    zeros = sum(1 for u in upstream if u.product == 0) - sum(1 for u in listed if u.product == 0)
+    zero = f", {zeros} of them 0" if zeros else ""
+    return (
+        f'<p class="note">the {len(listed)} largest terms by |<i>w</i>·δ|; {more} smaller ones'
+        f"{zero}, are in the sum but not listed (Copy as text lists them all)</p>"
     )
 
 
@@ -424,6 +456,37 @@ def tables_html(text: str) -> str:
 def table_parts(text: str) -> list[str]:
     """Each table of :func:`tables_html` on its own (their document is as wide as the widest)."""
     return _TABLE.findall(text)
+
+
+_ROW = re.compile(r"<tr>.*?</tr>", re.DOTALL)
+_CELL = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def widest_rows(table: str, advance: Callable[[str], float]) -> str:
+    """``table`` (one of :func:`table_parts`) cut to its first row and, for each column, the
+    row with the widest plain cell and the row with the widest styled one (a pending value is
+    italic), by ``advance`` of the cell's text.
+
+    Unwrapped, a table is as wide as its columns' widest cells side by side, so the cut table
+    lays out to the same width as the whole one in a fraction of the time: the panel measures
+    every new table it shows, on every step, at up to six digit levels.
+    """
+    rows = _ROW.findall(table)
+    if len(rows) <= 3:
+        return table
+    cells = [_CELL.findall(row) for row in rows]
+    keep = {0}
+    for column in range(max(len(c) for c in cells)):
+        for styled in (False, True):
+            widths = {
+                i: advance(html.unescape(_TAG.sub("", c[column])))
+                for i, c in enumerate(cells)
+                if column < len(c) and ("<" in c[column]) == styled
+            }
+            if widths:
+                keep.add(max(widths, key=widths.__getitem__))
+    return "<table>" + "".join(rows[i] for i in sorted(keep)) + "</table>"
 
 
 def formulas_html(text: str) -> str:

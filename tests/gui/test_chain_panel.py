@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
-from PySide6.QtGui import QGuiApplication, QMouseEvent, QTextBlock, QTextDocument, QTextTable
+from PySide6.QtGui import QFontMetricsF, QGuiApplication, QMouseEvent, QTextBlock, QTextDocument, QTextTable
 from PySide6.QtWidgets import QApplication, QWidget
 
 from engine import ParameterRef, parse_session
@@ -16,6 +16,7 @@ from engine.explain.chain import ChainExplanation
 from gui.chain_html import (
     DIGIT_LEVELS,
     MAX_SAMPLE_ROWS,
+    MAX_UPSTREAM_ROWS,
     NO_BREAK_THIN,
     SAMPLE_DIGITS,
     WORD_JOINER,
@@ -743,3 +744,80 @@ def test_tables_measured_one_by_one_are_as_wide_as_measured_together(
                 cases += len(parts) > 1
                 assert width(tables_html(page)) == max(width(part) for part in parts)
     assert cases  # some pages have several tables
+
+
+def _wide_controller() -> SessionController:
+    """2-3-40-1: hidden unit 1 of layer 0 sums 40 terms w·δ, more than the table lists."""
+    layers = [
+        {"units": 3, "activation": "tanh"},
+        {"units": 40, "activation": "relu"},
+        {"units": 1, "activation": "sigmoid"},
+    ]
+    doc = tiny_session_dict(network={"inputs": 2, "init": "xavier_uniform", "layers": layers})
+    return SessionController(parse_session(doc))
+
+
+def test_a_wide_next_layer_lists_its_largest_terms(qtbot) -> None:
+    """Of 40 terms the table lists the MAX_UPSTREAM_ROWS largest by |w·δ|, in the order of k,
+    and says how many it left out; copying as text still gives every one."""
+    controller = _wide_controller()
+    panel = ChainPanel(controller)
+    host = show_in_host(qtbot, panel, 520, 800)
+    controller.select(HIDDEN_WEIGHT)
+    controller.goto_stage(len(controller.session.stages) - 1)  # after the backward pass
+    assert panel.explanation is not None
+    upstream = panel.explanation.samples[panel.sample_box.value()].upstream
+    assert upstream is not None
+    assert len(upstream) == 40
+    products = [u.product for u in upstream]
+    assert all(p is not None for p in products)
+    largest = sorted(range(40), key=lambda k: -abs(products[k] or 0.0))[:MAX_UPSTREAM_ROWS]
+    doc = panel.browser.document()
+    tables = [f for f in doc.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    wide = [t for t in tables if t.columns() == 4]
+    upstream_table = next(t for t in wide if t.cellAt(0, 3).firstCursorPosition().block().text() == "product")
+    listed = [
+        int(upstream_table.cellAt(row, 0).firstCursorPosition().block().text())
+        for row in range(1, upstream_table.rows())
+    ]
+    assert listed == sorted(largest)
+    assert f"{40 - MAX_UPSTREAM_ROWS} smaller ones" in panel.browser.toPlainText()
+    panel.copy_text()
+    copied = QGuiApplication.clipboard().text()
+    for term in upstream:
+        assert f"from unit {term.unit}: w = " in copied
+    host.close()
+
+
+def test_tables_cut_to_their_widest_rows_are_as_wide_as_whole(qtbot) -> None:
+    """The panel measures each table from the rows that set its columns' widths: at every stage
+    and digit level, exactly the width of the whole table."""
+    from gui.chain_html import explanation_html, table_parts, widest_rows
+
+    controller = _wide_controller()
+    panel = ChainPanel(controller)
+    host = show_in_host(qtbot, panel, 520, 800)
+    shown = panel.browser.document()
+    metrics = QFontMetricsF(shown.defaultFont())
+
+    def width(text: str) -> float:
+        doc = QTextDocument()
+        doc.setDefaultStyleSheet(shown.defaultStyleSheet())
+        doc.setDefaultFont(shown.defaultFont())
+        doc.setHtml(text)
+        doc.setTextWidth(-1)
+        return doc.idealWidth()
+
+    cut_some = 0
+    controller.select(HIDDEN_WEIGHT)
+    for _ in range(len(controller.session.stages)):
+        controller.step()
+        ex = controller.explain(HIDDEN_WEIGHT)
+        assert ex is not None
+        for digits in DIGIT_LEVELS:
+            for part in table_parts(explanation_html(ex, 0, "sgd", None, None, digits, "")):
+                cut = widest_rows(part, metrics.horizontalAdvance)
+                cut_some += cut != part
+                assert width(cut) == width(part)
+    assert cut_some  # so the test can fail: some tables were cut
+    host.close()
