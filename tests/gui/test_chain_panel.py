@@ -711,6 +711,19 @@ def test_a_hidden_panel_renders_when_shown(
     host.close()
 
 
+def unwrapped_width(panel: ChainPanel, text: str) -> float:
+    """``text``'s width unwrapped in the style of the document the panel shows now (a new page
+    is a new document: the one shown before is gone)."""
+    shown = panel.browser.document()
+    doc = QTextDocument()
+    doc.setDefaultStyleSheet(shown.defaultStyleSheet())
+    doc.setDefaultFont(shown.defaultFont())
+    doc.setDocumentMargin(shown.documentMargin())
+    doc.setHtml(text)
+    doc.setTextWidth(-1)
+    return doc.idealWidth()
+
+
 def test_tables_measured_one_by_one_are_as_wide_as_measured_together(
     panel: ChainPanel, controller: SessionController
 ) -> None:
@@ -719,16 +732,8 @@ def test_tables_measured_one_by_one_are_as_wide_as_measured_together(
     chosen and the width asked for are what measuring them together gives."""
     from gui.chain_html import explanation_html, table_parts, tables_html
 
-    shown = panel.browser.document()
-
     def width(text: str) -> float:
-        doc = QTextDocument()
-        doc.setDefaultStyleSheet(shown.defaultStyleSheet())
-        doc.setDefaultFont(shown.defaultFont())
-        doc.setDocumentMargin(shown.documentMargin())
-        doc.setHtml(text)
-        doc.setTextWidth(-1)
-        return doc.idealWidth()
+        return unwrapped_width(panel, text)
 
     cases = 0
     for ref in (HIDDEN_WEIGHT, OUTPUT_BIAS):
@@ -797,16 +802,10 @@ def test_tables_cut_to_their_widest_rows_are_as_wide_as_whole(qtbot) -> None:
     controller = _wide_controller()
     panel = ChainPanel(controller)
     host = show_in_host(qtbot, panel, 520, 800)
-    shown = panel.browser.document()
-    metrics = QFontMetricsF(shown.defaultFont())
+    metrics = QFontMetricsF(panel.browser.document().defaultFont())
 
     def width(text: str) -> float:
-        doc = QTextDocument()
-        doc.setDefaultStyleSheet(shown.defaultStyleSheet())
-        doc.setDefaultFont(shown.defaultFont())
-        doc.setHtml(text)
-        doc.setTextWidth(-1)
-        return doc.idealWidth()
+        return unwrapped_width(panel, text)
 
     cut_some = 0
     controller.select(HIDDEN_WEIGHT)
