@@ -76,10 +76,40 @@ def choice(value: Any, where: str, choices: tuple[str, ...] | list[str]) -> str:
     return value
 
 
+_NUMBERS = frozenset({float, int})
+
+
+def _plain_float_array(value: list[Any], ndim: int) -> Array | None:
+    """``value`` as an array when it is what a saved file holds, a list (of equal lists) of
+    JSON numbers, all finite; None for anything else, which :func:`float_array` then checks
+    value by value to name the first that is wrong. Checking 600,000 values one by one, with
+    the name of each, took 0.6 s of a 200,000-row file's opening; this takes a tenth of that,
+    and NumPy converts each number as ``float()`` does."""
+    if ndim == 2:
+        if {type(row) for row in value} != {list}:
+            return None
+        kinds = {type(v) for row in value for v in row}
+    else:
+        kinds = {type(v) for v in value}
+    if not kinds <= _NUMBERS:  # bool is not int here: type(True) is bool
+        return None
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (ValueError, OverflowError):  # rows of unequal length, an integer beyond a float
+        return None
+    if array.ndim != ndim or not np.isfinite(array).all():
+        return None
+    return array
+
+
 def float_array(value: Any, where: str, ndim: int) -> Array:
     """A rectangular list of finite numbers with ``ndim`` dimensions."""
     if not isinstance(value, list):
         raise GradstepError(f"{where}: expected a list, got {type_name(value)}", where)
+    if value:
+        array = _plain_float_array(value, ndim)
+        if array is not None:
+            return array
     if ndim == 2:
         if not value:
             raise GradstepError(f"{where}: expected a non-empty list of rows", where)

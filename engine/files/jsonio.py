@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,17 +113,37 @@ def _invalid(what: str, exc: json.JSONDecodeError) -> GradstepError:
     return GradstepError(f"{what}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while building a large tree of new objects.
+
+    Parsing makes a list per JSON array and none of them is in a cycle, yet every few hundred
+    new containers start a collection, and the full ones walk every object in the process while
+    holding the interpreter's lock: parsing a 6 MB session file on a worker thread stopped the
+    window's thread for 0.3 s at a time. Pauses on two threads may overlap: the collector is on
+    again once the first pause that found it on has ended.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def loads(text: str, what: str) -> Any:
     """Parse JSON, refusing NaN, Infinity, integers too long to convert, and text that is not
     valid Unicode, and a key given twice in one object (``"bias": false`` beside a ``"bias"``
     array), with a message that names ``what`` and the field."""
     try:
-        value = json.loads(
-            text,
-            parse_constant=_refuse_constant,
-            parse_int=_refuse_integer,
-            object_pairs_hook=_refuse_duplicates,
-        )
+        with collector_paused():
+            value = json.loads(
+                text,
+                parse_constant=_refuse_constant,
+                parse_int=_refuse_integer,
+                object_pairs_hook=_refuse_duplicates,
+            )
     except json.JSONDecodeError as exc:
         raise _invalid(what, exc) from None
     except RecursionError:

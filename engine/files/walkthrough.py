@@ -271,8 +271,12 @@ def is_walkthrough_file(path: str | Path) -> bool:
         data = read_json(Path(path))
     except GradstepError:
         return False
-    # a file with steps is meant as a walkthrough even when its format field is wrong, so its
-    # error message is about the walkthrough
+    return declares_walkthrough(data)
+
+
+def declares_walkthrough(data: Any) -> bool:
+    """Whether parsed JSON declares itself a walkthrough. A file with steps is meant as one even
+    when its format field is wrong, so its error message is about the walkthrough."""
     return isinstance(data, dict) and (data.get("format") == FORMAT or "steps" in data)
 
 
