@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import ParameterRef, Session, SessionConfig
 from engine.files.walkthrough import Step, ViewState, Walkthrough
-from engine.learner.check import CheckReport, LayerMarks
 from gui.control.check_job import CheckJob
 from gui.control.recorder import Recorder
 from gui.control.replay import Replay, ReplayOutcome, TutorialState
 from gui.control.session_jobs import JobCore
+
+if TYPE_CHECKING:
+    from engine.learner.check import CheckReport, LayerMarks
 
 MODES = ("explore", "tutorial", "recording")
 CHECK_STATES = ("idle", "running", "cancelling")

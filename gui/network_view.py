@@ -8,6 +8,7 @@ bars. It collects what each part shows from the controller's snapshot and forwar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -27,11 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, ParameterRef, Snapshot
-from engine.core.records import Params
-from engine.learner.check import LayerMarks
 from gui.colormap import BUCKETS, position_indices
 from gui.config.form import exact_text
-from gui.controller import SessionController
 from gui.formatting import format_number
 from gui.network.captions import Captions
 from gui.network.chain_labels import ChainLabels
@@ -61,6 +59,11 @@ from gui.network.values import (
     scale_kind,
 )
 from gui.png import save_png
+
+if TYPE_CHECKING:
+    from engine.core.records import Params
+    from engine.learner.check import LayerMarks
+    from gui.controller import SessionController
 
 Array = NDArray[np.float64]
 
