@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from numpy.typing import NDArray
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QPainter
+from PySide6.QtGui import QCursor, QGuiApplication, QPainter, QShowEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -196,6 +196,9 @@ class NetworkView(QWidget):
         """Show the whole network, with room for its headers and captions at this size (and
         again whenever the view is resized, until the user zooms or pans)."""
         self._fitted = True
+        if not self.isVisible():  # fitted when shown (showEvent), at the size it is shown at
+            self.view_box.disableAutoRange()  # as a fit does: the range is the fit's, not the items'
+            return
         self.view_box.setRange(rect=self._fit_rect(), padding=0.02)
 
     def _fit_rect(self) -> QRectF:
@@ -269,6 +272,9 @@ class NetworkView(QWidget):
         """Place every label clear of the others and of the nodes, at the current zoom."""
         layout = self._layout
         if layout is None:
+            return
+        if not self.isVisible():  # placed when shown (showEvent), at the size it is shown at
+            self._arranged = None
             return
         scale = ViewScale.of(self.view_box)
         if not scale.pixels or not np.isfinite([scale.sx, scale.sy, scale.ox, scale.oy]).all():
@@ -345,6 +351,13 @@ class NetworkView(QWidget):
             for bar in (self.edge_bar, self.node_bar):
                 bar.set_theme(theme)
         self.show_snapshot(self._controller.snapshot())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        # hidden, the view neither fits nor places labels: a launch builds it before it has a size
+        if self._fitted:
+            self.fit()
+        self.arrange_labels()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
