@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
 
         self._connect(c)
         self.docks.restore()
+        self.debug_ui.follow_restored_layout()
         self.statusBar().showMessage(READY, 8000)
 
     def _connect(self, c: SessionController) -> None:
