@@ -26,6 +26,10 @@ NOT_AT_LAUNCH = (
     "engine.learner.process",
     "engine.export.command",  # File › Export as Code
     "gui.debug.panel",  # Debug My Code's "Your Code" dock
+    "gui.inspector.boundary",  # the inspector's tabs not shown at launch
+    "gui.inspector.confusion",
+    "gui.inspector.images",
+    "gui.inspector.norms",
     "gui.single_instance",  # handing a launch to the Gradstep already running
     "PySide6.QtNetwork",
     "threadpoolctl",  # --threads and the worker threads' BLAS limit
