@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 
 from gui.busy import BusyIndicator
 from gui.check.dialog import DEFAULT_ITERATIONS, DEFAULT_TIMEOUT, CheckDialog
-from gui.check.result_panel import CheckResultPanel
 
 if TYPE_CHECKING:
     from engine.learner.check import CheckReport
+    from gui.check.result_panel import CheckResultPanel
     from gui.controller import SessionController
     from gui.window.docks import WindowDocks
 
@@ -104,6 +104,8 @@ class CheckUi(QObject):
     def _show_result_dock(self) -> CheckResultPanel:
         """The result dock, made on first use (beside the inspector) and brought to the front."""
         if self.result_panel is None or self.result_dock is None:
+            from gui.check.result_panel import CheckResultPanel
+
             self.result_panel = CheckResultPanel()
             self.result_panel.clear_button.clicked.connect(self._controller.clear_check)
             self.result_dock = self._docks.result_dock(self.result_panel)
