@@ -24,6 +24,7 @@ NOT_AT_LAUNCH = (
     "engine.notebook",  # Jupyter's display, engine.show
     "engine.learner.check",  # Check My Code
     "engine.learner.process",
+    "gui.control.replay",  # tutorial mode, when a walkthrough plays
     "gui.check.result_panel",  # Check My Code's result, on its first report
     "engine.export.command",  # File › Export as Code
     "gui.debug.panel",  # Debug My Code's "Your Code" dock
