@@ -139,6 +139,7 @@ class NetworkView(QWidget):
         self.labels = LabelBoard()
         self._arranged: object = None  # what the labels were last placed for
         self._fitted = True  # the view shows the whole network: a resize fits it again
+        self._fitted_size = (0.0, 0.0)  # the view box's size at the last fit
         self.edge_bar = ColorBar()
         self.node_bar = ColorBar(legend=True)  # with the legend of the bias squares and the loss
         bars = QVBoxLayout()
@@ -199,6 +200,7 @@ class NetworkView(QWidget):
         if not self.isVisible():  # fitted when shown (showEvent), at the size it is shown at
             self.view_box.disableAutoRange()  # as a fit does: the range is the fit's, not the items'
             return
+        self._fitted_size = (self.view_box.width(), self.view_box.height())
         self.view_box.setRange(rect=self._fit_rect(), padding=0.02)
 
     def _fit_rect(self) -> QRectF:
@@ -517,6 +519,8 @@ class NetworkView(QWidget):
             self.arrange_labels()
 
     def _on_view_changed(self, *args: object) -> None:
+        if self._fitted and (self.view_box.width(), self.view_box.height()) != self._fitted_size:
+            return  # resized: sigResized follows, fits the network again and places the labels then
         self.arrange_labels()
 
     def _on_view_resized(self) -> None:
