@@ -5,6 +5,10 @@ public names re-exported here; in a notebook, ``engine.show(session)`` opens the
 session in a process of its own.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from engine.core.config import SessionConfig
 from engine.core.records import (
     BackwardRecord,
@@ -12,14 +16,29 @@ from engine.core.records import (
     IterationRecord,
     LayerParams,
     LossRecord,
+    ParameterRef,
     UpdateRecord,
+    parse_parameter,
 )
 from engine.errors import GradstepError, NonFiniteError
-from engine.explain.chain import ChainExplanation, ParameterRef, explain, parse_parameter
 from engine.files.session_file import load_session_config, parse_session
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, RunResult, Snapshot
-from engine.notebook import show
+
+if TYPE_CHECKING:
+    from engine.explain.chain import ChainExplanation, explain
+    from engine.notebook import show
+
+# Importing the session bound the subpackage engine.explain to this name; it is the function
+# explain, as it has always been (loaded on first use, below).
+globals().pop("explain", None)
+
+# Imported on first use (PEP 562): the window's launch paints before anything is explained.
+_LAZY = {
+    "ChainExplanation": "engine.explain.chain",
+    "explain": "engine.explain.chain",
+    "show": "engine.notebook",
+}
 
 __all__ = [
     "BackwardRecord",
@@ -45,3 +64,18 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

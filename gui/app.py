@@ -14,7 +14,6 @@ from engine import GradstepError, SessionConfig, __version__
 from engine.desktop.paths import ICON_DIR, ICON_SIZES, png_icon
 from engine.files.examples import resolve_any
 from engine.files.walkthrough import Walkthrough
-from gui.single_instance import InstanceServer, hand_over, raise_running
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -85,6 +84,8 @@ def run_app(spec: str | None, new_instance: bool = False) -> int:
     and a plain launch brings that one to the front (unless ``new_instance``); otherwise this
     window listens for later launches.
     """
+    from gui.single_instance import InstanceServer  # QtNetwork: not needed to paint a window
+
     app = create_app()
     if not new_instance and _handed_to_running(spec):
         return 0
@@ -104,6 +105,8 @@ def run_app(spec: str | None, new_instance: bool = False) -> int:
 def _handed_to_running(spec: str | None) -> bool:
     """Whether the Gradstep already running took this launch: it opens the file or example,
     or (a plain launch) comes to the front."""
+    from gui.single_instance import hand_over, raise_running
+
     if spec is None:
         if raise_running():
             print("gradstep: brought the Gradstep already running to the front")

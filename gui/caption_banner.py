@@ -9,6 +9,7 @@ caption scrolls, so the network keeps the rest (and exported frames show it).
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QResizeEvent
@@ -23,11 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.files.walkthrough import ExpectResult
 from gui.caption_text import caption_markdown
-from gui.control.replay import TutorialState
-from gui.controller import SessionController
 from gui.formatting import FAIL_COLOR, PASS_COLOR
+
+if TYPE_CHECKING:
+    from engine.files.walkthrough import ExpectResult
+    from gui.control.replay import TutorialState
+    from gui.controller import SessionController
 
 RECORDING_COLOR = "#cf222e"
 SHARE = 0.25  # the most of its parent's height the banner takes

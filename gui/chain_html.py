@@ -10,13 +10,16 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from engine import ParameterRef, Snapshot
 from engine.core.mistakes import MISTAKES
-from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine, UpstreamTerm
 from engine.history.snapshot import name_position
-from engine.learner.check import CheckReport
 from gui.formatting import FAIL_COLOR, PASS_COLOR, format_number, html_number
+
+if TYPE_CHECKING:
+    from engine import ParameterRef, Snapshot
+    from engine.explain.chain import ChainExplanation, SampleTerms, UpdateLine, UpstreamTerm
+    from engine.learner.check import CheckReport
 
 MAX_SAMPLE_ROWS = 16  # rows of the per-sample table; the rest are counted, not listed
 MAX_UPSTREAM_ROWS = 16  # rows of a hidden unit's sum: its largest terms; the rest are counted

@@ -7,6 +7,7 @@ Every number shown is a field of the engine's :class:`engine.ChainExplanation`;
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import (
@@ -29,8 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, ParameterRef
-from engine.explain.chain import ChainExplanation
-from engine.learner.check import CheckReport
 from gui.chain_html import (
     DIGIT_LEVELS,
     MARK_COLOR,
@@ -44,8 +43,12 @@ from gui.chain_html import (
     title_html,
     widest_rows,
 )
-from gui.controller import SessionController
 from gui.formatting import PENDING_COLOR
+
+if TYPE_CHECKING:
+    from engine.explain.chain import ChainExplanation
+    from engine.learner.check import CheckReport
+    from gui.controller import SessionController
 
 HINT = "Click a weight or bias in the network to see its chain rule."
 

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import ParameterRef, Session, SessionConfig
 from engine.files.walkthrough import Step, ViewState, Walkthrough
-from engine.learner.check import CheckReport, LayerMarks
 from gui.control.check_job import CheckJob
 from gui.control.recorder import Recorder
-from gui.control.replay import Replay, ReplayOutcome, TutorialState
 from gui.control.session_jobs import JobCore
+
+if TYPE_CHECKING:
+    from engine.learner.check import CheckReport, LayerMarks
+    from gui.control.replay import Replay, ReplayOutcome, TutorialState
 
 MODES = ("explore", "tutorial", "recording")
 CHECK_STATES = ("idle", "running", "cancelling")
@@ -71,6 +74,8 @@ class SessionController(JobCore):
         session already built, by a job that opened the file)."""
         if self._job_refuses():
             return
+        from gui.control.replay import Replay  # tutorial mode: loaded when a walkthrough plays
+
         self.stop_recording()
         self._replaying = True
         try:

@@ -8,14 +8,12 @@ nothing here computes a number.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
-from engine import RunResult, SessionConfig
-from engine.files.walkthrough import Walkthrough
-from engine.learner.check import CheckReport
 from gui.caption_banner import CaptionBanner
 from gui.chain_panel import ChainPanel
 from gui.check.teaching_menu import TeachingMenu
@@ -38,6 +36,11 @@ from gui.window.menus import build_menus
 from gui.window.run_controls import RunControls
 from gui.window.tutorial_actions import TutorialActions
 from gui.window.view_actions import ViewActions
+
+if TYPE_CHECKING:
+    from engine import RunResult, SessionConfig
+    from engine.files.walkthrough import Walkthrough
+    from engine.learner.check import CheckReport
 
 MINIMUM_SIZE = QSize(960, 640)
 READY = "Ready: F10 steps one stage, F11 finishes the iteration, F5 runs"
@@ -128,6 +131,7 @@ class MainWindow(QMainWindow):
 
         self._connect(c)
         self.docks.restore()
+        self.debug_ui.follow_restored_layout()
         self.statusBar().showMessage(READY, 8000)
 
     def _connect(self, c: SessionController) -> None:

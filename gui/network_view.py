@@ -8,13 +8,14 @@ bars. It collects what each part shows from the controller's snapshot and forwar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QPainter
+from PySide6.QtGui import QCursor, QGuiApplication, QPainter, QShowEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -27,11 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine import GradstepError, ParameterRef, Snapshot
-from engine.core.records import Params
-from engine.learner.check import LayerMarks
 from gui.colormap import BUCKETS, position_indices
 from gui.config.form import exact_text
-from gui.controller import SessionController
 from gui.formatting import format_number
 from gui.network.captions import Captions
 from gui.network.chain_labels import ChainLabels
@@ -61,6 +59,11 @@ from gui.network.values import (
     scale_kind,
 )
 from gui.png import save_png
+
+if TYPE_CHECKING:
+    from engine.core.records import Params
+    from engine.learner.check import LayerMarks
+    from gui.controller import SessionController
 
 Array = NDArray[np.float64]
 
@@ -136,6 +139,7 @@ class NetworkView(QWidget):
         self.labels = LabelBoard()
         self._arranged: object = None  # what the labels were last placed for
         self._fitted = True  # the view shows the whole network: a resize fits it again
+        self._fitted_size = (0.0, 0.0)  # the view box's size at the last fit
         self.edge_bar = ColorBar()
         self.node_bar = ColorBar(legend=True)  # with the legend of the bias squares and the loss
         bars = QVBoxLayout()
@@ -193,6 +197,10 @@ class NetworkView(QWidget):
         """Show the whole network, with room for its headers and captions at this size (and
         again whenever the view is resized, until the user zooms or pans)."""
         self._fitted = True
+        if not self.isVisible():  # fitted when shown (showEvent), at the size it is shown at
+            self.view_box.disableAutoRange()  # as a fit does: the range is the fit's, not the items'
+            return
+        self._fitted_size = (self.view_box.width(), self.view_box.height())
         self.view_box.setRange(rect=self._fit_rect(), padding=0.02)
 
     def _fit_rect(self) -> QRectF:
@@ -266,6 +274,9 @@ class NetworkView(QWidget):
         """Place every label clear of the others and of the nodes, at the current zoom."""
         layout = self._layout
         if layout is None:
+            return
+        if not self.isVisible():  # placed when shown (showEvent), at the size it is shown at
+            self._arranged = None
             return
         scale = ViewScale.of(self.view_box)
         if not scale.pixels or not np.isfinite([scale.sx, scale.sy, scale.ox, scale.oy]).all():
@@ -342,6 +353,13 @@ class NetworkView(QWidget):
             for bar in (self.edge_bar, self.node_bar):
                 bar.set_theme(theme)
         self.show_snapshot(self._controller.snapshot())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        # hidden, the view neither fits nor places labels: a launch builds it before it has a size
+        if self._fitted:
+            self.fit()
+        self.arrange_labels()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
@@ -501,6 +519,8 @@ class NetworkView(QWidget):
             self.arrange_labels()
 
     def _on_view_changed(self, *args: object) -> None:
+        if self._fitted and (self.view_box.width(), self.view_box.height()) != self._fitted_size:
+            return  # resized: sigResized follows, fits the network again and places the labels then
         self.arrange_labels()
 
     def _on_view_resized(self) -> None:

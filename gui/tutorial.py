@@ -7,6 +7,8 @@ Tutorial and recording are states of the :class:`SessionController` (``mode_chan
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -22,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine.files.step_labels import step_labels
-from engine.files.walkthrough import Step
 from gui.caption_banner import ElidedLabel
-from gui.controller import SessionController
+
+if TYPE_CHECKING:
+    from engine.files.walkthrough import Step
+    from gui.controller import SessionController
 
 FIRST_LINE = 60  # characters of a caption's first line a step list row shows
 

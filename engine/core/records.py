@@ -7,6 +7,7 @@ engine computes each stage into new arrays and never writes into an array it has
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,6 +115,19 @@ class ParameterRef:
             weights[self.unit, self.input] = value
         changed = LayerParams(weights, bias)
         return tuple(changed if i == self.layer else q for i, q in enumerate(params))
+
+
+def parse_parameter(text: str, *, bias: bool) -> ParameterRef:
+    """Parse "L:J:I" (a weight) or "L:J" (a bias)."""
+    # at most 9 digits: no network has a larger index, and int() of 4,301 digits raises
+    pattern = r"(\d{1,9}):(\d{1,9})" if bias else r"(\d{1,9}):(\d{1,9}):(\d{1,9})"
+    match = re.fullmatch(pattern, text.strip())
+    if match is None:
+        form = "L:J (layer:unit)" if bias else "L:J:I (layer:unit:input)"
+        shown = text if len(text) <= 40 else f"{text[:40]}… ({len(text):,} characters)"
+        raise GradstepError(f"{'bias' if bias else 'weight'} {shown!r}: expected {form}, 0-based")
+    numbers = [int(g) for g in match.groups()]
+    return ParameterRef(numbers[0], numbers[1], None if bias else numbers[2])
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import os
 import threading
-
-from threadpoolctl import ThreadpoolController
+from typing import TYPE_CHECKING
 
 from engine.errors import GradstepError
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 ENVIRONMENT = "GRADSTEP_THREADS"
 DEFAULT_THREADS = 1
@@ -59,6 +61,8 @@ def apply(count: int) -> None:
     global _controller, _chosen
     with _lock:
         if _controller is None:
+            from threadpoolctl import ThreadpoolController  # on first use: it costs a launch ms
+
             _controller = ThreadpoolController()  # finds the loaded libraries once (a few ms)
         _controller.limit(limits=count, user_api="blas")
         _chosen = count
@@ -76,5 +80,7 @@ def chosen() -> int:
 
 def blas_threads() -> list[int]:
     """What each loaded BLAS library reports as its thread count now (as threadpoolctl sees it)."""
+    from threadpoolctl import ThreadpoolController
+
     info = ThreadpoolController().select(user_api="blas").info()
     return [int(lib["num_threads"]) for lib in info]

@@ -4,7 +4,6 @@ record, with every factor named, valued and explained."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ from numpy.typing import NDArray
 
 from engine.core.losses import LOSSES, batch_scale
 from engine.core.records import ParameterRef as ParameterRef
-from engine.errors import GradstepError
+from engine.core.records import parse_parameter as parse_parameter
 from engine.explain import render
 from engine.explain.notes import Notes, factor_notes, gradient_note
 from engine.explain.render import latex_parameter as latex_parameter
@@ -31,19 +30,6 @@ if TYPE_CHECKING:
 Array = NDArray[np.float64]
 
 FD_TOLERANCE = 1e-5
-
-
-def parse_parameter(text: str, *, bias: bool) -> ParameterRef:
-    """Parse "L:J:I" (a weight) or "L:J" (a bias)."""
-    # at most 9 digits: no network has a larger index, and int() of 4,301 digits raises
-    pattern = r"(\d{1,9}):(\d{1,9})" if bias else r"(\d{1,9}):(\d{1,9}):(\d{1,9})"
-    match = re.fullmatch(pattern, text.strip())
-    if match is None:
-        form = "L:J (layer:unit)" if bias else "L:J:I (layer:unit:input)"
-        shown = text if len(text) <= 40 else f"{text[:40]}… ({len(text):,} characters)"
-        raise GradstepError(f"{'bias' if bias else 'weight'} {shown!r}: expected {form}, 0-based")
-    numbers = [int(g) for g in match.groups()]
-    return ParameterRef(numbers[0], numbers[1], None if bias else numbers[2])
 
 
 @dataclass(frozen=True)

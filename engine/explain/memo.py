@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from engine.explain.chain import UpstreamTerm, finite_difference, upstream_terms
-
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
     from engine.core.config import SessionConfig
     from engine.core.records import IterationRecord, ParameterRef, Params
+    from engine.explain.chain import UpstreamTerm
+
+    Upstream = tuple[tuple[UpstreamTerm, ...], ...] | None
 
 T = TypeVar("T")
-Upstream = tuple[tuple[UpstreamTerm, ...], ...] | None
 
 
 class _Last(Generic[T]):
@@ -55,11 +55,15 @@ class ExplainMemo:
         batch_loss: Callable[[SessionConfig, Params, NDArray[np.float64], NDArray[np.float64]], float],
     ) -> float:
         """:func:`engine.explain.chain.finite_difference`, once per parameters and batch."""
+        from engine.explain.chain import finite_difference  # the session imports this module at launch
+
         sources = (config, record.params, record.inputs, record.targets)
         return self._fd.get(ref, sources, lambda: finite_difference(record, ref, config, batch_loss))
 
     def upstream(self, record: IterationRecord, ref: ParameterRef, config: SessionConfig) -> Upstream:
         """:func:`engine.explain.chain.upstream_terms`, once per parameters, batch and the next
         layer's backward record."""
+        from engine.explain.chain import upstream_terms
+
         sources = (config, record.params, record.inputs, record.backward_of(ref.layer + 1))
         return self._upstream.get(ref, sources, lambda: upstream_terms(record, ref, config))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,7 +46,7 @@ def _create_temp(target: Path) -> tuple[Path, int]:
     directory = target.parent if str(target.parent) else Path(".")
     for _ in range(100):
         # hidden, marked .tmp, and ending in the target's suffix: encoders pick the format by it
-        tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp{target.suffix}"
+        tmp = directory / f".{target.name}.{os.urandom(4).hex()}.tmp{target.suffix}"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _NEW_FILE_MODE)
         except FileExistsError:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import functools
-import gzip
 import io
 import math
 from dataclasses import dataclass
@@ -62,6 +60,8 @@ class ImageSplit:
 @functools.cache
 def _digits_table() -> NDArray[np.int64]:
     """The bundled digits file as integers, one row per image: 64 pixels (0..16), then the digit."""
+    import gzip  # the digits preset only: not imported at launch
+
     try:
         with gzip.open(DIGITS_FILE, "rt", encoding="ascii") as stream:
             table = np.loadtxt(stream, delimiter=",", dtype=np.int64)
@@ -142,6 +142,8 @@ _POINTS = {"moons": _moons, "circles": _circles, "spiral": _spiral, "gaussians":
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
+    import csv  # a CSV data file only: not imported at launch
+
     data = read_file_bytes(path, "data.csv")
     try:
         text = data.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not a column name

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import gc
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import GradstepError
 from engine.files.atomic import write_atomic
 from engine.files.reading import MAX_FILE_BYTES, read_file_bytes
+
+if TYPE_CHECKING:  # json itself is imported by the first read or write: a launch on an example has none
+    import json
 
 __all__ = ["MAX_FILE_BYTES", "dumps", "find", "loads", "read_json", "write_atomic"]
 
@@ -90,6 +92,8 @@ def find(value: Any, test: Callable[[Any], bool], where: str = "") -> tuple[str,
 def _key(key: Any) -> str:
     """A key as a message names it: as it is, or (empty, blank-edged or with a line break or
     other unprintable character in it) as its JSON string, so the message stays one line."""
+    import json
+
     text = str(key)
     return text if text and text.isprintable() and text.strip() == text else json.dumps(text)
 
@@ -136,6 +140,8 @@ def loads(text: str, what: str) -> Any:
     """Parse JSON, refusing NaN, Infinity, integers too long to convert, and text that is not
     valid Unicode, and a key given twice in one object (``"bias": false`` beside a ``"bias"``
     array), with a message that names ``what`` and the field."""
+    import json
+
     try:
         with collector_paused():
             value = json.loads(
@@ -180,4 +186,6 @@ def read_json(path: Path) -> Any:
 
 def dumps(value: Any) -> str:
     """Serialise to JSON; float64 values round-trip exactly (repr is shortest round-trip)."""
+    import json
+
     return json.dumps(value, allow_nan=False, separators=(",", ":")) + "\n"

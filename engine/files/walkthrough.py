@@ -15,8 +15,8 @@ from typing import Any
 
 from engine import progress
 from engine.core.config import SessionConfig
+from engine.core.records import ParameterRef, parse_parameter
 from engine.errors import GradstepError
-from engine.explain.chain import ParameterRef, parse_parameter
 from engine.files.fields import finite_number
 from engine.files.jsonio import dumps, read_json, write_atomic
 from engine.files.session_file import parse_session, session_json

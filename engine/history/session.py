@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,10 +23,9 @@ from engine.core.backprop import BackwardSpec, backprop_function
 from engine.core.config import SessionConfig
 from engine.core.iteration import compute_stage
 from engine.core.quiet import quiet
-from engine.core.records import IterationRecord, LayerParams, OptimizerState, Params
+from engine.core.records import IterationRecord, LayerParams, OptimizerState, ParameterRef, Params
 from engine.core.stages import Stage, iteration_stages, stages_done, truncate
 from engine.errors import GradstepError
-from engine.explain.chain import ChainExplanation, ParameterRef, explain
 from engine.explain.memo import ExplainMemo
 from engine.files.jsonio import dumps, write_atomic
 from engine.files.session_file import session_json
@@ -35,7 +34,9 @@ from engine.history.batches import Batches
 from engine.history.checkpoints import BASE_CHECKPOINT_INTERVAL, RECENT_RECORDS, Checkpoints, RecentRecords
 from engine.history.metrics import Metrics, frobenius_norms
 from engine.history.snapshot import Breakpoints, IterationSummary, RunResult, Snapshot
-from engine.notebook import session_text, session_title, text_html, text_markdown
+
+if TYPE_CHECKING:
+    from engine.explain.chain import ChainExplanation
 
 Array = NDArray[np.float64]
 
@@ -309,6 +310,8 @@ class Session:
     def explain(self, ref: ParameterRef, record: IterationRecord | None = None) -> ChainExplanation:
         """The chain-rule breakdown of one parameter's gradient in ``record`` (default: the
         current iteration up to the cursor; factors not yet computed are None)."""
+        from engine.explain.chain import explain  # on first use: launch explains nothing
+
         ref.check(self.config.sizes, self.config.biased)
         record = record if record is not None else self.record()
         memo = self._explained
@@ -324,9 +327,13 @@ class Session:
 
     def _repr_html_(self) -> str:
         """Jupyter's display: the session and its cursor (:func:`engine.notebook.session_text`)."""
+        from engine.notebook import session_text, session_title, text_html
+
         return text_html(session_title(self), session_text(self))
 
     def _repr_markdown_(self) -> str:
+        from engine.notebook import session_text, session_title, text_markdown
+
         return text_markdown(session_title(self), session_text(self))
 
     def save(self, path: str | Path) -> None:

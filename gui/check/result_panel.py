@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from engine.learner.check import CheckReport
 from gui.chain_html import MARK_COLOR
 from gui.check.dialog import INITIAL_NOTE
 from gui.formatting import FAIL_COLOR, PASS_COLOR
+
+if TYPE_CHECKING:
+    from engine.learner.check import CheckReport
 
 
 class CheckResultPanel(QWidget):

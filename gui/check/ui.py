@@ -9,6 +9,7 @@ the busy indicator with Cancel, and the result dock.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -19,12 +20,14 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from engine.learner.check import CheckReport
 from gui.busy import BusyIndicator
 from gui.check.dialog import DEFAULT_ITERATIONS, DEFAULT_TIMEOUT, CheckDialog
-from gui.check.result_panel import CheckResultPanel
-from gui.controller import SessionController
-from gui.window.docks import WindowDocks
+
+if TYPE_CHECKING:
+    from engine.learner.check import CheckReport
+    from gui.check.result_panel import CheckResultPanel
+    from gui.controller import SessionController
+    from gui.window.docks import WindowDocks
 
 
 class CheckUi(QObject):
@@ -101,6 +104,8 @@ class CheckUi(QObject):
     def _show_result_dock(self) -> CheckResultPanel:
         """The result dock, made on first use (beside the inspector) and brought to the front."""
         if self.result_panel is None or self.result_dock is None:
+            from gui.check.result_panel import CheckResultPanel
+
             self.result_panel = CheckResultPanel()
             self.result_panel.clear_button.clicked.connect(self._controller.clear_check)
             self.result_dock = self._docks.result_dock(self.result_panel)

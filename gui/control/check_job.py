@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
 from engine import SessionConfig
-from engine.learner.check import CheckReport, check_code
 from gui.control.learner_job import LearnerJob
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from engine.learner.check import CheckReport
 
 
 class CheckJob(LearnerJob):
@@ -23,6 +27,9 @@ class CheckJob(LearnerJob):
         timeout: float,
         parent: QObject | None = None,
     ) -> None:
+        # the check machinery loads with the first check (here, on the GUI thread), not at launch
+        from engine.learner.check import check_code
+
         def work(cancel: threading.Event) -> CheckReport:
             # a cancel raises CheckCancelled, which the job answers as ``cancelled``
             return check_code(code, config, iterations, timeout, cancel=cancel.is_set)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,10 +25,12 @@ from engine import (
     SessionConfig,
     Snapshot,
 )
-from engine.explain.chain import ChainExplanation
 from engine.files.walkthrough import Step
 from engine.history.runner import summary
 from gui.control.run_worker import RunProgress, RunWorker
+
+if TYPE_CHECKING:
+    from engine.explain.chain import ChainExplanation
 
 
 class SessionCore(QObject):

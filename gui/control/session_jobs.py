@@ -16,12 +16,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import GradstepError, ParameterRef, Session, SessionConfig
-from engine.explain.chain import ChainExplanation
 from engine.files.examples import resolve_any
 from engine.files.session_file import parse_session
 from engine.files.walkthrough import Walkthrough
@@ -29,6 +28,9 @@ from engine.history.runner import summary
 from gui.control.debug_mode import DebugCore
 from gui.control.learner_job import LearnerJob, Work
 from gui.control.run_worker import RunProgress
+
+if TYPE_CHECKING:
+    from engine.explain.chain import ChainExplanation
 
 JOB_STATES = ("idle", "running", "cancelling")
 OPEN_BACKGROUND_BYTES = 256 * 1024  # a file larger than this is read and built on a worker thread

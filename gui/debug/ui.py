@@ -18,17 +18,18 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
     QMessageBox,
+    QWidget,
 )
 
 from gui.busy import BusyIndicator
 from gui.controller import SessionController
-from gui.debug.panel import DebugPanel
 from gui.debug.watch import FileWatch
 from gui.window.docks import WindowDocks
 from gui.window.file_commands import FileCommands
 
 if TYPE_CHECKING:  # the debugger's machinery is imported when a debug starts, not at launch
     from engine.learner.debug import DebugReport
+    from gui.debug.panel import DebugPanel
 
 CODE_FILTER = "Python scripts and notebooks (*.py *.ipynb);;All files (*)"
 
@@ -52,8 +53,9 @@ class DebugUi(QObject):
         self._docks = docks
         self._rerun_pending = False
         self._watched_run = False  # the running debug was started by a save: no modal dialog
-        self.panel = DebugPanel(controller)
-        self.dock: QDockWidget = docks.code_dock(self.panel)
+        self._panel: DebugPanel | None = None  # built when the dock first shows or a debug needs it
+        self.dock: QDockWidget = docks.code_dock(QWidget())
+        self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
         self.watch = FileWatch(self)
 
         self.debug_action = QAction("&Debug My Code…", window)
@@ -75,8 +77,6 @@ class DebugUi(QObject):
         self.cancel_button = self.busy.cancel_button
         window.statusBar().addPermanentWidget(self.busy)
 
-        self.panel.rerun_button.clicked.connect(lambda: self.rerun())
-        self.panel.watch_box.toggled.connect(self._on_watch_toggled)
         self.watch.changed.connect(self._on_file_changed)
         controller.debug_changed.connect(self._on_debug_changed)
         controller.debug_finished.connect(self._on_debug_finished)
@@ -84,6 +84,33 @@ class DebugUi(QObject):
         controller.check_changed.connect(self._on_other_job_changed)
         controller.running_changed.connect(self._on_other_job_changed)
         self._on_debug_changed(controller.debug_state)
+
+    @property
+    def panel(self) -> DebugPanel:
+        """The "Your Code" panel, built on first use: the dock is hidden at launch."""
+        return self._panel if self._panel is not None else self._build_panel()
+
+    def _build_panel(self) -> DebugPanel:
+        from gui.debug.panel import DebugPanel
+
+        panel = DebugPanel(self._controller)
+        panel.rerun_button.clicked.connect(lambda: self.rerun())
+        panel.watch_box.toggled.connect(self._on_watch_toggled)
+        placeholder = self.dock.widget()
+        self.dock.setWidget(panel)
+        if placeholder is not None:
+            placeholder.deleteLater()
+        self._panel = panel
+        return panel
+
+    def follow_restored_layout(self) -> None:
+        """Build the panel now if the layout just restored shows its dock."""
+        if not self.dock.isHidden() and self._panel is None:
+            self._build_panel()
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible and self._panel is None:  # the View menu shows it
+            self._build_panel()
 
     def open_dialog(self) -> None:
         """Ask for the learner's .py or .ipynb, then debug it."""

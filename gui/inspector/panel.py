@@ -5,8 +5,8 @@ boundary for a classifier of more than two inputs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
+import importlib
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
@@ -19,25 +19,34 @@ from PySide6.QtWidgets import (
 from engine import SessionConfig
 from engine.core.classify import classes_of
 from gui.controller import SessionController
-from gui.inspector.boundary import BoundaryTab
-from gui.inspector.confusion import ConfusionTab
-from gui.inspector.images import ImagesTab
-from gui.inspector.loss import LossTab
-from gui.inspector.matrices import MatricesTab
-from gui.inspector.norms import NormsTab
+from gui.inspector.loss import LossTab  # the loss curve's tab: small, and it has no rebuild
+
+if TYPE_CHECKING:
+    from gui.inspector.boundary import BoundaryTab
+    from gui.inspector.confusion import ConfusionTab
+    from gui.inspector.images import ImagesTab
+    from gui.inspector.matrices import MatricesTab
+    from gui.inspector.norms import NormsTab
+
+    _Page = MatricesTab | LossTab | BoundaryTab | NormsTab | ImagesTab | ConfusionTab
 
 RUN_REFRESH_MS = 100  # at most ~10 redraws a second while the engine runs flat out
 
-
-_Page = MatricesTab | LossTab | BoundaryTab | NormsTab | ImagesTab | ConfusionTab
-_TABS: dict[str, tuple[str, Callable[[SessionController], _Page]]] = {
-    "matrices": ("Matrices", MatricesTab),
-    "images": ("Images", ImagesTab),
-    "loss": ("Loss", LossTab),
-    "boundary": ("Decision boundary", BoundaryTab),
-    "confusion": ("Confusion matrix", ConfusionTab),
-    "norms": ("Gradient norms", NormsTab),
+# name: (title, module, class); a tab's module is imported when the tab is first built
+_TABS: dict[str, tuple[str, str, str]] = {
+    "matrices": ("Matrices", "gui.inspector.matrices", "MatricesTab"),
+    "images": ("Images", "gui.inspector.images", "ImagesTab"),
+    "loss": ("Loss", "gui.inspector.loss", "LossTab"),
+    "boundary": ("Decision boundary", "gui.inspector.boundary", "BoundaryTab"),
+    "confusion": ("Confusion matrix", "gui.inspector.confusion", "ConfusionTab"),
+    "norms": ("Gradient norms", "gui.inspector.norms", "NormsTab"),
 }
+
+
+def _build_tab(name: str, controller: SessionController) -> _Page:
+    _, module, kind = _TABS[name]
+    page: _Page = getattr(importlib.import_module(module), kind)(controller)
+    return page
 
 
 def tab_names(config: SessionConfig) -> tuple[str, ...]:
@@ -82,27 +91,27 @@ class Inspector(QWidget):
 
     @property
     def matrices(self) -> MatricesTab:
-        return cast(MatricesTab, self._named("matrices"))
+        return cast("MatricesTab", self._named("matrices"))
 
     @property
     def loss(self) -> LossTab:
-        return cast(LossTab, self._named("loss"))
+        return cast("LossTab", self._named("loss"))
 
     @property
     def boundary(self) -> BoundaryTab:
-        return cast(BoundaryTab, self._named("boundary"))
+        return cast("BoundaryTab", self._named("boundary"))
 
     @property
     def norms(self) -> NormsTab:
-        return cast(NormsTab, self._named("norms"))
+        return cast("NormsTab", self._named("norms"))
 
     @property
     def images(self) -> ImagesTab:
-        return cast(ImagesTab, self._named("images"))
+        return cast("ImagesTab", self._named("images"))
 
     @property
     def confusion(self) -> ConfusionTab:
-        return cast(ConfusionTab, self._named("confusion"))
+        return cast("ConfusionTab", self._named("confusion"))
 
     def _named(self, name: str) -> _Page:
         if name not in self._names:
@@ -134,10 +143,10 @@ class Inspector(QWidget):
     def _page(self, index: int) -> _Page:
         """Tab ``index``, built (in place of its placeholder) on first use."""
         name = self._names[index]
-        title, kind = _TABS[name]
+        title = _TABS[name][0]
         page = self._built.get(name)
         if page is None:
-            page = self._built[name] = kind(self._controller)
+            page = self._built[name] = _build_tab(name, self._controller)
             current = self.tabs.currentIndex()
             blocked = self.tabs.blockSignals(True)
             placeholder = self.tabs.widget(index)

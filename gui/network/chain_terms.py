@@ -9,13 +9,16 @@ the stage that computed them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.core.records import IterationRecord
-from engine.explain.chain import ChainExplanation, Factor, SampleTerms, UpstreamTerm
 from gui.formatting import format_number
 from gui.network.layout import STRIP_HALF_WIDTH, NetworkLayout
+
+if TYPE_CHECKING:
+    from engine.core.records import IterationRecord
+    from engine.explain.chain import ChainExplanation, Factor, SampleTerms, UpstreamTerm
 
 WIDE = 4  # a next layer wider than this gets labels on its top contributors only ...
 TOP_TERMS = 3  # ... this many, by |w·δ|

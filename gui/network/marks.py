@@ -3,6 +3,8 @@ learner's, as dashed magenta edges, rings and tinted band pixels."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
@@ -10,10 +12,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from engine.learner.check import LayerMarks
 from gui.network.edges import qrect, set_segments
-from gui.network.layout import Indices, NetworkLayout
 from gui.network.style import MARK_COLOR
+
+if TYPE_CHECKING:
+    from engine.learner.check import LayerMarks
+    from gui.network.layout import Indices, NetworkLayout
 
 
 def check_marks_fit(marks: tuple[LayerMarks, ...], sizes: tuple[int, ...]) -> None:

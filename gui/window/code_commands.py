@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from engine import GradstepError
 from engine.core.config import SessionConfig
-from engine.export.command import script_text
 from engine.files.atomic import write_atomic
 from engine.files.session_file import parse_session
 from gui.controller import SessionController
@@ -71,6 +70,8 @@ class CodeCommands:
 
     def write_script(self, target: Path, torch: bool) -> None:
         """The session as configured (its starting weights, or a loaded session's saved state)."""
+        from engine.export.command import script_text  # the exporters load with the first export
+
         write_atomic(target, script_text(self._controller.config, self._name(), target, torch))
 
     def import_model(self, path: Path) -> SessionConfig | None:

@@ -569,15 +569,16 @@ def test_finite_difference_is_computed_once_per_iteration_and_equals_a_fresh_one
     from engine.core import compute
     from engine.explain.chain import finite_difference
 
-    memo_module = importlib.import_module("engine.explain.memo")  # engine.explain is also a function's name
+    # the memo imports it from here when first asked (engine.explain is also a function's name)
+    chain_module = importlib.import_module("engine.explain.chain")
     calls = []
-    real = memo_module.finite_difference
+    real = chain_module.finite_difference
 
     def counted(*args: Any) -> float:
         calls.append(args[1])
         return real(*args)
 
-    monkeypatch.setattr(memo_module, "finite_difference", counted)
+    monkeypatch.setattr(chain_module, "finite_difference", counted)
     seen = []
     for _ in range(2 * len(tiny_session.stages)):
         tiny_session.step()

@@ -1,8 +1,116 @@
-"""Launch does only what the first paint shows: hidden inspector tabs are built on first show."""
+"""Launch does only what the first paint shows: hidden inspector tabs are built on first show,
+and what only a later command needs is imported by that command."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from engine import ParameterRef, parse_session
 from gui.main_window import MainWindow
+from tests.gui.conftest import open_window
+from tests.helpers import tiny_session_dict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# imported by the command that needs them, never by a launch
+NOT_AT_LAUNCH = (
+    "engine.explain.chain",  # selecting a parameter: its chain rule
+    "engine.notebook",  # Jupyter's display, engine.show
+    "engine.learner.check",  # Check My Code
+    "engine.learner.process",
+    "gui.control.replay",  # tutorial mode, when a walkthrough plays
+    "gui.check.result_panel",  # Check My Code's result, on its first report
+    "engine.export.command",  # File › Export as Code
+    "gui.debug.panel",  # Debug My Code's "Your Code" dock
+    "gui.inspector.boundary",  # the inspector's tabs not shown at launch
+    "gui.inspector.confusion",
+    "gui.inspector.images",
+    "gui.inspector.norms",
+    "gui.single_instance",  # handing a launch to the Gradstep already running
+    "PySide6.QtNetwork",
+    "threadpoolctl",  # --threads and the worker threads' BLAS limit
+    "gzip",  # the digits preset
+    "csv",  # a CSV data file
+    "json",  # reading or writing a file: a launch on an example has none
+)
+
+LAUNCH = """
+import sys
+from PySide6.QtWidgets import QApplication
+from gui.app import create_window
+app = QApplication([])
+window = create_window(None)
+window.resize(1400, 900)
+window.show()
+app.processEvents()
+window.repaint()
+print("modules:", " ".join(sorted(sys.modules)))
+"""
+
+
+def launched_modules(tmp_path: Path) -> set[str]:
+    """The modules a fresh interpreter has imported once the window is painted."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path),  # QSettings: a layout of the user's own is not read
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", LAUNCH], env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(out.stdout.strip().splitlines()[-1].removeprefix("modules: ").split())
+
+
+def test_a_launch_imports_none_of_what_later_commands_need(tmp_path: Path) -> None:
+    modules = launched_modules(tmp_path)
+    assert "gui.main_window" in modules  # it did launch
+    assert [name for name in NOT_AT_LAUNCH if name in modules] == []
+
+
+def test_the_lazily_imported_names_work_when_used(qtbot, window: MainWindow) -> None:
+    import engine
+    from engine.explain import chain
+
+    assert engine.explain is chain.explain  # the function, as before, not the subpackage
+    assert engine.ChainExplanation is chain.ChainExplanation
+    assert callable(engine.show)
+    ref = ParameterRef(0, 1, 0)
+    window.controller.select(ref)  # the chain rule of a weight, as the user selects one
+    explanation = window.controller.explain(ref)
+    assert isinstance(explanation, chain.ChainExplanation)
+    assert explanation.ref == ref
+
+
+def test_the_your_code_panel_is_built_when_first_needed(qtbot, window: MainWindow) -> None:
+    ui = window.debug_ui
+    assert ui._panel is None  # hidden at launch: not built
+    assert not ui.dock.isVisible()
+    panel = ui.panel
+    assert ui.dock.widget() is panel
+    assert ui.panel is panel  # once
+    assert not panel.rerun_button.isEnabled()  # nothing debugged yet
+
+
+def test_a_restored_layout_showing_your_code_builds_its_panel(qtbot, settings: QSettings) -> None:
+    config = parse_session(tiny_session_dict())
+    first = open_window(qtbot, config, settings)
+    win = next(first)
+    win.debug_ui.dock.show()
+    win.docks.save()
+    next(first, None)  # closed: the layout with the Your Code dock shown is saved
+    second = open_window(qtbot, config, settings)
+    win = next(second)
+    assert win.debug_ui.dock.isVisible()
+    assert win.debug_ui._panel is not None
+    assert win.debug_ui.dock.widget() is win.debug_ui._panel
+    assert win.debug_ui._panel.isVisibleTo(win.debug_ui.dock)
+    next(second, None)
 
 
 def test_only_the_visible_inspector_tab_is_built_at_launch(qtbot, window: MainWindow) -> None:
@@ -24,3 +132,12 @@ def test_only_the_visible_inspector_tab_is_built_at_launch(qtbot, window: MainWi
         "Decision boundary",
         "Gradient norms",
     ]
+
+
+def test_showing_the_your_code_dock_builds_its_panel(qtbot, window: MainWindow) -> None:
+    ui = window.debug_ui
+    ui.dock.toggleViewAction().trigger()  # View › Your Code
+    ui.dock.raise_()
+    qtbot.waitUntil(lambda: ui._panel is not None)
+    assert ui.dock.widget() is ui._panel
+    qtbot.waitUntil(ui._panel.isVisible)
