@@ -7,6 +7,7 @@ bars. It collects what each part shows from the controller's snapshot and forwar
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ from gui.network.edges import Edges, qrect
 from gui.network.header import NetworkHeader
 from gui.network.hits import Hit, hit_test
 from gui.network.label_board import LabelBoard, TextLabel, ViewScale
-from gui.network.layout import NetworkLayout, layout_network
+from gui.network.layout import NetworkLayout, fill_stretch, layout_network
 from gui.network.marks import CheckMarks, check_marks_fit
 from gui.network.nodes import Nodes
 from gui.network.overlays import Selection, StageShading
@@ -162,9 +163,17 @@ class NetworkView(QWidget):
         where ``biased`` says (None: every layer)."""
         if len(activations) != len(sizes) - 1:
             raise ValueError("one activation per layer expected")
-        layout = layout_network(sizes, biased)
-        self._layout = layout
         self._activations = activations
+        layout = layout_network(sizes, biased)
+        stretch = self._fill_stretch(layout)
+        self._lay_out(layout if stretch == layout.stretch else layout_network(sizes, biased, stretch))
+        self.header.reset()
+        self.fit()
+        self.arrange_labels()
+
+    def _lay_out(self, layout: NetworkLayout) -> None:
+        """Make every part of the drawing for ``layout`` (a new network, or the same stretched)."""
+        self._layout = layout
         self.captions.clear()
         self.chain.clear()
         self.labels.forget()
@@ -173,35 +182,57 @@ class NetworkView(QWidget):
         for layer in layout.band_rects:
             self.captions.add_band_caption(layout, layer)
         self.nodes.set_layout(layout)
-        for column in range(len(sizes)):
-            self.captions.add_header(layout, column, activations)
+        for column in range(len(layout.sizes)):
+            self.captions.add_header(layout, column, self._activations)
             self.nodes.add_labels(layout, column)
         self.nodes.add_loss_labels(layout)
         self.captions.add_loss_header(layout, self._controller.config.loss)
         self.shading.reset()
-        self.header.reset()
         self.selection.set_layout(layout, layout.x0.size <= SMOOTH_EDGES)
         self.selection.draw(layout, self._controller.selection)  # depends on the layout alone
-        self.fit()
-        self.arrange_labels()
 
     def scene_bounds(self) -> QRectF:
         """The rectangle the network occupies (view coordinates)."""
         return QRectF(0, 0, 1, 1) if self._layout is None else qrect(self._layout.scene_bounds())
 
     def fit(self) -> None:
-        """Show the whole network, with room for its headers and captions at this size (and
-        again whenever the view is resized, until the user zooms or pans)."""
+        """Show the whole network, its gaps stretched to the view's shape, with room for its
+        headers and captions at this size (and again whenever the view is resized, until the user
+        zooms or pans)."""
         self._fitted = True
-        self.view_box.setRange(rect=self._fit_rect(), padding=0.02)
+        self._restretch()
+        self.view_box.setRange(rect=self._fit_rect(self._layout, self.view_box.width()), padding=0.02)
 
-    def _fit_rect(self) -> QRectF:
-        """The scene bounds, grown where their margins (view units) are fewer pixels than the
-        headers above and the value labels and stage name below need at the fitted scale."""
+    def _restretch(self) -> None:
+        """Lay the network out again when the view's shape calls for other horizontal gaps,
+        keeping what it shows (the stretch is quantised: most resizes change nothing)."""
         layout = self._layout
+        if layout is None:
+            return
+        stretch = self._fill_stretch(layout)
+        if stretch == layout.stretch:
+            return
+        self._lay_out(layout_network(layout.sizes, layout.biased, stretch))
+        self.check_marks.draw(self._layout, self._marks)
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def _fill_stretch(self, layout: NetworkLayout) -> float:
+        """The stretch that makes ``layout``'s network as wide as the view allows when it is
+        fitted to the view's height (``layout``'s own before the view has a size)."""
         width, height = self.view_box.width(), self.view_box.height()
+        if width <= 0 or height <= 0:
+            return layout.stretch
+        tall = self._fit_rect(layout, math.inf)  # the fit as if the view were as wide as need be
+        return fill_stretch(layout, tall.height() * width / height)
+
+    def _fit_rect(self, layout: NetworkLayout | None, width: float) -> QRectF:
+        """``layout``'s scene bounds, grown where their margins (view units) are fewer pixels than
+        the headers above and the value labels and stage name below need when fitted to a view
+        ``width`` pixels wide and as high as this one."""
+        height = self.view_box.height()
         if layout is None or width <= 0 or height <= 0:
-            return self.scene_bounds()
+            return QRectF(0, 0, 1, 1) if layout is None else qrect(layout.scene_bounds())
         bounds = layout.scene_bounds()
         left, right, low, high = bounds.x, bounds.right, bounds.y, bounds.y_max
         lowest = min(float(c.y[-1]) - c.spacing / 2 for c in layout.columns)
