@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -137,6 +137,13 @@ class NetworkView(QWidget):
         self.labels = LabelBoard()
         self._arranged: object = None  # what the labels were last placed for
         self._fitted = True  # the view shows the whole network: a resize fits it again
+        # A resize lays the network out again only once the event loop is back: the resize may
+        # come while Qt paints or grabs the scene, and the drawing's items must not go then.
+        # A single-shot 0 ms timer also makes one re-layout of a burst of resizes.
+        self._restretch_timer = QTimer(self)
+        self._restretch_timer.setSingleShot(True)
+        self._restretch_timer.setInterval(0)
+        self._restretch_timer.timeout.connect(self._on_restretch_due)
         self.edge_bar = ColorBar()
         self.node_bar = ColorBar(legend=True)  # with the legend of the bias squares and the loss
         bars = QVBoxLayout()
@@ -169,7 +176,6 @@ class NetworkView(QWidget):
         self._lay_out(layout if stretch == layout.stretch else layout_network(sizes, biased, stretch))
         self.header.reset()
         self.fit()
-        self.arrange_labels()
 
     def _lay_out(self, layout: NetworkLayout) -> None:
         """Make every part of the drawing for ``layout`` (a new network, or the same stretched)."""
@@ -200,22 +206,30 @@ class NetworkView(QWidget):
         headers and captions at this size (and again whenever the view is resized, until the user
         zooms or pans)."""
         self._fitted = True
+        self._restretch_timer.stop()  # done now
         self._restretch()
+        self._fit_range()
+        self.arrange_labels()  # (a range unchanged by a new layout signals nothing)
+
+    def _fit_range(self) -> None:
+        """Show the network as laid out now, with room for its headers and captions."""
         self.view_box.setRange(rect=self._fit_rect(self._layout, self.view_box.width()), padding=0.02)
 
-    def _restretch(self) -> None:
+    def _restretch(self) -> bool:
         """Lay the network out again when the view's shape calls for other horizontal gaps,
-        keeping what it shows (the stretch is quantised: most resizes change nothing)."""
+        keeping what it shows (the stretch is quantised: most resizes change nothing); whether
+        it did. Never from within a resize or a paint: it replaces items of the scene."""
         layout = self._layout
         if layout is None:
-            return
+            return False
         stretch = self._fill_stretch(layout)
         if stretch == layout.stretch:
-            return
+            return False
         self._lay_out(layout_network(layout.sizes, layout.biased, stretch))
         self.check_marks.draw(self._layout, self._marks)
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)
+        return True
 
     def _fill_stretch(self, layout: NetworkLayout) -> float:
         """The stretch that makes ``layout``'s network as wide as the view allows when it is
@@ -535,13 +549,22 @@ class NetworkView(QWidget):
         self.arrange_labels()
 
     def _on_view_resized(self) -> None:
-        # the labels keep their pixel size: a fitted network is fitted again to keep their room
+        # the labels keep their pixel size: a fitted network is fitted again to keep their room,
+        # as laid out now; new gaps for the new shape wait for the event loop (_restretch_timer)
         if self._fitted:
-            self.fit()
+            self._fit_range()
+            self._restretch_timer.start()
         self.arrange_labels()
 
+    def _on_restretch_due(self) -> None:
+        """After a resize: the gaps for the view's new shape, unless the user has zoomed or panned since."""
+        if self._fitted and self._restretch():
+            self._fit_range()
+            self.arrange_labels()
+
     def _on_view_moved(self, *args: object) -> None:
-        self._fitted = False
+        self._fitted = False  # the user's zoom or pan stays: no fit, no new gaps under them
+        self._restretch_timer.stop()
 
     def _on_color_by_changed(self, mode: str) -> None:
         self.header.set_color_mode(mode)
