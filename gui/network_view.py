@@ -411,6 +411,11 @@ class NetworkView(QWidget):
         return self._layout
 
     @property
+    def relayout_pending(self) -> bool:
+        """Whether a resize's new gaps are still to be laid out (they wait for the event loop)."""
+        return self._restretch_timer.isActive()
+
+    @property
     def sizes(self) -> tuple[int, ...]:
         return () if self._layout is None else self._layout.sizes
 
