@@ -7,6 +7,7 @@ bars. It collects what each part shows from the controller's snapshot and forwar
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QPainter, QShowEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -39,7 +40,7 @@ from gui.network.edges import Edges, qrect
 from gui.network.header import NetworkHeader
 from gui.network.hits import Hit, hit_test
 from gui.network.label_board import LabelBoard, TextLabel, ViewScale
-from gui.network.layout import NetworkLayout, layout_network
+from gui.network.layout import NetworkLayout, fill_stretch, layout_network
 from gui.network.marks import CheckMarks, check_marks_fit
 from gui.network.nodes import Nodes
 from gui.network.overlays import Selection, StageShading
@@ -140,6 +141,13 @@ class NetworkView(QWidget):
         self._arranged: object = None  # what the labels were last placed for
         self._fitted = True  # the view shows the whole network: a resize fits it again
         self._fitted_size = (0.0, 0.0)  # the view box's size at the last fit
+        # A resize lays the network out again only once the event loop is back: the resize may
+        # come while Qt paints or grabs the scene, and the drawing's items must not go then.
+        # A single-shot 0 ms timer also makes one re-layout of a burst of resizes.
+        self._restretch_timer = QTimer(self)
+        self._restretch_timer.setSingleShot(True)
+        self._restretch_timer.setInterval(0)
+        self._restretch_timer.timeout.connect(self._on_restretch_due)
         self.edge_bar = ColorBar()
         self.node_bar = ColorBar(legend=True)  # with the legend of the bias squares and the loss
         bars = QVBoxLayout()
@@ -166,9 +174,16 @@ class NetworkView(QWidget):
         where ``biased`` says (None: every layer)."""
         if len(activations) != len(sizes) - 1:
             raise ValueError("one activation per layer expected")
-        layout = layout_network(sizes, biased)
-        self._layout = layout
         self._activations = activations
+        layout = layout_network(sizes, biased)
+        stretch = self._fill_stretch(layout)
+        self._lay_out(layout if stretch == layout.stretch else layout_network(sizes, biased, stretch))
+        self.header.reset()
+        self.fit()
+
+    def _lay_out(self, layout: NetworkLayout) -> None:
+        """Make every part of the drawing for ``layout`` (a new network, or the same stretched)."""
+        self._layout = layout
         self.captions.clear()
         self.chain.clear()
         self.labels.forget()
@@ -177,39 +192,69 @@ class NetworkView(QWidget):
         for layer in layout.band_rects:
             self.captions.add_band_caption(layout, layer)
         self.nodes.set_layout(layout)
-        for column in range(len(sizes)):
-            self.captions.add_header(layout, column, activations)
+        for column in range(len(layout.sizes)):
+            self.captions.add_header(layout, column, self._activations)
             self.nodes.add_labels(layout, column)
         self.nodes.add_loss_labels(layout)
         self.captions.add_loss_header(layout, self._controller.config.loss)
         self.shading.reset()
-        self.header.reset()
         self.selection.set_layout(layout, layout.x0.size <= SMOOTH_EDGES)
         self.selection.draw(layout, self._controller.selection)  # depends on the layout alone
-        self.fit()
-        self.arrange_labels()
 
     def scene_bounds(self) -> QRectF:
         """The rectangle the network occupies (view coordinates)."""
         return QRectF(0, 0, 1, 1) if self._layout is None else qrect(self._layout.scene_bounds())
 
     def fit(self) -> None:
-        """Show the whole network, with room for its headers and captions at this size (and
-        again whenever the view is resized, until the user zooms or pans)."""
+        """Show the whole network, its gaps stretched to the view's shape, with room for its
+        headers and captions at this size (and again whenever the view is resized, until the user
+        zooms or pans)."""
         self._fitted = True
+        self._restretch_timer.stop()  # done now
         if not self.isVisible():  # fitted when shown (showEvent), at the size it is shown at
             self.view_box.disableAutoRange()  # as a fit does: the range is the fit's, not the items'
             return
-        self._fitted_size = (self.view_box.width(), self.view_box.height())
-        self.view_box.setRange(rect=self._fit_rect(), padding=0.02)
+        self._restretch()
+        self._fit_range()
+        self.arrange_labels()  # (a range unchanged by a new layout signals nothing)
 
-    def _fit_rect(self) -> QRectF:
-        """The scene bounds, grown where their margins (view units) are fewer pixels than the
-        headers above and the value labels and stage name below need at the fitted scale."""
+    def _fit_range(self) -> None:
+        """Show the network as laid out now, with room for its headers and captions."""
+        self._fitted_size = (self.view_box.width(), self.view_box.height())
+        self.view_box.setRange(rect=self._fit_rect(self._layout, self.view_box.width()), padding=0.02)
+
+    def _restretch(self) -> bool:
+        """Lay the network out again when the view's shape calls for other horizontal gaps,
+        keeping what it shows (the stretch is quantised: most resizes change nothing); whether
+        it did. Never from within a resize or a paint: it replaces items of the scene."""
         layout = self._layout
+        if layout is None:
+            return False
+        stretch = self._fill_stretch(layout)
+        if stretch == layout.stretch:
+            return False
+        self._lay_out(layout_network(layout.sizes, layout.biased, stretch))
+        self.check_marks.draw(self._layout, self._marks)
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+        return True
+
+    def _fill_stretch(self, layout: NetworkLayout) -> float:
+        """The stretch that makes ``layout``'s network as wide as the view allows when it is
+        fitted to the view's height (``layout``'s own before the view has a size)."""
         width, height = self.view_box.width(), self.view_box.height()
+        if width <= 0 or height <= 0:
+            return layout.stretch
+        tall = self._fit_rect(layout, math.inf)  # the fit as if the view were as wide as need be
+        return fill_stretch(layout, tall.height() * width / height)
+
+    def _fit_rect(self, layout: NetworkLayout | None, width: float) -> QRectF:
+        """``layout``'s scene bounds, grown where their margins (view units) are fewer pixels than
+        the headers above and the value labels and stage name below need when fitted to a view
+        ``width`` pixels wide and as high as this one."""
+        height = self.view_box.height()
         if layout is None or width <= 0 or height <= 0:
-            return self.scene_bounds()
+            return QRectF(0, 0, 1, 1) if layout is None else qrect(layout.scene_bounds())
         bounds = layout.scene_bounds()
         left, right, low, high = bounds.x, bounds.right, bounds.y, bounds.y_max
         lowest = min(float(c.y[-1]) - c.spacing / 2 for c in layout.columns)
@@ -358,8 +403,9 @@ class NetworkView(QWidget):
         super().showEvent(event)
         # hidden, the view neither fits nor places labels: a launch builds it before it has a size
         if self._fitted:
-            self.fit()
-        self.arrange_labels()
+            self.fit()  # places the labels too
+        else:
+            self.arrange_labels()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
@@ -382,6 +428,11 @@ class NetworkView(QWidget):
     def network_layout(self) -> NetworkLayout | None:
         """The geometry of the network drawn (None before the first network)."""
         return self._layout
+
+    @property
+    def relayout_pending(self) -> bool:
+        """Whether a resize's new gaps are still to be laid out (they wait for the event loop)."""
+        return self._restretch_timer.isActive()
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -524,13 +575,22 @@ class NetworkView(QWidget):
         self.arrange_labels()
 
     def _on_view_resized(self) -> None:
-        # the labels keep their pixel size: a fitted network is fitted again to keep their room
+        # the labels keep their pixel size: a fitted network is fitted again to keep their room,
+        # as laid out now; new gaps for the new shape wait for the event loop (_restretch_timer)
         if self._fitted:
-            self.fit()
+            self._fit_range()
+            self._restretch_timer.start()
         self.arrange_labels()
 
+    def _on_restretch_due(self) -> None:
+        """After a resize: the gaps for the view's new shape, unless the user has zoomed or panned since."""
+        if self._fitted and self._restretch():
+            self._fit_range()
+            self.arrange_labels()
+
     def _on_view_moved(self, *args: object) -> None:
-        self._fitted = False
+        self._fitted = False  # the user's zoom or pan stays: no fit, no new gaps under them
+        self._restretch_timer.stop()
 
     def _on_color_by_changed(self, mode: str) -> None:
         self.header.set_color_mode(mode)

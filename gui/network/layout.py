@@ -4,10 +4,14 @@ Columns run left to right (column 0 is the input); y grows upwards and unit 0 of
 the top. Line edges are one segment per weight, layer by layer, W[l] flattened row-major
 (unit, input). A layer with more weights than ``DENSE_EDGES`` is a weight-matrix band instead:
 x is the unit of the next column, y the input, aligned with its node.
+
+The horizontal gaps (between columns, and to the loss node) stretch by a factor so the drawing
+can fill a wide view; node sizes and every y stay as they are (:func:`fill_stretch`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -30,6 +34,8 @@ BIAS_NODES = 64  # columns up to this size draw a bias square per unit
 STRIP_HALF_WIDTH = 0.15  # half the width of a node strip
 LOSS_OFFSET = 2.0  # the loss node's distance right of the output column
 HEADER_LIFT = 0.35  # column headers hang this far above the tallest column
+MAX_STRETCH = 3.0  # the gaps stretch at most this much: a small network in a wide view stays compact
+STRETCH_STEP = 0.25  # stretches are multiples of this: a resize by a few pixels keeps the layout
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -93,7 +99,7 @@ def node_name(sizes: tuple[int, ...], column: int, index: int) -> str:
     return f"h{number}⁽{str(column - 1).translate(_SUPERSCRIPTS)}⁾"
 
 
-def _columns(sizes: tuple[int, ...], dense: list[bool]) -> list[Column]:
+def _columns(sizes: tuple[int, ...], dense: list[bool], stretch: float) -> list[Column]:
     columns = []
     x = 0.0
     for c, n in enumerate(sizes):
@@ -102,17 +108,21 @@ def _columns(sizes: tuple[int, ...], dense: list[bool]) -> list[Column]:
         diameter = 0.5 if n <= MAX_COLUMN_HEIGHT else 0.75 * spacing
         columns.append(Column(x, y, spacing, diameter, n > STRIP_NODES))
         if c < len(sizes) - 1:
-            x += BAND_GAP if dense[c] else GAP
+            x += (BAND_GAP if dense[c] else GAP) * stretch
     return columns
 
 
-def layout_network(sizes: tuple[int, ...], biased: tuple[bool, ...] | None = None) -> NetworkLayout:
+def layout_network(
+    sizes: tuple[int, ...], biased: tuple[bool, ...] | None = None, stretch: float = 1.0
+) -> NetworkLayout:
     """The drawing's geometry for a network of ``sizes`` (input first) whose layers have biases
-    where ``biased`` says (None: every layer)."""
+    where ``biased`` says (None: every layer), its horizontal gaps ``stretch`` times the usual."""
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"a network needs an input and at least one layer of units, got {sizes}")
+    if not 1.0 <= stretch <= MAX_STRETCH:
+        raise ValueError(f"a stretch between 1 and {MAX_STRETCH:g} expected, got {stretch}")
     dense = [sizes[c] * sizes[c + 1] > DENSE_EDGES for c in range(len(sizes) - 1)]
-    columns = _columns(sizes, dense)
+    columns = _columns(sizes, dense, stretch)
     parts: list[list[Array]] = [[], [], [], []]
     offsets: dict[int, int] = {}
     bands: dict[int, Rect] = {}
@@ -134,7 +144,18 @@ def layout_network(sizes: tuple[int, ...], biased: tuple[bool, ...] | None = Non
     biased = (True,) * (len(sizes) - 1) if biased is None else tuple(biased)
     if len(biased) != len(sizes) - 1:
         raise ValueError(f"one bias flag per layer expected, got {len(biased)} for {len(sizes) - 1} layers")
-    return NetworkLayout(sizes, tuple(columns), offsets, bands, x0, y0, x1, y1, biased)
+    return NetworkLayout(sizes, tuple(columns), offsets, bands, x0, y0, x1, y1, biased, stretch)
+
+
+def fill_stretch(layout: NetworkLayout, width: float) -> float:
+    """The stretch at which ``layout``'s network is as near ``width`` (view units) wide as the
+    steps allow without passing it: never below 1 nor above :data:`MAX_STRETCH`."""
+    span = (layout.loss_position[0] - layout.columns[0].x) / layout.stretch  # what stretches
+    fixed = layout.scene_bounds().width - span * layout.stretch  # the margins, which do not
+    if not math.isfinite(width) or width <= fixed + span:
+        return 1.0
+    steps = math.floor((width - fixed) / span / STRETCH_STEP + 1e-9)
+    return min(steps * STRETCH_STEP, MAX_STRETCH)
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +171,7 @@ class NetworkLayout:
     x1: Array  # ... and ends (unit side), one per line-drawn weight
     y1: Array
     biased: tuple[bool, ...]  # per layer whether it has biases (a layer without has no squares)
+    stretch: float = 1.0  # how much wider than usual the horizontal gaps are
 
     @property
     def layers(self) -> int:
@@ -161,7 +183,7 @@ class NetworkLayout:
 
     @property
     def loss_position(self) -> tuple[float, float]:
-        return self.columns[-1].x + LOSS_OFFSET, 0.0
+        return self.columns[-1].x + LOSS_OFFSET * self.stretch, 0.0
 
     @property
     def max_width(self) -> float:

@@ -11,8 +11,11 @@ from gui.network.layout import (
     BAND_GAP,
     GAP,
     MAX_COLUMN_HEIGHT,
+    MAX_STRETCH,
+    STRETCH_STEP,
     STRIP_NODES,
     NetworkLayout,
+    fill_stretch,
     layout_network,
     node_name,
 )
@@ -76,17 +79,19 @@ def test_a_dense_layer_is_a_band_one_pixel_per_weight() -> None:
     assert last.y == pytest.approx(band.y)
 
 
+@pytest.mark.parametrize("stretch", [1.0, 2.25])
 @pytest.mark.parametrize("sizes", [(2, 3, 1), (3, 5, 4, 2), (1, 2, 2, 1)])
-def test_every_parameter_is_hit_where_it_is_drawn(sizes: tuple[int, ...]) -> None:
-    layout = layout_network(sizes)
+def test_every_parameter_is_hit_where_it_is_drawn(sizes: tuple[int, ...], stretch: float) -> None:
+    layout = layout_network(sizes, stretch=stretch)
     for ref in all_refs(sizes):
         hit = hit_test(layout, *layout.parameter_point(ref), 0.01)
         assert hit is not None
         assert hit.ref == ref
 
 
-def test_every_band_pixel_is_hit_where_it_is_drawn() -> None:
-    layout = layout_network((784, 128, 10))
+@pytest.mark.parametrize("stretch", [1.0, 3.0])
+def test_every_band_pixel_is_hit_where_it_is_drawn(stretch: float) -> None:
+    layout = layout_network((784, 128, 10), stretch=stretch)
     rng = np.random.default_rng(0)
     refs = [ParameterRef(0, 0, 0), ParameterRef(0, 127, 783), ParameterRef(0, 64, 300)]
     units, inputs = rng.integers(0, 128, 200), rng.integers(0, 784, 200)
@@ -201,3 +206,83 @@ def test_a_layer_without_biases_has_no_squares_and_its_units_select_nothing() ->
     assert hit.ref == ParameterRef(1, 0, None)
     with pytest.raises(ValueError, match="one bias flag per layer"):
         layout_network((2, 3, 1), (False,))
+
+
+@pytest.mark.parametrize("sizes", [(2, 3, 1), (2, 128, 128, 1), (784, 128, 10), (3, 5, 4, 2)])
+def test_a_stretch_widens_the_gaps_and_nothing_else(sizes: tuple[int, ...]) -> None:
+    plain, wide = layout_network(sizes), layout_network(sizes, stretch=2.5)
+    assert wide.stretch == 2.5
+    for a, b in zip(plain.columns, wide.columns, strict=True):
+        assert b.x == pytest.approx(2.5 * a.x)
+        np.testing.assert_array_equal(b.y, a.y)
+        assert (b.spacing, b.diameter, b.radius, b.strip) == (a.spacing, a.diameter, a.radius, a.strip)
+    loss_x, loss_y = wide.loss_position
+    assert loss_x - wide.columns[-1].x == pytest.approx(2.5 * (plain.loss_position[0] - plain.columns[-1].x))
+    assert loss_y == plain.loss_position[1]
+    assert wide.scene_bounds().width > plain.scene_bounds().width
+    assert (wide.scene_bounds().y, wide.scene_bounds().height) == (
+        plain.scene_bounds().y,
+        plain.scene_bounds().height,
+    )
+    assert wide.header_top() == plain.header_top()
+
+
+def test_stretched_edges_bands_and_squares_follow_their_columns() -> None:
+    sizes = (3, 5, 4, 2)
+    layout = layout_network(sizes, stretch=1.75)
+    for layer in range(len(sizes) - 1):
+        left, right = layout.columns[layer], layout.columns[layer + 1]
+        idx = layout.layer_edges(layer)
+        np.testing.assert_allclose(layout.x0[idx], left.x + left.radius)
+        np.testing.assert_allclose(layout.x1[idx], right.x - right.radius)
+        bx, _ = layout.bias_position(layer, 0)
+        assert bx == pytest.approx(right.x - right.diameter)
+        span = layout.stage_span("forward", layer)
+        assert span == pytest.approx((left.x - 0.7, right.x + 0.7))
+    loss_span = layout.stage_span("loss", None)
+    assert loss_span[0] < layout.columns[-1].x < layout.loss_position[0] < loss_span[1]
+    band = layout_network((784, 128, 10), stretch=2.0)
+    rect = band.band_rects[0]
+    assert rect.x == pytest.approx(band.columns[0].x + 0.6)
+    assert rect.right == pytest.approx(band.columns[1].x - 0.6)
+    assert rect.height == layout_network((784, 128, 10)).band_rects[0].height
+
+
+def test_the_loss_node_stays_right_of_the_output_column_at_every_stretch() -> None:
+    for stretch in (1.0, 1.25, MAX_STRETCH):
+        layout = layout_network((2, 3, 1), stretch=stretch)
+        loss_x, _ = layout.loss_position
+        assert loss_x > layout.columns[-1].x
+        hit = hit_test(layout, *layout.loss_position, 0.01)
+        assert hit is not None
+        assert hit.kind == "loss"
+        xs, _ = layout.loss_links()
+        assert xs[1] < loss_x  # the links end at the loss node, from the output side
+
+
+def test_the_fill_stretch_is_stepped_capped_and_never_too_wide() -> None:
+    plain = layout_network((2, 128, 128, 1))
+    width = plain.scene_bounds().width
+    assert fill_stretch(plain, width / 2) == 1.0  # never narrower than the usual gaps
+    assert fill_stretch(plain, width) == 1.0
+    assert fill_stretch(plain, 100 * width) == MAX_STRETCH
+    assert fill_stretch(plain, float("inf")) == 1.0  # no sensible width: the usual gaps
+    previous = 1.0
+    for target in np.linspace(width, 4 * width, 40):
+        stretch = fill_stretch(plain, float(target))
+        assert stretch >= previous  # wider views never stretch less
+        assert (stretch / STRETCH_STEP).is_integer()
+        assert stretch == 1.0 or layout_network(plain.sizes, stretch=stretch).scene_bounds().width <= target
+        if stretch < MAX_STRETCH:  # one step more would be too wide
+            more = layout_network(plain.sizes, stretch=stretch + STRETCH_STEP)
+            assert more.scene_bounds().width > target
+        previous = stretch
+    assert previous > 1.0
+    wide = layout_network(plain.sizes, stretch=2.0)
+    assert fill_stretch(wide, 2.2 * width) == fill_stretch(plain, 2.2 * width)  # whatever it is now
+
+
+def test_a_stretch_out_of_range_is_refused() -> None:
+    for stretch in (0.5, MAX_STRETCH + 1):
+        with pytest.raises(ValueError, match="stretch"):
+            layout_network((2, 3, 1), stretch=stretch)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
 from engine import ParameterRef, parse_session
 from gui.colormap import buckets
 from gui.controller import SessionController
+from gui.main_window import MainWindow
+from gui.network.layout import layout_network
 from gui.network_view import NetworkView
+from tests.gui.conftest import open_window
 from tests.gui.hosting import show_in_host
 from tests.helpers import all_refs, tiny_session_dict, wide_network_dict
 
@@ -174,3 +179,72 @@ def test_the_selected_paths_are_drawn_from_a_cache(tiny) -> None:
     for curve in (view.selection.path_curve, view.selection.selected_curve):
         assert curve.isVisible()
         assert curve.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+@pytest.fixture
+def tall_window(qtbot, settings: QSettings) -> Iterator[MainWindow]:
+    """A window on 2-128-128-1: columns as tall as the drawing allows, so it is narrow unstretched."""
+    yield from open_window(qtbot, parse_session(wide_network_dict([2, 128, 128, 1], 6)), settings)
+
+
+def settle() -> None:
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def pixel_span(view: NetworkView) -> float:
+    """How many pixels lie between the input column and the loss node as drawn."""
+    layout = view.network_layout
+    left = view.view_box.mapViewToScene(QPointF(layout.columns[0].x, 0.0)).x()
+    right = view.view_box.mapViewToScene(QPointF(*layout.loss_position)).x()
+    return float(right - left)
+
+
+def test_a_tall_network_spreads_across_a_wide_window(tall_window: MainWindow) -> None:
+    tall_window.resize(1366, 768)
+    settle()
+    view = tall_window.network_view
+    layout = view.network_layout
+    span = pixel_span(view)
+    plain = layout_network(layout.sizes, layout.biased)
+    pixels_per_unit, _ = (1 / p for p in view.view_box.viewPixelSize())
+    plain_span = (plain.loss_position[0] - plain.columns[0].x) * pixels_per_unit  # same height, same scale
+    assert span >= 1.5 * plain_span
+    assert span >= 0.6 * view.view_box.width()
+    for stretched, column in zip(layout.columns, plain.columns, strict=True):  # only x moved
+        np.testing.assert_array_equal(stretched.y, column.y)
+        assert stretched.diameter == column.diameter
+    bounds = view.view_box.mapViewToScene(view.scene_bounds()).boundingRect()
+    assert view.view_box.sceneBoundingRect().contains(bounds)  # and it still fits
+
+
+def test_a_step_keeps_the_stretched_layout(tall_window: MainWindow) -> None:
+    tall_window.resize(1366, 768)
+    settle()
+    view = tall_window.network_view
+    layout = view.network_layout
+    tall_window.controller.step()
+    settle()
+    assert view.network_layout is layout  # laid out again on a resize, never on a step
+    assert view.edge_values(0) is not None
+
+
+def test_a_click_selects_the_weight_under_it_after_a_resize(qtbot) -> None:
+    controller = SessionController(parse_session(tiny_session_dict()))
+    view = NetworkView(controller)
+    host = show_in_host(qtbot, view, 700, 600, margin=0)
+    view.fit()
+    before = view.network_layout
+    ref = ParameterRef(0, 1, 0)
+    controller.select(ref)
+    host.resize(1500, 450)
+    settle()
+    after = view.network_layout
+    assert after.stretch > before.stretch  # a wider view: wider gaps, laid out anew
+    assert after.columns[1].x > before.columns[1].x
+    assert controller.selection == ref  # kept through the new layout
+    for ref in all_refs(view.sizes):
+        if ref.input is None:
+            continue
+        qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=view.viewport_point(ref))
+        assert controller.selection == ref
