@@ -9,6 +9,7 @@ and only after its thread has ended.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,33 @@ _ORPHANS: list[tuple[QThread, QObject]] = []
 # the work: given the cancel event, returns the result; raises GradstepError for bad input
 Work = Callable[[threading.Event], Any]
 
+YIELD_EVERY = 0.008  # seconds of a job's work between two pauses that let the window run
+YIELD_FOR = 0.001  # seconds each pause lasts
+
+
+def yielding(cancel: threading.Event) -> Callable[[], bool]:
+    """``cancel.is_set`` for a job's polling loop, which also pauses the worker briefly every
+    :data:`YIELD_EVERY` seconds.
+
+    The engine's matrix products release the interpreter's lock and take it back at once, many
+    times a millisecond; a thread waiting for the lock then never asks for it to be handed over
+    (the lock did change hands), so the window's thread, which needs it for every Python handler
+    and every Qt virtual a Python class overrides, starved for a whole tutorial replay (0.3 s
+    without a repaint). A pause of a millisecond in nine lets it through; the job takes about a
+    ninth longer.
+    """
+    due = time.perf_counter() + YIELD_EVERY
+
+    def should_stop() -> bool:
+        nonlocal due
+        now = time.perf_counter()
+        if now >= due:
+            time.sleep(YIELD_FOR)
+            due = time.perf_counter() + YIELD_EVERY
+        return cancel.is_set()
+
+    return should_stop
+
 
 class _Worker(QObject):
     """Runs the work off the GUI thread and always answers exactly once."""
@@ -36,9 +64,16 @@ class _Worker(QObject):
         self._work = work
         self._what = what
         self.cancel_event = threading.Event()  # set from the GUI thread; the engine polls it
+        self.answered = threading.Event()  # set once the answer is on its way to the GUI thread
 
     @Slot()
     def run(self) -> None:
+        try:
+            self._answer()
+        finally:
+            self.answered.set()
+
+    def _answer(self) -> None:
         try:
             result = self._work(self.cancel_event)
         except (GradstepError, OSError) as exc:
@@ -64,7 +99,7 @@ class LearnerJob(QObject):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, work: Work, what: str, parent: QObject | None = None) -> None:
+    def __init__(self, work: Work, what: str, parent: QObject | None = None, start: bool = True) -> None:
         super().__init__(parent)
         self.cancelling = False
         self._thread: QThread | None = QThread()
@@ -74,7 +109,15 @@ class LearnerJob(QObject):
         self._worker.finished.connect(self._on_worker_finished)
         self._worker.failed.connect(self._on_worker_failed)
         self._worker.cancelled.connect(self._on_worker_cancelled)
-        self._thread.start()
+        self._started = False
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start the work (once; a job made with ``start=False`` waits for this)."""
+        if self._thread is not None and not self._started:
+            self._started = True
+            self._thread.start()
 
     @property
     def running(self) -> bool:
@@ -99,8 +142,12 @@ class LearnerJob(QObject):
             _ORPHANS.append((thread, self._worker))
 
     def wait(self, timeout_ms: int) -> bool:
-        """Block until the job's thread has ended."""
-        return self._thread is None or self._thread.wait(timeout_ms)
+        """Block until the work has answered (starting it if it has not started); the answer
+        itself arrives through the event loop. Not the thread's end: its event loop quits when
+        the GUI thread receives the answer, so waiting for that blocked a walkthrough export
+        for the whole timeout (60 s) at every long step."""
+        self.start()
+        return self._thread is None or self._worker.answered.wait(timeout_ms / 1000)
 
     def _end_thread(self) -> bool:
         """Stop the thread; False if the job was abandoned and must not answer."""

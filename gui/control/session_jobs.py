@@ -26,7 +26,7 @@ from engine.files.session_file import parse_session
 from engine.files.walkthrough import Walkthrough
 from engine.history.runner import summary
 from gui.control.debug_mode import DebugCore
-from gui.control.learner_job import LearnerJob, Work
+from gui.control.learner_job import LearnerJob, Work, yielding
 from gui.control.run_worker import RunProgress
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class SessionJob(LearnerJob):
     """One piece of session work on a worker thread; ``label`` says what, for the busy indicator."""
 
     def __init__(self, work: Work, label: str, failure_title: str, parent: QObject | None = None) -> None:
-        super().__init__(work, label, parent)
+        super().__init__(work, label, parent, start=False)  # the controller starts it (start())
         self.label = label
         self.failure_title = failure_title
 
@@ -182,9 +182,10 @@ class JobCore(DebugCore):
         iterations = self.completed_iterations()
 
         def work(cancel: threading.Event) -> int:
+            stop = yielding(cancel)  # the writes release the interpreter's lock many times too
             with TraceWriter(path) as writer:
                 for k in iterations:
-                    if cancel.is_set():
+                    if stop():
                         raise GradstepError("the export was cancelled")  # the writer keeps no file
                     writer.write(summary(session.iteration_record(k)))
                 if cancel.is_set():  # a cancel after the last record still keeps no file
@@ -215,7 +216,7 @@ class JobCore(DebugCore):
         self._progress = RunProgress(self.snapshot(), session.losses(), session.gradient_norms(), 0, 0)
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, JOB_SWITCH_INTERVAL))
-        job = SessionJob(work, label, failure_title, self)  # its thread starts here
+        job = SessionJob(work, label, failure_title, self)
         job.finished.connect(self._on_job_finished)
         job.failed.connect(self._on_job_failed)
         job.cancelled.connect(self._on_job_cancelled)
@@ -223,6 +224,7 @@ class JobCore(DebugCore):
         self._on_job_done = on_done
         self.message.emit(f"{label}…")
         self.job_changed.emit(self.job_state)
+        job.start()  # after the busy indicator is shown: the layout it changes is done first
         return True
 
     def _job_refuses(self) -> bool:
