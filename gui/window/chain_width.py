@@ -36,6 +36,7 @@ class ChainDockWidth(QObject):
         self._panel = panel
         self._user_sized = False
         self._pressed_width: int | None = None
+        self._in_view = True  # not behind another dock's tab (visibilityChanged says when it is)
         self._grow_only = True  # what the next timed apply does: widen for content, or fit afresh
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -63,7 +64,10 @@ class ChainDockWidth(QObject):
         """Give the dock :meth:`width` (at least its present width if ``grow_only``) unless the
         user sized it or it floats."""
         dock = self._dock
-        if self._user_sized or dock.isFloating() or not dock.isVisible():
+        if self._user_sized or dock.isFloating() or not dock.isVisible() or not self._in_view:
+            # Behind the walkthrough's tab: Qt would keep the width asked for and apply it at the
+            # window's next re-layout, which the busy indicator of the next tutorial Next set off,
+            # moving the network 122 pixels while a job ran. Sized when its tab comes up instead.
             return
         if self._window.dockWidgetArea(dock) not in (
             Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -106,5 +110,6 @@ class ChainDockWidth(QObject):
         self._schedule(grow_only=True)
 
     def _on_dock_visibility_changed(self, visible: bool) -> None:
+        self._in_view = visible
         if visible:  # back from behind the walkthrough's tab, or shown again
             self._schedule(grow_only=True)

@@ -820,3 +820,32 @@ def test_tables_cut_to_their_widest_rows_are_as_wide_as_whole(qtbot) -> None:
                 assert width(cut) == width(part)
     assert cut_some  # so the test can fail: some tables were cut
     host.close()
+
+
+def test_the_chain_dock_behind_the_walkthrough_tab_keeps_its_width_until_raised(
+    qtbot, settings: QSettings
+) -> None:
+    """A tutorial step that selects a weight widens the chain's content while the walkthrough's
+    tab covers the dock: the dock is not resized then (Qt kept the width and applied it at the
+    window's next re-layout, the busy indicator's, moving the network while a job ran), but
+    when its tab comes up."""
+    with contextmanager(open_window)(qtbot, parse_session(tiny_session_dict()), settings) as win:
+        win.resize(1400, 900)
+        win.controller.mark_unmodified()
+        win.open_spec("example:tour-every-number")
+        win.controller.goto_step(10)  # selects a weight: the chain has content to fit
+        QApplication.processEvents()
+        assert win.walkthrough_dock.isVisible()
+        view = win.network_view.width()
+        for _ in range(5):
+            QApplication.processEvents()
+        assert win.network_view.width() == view
+        win.job_ui.busy.set_label("replaying step 12…")
+        win.job_ui.busy.setVisible(True)  # re-lays the window out, as a job's start does
+        for _ in range(5):
+            QApplication.processEvents()
+        assert win.network_view.width() == view
+        win.job_ui.busy.setVisible(False)
+        win.chain_dock.raise_()
+        sizer = win.docks.chain_width
+        qtbot.waitUntil(lambda: win.chain_dock.width() == sizer.width())
