@@ -64,8 +64,26 @@ def apply(count: int) -> None:
             from threadpoolctl import ThreadpoolController  # on first use: it costs a launch ms
 
             _controller = ThreadpoolController()  # finds the loaded libraries once (a few ms)
+        _take_openblas_control()
         _controller.limit(limits=count, user_api="blas")
         _chosen = count
+
+
+def _take_openblas_control() -> None:
+    """Let this thread set OpenBLAS's thread count.
+
+    threadpoolctl (3.6 on) lets only the first thread that set a process-wide OpenBLAS pool set
+    it again, while that thread lives, and other threads' calls silently do nothing. A QThread
+    worker counts as alive for ever (Python sees it as a dummy thread), so a worker that applied
+    the count first left every later :func:`apply`, the main thread's too, without effect. The
+    count is Gradstep's alone to set, and the last one applied is the one that holds.
+    """
+    import threadpoolctl
+
+    controller = getattr(threadpoolctl, "OpenBLASController", None)
+    clear = getattr(controller, "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
 
 
 def apply_chosen() -> None:

@@ -94,3 +94,31 @@ def test_a_bad_thread_count_exits_2_with_one_line(
     assert len(err.strip().splitlines()) == 1
     assert "threads" in err.lower()
     assert opened == []
+
+
+def test_a_count_applied_on_another_thread_first_does_not_lock_the_main_thread_out() -> None:
+    """threadpoolctl lets only the first thread to set OpenBLAS's process-wide pool set it
+    again while that thread lives (a window's QThread worker lives for ever, as Python sees it):
+    here a thread that applied a count stays alive while the main thread applies another."""
+    import threading
+
+    from threadpoolctl import OpenBLASController
+
+    OpenBLASController.clear_controlling_thread(force=True)  # as in a fresh process: no thread has set it
+    applied, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        threads.apply(1)
+        applied.set()
+        release.wait(10)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert applied.wait(10)
+        threads.apply(2)
+        assert set(threads.blas_threads()) == {2}
+        assert threads.chosen() == 2
+    finally:
+        release.set()
+        thread.join()
