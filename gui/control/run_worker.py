@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,14 +64,17 @@ class RunWorker(QObject):
         self._waiting = False  # a progress is on its way to the window, or being drawn
         self._next_emit = 0.0  # monotonic time before which no progress is sent
         self._redraw_seconds = redraw_seconds  # what the window's last redraw cost
+        self._drawn = threading.Event()  # set when the window has drawn the last progress
 
     def stop(self) -> None:
         self._stop = True  # read by the engine between iterations: pause answers in milliseconds
+        self._drawn.set()  # and a worker waiting for a redraw goes on to answer
 
     def shown(self, seconds: float) -> None:
         """The window has drawn the last progress, which took ``seconds`` (called from its thread)."""
         self._next_emit = time.monotonic() + _gap(seconds)
         self._waiting = False
+        self._drawn.set()
 
     @Slot()
     def run(self) -> None:
@@ -96,6 +100,11 @@ class RunWorker(QObject):
                 time.monotonic() >= self._next_emit or (self._speed is not None and result.iterations)
             ):
                 self._emit(done)
+                # The worker waits while the window draws: drawing beside it, the window's Python
+                # handlers waited for the interpreter's lock at every call into Qt (the engine's
+                # matrix products release and retake it at once, so a waiting thread never gets
+                # it handed over), which slowed both. The gap after each redraw bounds the wait.
+                self._drawn.wait(MAX_GAP_SECONDS)
         if result.reason == "stopped" or (self._stop and result.reason is None and done < self._count):
             result = RunResult(done, "stopped", f"paused at iteration {self._session.iteration}")
         else:
@@ -118,6 +127,7 @@ class RunWorker(QObject):
     def _emit(self, done: int) -> None:
         session = self._session
         self._waiting = True
+        self._drawn.clear()
         self.progress.emit(
             RunProgress(session.snapshot(), session.losses(), session.gradient_norms(), done, self._count)
         )

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 
 from engine import Breakpoints, Session, parse_session
 from engine.core import threads
@@ -76,3 +77,38 @@ def test_the_worker_waits_for_the_window_to_show_a_progress_before_the_next() ->
     worker.run()
     assert len(answered) >= 2
     assert answered == sorted(answered)
+
+
+def test_the_worker_computes_nothing_while_the_window_draws_a_progress() -> None:
+    """Drawing beside the worker, the window's thread waited for the interpreter's lock at every
+    call into Qt (and in a short run never finished a redraw): the worker now waits until the
+    window has shown the progress, or Pause, or MAX_GAP_SECONDS."""
+    session = Session(resolve("example:xor"))
+    worker = RunWorker(session, 200_000, Breakpoints())  # seconds of work: never done in this test
+    arrived = threading.Event()
+    at_progress: list[int] = []
+
+    def on_progress(progress: RunProgress) -> None:  # on the worker's thread (direct connection)
+        at_progress.append(session.iteration)
+        arrived.set()
+
+    worker.progress.connect(on_progress, Qt.ConnectionType.DirectConnection)
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    try:
+        assert arrived.wait(10)
+        stalled = session.iteration
+        assert stalled == at_progress[0]
+        threading.Event().wait(0.2)  # the window "draws" for a while
+        assert session.iteration == stalled  # nothing computed meanwhile
+        worker.shown(0.0)
+        deadline = threading.Event()
+        for _ in range(100):
+            if session.iteration > stalled:
+                break
+            deadline.wait(0.01)
+        assert session.iteration > stalled  # and it goes on once the window has shown it
+    finally:
+        worker.stop()
+        thread.join(10)
+    assert not thread.is_alive()
