@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from engine.core.mistakes import MISTAKES
 from engine.history.snapshot import name_position
 from gui.formatting import FAIL_COLOR, PASS_COLOR, format_number, html_number
+from gui.network.chain_terms import largest_terms
 
 if TYPE_CHECKING:
     from engine import ParameterRef, Snapshot
@@ -303,11 +304,10 @@ def listed_upstream(upstream: tuple[UpstreamTerm, ...]) -> list[UpstreamTerm]:
     on every step cost the dock tens of milliseconds."""
     if len(upstream) <= MAX_UPSTREAM_ROWS:
         return list(upstream)
-    products = [u.product for u in upstream]
-    if any(p is None for p in products):
+    largest = largest_terms(upstream, MAX_UPSTREAM_ROWS)
+    if largest is None:
         return list(upstream[:MAX_UPSTREAM_ROWS])
-    largest = sorted(range(len(upstream)), key=lambda k: -abs(products[k] or 0.0))[:MAX_UPSTREAM_ROWS]
-    return [upstream[k] for k in sorted(largest)]
+    return sorted(largest, key=lambda u: u.unit)
 
 
 def _unlisted_note(upstream: tuple[UpstreamTerm, ...], listed: list[UpstreamTerm]) -> str:

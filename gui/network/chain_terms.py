@@ -198,16 +198,23 @@ def _unit_terms(ex: ChainExplanation, sample: SampleTerms, layout: NetworkLayout
     return terms
 
 
+def largest_terms(upstream: tuple[UpstreamTerm, ...], count: int) -> list[UpstreamTerm] | None:
+    """The ``count`` terms of a hidden unit's sum with the largest |w·δ|, largest first (ties
+    in the order of k); None while the products are pending. The drawing labels the first few,
+    the chain panel's table lists more."""
+    products = [u.product for u in upstream]
+    if any(p is None for p in products):
+        return None
+    order = np.argsort([-abs(p) for p in products if p is not None], kind="stable")
+    return [upstream[int(k)] for k in order[:count]]
+
+
 def _labelled_upstream(upstream: tuple[UpstreamTerm, ...]) -> list[UpstreamTerm]:
     """Every term of a narrow next layer; of a wide one its top contributors by |w·δ| (none
     while the products are pending)."""
     if len(upstream) <= WIDE:
         return list(upstream)
-    products = [u.product for u in upstream]
-    if any(p is None for p in products):
-        return []
-    order = np.argsort([-abs(p) for p in products if p is not None], kind="stable")
-    return [upstream[int(k)] for k in order[:TOP_TERMS]]
+    return largest_terms(upstream, TOP_TERMS) or []
 
 
 def _upstream_terms(ex: ChainExplanation, sample: SampleTerms, layout: NetworkLayout) -> list[ChainTerm]:
