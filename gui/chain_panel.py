@@ -329,28 +329,28 @@ class ChainPanel(QWidget):
         report, values = c.check_report, self.check_values()
         available = self._available_width()
         pages: dict[int, str] = {}
+        last = len(DIGIT_LEVELS) - 1
 
-        def fits(level: int) -> bool:
+        def page(level: int) -> str:
             if level not in pages:
                 digits = DIGIT_LEVELS[level]
                 pages[level] = explanation_html(ex, row, optimizer, report, values, digits, why)
-            return level == len(DIGIT_LEVELS) - 1 or self._tables_fit(pages[level], available)
+            return pages[level]
+
+        def fits(level: int) -> bool:
+            return level == last or self._tables_fit(page(level), available)
 
         # the most digits whose tables fit, searched from the last step's level: a step changes
         # the numbers, rarely their width by a digit's, so one or two levels are laid out, not six
-        level = min(self._level, len(DIGIT_LEVELS) - 1)
-        if fits(level):
-            while level > 0 and fits(level - 1):
-                level -= 1
-        else:
-            while not fits(level + 1):
-                level += 1
+        level = min(self._level, last)
+        while not fits(level):
             level += 1
+        while level > 0 and fits(level - 1):
+            level -= 1
         self._level = level
-        self._set_html(pages[level])
+        self._set_html(page(level))
         self._scroll_to_filled(ex, row)
-        fits(0)
-        self._update_preferred_width(pages[0])
+        self._update_preferred_width(page(0))
 
     def _set_sample(self, row: int) -> None:
         """Work through batch row ``row``, and have the network show it too, except in a
