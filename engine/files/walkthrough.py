@@ -265,15 +265,6 @@ def load_walkthrough(path: str | Path) -> Walkthrough:
     return parse_walkthrough(read_json(path), base_dir=path.resolve().parent)
 
 
-def is_walkthrough_file(path: str | Path) -> bool:
-    """Whether a JSON file declares itself a walkthrough (without validating the rest)."""
-    try:
-        data = read_json(Path(path))
-    except GradstepError:
-        return False
-    return declares_walkthrough(data)
-
-
 def declares_walkthrough(data: Any) -> bool:
     """Whether parsed JSON declares itself a walkthrough. A file with steps is meant as one even
     when its format field is wrong, so its error message is about the walkthrough."""

@@ -100,10 +100,9 @@ class RunWorker(QObject):
                 time.monotonic() >= self._next_emit or (self._speed is not None and result.iterations)
             ):
                 self._emit(done)
-                # The worker waits while the window draws: drawing beside it, the window's Python
-                # handlers waited for the interpreter's lock at every call into Qt (the engine's
-                # matrix products release and retake it at once, so a waiting thread never gets
-                # it handed over), which slowed both. The gap after each redraw bounds the wait.
+                # The worker waits while the window draws: beside it, the window's Python handlers
+                # starved for the interpreter's lock (see learner_job.yielding) and a short run
+                # drew no progress at all. The gap after each redraw bounds the wait.
                 self._drawn.wait(MAX_GAP_SECONDS)
         if result.reason == "stopped" or (self._stop and result.reason is None and done < self._count):
             result = RunResult(done, "stopped", f"paused at iteration {self._session.iteration}")

@@ -286,10 +286,9 @@ class SessionCore(QObject):
         self._thread.started.connect(self._worker.run)
         self._worker.progress.connect(self._on_run_progress)
         self._worker.finished.connect(self._on_run_finished)
-        # The views answer running_changed before the worker starts: run beside it, their Python
-        # handlers waited for the interpreter's lock at every call into Qt (the engine's matrix
-        # products release and retake it at once, so a waiting thread never gets it handed
-        # over), and 5,000 XOR iterations took 0.1 to 0.3 s longer from the window.
+        # The views answer running_changed before the worker starts: beside it, their Python
+        # handlers starved for the interpreter's lock (see learner_job.yielding) and Run took
+        # 0.1 to 0.3 s.
         self.running_changed.emit(True)
         self.message.emit(f"running {count} iterations...")
         self._thread.start()
@@ -380,12 +379,11 @@ class SessionCore(QObject):
 
     def _redraw(self) -> None:
         """Announce a new state; the views' cost of showing it is measured once they have painted."""
-        start = time.monotonic()
+        self._redraw_start = time.monotonic()
         self.stage_changed.emit()
         # A zero timer fires once the event loop has painted what the views asked for: a timer
         # object, as QTimer.singleShot(0, ...) is a queued call, which Qt delivers before the
         # repaint (posted at low priority), so it measured the handlers and not the painting.
-        self._redraw_start = start
         self._redrawn_timer.start(0)
 
     def _on_redrawn_timer_timeout(self) -> None:
