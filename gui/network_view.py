@@ -7,7 +7,6 @@ bars. It collects what each part shows from the controller's snapshot and forwar
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,12 +16,9 @@ from numpy.typing import NDArray
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QPainter, QShowEvent
-from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QHBoxLayout,
-    QInputDialog,
-    QLineEdit,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -30,22 +26,22 @@ from PySide6.QtWidgets import (
 
 from engine import GradstepError, ParameterRef, Snapshot
 from gui.colormap import BUCKETS, position_indices
-from gui.config.form import exact_text
-from gui.formatting import format_number
+from gui.network import editing
 from gui.network.captions import Captions
 from gui.network.chain_labels import ChainLabels
 from gui.network.chain_terms import ChainTerm, chain_terms
 from gui.network.color_bar import ColorBar
 from gui.network.edges import Edges, qrect
+from gui.network.fitting import fit_rect, view_stretch
 from gui.network.header import NetworkHeader
 from gui.network.hits import Hit, hit_test
 from gui.network.label_board import LabelBoard, TextLabel, ViewScale
-from gui.network.layout import NetworkLayout, fill_stretch, layout_network
+from gui.network.layout import NetworkLayout, layout_network
 from gui.network.marks import CheckMarks, check_marks_fit
 from gui.network.nodes import Nodes
 from gui.network.overlays import Selection, StageShading
 from gui.network.style import SMOOTH_EDGES, Theme, theme_for
-from gui.network.tooltips import describe, parameter_value
+from gui.network.tooltips import describe
 from gui.network.values import (
     COLOR_MODES,
     DEFAULT_SCALE_MODE,
@@ -59,7 +55,7 @@ from gui.network.values import (
     node_values,
     scale_kind,
 )
-from gui.png import save_png
+from gui.png import save_png, save_svg
 
 if TYPE_CHECKING:
     from engine.core.records import Params
@@ -69,9 +65,6 @@ if TYPE_CHECKING:
 Array = NDArray[np.float64]
 
 HOVER_PIXELS = 5.0  # how near the pointer must be to an edge to pick it
-HEADER_ROOM = 40.0  # pixels above the tallest column for a two-line header
-FOOT_ROOM = 44.0  # ... below the lowest node for a value label and the stage's name
-CAPTION_ROOM = 36.0  # ... and a band's two-line caption
 
 __all__ = ["COLOR_MODES", "SCALE_MODES", "Hit", "NetworkView"]
 
@@ -176,7 +169,7 @@ class NetworkView(QWidget):
             raise ValueError("one activation per layer expected")
         self._activations = activations
         layout = layout_network(sizes, biased)
-        stretch = self._fill_stretch(layout)
+        stretch = view_stretch(layout, self.view_box.width(), self.view_box.height())
         self._lay_out(layout if stretch == layout.stretch else layout_network(sizes, biased, stretch))
         self.header.reset()
         self.fit()
@@ -220,8 +213,9 @@ class NetworkView(QWidget):
 
     def _fit_range(self) -> None:
         """Show the network as laid out now, with room for its headers and captions."""
-        self._fitted_size = (self.view_box.width(), self.view_box.height())
-        self.view_box.setRange(rect=self._fit_rect(self._layout, self.view_box.width()), padding=0.02)
+        width, height = self._fitted_size = (self.view_box.width(), self.view_box.height())
+        shown = self.scene_bounds() if self._layout is None else qrect(fit_rect(self._layout, width, height))
+        self.view_box.setRange(rect=shown, padding=0.02)
 
     def _restretch(self) -> bool:
         """Lay the network out again when the view's shape calls for other horizontal gaps,
@@ -230,7 +224,7 @@ class NetworkView(QWidget):
         layout = self._layout
         if layout is None:
             return False
-        stretch = self._fill_stretch(layout)
+        stretch = view_stretch(layout, self.view_box.width(), self.view_box.height())
         if stretch == layout.stretch:
             return False
         self._lay_out(layout_network(layout.sizes, layout.biased, stretch))
@@ -238,32 +232,6 @@ class NetworkView(QWidget):
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)
         return True
-
-    def _fill_stretch(self, layout: NetworkLayout) -> float:
-        """The stretch that makes ``layout``'s network as wide as the view allows when it is
-        fitted to the view's height (``layout``'s own before the view has a size)."""
-        width, height = self.view_box.width(), self.view_box.height()
-        if width <= 0 or height <= 0:
-            return layout.stretch
-        tall = self._fit_rect(layout, math.inf)  # the fit as if the view were as wide as need be
-        return fill_stretch(layout, tall.height() * width / height)
-
-    def _fit_rect(self, layout: NetworkLayout | None, width: float) -> QRectF:
-        """``layout``'s scene bounds, grown where their margins (view units) are fewer pixels than
-        the headers above and the value labels and stage name below need when fitted to a view
-        ``width`` pixels wide and as high as this one."""
-        height = self.view_box.height()
-        if layout is None or width <= 0 or height <= 0:
-            return QRectF(0, 0, 1, 1) if layout is None else qrect(layout.scene_bounds())
-        bounds = layout.scene_bounds()
-        left, right, low, high = bounds.x, bounds.right, bounds.y, bounds.y_max
-        lowest = min(float(c.y[-1]) - c.spacing / 2 for c in layout.columns)
-        foot = FOOT_ROOM + (CAPTION_ROOM if layout.band_rects else 0.0)
-        for _ in range(2):  # growing the rectangle shrinks the scale: once more settles it
-            scale = min(width / (right - left), height / (high - low))
-            high = max(high, layout.header_top() + HEADER_ROOM / scale)
-            low = min(low, lowest - foot / scale)
-        return QRectF(left, low, right - left, high - low)
 
     # ---- drawing a snapshot ----
 
@@ -518,33 +486,17 @@ class NetworkView(QWidget):
         save_png(self.grab().toImage(), path)
 
     def export_svg(self, path: Path) -> None:
-        """Save the drawing as an SVG (vector edges and nodes)."""
-        from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+        """Save the drawing as an SVG (vector edges and nodes); raises GradstepError."""
 
-        from engine.files.atomic import write_atomic
+        def render(painter: QPainter) -> None:
+            # Cached, the edges would go into the SVG as the screen's pixmap: draw them as lines.
+            self.edges.layer.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+            try:
+                self.plot.render(painter)
+            finally:
+                self.edges.layer.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
-        # rendered to memory, then written atomically: QSvgGenerator writing the file itself
-        # truncates it first and reports no error on a full disk
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        generator = QSvgGenerator()
-        generator.setOutputDevice(buffer)
-        size = self.plot.viewport().size()
-        generator.setSize(size)
-        generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
-        generator.setTitle("Gradstep network")
-        painter = QPainter()
-        if not painter.begin(generator):
-            raise GradstepError(f"{path}: could not write the SVG")
-        # Cached, the edges would go into the SVG as the screen's pixmap: draw them as lines.
-        self.edges.layer.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-        try:
-            self.plot.render(painter)
-        finally:
-            painter.end()
-            self.edges.layer.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        write_atomic(path, bytes(data.data()))
+        save_svg(render, self.plot.viewport().size(), "Gradstep network", path)
 
     # ---- handlers ----
 
@@ -635,42 +587,4 @@ class NetworkView(QWidget):
 
     def edit_parameter(self, ref: ParameterRef) -> None:
         """Ask for a new value of ``ref`` and hand it to the engine."""
-        if self._controller.running:
-            self._controller.message.emit("pause the run before editing a parameter")
-            return
-        # a text field, not QInputDialog.getDouble: its locale-bound validator read 1e-3 as 13
-        text = exact_text(parameter_value(self._controller.snapshot(), ref))
-        problem = ""
-        while True:
-            prompt = f"New value of {ref.label}\n(the stages that depend on it are recomputed):"
-            text, ok = QInputDialog.getText(
-                self,
-                f"Edit {ref.label}",
-                f"{prompt}\n\n{problem}" if problem else prompt,
-                QLineEdit.EchoMode.Normal,
-                text,
-            )
-            if not ok:
-                return
-            problem = self._set_parameter_text(ref, text)
-            if not problem:
-                return
-
-    def _set_parameter_text(self, ref: ParameterRef, text: str) -> str:
-        """Set ``ref`` to the number ``text`` reads as, as the configuration panel reads
-        numbers; the problem, or "" when it was set."""
-        try:
-            value = float(text.strip())
-        except ValueError:
-            problem = f"{text.strip()!r} is not a number"
-        else:
-            try:
-                self._controller.set_parameter(ref, value)
-            except GradstepError as exc:
-                problem = str(exc)
-            else:
-                self._controller.select(ref)
-                self._controller.message.emit(f"{ref.label} set to {format_number(value, self.digits)}")
-                return ""
-        self._controller.message.emit(problem)
-        return problem
+        editing.edit_parameter(self, self._controller, ref, self.digits)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -286,3 +288,27 @@ def test_a_stretch_out_of_range_is_refused() -> None:
     for stretch in (0.5, MAX_STRETCH + 1):
         with pytest.raises(ValueError, match="stretch"):
             layout_network((2, 3, 1), stretch=stretch)
+
+
+def test_a_fit_leaves_pixel_room_for_headers_and_feet_and_its_stretch_fills_the_width() -> None:
+    from gui.network.fitting import FOOT_ROOM, HEADER_ROOM, fit_rect, view_stretch
+
+    layout = layout_network((64, 64, 64, 10))
+    bounds = layout.scene_bounds()
+    assert fit_rect(layout, 0, 600) == bounds  # no size yet: the bounds as they are
+    assert view_stretch(layout, 0, 600) == layout.stretch
+    width, height = 1600.0, 600.0
+    shown = fit_rect(layout, width, height)
+    assert shown.x == bounds.x
+    assert shown.width == bounds.width
+    scale = min(width / shown.width, height / shown.height)  # pixels per view unit
+    # two rounds of growing (each shrinks the scale) come within a few hundredths of the room
+    assert (shown.y_max - layout.header_top()) * scale >= 0.98 * HEADER_ROOM
+    lowest = min(float(c.y[-1]) - c.spacing / 2 for c in layout.columns)
+    assert (lowest - shown.y) * scale >= 0.98 * FOOT_ROOM
+    assert shown.y < bounds.y  # the room was made: the bounds alone leave less
+    stretch = view_stretch(layout, width, height)
+    assert stretch > 1.0  # a tall network in a wide view widens its gaps ...
+    wide = fit_rect(layout_network(layout.sizes, stretch=stretch), math.inf, height)
+    assert wide.width <= wide.height * width / height  # ... no wider than the view at its height
+    assert view_stretch(layout_network((2, 4, 1)), 420, 600) == 1.0  # a small one in a narrow view
