@@ -29,6 +29,13 @@ def _gap(redraw_seconds: float) -> float:
     return min(MAX_GAP_SECONDS, max(FRAME_SECONDS - redraw_seconds, REDRAW_GAP * redraw_seconds))
 
 
+def ends_before_next_frame(left: int, seconds_each: float, redraw_seconds: float) -> bool:
+    """True when the ``left`` iterations of a flat-out run (``seconds_each``, as measured so far)
+    end within the gap a progress frame would leave after it: the final result would replace that
+    frame before its time on screen was up, so drawing it would only delay the run."""
+    return left * seconds_each < _gap(redraw_seconds)
+
+
 @dataclass(frozen=True)
 class RunProgress:
     """What the worker hands the window after each chunk."""
@@ -72,6 +79,7 @@ class RunWorker(QObject):
 
     def shown(self, seconds: float) -> None:
         """The window has drawn the last progress, which took ``seconds`` (called from its thread)."""
+        self._redraw_seconds = seconds
         self._next_emit = time.monotonic() + _gap(seconds)
         self._waiting = False
         self._drawn.set()
@@ -80,6 +88,7 @@ class RunWorker(QObject):
     def run(self) -> None:
         threads.apply_chosen()  # per thread for an OpenMP BLAS; OpenBLAS already has it
         done = 0
+        computing = 0.0  # seconds spent in the engine: its pace, without the waits for redraws
         result = RunResult(0)
         start = time.monotonic()
         self._next_emit = start + _gap(self._redraw_seconds)
@@ -92,10 +101,18 @@ class RunWorker(QObject):
                 if budget <= 0:
                     time.sleep(POLL_SECONDS)
                     continue
+            chunk = time.monotonic()
             result = self._session.run_iterations(budget, self._breakpoints, should_stop=self._chunk_end())
+            computing += time.monotonic() - chunk
             done += result.iterations
             if result.reason not in (None, "stopped"):
                 break
+            if (
+                self._speed is None
+                and done
+                and ends_before_next_frame(self._count - done, computing / done, self._redraw_seconds)
+            ):
+                continue
             if not self._waiting and (
                 time.monotonic() >= self._next_emit or (self._speed is not None and result.iterations)
             ):

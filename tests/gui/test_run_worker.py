@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from engine import Breakpoints, Session, parse_session
 from engine.core import threads
 from engine.files.examples import resolve
-from gui.control.run_worker import RunProgress, RunWorker
+from gui.control.run_worker import FRAME_SECONDS, REDRAW_GAP, RunProgress, RunWorker, ends_before_next_frame
 from gui.controller import SessionController
 from tests.helpers import tiny_session_dict
 
@@ -112,3 +112,14 @@ def test_the_worker_computes_nothing_while_the_window_draws_a_progress() -> None
         worker.stop()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_no_progress_frame_when_the_run_ends_before_its_time_on_screen_is_up() -> None:
+    """A frame drawn 20 ms before the final one is only a delay: after a 12 ms redraw the next
+    frame waits REDRAW_GAP times as long, so a rest of the run shorter than that gets none."""
+    gap = REDRAW_GAP * 0.012
+    assert ends_before_next_frame(0, 50e-6, 0.012)
+    assert ends_before_next_frame(int(0.9 * gap / 50e-6), 50e-6, 0.012)
+    assert not ends_before_next_frame(int(1.1 * gap / 50e-6), 50e-6, 0.012)
+    # a window that draws in no time still gets a frame each FRAME_SECONDS of a longer run
+    assert not ends_before_next_frame(int(1.1 * FRAME_SECONDS / 50e-6), 50e-6, 0.0)
