@@ -23,36 +23,55 @@ def frobenius_norms(matrices: Iterable[Array]) -> tuple[float, ...]:
 
 
 class Metrics:
-    """Per-iteration loss and gradient norms, from iteration ``start`` on, in order."""
+    """Per-iteration loss and gradient norms, from iteration ``start`` on, in order.
+
+    Recorded into lists (an append is what an iteration can afford); read as arrays converted
+    once: each read converts only what was recorded since the last one, so a window run that
+    reads them at every progress frame stays linear in its length, not quadratic. The arrays
+    handed out are read-only and never change: a later read makes new ones.
+    """
 
     def __init__(self, start: int, layers: int) -> None:
         self._start = start
         self._layers = layers
         self._losses: list[float] = []
         self._norms: list[tuple[float, ...]] = []
+        self._loss_array: Array = _frozen(np.zeros(0))
+        self._norm_array: Array = _frozen(np.zeros((0, layers)))
 
     def record(self, k: int, loss: float, norms: tuple[float, ...] | None) -> None:
         """Note iteration k's loss (and norms): a recomputed iteration overwrites, a new one
-        appends, one beyond the next is not known yet and is skipped."""
+        appends, one beyond the next is not known yet and is skipped (so is one before the start)."""
         i = k - self._start
+        if i < 0:
+            return
         if i < len(self._losses):
             self._losses[i] = loss
+            self._loss_array = self._loss_array[:i]  # converted again from i on
         elif i == len(self._losses):
             self._losses.append(loss)
         if norms is not None:
             if i < len(self._norms):
                 self._norms[i] = norms
+                self._norm_array = self._norm_array[:i]
             elif i == len(self._norms):
                 self._norms.append(norms)
 
     def forget_from(self, k: int) -> None:
         """Forget iteration k and later (history after an edit is a new branch)."""
-        del self._losses[k - self._start :]
-        del self._norms[k - self._start :]
+        i = max(0, k - self._start)
+        del self._losses[i:]
+        del self._norms[i:]
+        self._loss_array = self._loss_array[:i]
+        self._norm_array = self._norm_array[:i]
 
     def losses(self) -> tuple[NDArray[np.int64], Array]:
         n = len(self._losses)
-        return np.arange(self._start, self._start + n), np.array(self._losses)
+        done = len(self._loss_array)
+        if done < n:
+            new = np.array(self._losses[done:], dtype=np.float64)
+            self._loss_array = _frozen(np.concatenate([self._loss_array, new]))
+        return np.arange(self._start, self._start + n), self._loss_array
 
     def last_loss(self) -> tuple[int, float] | None:
         if not self._losses:
@@ -61,5 +80,13 @@ class Metrics:
 
     def gradient_norms(self) -> tuple[NDArray[np.int64], Array]:
         n = len(self._norms)
-        norms = np.array(self._norms) if n else np.zeros((0, self._layers))
-        return np.arange(self._start, self._start + n), norms
+        done = len(self._norm_array)
+        if done < n:
+            new = np.array(self._norms[done:], dtype=np.float64).reshape(n - done, self._layers)
+            self._norm_array = _frozen(np.concatenate([self._norm_array, new]))
+        return np.arange(self._start, self._start + n), self._norm_array
+
+
+def _frozen(array: Array) -> Array:
+    array.flags.writeable = False
+    return array
