@@ -15,10 +15,12 @@ from engine import Breakpoints, RunResult, Session, Snapshot
 from engine.core import threads
 
 FRAME_SECONDS = 1 / 30  # the view refreshes at most this often while a run goes flat out
-# After a redraw that took d seconds the next waits at least REDRAW_GAP * d: the window's
-# redraws (and the interpreter lock they hold) then cost a run at most about 1 / (1 + REDRAW_GAP)
-# of its time, however big the network's drawing is (a 10 ms redraw: about 14 a second). At 4,
-# XOR runs from the window measured 1.3-1.5x the engine alone on a loaded machine.
+# After a frame that cost the run d seconds (making the progress, handing it over, the window's
+# redraw: PySide6 holds the interpreter lock in every Qt call, so the worker cannot compute
+# meanwhile), the next waits at least REDRAW_GAP * d: frames then cost a run at most about
+# 1 / (1 + REDRAW_GAP) of its time, however big the network's drawing is (XOR's frames cost
+# 20 to 30 ms: 4 to 6 a second). At 4, XOR runs from the window measured 1.3-1.5x the engine
+# alone on a loaded machine.
 REDRAW_GAP = 6.0
 MAX_GAP_SECONDS = 1.0  # however slow the drawing, progress shows at least about once a second
 POLL_SECONDS = 0.005  # short naps keep Pause well inside 50 ms
@@ -72,15 +74,26 @@ class RunWorker(QObject):
         self._next_emit = 0.0  # monotonic time before which no progress is sent
         self._redraw_seconds = redraw_seconds  # what the window's last redraw cost
         self._drawn = threading.Event()  # set when the window has drawn the last progress
+        self._emitted = 0.0  # monotonic time the last progress began to be made
 
     def stop(self) -> None:
         self._stop = True  # read by the engine between iterations: pause answers in milliseconds
         self._drawn.set()  # and a worker waiting for a redraw goes on to answer
 
+    @property
+    def frame_seconds(self) -> float:
+        """What the last progress frame cost the run (or the redraw the run started after)."""
+        return self._redraw_seconds
+
     def shown(self, seconds: float) -> None:
         """The window has drawn the last progress, which took ``seconds`` (called from its thread)."""
-        self._redraw_seconds = seconds
-        self._next_emit = time.monotonic() + _gap(seconds)
+        now = time.monotonic()
+        # What the frame cost the run: the window's redraw and also making the progress and
+        # handing it over, during all of which the worker computed nothing (the window measured
+        # 12 ms where the run lost 25 to 30 ms a frame, and frames took a quarter of a long run).
+        cost = max(seconds, now - self._emitted) if self._waiting else seconds
+        self._redraw_seconds = cost
+        self._next_emit = now + _gap(cost)
         self._waiting = False
         self._drawn.set()
 
@@ -142,6 +155,7 @@ class RunWorker(QObject):
 
     def _emit(self, done: int) -> None:
         session = self._session
+        self._emitted = time.monotonic()
         self._waiting = True
         self._drawn.clear()
         self.progress.emit(

@@ -123,3 +123,15 @@ def test_no_progress_frame_when_the_run_ends_before_its_time_on_screen_is_up() -
     assert not ends_before_next_frame(int(1.1 * gap / 50e-6), 50e-6, 0.012)
     # a window that draws in no time still gets a frame each FRAME_SECONDS of a longer run
     assert not ends_before_next_frame(int(1.1 * FRAME_SECONDS / 50e-6), 50e-6, 0.0)
+
+
+def test_a_frame_costs_the_run_from_making_the_progress_to_the_window_having_drawn_it() -> None:
+    """The window measures only its redraw; the run also lost the making and the hand-over of the
+    progress (it computes nothing meanwhile), and the gap to the next frame follows all of it."""
+    worker = RunWorker(Session(resolve("example:xor")), 1_000, Breakpoints())
+    worker._emit(0)  # as the run does: progress made, the worker now waits for the window
+    threading.Event().wait(0.05)  # delivery and drawing
+    worker.shown(0.005)  # the window's own measure of its redraw
+    assert worker.frame_seconds >= 0.05
+    worker.shown(0.004)  # a redraw with no progress waiting (a click during the run)
+    assert worker.frame_seconds == 0.004
