@@ -72,7 +72,7 @@ class RunWorker(QObject):
         self._stop = False
         self._waiting = False  # a progress is on its way to the window, or being drawn
         self._next_emit = 0.0  # monotonic time before which no progress is sent
-        self._redraw_seconds = redraw_seconds  # what the window's last redraw cost
+        self._redraw_seconds = redraw_seconds  # what the last frame (at first: redraw) cost the run
         self._drawn = threading.Event()  # set when the window has drawn the last progress
         self._emitted = 0.0  # monotonic time the last progress began to be made
 
