@@ -19,8 +19,8 @@ FRAME_SECONDS = 1 / 30  # the view refreshes at most this often while a run goes
 # redraw: PySide6 holds the interpreter lock in every Qt call, so the worker cannot compute
 # meanwhile), the next waits at least REDRAW_GAP * d: frames then cost a run at most about
 # 1 / (1 + REDRAW_GAP) of its time, however big the network's drawing is (XOR's frames cost
-# 20 to 30 ms: 4 to 6 a second). At 4, XOR runs from the window measured 1.3-1.5x the engine
-# alone on a loaded machine.
+# 20 to 30 ms: 3 to 7 a second, measured). At 4, XOR runs from the window measured 1.3-1.5x
+# the engine alone on a loaded machine.
 REDRAW_GAP = 6.0
 MAX_GAP_SECONDS = 1.0  # however slow the drawing, progress shows at least about once a second
 POLL_SECONDS = 0.005  # short naps keep Pause well inside 50 ms
