@@ -15,7 +15,7 @@ import numpy as np
 
 from engine.core.config import FORMAT, VERSION, SessionConfig
 from engine.errors import GradstepError
-from engine.files.jsonio import read_json
+from engine.files.jsonio import read_json_as
 from engine.files.session_file import parse_session
 
 if TYPE_CHECKING:
@@ -298,8 +298,10 @@ def resolve_any(spec: str) -> SessionConfig | Walkthrough:
             )
         return parse_session(example(name).session)
     # one read and one parse: a large session file's JSON takes a quarter of a second to parse
-    path = Path(spec)
-    data = read_json(path)
-    if declares_walkthrough(data):
-        return parse_walkthrough(data, base_dir=path.resolve().parent)
-    return parse_session(data, base_dir=path.resolve().parent)
+
+    def parse(data: Any, folder: Path) -> SessionConfig | Walkthrough:
+        if declares_walkthrough(data):
+            return parse_walkthrough(data, base_dir=folder)
+        return parse_session(data, base_dir=folder)
+
+    return read_json_as(Path(spec), parse)

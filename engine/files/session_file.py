@@ -39,7 +39,7 @@ from engine.files.fields import (
     shape_error,
     type_name,
 )
-from engine.files.jsonio import read_json
+from engine.files.jsonio import read_json_as
 from engine.files.saved_state import parse_state
 
 Array = NDArray[np.float64]
@@ -310,8 +310,7 @@ def _check_target_range(loss: str, y: Array) -> None:
 
 def load_session_config(path: str | Path) -> SessionConfig:
     """Read and validate a session file; CSV paths are resolved against its folder."""
-    path = Path(path)
-    return parse_session(read_json(path), base_dir=path.resolve().parent)
+    return read_json_as(Path(path), lambda data, folder: parse_session(data, base_dir=folder))
 
 
 def _params_json(params: Params, biased: tuple[bool, ...]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from engine.core.config import SessionConfig
 from engine.core.records import ParameterRef, parse_parameter
 from engine.errors import GradstepError
 from engine.files.fields import finite_number
-from engine.files.jsonio import dumps, read_json, write_atomic
+from engine.files.jsonio import dumps, read_json_as, write_atomic
 from engine.files.session_file import parse_session, session_json
 from engine.history.runner import run_in_chunks
 from engine.history.session import Session
@@ -261,8 +261,7 @@ def parse_walkthrough(obj: Any, base_dir: Path | None = None) -> Walkthrough:
 
 def load_walkthrough(path: str | Path) -> Walkthrough:
     """Read and validate a walkthrough file."""
-    path = Path(path)
-    return parse_walkthrough(read_json(path), base_dir=path.resolve().parent)
+    return read_json_as(Path(path), lambda data, folder: parse_walkthrough(data, base_dir=folder))
 
 
 def declares_walkthrough(data: Any) -> bool:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from engine import GradstepError
 from engine.files import jsonio
 from engine.files.examples import resolve_any
-from engine.files.fields import finite_number, float_array
+from engine.files.fields import _plain_float_array, finite_number, float_array
 from engine.files.session_file import session_json
 from engine.files.walkthrough import Walkthrough
 from tests.helpers import tiny_session_dict
@@ -42,6 +42,18 @@ def test_rows_of_numbers_convert_bit_for_bit_as_one_by_one(rows: list[list[Any]]
     assert array.shape == expected.shape
     assert array.dtype == np.float64
     assert array.tobytes() == expected.tobytes()  # -0.0 and the rounding of large integers too
+
+
+@given(
+    st.integers(1, 5).flatmap(lambda w: st.lists(st.lists(numbers, min_size=w, max_size=w), min_size=1)),
+    st.integers(1, 4),
+)
+def test_rows_converted_a_few_at_a_time_are_the_same(rows: list[list[Any]], piece: int) -> None:
+    """The reader converts a long list some thousand rows at a time (the window's thread gets a
+    turn between them): cut anywhere, the array is the one converted whole."""
+    array = _plain_float_array(rows, 2, piece)
+    assert array is not None
+    assert array.tobytes() == one_by_one(rows, 2).tobytes()
 
 
 @given(st.lists(numbers, min_size=1))
