@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 from PySide6.QtWidgets import (
@@ -20,9 +22,9 @@ from gui.inspector.plots import (
     snapshot_label,
 )
 from gui.live_label import LiveLabel
-from gui.matrix_table import MatrixView
+from gui.matrix_table import MatrixView, NumberLabels
 
-_Table = tuple[str, str, NDArray[np.float64] | None, str, list[str], tuple[str, ...]]
+_Table = tuple[str, str, NDArray[np.float64] | None, str, Sequence[str], tuple[str, ...]]
 
 
 class MatricesTab(QWidget):
@@ -102,7 +104,7 @@ class MatricesTab(QWidget):
         )
         forward = record.forward[layer] if len(record.forward) > layer else None
         backward = record.backward_of(layer)
-        rows = [str(int(s)) for s in record.batch]  # data-set rows of the batch
+        rows = NumberLabels(record.batch)  # data-set rows of the batch
         fwd_pending = f"pending: computed by {Stage('forward', layer).label}"
         bwd_pending = f"pending: computed by {Stage('backward', layer).label}"
         z, a = (None, None) if forward is None else (forward.z, forward.a)

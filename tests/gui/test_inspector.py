@@ -286,3 +286,25 @@ def test_decision_boundary_draws_a_large_data_set_as_an_even_sample(qtbot) -> No
     assert len(tab.wrong_marks.data) == wrong[drawn].sum()
     assert f"{MAX_POINTS:,} of the 50,000" in tab.caption.text()
     host.close()
+
+
+def test_per_sample_tables_are_labelled_with_the_batchs_data_rows(qtbot) -> None:
+    """z, a and δ have one row per sample of the batch, each headed by its data-set row; the
+    labels are written out as the header asks (a full batch of 200,000 rows wrote them all on
+    every step), and a step to a batch of the same rows keeps the table (no reset)."""
+    doc = tiny_session_dict(batch_size=2, seed=3)
+    controller = SessionController(parse_session(doc))
+    widget = Inspector(controller)
+    host = show_in_host(qtbot, widget, 700, 700)
+    view = widget.matrices.views["z"]
+    model = view.model
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    for _ in range(2 * len(controller.session.stages)):  # two iterations: two batches
+        controller.step()
+        batch = controller.snapshot().record.batch
+        if not view.is_pending:  # (a pending table keeps the last batch's, hidden)
+            shown = [model.headerData(r, Qt.Orientation.Vertical) for r in range(model.rowCount())]
+            assert shown == [str(int(row)) for row in batch]
+    assert len(resets) <= 2  # the first table, and at most once more when the rows change
+    host.close()
