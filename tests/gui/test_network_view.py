@@ -14,6 +14,7 @@ from engine import ParameterRef, parse_session
 from gui.colormap import buckets
 from gui.controller import SessionController
 from gui.main_window import MainWindow
+from gui.network.label_board import TextLabel, ViewScale
 from gui.network.layout import layout_network
 from gui.network_view import NetworkView
 from tests.gui.conftest import open_window
@@ -248,3 +249,41 @@ def test_a_click_selects_the_weight_under_it_after_a_resize(qtbot) -> None:
             continue
         qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=view.viewport_point(ref))
         assert controller.selection == ref
+
+
+def _header_labels(view: NetworkView) -> list[TextLabel]:
+    """The column headers, left to right (the loss's last)."""
+    labels = view.captions.text_labels(ViewScale.of(view.view_box))
+    return [label for label in labels if label.kind == "header"]
+
+
+def _headers(view: NetworkView) -> list[str]:
+    return [label.item.toPlainText() for label in _header_labels(view)]
+
+
+def test_a_network_of_the_same_shape_keeps_its_drawing_and_shows_the_new_numbers(tiny) -> None:
+    """Apply of new data or a new seed, or a file of the same network, recolours the drawing it
+    has (making it anew took 30-50 ms of the window's thread); a change to what the drawing
+    shows of the network itself (its shape, an activation, the loss) makes it anew."""
+    controller, view = tiny
+    items = list(view.view_box.addedItems)
+    controller.apply_config(parse_session(tiny_session_dict(seed=8, data={"preset": "and"})))
+    assert view.view_box.addedItems == items  # the same items, recoloured
+    controller.step()  # forward 0: the first layer's values for the new data and weights
+    record = controller.snapshot().record
+    np.testing.assert_array_equal(view.node_values(0), record.inputs[0])
+    np.testing.assert_array_equal(view.node_values(1), record.forward[0].a[0])
+    assert _headers(view) == ["input x\n2", "layer 0\n3 × sigmoid", "layer 1\n1 × sigmoid", "loss\nhalf_sse"]
+
+    network = tiny_session_dict()["network"]
+    tanh = [{"units": 3, "activation": "tanh"}, {"units": 1, "activation": "sigmoid"}]
+    wider = [{"units": 4, "activation": "sigmoid"}, {"units": 1, "activation": "sigmoid"}]
+    for changed, header in (
+        ({"loss": "mse"}, "loss\nmse"),
+        ({"network": {**network, "layers": tanh}}, "layer 0\n3 × tanh"),
+        ({"network": {**network, "layers": wider}}, "layer 0\n4 × sigmoid"),
+    ):
+        headers = [label.item for label in _header_labels(view)]
+        controller.apply_config(parse_session(tiny_session_dict(**changed)))
+        assert not {id(item) for item in headers} & {id(label.item) for label in _header_labels(view)}
+        assert header in _headers(view)
