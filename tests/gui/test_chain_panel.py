@@ -849,3 +849,28 @@ def test_the_chain_dock_behind_the_walkthrough_tab_keeps_its_width_until_raised(
         win.chain_dock.raise_()
         sizer = win.docks.chain_width
         qtbot.waitUntil(lambda: win.chain_dock.width() == sizer.width())
+
+
+def test_widths_kept_from_earlier_numbers_are_the_widths_measured_anew(
+    qtbot, controller: SessionController
+) -> None:
+    """The panel keeps the widths it measured by the text with every digit a 0 (the fonts draw
+    all digits equally wide): at every step of two iterations, the width it asks for is what a
+    new panel measures from scratch for the same page."""
+    panel = ChainPanel(controller)
+    host = show_in_host(qtbot, panel, 520, 900)
+    if panel.width_key("w 0.5118216247") != "w 0.0000000000":
+        host.close()
+        pytest.skip("this machine's fonts have digits of unequal widths: every text is measured")
+    assert panel.width_key('<span style="color:#9a9a9a">ReLU&#x27;s 12</span>') == (
+        '<span style="color:#9a9a9a">ReLU&#x27;s 00</span>'  # tags and entities unchanged
+    )
+    controller.select(HIDDEN_WEIGHT)
+    for _ in range(2 * len(controller.session.stages)):
+        controller.step()
+        fresh = ChainPanel(controller)
+        fresh_host = show_in_host(qtbot, fresh, 520, 900)
+        assert fresh.browser.toPlainText() == panel.browser.toPlainText()
+        assert fresh.preferred_width() == panel.preferred_width()
+        fresh_host.close()
+    host.close()
