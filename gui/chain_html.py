@@ -259,7 +259,7 @@ def example_note(ex: ChainExplanation, row: int) -> str:
             f"Sample {sample}: the first sample whose contribution is not 0 "
             f"(sample{'s' if row > 1 else ''} {skipped} contribute{'' if row > 1 else 's'} 0)."
         )
-    if all(s.contribution == 0 for s in ex.samples):
+    if ex.all_contribute_zero():
         return "Every sample contributes 0."
     return ""
 

@@ -4,7 +4,7 @@ record, with every factor named, valued and explained."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,10 @@ from engine.core.records import parse_parameter as parse_parameter
 from engine.explain import render
 from engine.explain.notes import Notes, factor_notes, gradient_note
 from engine.explain.render import latex_parameter as latex_parameter
+from engine.explain.samples import Factor as Factor
+from engine.explain.samples import FactorColumn, SampleList, UpstreamRows
+from engine.explain.samples import SampleTerms as SampleTerms
+from engine.explain.samples import UpstreamTerm as UpstreamTerm
 from engine.explain.update import AdamTerms as AdamTerms
 from engine.explain.update import MomentumTerms as MomentumTerms
 from engine.explain.update import UpdateLine as UpdateLine
@@ -30,41 +34,6 @@ if TYPE_CHECKING:
 Array = NDArray[np.float64]
 
 FD_TOLERANCE = 1e-5
-
-
-@dataclass(frozen=True)
-class Factor:
-    """One factor of a sample's contribution; ``value`` is None while its stage is pending.
-
-    ``mistaken`` marks a factor that teaching mode's injected mistake computes differently
-    from the correct chain rule (its ``note`` says how).
-    """
-
-    kind: str  # "dl_da", "da_dz", "dz_dw" or (softmax + cross-entropy) "dl_dz"
-    symbol: str
-    value: float | None
-    note: str
-    mistaken: bool = False
-
-
-@dataclass(frozen=True)
-class UpstreamTerm:
-    """w_kj · δ_k: how unit k of the next layer passes the loss back to unit j."""
-
-    unit: int
-    weight: float
-    delta: float | None
-    product: float | None
-
-
-@dataclass(frozen=True)
-class SampleTerms:
-    """One sample's contribution to the gradient and its factors."""
-
-    sample: int  # row of the data set
-    factors: tuple[Factor, ...]
-    contribution: float | None
-    upstream: tuple[UpstreamTerm, ...] | None
 
 
 @dataclass(frozen=True)
@@ -83,7 +52,7 @@ class ChainExplanation:
     activation: str
     reduction: str
     scale: float
-    samples: tuple[SampleTerms, ...]
+    samples: Sequence[SampleTerms]  # a SampleList: each made when read
     gradient: float | None
     finite_difference: float
     relative_error: float | None
@@ -95,6 +64,8 @@ class ChainExplanation:
     @property
     def pending_factors(self) -> bool:
         """Whether some factor or contribution waits for a stage that has not run."""
+        if isinstance(self.samples, SampleList):
+            return self.samples.pending
         return any(s.contribution is None or any(f.value is None for f in s.factors) for s in self.samples)
 
     def example_row(self) -> int:
@@ -105,6 +76,9 @@ class ChainExplanation:
         pending, a sample counts as contributing unless a factor already known is zero. When
         every sample contributes zero, row 0.
         """
+        if isinstance(self.samples, SampleList):
+            row = self.samples.first_contributing()
+            return 0 if row is None else row
         for row, sample in enumerate(self.samples):
             if sample.contribution is not None:
                 if sample.contribution != 0:
@@ -112,6 +86,12 @@ class ChainExplanation:
             elif all(f.value != 0 for f in sample.factors if f.value is not None):
                 return row
         return 0
+
+    def all_contribute_zero(self) -> bool:
+        """Whether every sample's contribution is known and 0."""
+        if isinstance(self.samples, SampleList):
+            return self.samples.all_contribute_zero()
+        return all(s.contribution == 0 for s in self.samples)
 
     def to_json(self) -> dict[str, Any]:
         """The ``gradstep chain --json`` document."""
@@ -140,13 +120,13 @@ class ChainExplanation:
         return render.chain_latex(self)
 
 
-def _fused_value(record: IterationRecord, row: int, unit: int) -> float | None:
+def _fused_column(record: IterationRecord, unit: int) -> Array | None:
     """dℓ/dz of a fused output: the backward stage's δ, or before it the loss stage's."""
     backward = record.backward_of(len(record.params) - 1)
     if backward is not None:
-        return float(backward.delta[row, unit])
+        return backward.delta[:, unit]
     if record.loss is not None and record.loss.delta is not None:
-        return float(record.loss.delta[row, unit])
+        return record.loss.delta[:, unit]
     return None
 
 
@@ -163,13 +143,11 @@ def _next_weights(record: IterationRecord, config: SessionConfig, ref: Parameter
     return nxt[:, ref.unit]
 
 
-def _element(array: Array | None, row: int, unit: int) -> float | None:
-    return None if array is None else float(array[row, unit])
+def _column(array: Array | None, unit: int) -> Array | None:
+    return None if array is None else array[:, unit]
 
 
-def upstream_terms(
-    record: IterationRecord, ref: ParameterRef, config: SessionConfig
-) -> tuple[tuple[UpstreamTerm, ...], ...] | None:
+def upstream_terms(record: IterationRecord, ref: ParameterRef, config: SessionConfig) -> UpstreamRows | None:
     """Each sample's w_kj · δ_k terms of a hidden unit's dℓ/da (None for an output unit).
 
     They depend on the record's parameters and the next layer's backward record only, so the
@@ -178,70 +156,40 @@ def upstream_terms(
     w_next = _next_weights(record, config, ref)
     if w_next is None:
         return None
-    rows = int(record.inputs.shape[0])
     upper = record.backward_of(ref.layer + 1)
-    weights = w_next.tolist()
-    if upper is None:
-        pending = tuple(UpstreamTerm(k, w, None, None) for k, w in enumerate(weights))
-        return (pending,) * rows
-    # elementwise products of float64 arrays: the same numbers as one float product per term
-    deltas = upper.delta.tolist()
-    products = (w_next * upper.delta).tolist()
-    return tuple(
-        tuple(
-            UpstreamTerm(k, w, d, p)
-            for k, (w, d, p) in enumerate(zip(weights, deltas[row], products[row], strict=True))
-        )
-        for row in range(rows)
-    )
-
-
-def _upstream_sum(upstream: tuple[UpstreamTerm, ...]) -> float | None:
-    """A hidden unit's dℓ/da = Σ_k w_kj δ_k, computed once the next layer's backward stage has
-    its δ: the same sum the unit's own backward stage computes (teaching mode aside)."""
-    products = [u.product for u in upstream]
-    if any(p is None for p in products):
-        return None
-    return float(sum(p for p in products if p is not None))
+    return UpstreamRows(w_next, None if upper is None else upper.delta, int(record.inputs.shape[0]))
 
 
 def _sample_terms(
-    record: IterationRecord,
-    ref: ParameterRef,
-    notes: Notes,
-    upstream_of: tuple[tuple[UpstreamTerm, ...], ...] | None,
-    row: int,
-) -> SampleTerms:
-    """One sample's factors, upstream sum (a hidden unit) and contribution."""
+    record: IterationRecord, ref: ParameterRef, notes: Notes, upstream: UpstreamRows | None
+) -> SampleList:
+    """Every sample's factors, upstream terms (a hidden unit) and contribution, as columns."""
     layer, unit = ref.layer, ref.unit
     a_sym, z_sym = f"a[{layer}]_{unit}", f"z[{layer}]_{unit}"
     backward = record.backward_of(layer)
     a_in = record.activation_in(layer)
-    dz_dw = 1.0 if ref.input is None else _element(a_in, row, ref.input)
-    upstream = None
+    rows = int(record.inputs.shape[0])
+    dz_dw = np.ones(rows) if ref.input is None else _column(a_in, ref.input)
     if notes.fused:
-        value = _fused_value(record, row, unit)
-        factors = [Factor("dl_dz", f"∂ℓ/∂{z_sym}", value, notes.fused_note)]
+        factors = [FactorColumn("dl_dz", f"∂ℓ/∂{z_sym}", _fused_column(record, unit), notes.fused_note)]
     else:
         # the backward record holds dℓ/da as the backward pass used it (teaching mode may
         # inject a wrong one); before that stage, an output's comes from the loss stage
-        dl_da = _element(backward.dl_da if backward is not None else None, row, unit)
-        if upstream_of is None and backward is None and record.loss is not None:
-            dl_da = _element(record.loss.dl_da, row, unit)
-        if upstream_of is not None:
-            upstream = upstream_of[row]
-            if dl_da is None and not notes.dl_mistaken:
-                dl_da = _upstream_sum(upstream)
-        da_dz = _element(backward.da_dz if backward is not None else None, row, unit)
+        dl_da = _column(backward.dl_da if backward is not None else None, unit)
+        if upstream is None and backward is None and record.loss is not None:
+            dl_da = _column(record.loss.dl_da, unit)
+        if upstream is not None and dl_da is None and not notes.dl_mistaken:
+            # a hidden unit's dℓ/da = Σ_k w_kj δ_k once the next layer's backward stage has its
+            # δ: the same sum the unit's own backward stage computes (teaching mode aside)
+            dl_da = upstream.sums
+        da_dz = _column(backward.da_dz if backward is not None else None, unit)
         factors = [
-            Factor("dl_da", f"∂ℓ/∂{a_sym}", dl_da, notes.dl_note, notes.dl_mistaken),
-            Factor("da_dz", f"∂{a_sym}/∂{z_sym}", da_dz, notes.da_note, notes.da_mistaken),
+            FactorColumn("dl_da", f"∂ℓ/∂{a_sym}", dl_da, notes.dl_note, notes.dl_mistaken),
+            FactorColumn("da_dz", f"∂{a_sym}/∂{z_sym}", da_dz, notes.da_note, notes.da_mistaken),
         ]
-    factors.append(Factor("dz_dw", f"∂{z_sym}/∂{ref.label}", dz_dw, notes.dz_note))
-    contribution = None
-    if backward is not None and dz_dw is not None:
-        contribution = float(backward.delta[row, unit] * dz_dw)
-    return SampleTerms(int(record.batch[row]), tuple(factors), contribution, upstream)
+    factors.append(FactorColumn("dz_dw", f"∂{z_sym}/∂{ref.label}", dz_dw, notes.dz_note))
+    contribution = None if backward is None or dz_dw is None else backward.delta[:, unit] * dz_dw
+    return SampleList(record.batch, factors, contribution, upstream)
 
 
 def _fd_verdict(gradient: float | None, fd: float) -> tuple[float | None, bool | None]:
@@ -260,7 +208,7 @@ def explain(
     config: SessionConfig,
     batch_loss: Callable[[SessionConfig, Params, Array, Array], float],
     fd: float | None = None,
-    upstream: tuple[tuple[UpstreamTerm, ...], ...] | None = None,
+    upstream: UpstreamRows | None = None,
 ) -> ChainExplanation:
     """Break one parameter's gradient in ``record`` into per-sample chain-rule factors.
 
@@ -279,7 +227,7 @@ def explain(
     notes = factor_notes(config, ref)
     if upstream is None:
         upstream = upstream_terms(record, ref, config)
-    samples = tuple(_sample_terms(record, ref, notes, upstream, row) for row in range(record.inputs.shape[0]))
+    samples = _sample_terms(record, ref, notes, upstream)
     gradient = None if backward is None else ref.gradient_in(backward)
     if fd is None:
         fd = finite_difference(record, ref, config, batch_loss)

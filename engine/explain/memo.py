@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
     from engine.core.config import SessionConfig
     from engine.core.records import IterationRecord, ParameterRef, Params
-    from engine.explain.chain import UpstreamTerm
+    from engine.explain.samples import UpstreamRows
 
-    Upstream = tuple[tuple[UpstreamTerm, ...], ...] | None
+    Upstream = UpstreamRows | None
 
 T = TypeVar("T")
 

@@ -171,7 +171,8 @@ def backward_section(
 
 def mistake_notes(explanation: ChainExplanation) -> Iterator[str]:
     """Teaching mode: what the injected mistake changes in this chain rule, in words."""
-    changed = {f.kind: f.note for s in explanation.samples for f in s.factors if f.mistaken}
+    # a factor is mistaken in every sample or in none (the mistake is in the code, not the data)
+    changed = {f.kind: f.note for s in explanation.samples[:1] for f in s.factors if f.mistaken}
     symbols = {"dl_da": r"\partial \ell / \partial a", "da_dz": r"\partial a / \partial z"}
     for kind, note in changed.items():
         yield f"*Teaching mode:* ${symbols.get(kind, kind)}$ is {note}.\n"
