@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from engine import GradstepError, ParameterRef
 from gui.chain_html import (
+    COPIED_SAMPLES,
     DIGIT_LEVELS,
     MARK_COLOR,
     MISTAKE_COLOR,
@@ -214,16 +215,22 @@ class ChainPanel(QWidget):
         return self._preferred_width
 
     def copy_latex(self) -> None:
-        """Put the engine's LaTeX of the explanation on the clipboard."""
+        """Put the engine's LaTeX of the explanation on the clipboard (the first
+        :data:`COPIED_SAMPLES` samples)."""
         if self._explanation is not None:
-            QGuiApplication.clipboard().setText(self._explanation.to_latex())
-            self._controller.message.emit("chain rule copied as LaTeX")
+            QGuiApplication.clipboard().setText(self._explanation.to_latex(COPIED_SAMPLES))
+            self._controller.message.emit(f"chain rule copied as LaTeX{self._copied_note()}")
 
     def copy_text(self) -> None:
-        """Put the engine's plain-text breakdown on the clipboard."""
+        """Put the engine's plain-text breakdown on the clipboard (the first
+        :data:`COPIED_SAMPLES` samples)."""
         if self._explanation is not None:
-            QGuiApplication.clipboard().setText(self._explanation.to_text())
-            self._controller.message.emit("chain rule copied as text")
+            QGuiApplication.clipboard().setText(self._explanation.to_text(COPIED_SAMPLES))
+            self._controller.message.emit(f"chain rule copied as text{self._copied_note()}")
+
+    def _copied_note(self) -> str:
+        samples = 0 if self._explanation is None else len(self._explanation.samples)
+        return f" (the first {COPIED_SAMPLES:,} of {samples:,} samples)" if samples > COPIED_SAMPLES else ""
 
     # ---- handlers ----
 

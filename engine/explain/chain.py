@@ -112,12 +112,13 @@ class ChainExplanation:
     def _notebook_title(self) -> str:
         return f"Chain rule for {self.ref.label}, iteration {self.iteration}"
 
-    def to_latex(self) -> str:
-        """The breakdown as LaTeX: an ``aligned`` block (for $$ ... $$ or an equation).
+    def to_latex(self, max_samples: int | None = None) -> str:
+        """The breakdown as LaTeX: an ``aligned`` block (for $$ ... $$ or an equation), the
+        first ``max_samples`` samples (None: all) and a line counting the rest.
 
         Indices are 0-based as everywhere in Gradstep: w^{(k)}_{j,i} is W[k][j,i].
         """
-        return render.chain_latex(self)
+        return render.chain_latex(self, max_samples)
 
 
 def _fused_column(record: IterationRecord, unit: int) -> Array | None:

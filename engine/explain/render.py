@@ -119,8 +119,9 @@ def chain_text(ex: ChainExplanation, max_samples: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def chain_latex(ex: ChainExplanation) -> str:
-    """The breakdown as LaTeX: an ``aligned`` block (for $$ ... $$ or an equation).
+def chain_latex(ex: ChainExplanation, max_samples: int | None = None) -> str:
+    """The breakdown as LaTeX: an ``aligned`` block (for $$ ... $$ or an equation); the first
+    ``max_samples`` samples (None: all) and a line counting the rest.
 
     Indices are 0-based as everywhere in Gradstep: w^{(k)}_{j,i} is W[k][j,i].
     """
@@ -128,7 +129,8 @@ def chain_latex(ex: ChainExplanation) -> str:
     target = latex_parameter(ex.ref)
     rows = [r"\begin{aligned}"]
     a_sym = f"a^{{({layer})}}_{{{unit}}}"
-    for s in ex.samples:
+    shown = ex.samples if max_samples is None else ex.samples[:max_samples]
+    for s in shown:
         if s.upstream is not None:
             terms = " + ".join(
                 f"w^{{({layer + 1})}}_{{{u.unit},{unit}}} \\delta^{{({layer + 1})}}_{{{u.unit}}}"
@@ -147,6 +149,9 @@ def chain_latex(ex: ChainExplanation) -> str:
             rf"\frac{{\partial \ell_{{{s.sample}}}}}{{\partial {target}}} &= {symbols} = {values}"
             rf" = {_latex_value(s.contribution)} \\"
         )
+    if len(shown) < len(ex.samples):
+        more = len(ex.samples) - len(shown)
+        rows.append(rf"&\text{{\dots\ {more} more sample{'s' if more != 1 else ''}}} \\")
     op = r"\frac{1}{N}\sum_s" if ex.reduction == "mean" else r"\sum_s"
     note = rf" \quad \text{{({_latex_text(ex.gradient_note)})}}" if ex.gradient_note else ""
     rows.append(
