@@ -165,7 +165,7 @@ def backward_section(
             f"**{ref.label}** (0-based): gradient {plain(explanation.gradient or 0.0)}, "
             f"finite difference {plain(explanation.finite_difference)}\n"
         )
-        yield f"$$\n{explanation.to_latex()}\n$$\n"
+        yield f"$$\n{explanation.to_latex(MAX_SAMPLES_SHOWN)}\n$$\n"
         yield from mistake_notes(explanation)
 
 
@@ -413,5 +413,5 @@ def _selection_section(session: Session, ref: ParameterRef) -> Iterator[str]:
     elif explanation.update is None:
         lead += "; its update is pending"
     yield lead + ":\n"
-    yield f"$$\n{explanation.to_latex()}\n$$\n"
+    yield f"$$\n{explanation.to_latex(MAX_SAMPLES_SHOWN)}\n$$\n"
     yield from mistake_notes(explanation)

@@ -14,7 +14,7 @@ import pytest
 from engine import Session
 from engine.cli import main as cli_main
 from engine.explain.chain import ParameterRef
-from engine.explain.worked import num, plain, walkthrough_markdown, worked_iteration
+from engine.explain.worked import MAX_SAMPLES_SHOWN, num, plain, walkthrough_markdown, worked_iteration
 from engine.files.examples import resolve, resolve_any, walkthrough_names
 from engine.files.step_labels import step_labels
 from engine.files.walkthrough import Player, Walkthrough, load_walkthrough, parse_walkthrough
@@ -418,7 +418,9 @@ def test_adam_markdown_writes_adams_update_with_the_engines_numbers(tmp_path: Pa
     up = ex.update
     assert up is not None
     assert up.adam is not None
-    assert ex.to_latex() in text
+    assert len(ex.samples) > MAX_SAMPLES_SHOWN  # its first samples, the rest counted
+    assert ex.to_latex(MAX_SAMPLES_SHOWN) in text
+    assert rf"\text{{\dots\ {len(ex.samples) - MAX_SAMPLES_SHOWN} more samples}}" in text
     assert r"\leftarrow w^{(1)}_{0,0} - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}" in text
     assert f"= {num(up.adam.m_hat)}" in text
     assert f"= {num(up.step)} \\\\" in text
