@@ -211,7 +211,7 @@ def title_html(ex: ChainExplanation, snap: Snapshot) -> str:
         f"<b>{_target(ref)}</b> = {html_number(ex.value)}"
         f'<br><span style="color:#555">{what} {html.escape(ref.label)} ({where}) · {when} · '
         f"{html.escape(ex.activation)} unit · {html.escape(ex.loss_name)} loss, "
-        f"{ex.reduction} over {n} sample{'s' if n != 1 else ''}</span>"
+        f"{ex.reduction} over {n:,} sample{'s' if n != 1 else ''}</span>"
     )
 
 
@@ -343,7 +343,7 @@ def samples_html(ex: ChainExplanation, digits: int = SAMPLE_DIGITS) -> str:
         legend.insert(0, f"<i>a</i> = {_sub_sup('a', str(ref.unit), str(ref.layer))}")
     legend.insert(-1, f"<i>z</i> = {_sub_sup('z', str(ref.unit), str(ref.layer))}")
     return (
-        _heading("samples", f"Per sample ({len(ex.samples)} in the batch)")
+        _heading("samples", f"Per sample ({len(ex.samples):,} in the batch)")
         + f'<p class="note">{", ".join(legend)}; product = ∂ℓ<sub><i>s</i></sub>/∂{_target(ref)}</p>'
         + f"<table><tr><th><i>s</i></th>{head}<th>product</th></tr>{''.join(rows)}</table>{tail}"
     )
@@ -352,9 +352,9 @@ def samples_html(ex: ChainExplanation, digits: int = SAMPLE_DIGITS) -> str:
 def gradient_html(ex: ChainExplanation) -> str:
     n = len(ex.samples)
     if ex.reduction == "mean":
-        how = f"mean over <i>N</i> = {n} sample{'s' if n != 1 else ''} (× {format_number(ex.scale)})"
+        how = f"mean over <i>N</i> = {n:,} sample{'s' if n != 1 else ''} (× {format_number(ex.scale)})"
     else:
-        how = f"sum over {n} sample{'s' if n != 1 else ''}"
+        how = f"sum over {n:,} sample{'s' if n != 1 else ''}"
     mistake = f'<p class="mistake">{html.escape(ex.gradient_note)}</p>' if ex.gradient_note else ""
     t = _target(ex.ref)
     body = (
