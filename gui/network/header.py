@@ -131,7 +131,7 @@ class NetworkHeader(QWidget):
         self.sample_box.setRange(0, rows - 1)
         self.sample_box.setValue(sample)
         self.sample_box.blockSignals(False)
-        self.sample_box.setSuffix(f" of {rows}")
+        self.sample_box.setSuffix(f" of {rows:,}")
         shown = ", ".join(format_number(float(v), 4) for v in inputs[:8]) + (", …" if inputs.size > 8 else "")
         self.sample_box.setToolTip(
             f"The batch row whose activations fill the nodes\nsample {sample}: x = [{shown}]"
