@@ -140,3 +140,21 @@ def test_a_large_text_cut_short_is_invalid_json_at_its_end() -> None:
     text = session_text(30_000)[:-40]
     with pytest.raises(GradstepError, match=r"big\.json: invalid JSON at line 1 column \d+"):
         jsonio.loads(text, "big.json")
+
+
+def test_a_walkthroughs_session_data_three_objects_deep_is_parsed_in_pieces() -> None:
+    data = json.loads(session_text(20_000))
+    text = json.dumps({"format": "gradstep-walkthrough", "session": {"title": "t", **data}, "steps": []})
+    decoder = CountingDecoder()
+    assert same(parse_in_pieces(text, decoder, piece=4096), json.loads(text))
+    assert decoder.pieces > len(text) / 4096 / 2
+
+
+def test_an_array_of_small_arrays_goes_item_by_item_after_one_failed_cut() -> None:
+    """Matrices in a list: a cut after a row falls inside a matrix, so one piece fails and the
+    rest is decoded a matrix at a time (each further cut had cost a copy and a parse)."""
+    rng = np.random.default_rng(2)
+    text = json.dumps([rng.random((5, 3)).round(6).tolist() for _ in range(4000)])
+    decoder = CountingDecoder()
+    assert same(parse_in_pieces(text, decoder, piece=4096), json.loads(text))
+    assert decoder.pieces == 1
