@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from engine.learner.check import CheckReport
 
 MAX_SAMPLE_ROWS = 16  # rows of the per-sample table; the rest are counted, not listed
+NOTE_SAMPLES = 6  # the samples that contribute 0 a note names before "…"
 # samples a copy lists: 200,000 took 9 s to write out and 90 MB of clipboard, past any use
 COPIED_SAMPLES = 1000
 MAX_UPSTREAM_ROWS = 16  # rows of a hidden unit's sum: its largest terms; the rest are counted
@@ -256,7 +257,11 @@ def example_note(ex: ChainExplanation, row: int) -> str:
         return ""
     sample = ex.samples[row].sample
     if row > 0:
-        skipped = ", ".join(str(s.sample) for s in ex.samples[:row])
+        if row <= NOTE_SAMPLES:
+            skipped = ", ".join(str(s) for s in ex.sample_rows(0, row))
+        else:  # the first few and the last: a pixel or an input 0 in thousands of rows
+            first = ", ".join(str(s) for s in ex.sample_rows(0, NOTE_SAMPLES - 1))
+            skipped = f"{first}, …, {ex.sample_rows(row - 1, row)[0]}: {row:,} samples"
         return (
             f"Sample {sample}: the first sample whose contribution is not 0 "
             f"(sample{'s' if row > 1 else ''} {skipped} contribute{'' if row > 1 else 's'} 0)."

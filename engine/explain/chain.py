@@ -87,6 +87,13 @@ class ChainExplanation:
                 return row
         return 0
 
+    def sample_rows(self, start: int, stop: int) -> list[int]:
+        """The data-set rows of the batch's samples ``start`` to ``stop`` (without making a
+        SampleList's terms)."""
+        if isinstance(self.samples, SampleList):
+            return self.samples.rows(start, stop)
+        return [s.sample for s in self.samples[start:stop]]
+
     def all_contribute_zero(self) -> bool:
         """Whether every sample's contribution is known and 0."""
         if isinstance(self.samples, SampleList):

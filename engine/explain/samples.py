@@ -55,7 +55,7 @@ class SampleTerms:
     upstream: tuple[UpstreamTerm, ...] | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FactorColumn:
     """One factor of every sample: its value in each row (None while its stage is pending)."""
 
@@ -68,7 +68,8 @@ class FactorColumn:
 
 class UpstreamRows(Sequence[tuple[UpstreamTerm, ...]]):
     """Each sample's terms w_kj · δ_k of a hidden unit's dℓ/da; ``sums`` holds each sample's
-    Σ_k w_kj δ_k, added in k's order as Python's ``sum`` adds them (None while δ is pending)."""
+    Σ_k w_kj δ_k (None while δ is pending), the terms added one after another in k's order:
+    the same on every Python (3.12's ``sum`` of floats compensates, 3.11's does not)."""
 
     def __init__(self, weights: Array, deltas: Array | None, rows: int) -> None:
         self._weights = weights.tolist()
@@ -116,12 +117,16 @@ class UpstreamRows(Sequence[tuple[UpstreamTerm, ...]]):
         return (self[row] for row in range(self._rows))
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
+        if not isinstance(other, UpstreamRows):
             return NotImplemented
-        return _same_items(self, other)
+        return other is self or (
+            self._weights == other._weights
+            and self._rows == other._rows
+            and _same_values(self._deltas, other._deltas)
+        )
 
     def __hash__(self) -> int:
-        return hash(self._rows)  # equal sequences have equal lengths
+        return hash(self._rows)  # equal rows have equal lengths
 
     def __repr__(self) -> str:
         return f"UpstreamRows({self._rows} samples)"
@@ -174,12 +179,27 @@ class SampleList(Sequence[SampleTerms]):
         return (self[row] for row in range(len(self)))
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
+        """Equal to another SampleList of the same samples, factor by factor (compared as
+        columns, so two explanations of a large batch compare without making their samples);
+        a tuple of samples compares with ``tuple(samples)``."""
+        if not isinstance(other, SampleList):
             return NotImplemented
-        return _same_items(self, other)
+        if other is self:
+            return True
+        return (
+            np.array_equal(self._batch, other._batch)
+            and len(self._factors) == len(other._factors)
+            and all(_same_column(a, b) for a, b in zip(self._factors, other._factors, strict=True))
+            and _same_values(self._contribution, other._contribution)
+            and self._upstream == other._upstream
+        )
 
     def __hash__(self) -> int:
-        return hash(len(self))  # equal sequences have equal lengths
+        return hash(len(self))  # equal lists have equal lengths
+
+    def rows(self, start: int, stop: int) -> list[int]:
+        """The data-set rows of samples ``start`` to ``stop``, without making their terms."""
+        return [int(row) for row in self._batch[start:stop]]
 
     def __repr__(self) -> str:
         return f"SampleList({len(self)} samples)"
@@ -219,5 +239,12 @@ def _row(index: int, rows: int) -> int:
     return row
 
 
-def _same_items(mine: Sequence[object], other: Sequence[object]) -> bool:
-    return len(mine) == len(other) and all(a == b for a, b in zip(mine, other, strict=True))
+def _same_values(a: Array | None, b: Array | None) -> bool:
+    """Both pending, or the same numbers (as floats compare: NaN is not NaN)."""
+    return (a is None and b is None) or (a is not None and b is not None and np.array_equal(a, b))
+
+
+def _same_column(a: FactorColumn, b: FactorColumn) -> bool:
+    return (a.kind, a.symbol, a.note, a.mistaken) == (b.kind, b.symbol, b.note, b.mistaken) and _same_values(
+        a.values, b.values
+    )

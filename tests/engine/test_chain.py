@@ -605,7 +605,7 @@ def test_upstream_terms_are_shared_by_the_stages_that_share_them(tiny_session: S
         ex = tiny_session.explain(WEIGHT, rec)
         fresh = upstream_terms(rec, WEIGHT, tiny_session.config)
         assert fresh is not None
-        assert tuple(s.upstream for s in ex.samples) == fresh
+        assert tuple(s.upstream for s in ex.samples) == tuple(fresh)
         shown.append((rec.backward_of(WEIGHT.layer + 1) is not None, ex.samples[0].upstream))
     known = [terms for filled, terms in shown if filled]
     assert len(known) >= 2

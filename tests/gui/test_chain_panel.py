@@ -6,13 +6,15 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QFontMetricsF, QGuiApplication, QMouseEvent, QTextBlock, QTextDocument, QTextTable
 from PySide6.QtWidgets import QApplication, QWidget
 
-from engine import ParameterRef, parse_session
+from engine import ParameterRef, Session, parse_session
 from engine.explain.chain import ChainExplanation
+from engine.explain.samples import SampleList
 from gui import chain_html, chain_panel
 from gui.chain_html import (
     DIGIT_LEVELS,
@@ -21,6 +23,7 @@ from gui.chain_html import (
     NO_BREAK_THIN,
     SAMPLE_DIGITS,
     WORD_JOINER,
+    example_note,
     formulas_html,
 )
 from gui.chain_panel import HINT, ChainPanel
@@ -208,6 +211,32 @@ def test_a_copy_of_a_large_batch_lists_the_first_samples_and_counts_the_rest(qtb
     assert latex.startswith(r"\begin{aligned}")
     assert latex.endswith(r"\end{aligned}")
     host.close()
+
+
+def test_the_note_names_a_few_of_thousands_of_samples_that_contribute_zero(monkeypatch) -> None:
+    """An input 0 in the first 4,000 rows: "with numbers" goes through row 4,000, and the note
+    names the first few and the last of those it passed, without making their terms (listing
+    all made every one of them: seconds per step for 100,000 rows)."""
+    rng = np.random.default_rng(4)
+    x = rng.random((5000, 2))
+    x[:4000, 0] = 0.0
+    doc = tiny_session_dict(data={"inputs": x.tolist(), "targets": (x[:, 1:] > 0.5).astype(float).tolist()})
+    session = Session(parse_session(doc))
+    session.finish_iteration()
+    ex = session.explain(HIDDEN_WEIGHT, session.snapshot().previous)
+    assert ex.example_row() == 4000
+    made: list[int] = []
+    real = SampleList._make
+    monkeypatch.setattr(SampleList, "_make", lambda self, row: made.append(row) or real(self, row))
+    note = example_note(ex, 4000)
+    assert note == (
+        "Sample 4000: the first sample whose contribution is not 0 "
+        "(samples 0, 1, 2, 3, 4, …, 3999: 4,000 samples contribute 0)."
+    )
+    assert made == [4000]
+    assert example_note(ex, 3) == (
+        "Sample 3: the first sample whose contribution is not 0 (samples 0, 1, 2 contribute 0)."
+    )
 
 
 def test_update_line_after_the_update(panel: ChainPanel, controller: SessionController) -> None:
