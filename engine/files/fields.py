@@ -87,9 +87,7 @@ def _plain_float_array(value: list[Any], ndim: int, piece: int = ROWS_PER_PIECE)
     JSON numbers, all finite; None for anything else, which :func:`float_array` then checks
     value by value to name the first that is wrong. Checking 600,000 values one by one, with
     the name of each, took 0.6 s of a 200,000-row file's opening; this takes a tenth of that,
-    and NumPy converts each number as ``float()`` does. ``piece`` rows are converted at a time:
-    one call over 200,000 rows held the interpreter's lock for 40 ms, and a file is opened on a
-    worker thread while the window's thread waits for that lock to paint."""
+    and NumPy converts each number as ``float()`` does, ``piece`` rows at a time."""
     if ndim == 2:
         if {type(row) for row in value} != {list}:
             return None
@@ -102,14 +100,23 @@ def _plain_float_array(value: list[Any], ndim: int, piece: int = ROWS_PER_PIECE)
         shape = (len(value),)
     if not kinds <= _NUMBERS:  # bool is not int here: type(True) is bool
         return None
-    array = np.empty(shape, dtype=np.float64)
     try:
-        for start in range(0, len(value), piece):
-            array[start : start + piece] = value[start : start + piece]
+        array = array_in_pieces(value, shape, piece)
     except (ValueError, OverflowError):  # an integer beyond a float
         return None
     if not np.isfinite(array).all():
         return None
+    return array
+
+
+def array_in_pieces(rows: list[Any], shape: tuple[int, ...], piece: int = ROWS_PER_PIECE) -> Array:
+    """``rows`` (numbers, or equal lists of numbers) as a float64 array of ``shape``, converted
+    ``piece`` rows at a time, as ``np.array(rows, dtype=np.float64)`` converts them: one call
+    over 200,000 rows held the interpreter's lock for 40 ms, and a file is read on a worker
+    thread while the window's thread waits for that lock to paint."""
+    array = np.empty(shape, dtype=np.float64)
+    for start in range(0, len(rows), piece):
+        array[start : start + piece] = rows[start : start + piece]
     return array
 
 

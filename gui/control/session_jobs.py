@@ -11,6 +11,7 @@ GUI thread, whole.
 
 from __future__ import annotations
 
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import GradstepError, ParameterRef, Session, SessionConfig
 from engine.files.examples import resolve_any
+from engine.files.jsonio import read_json
 from engine.files.session_file import parse_session
 from engine.files.walkthrough import Walkthrough
 from engine.history.runner import summary
@@ -42,13 +44,41 @@ JOB_SWITCH_INTERVAL = 0.001
 
 
 def opens_slowly(spec: str) -> bool:
-    """Whether opening ``spec`` (a file, or example:NAME) is for a worker thread: a large file."""
+    """Whether opening ``spec`` (a file, or example:NAME) is for a worker thread: a large file,
+    or a small one whose data is a large CSV file (200,000 rows took 1.4 s to read) or one that
+    is not a regular file (a pipe could block the window for good)."""
     if spec.startswith("example:"):
         return False
+    path = Path(spec)
     try:
-        return Path(spec).stat().st_size > OPEN_BACKGROUND_BYTES
+        if path.stat().st_size > OPEN_BACKGROUND_BYTES:
+            return True
     except OSError:  # missing or unreadable: opening it says so at once
         return False
+    csv = _csv_named(path)
+    if csv is None:
+        return False
+    try:
+        status = csv.stat()
+    except OSError:  # missing: opening says so at once
+        return False
+    return not stat.S_ISREG(status.st_mode) or status.st_size > OPEN_BACKGROUND_BYTES
+
+
+def _csv_named(path: Path) -> Path | None:
+    """The CSV file the (small) session or walkthrough file ``path`` reads its data from."""
+    try:
+        doc = read_json(path)
+    except GradstepError:  # opening it says what is wrong, at once
+        return None
+    if isinstance(doc, dict) and isinstance(doc.get("session"), dict):
+        doc = doc["session"]  # a walkthrough's
+    data = doc.get("data") if isinstance(doc, dict) else None
+    name = data.get("csv") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name:
+        return None
+    csv = Path(name)
+    return csv if csv.is_absolute() else path.resolve().parent / csv
 
 
 @dataclass(frozen=True)

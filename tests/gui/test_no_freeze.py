@@ -6,6 +6,7 @@ failed job leaves the session shown as it was."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -253,6 +254,56 @@ def test_a_large_file_opens_on_a_worker(
     assert window.controller.config.x.shape == (10_000, 2)
     assert window.files.recent_files()[0] == str(path.resolve())
     assert window.files.open_action.isEnabled()
+
+
+def _csv_session(folder: Path, rows: int, csv_name: str = "data.csv") -> Path:
+    """A small session file whose data is a CSV file of ``rows`` rows beside it."""
+    x = np.random.default_rng(3).random((rows, 2)).round(6)
+    lines = ["a,b,label"] + [f"{a},{b},{int(a > 0.5)}" for a, b in x]
+    (folder / csv_name).write_text("\n".join(lines) + "\n")
+    path = folder / "small.json"
+    path.write_text(json.dumps(tiny_session_dict(data={"csv": csv_name, "targets": ["label"]})))
+    return path
+
+
+def test_a_small_session_of_a_large_csv_opens_on_a_worker(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialogs: list[str]
+) -> None:
+    """The session file is small, its CSV is not: 200,000 rows took 1.4 s to read on the GUI
+    thread. So is a walkthrough's; a small CSV, a missing one or an unreadable file open at once."""
+    path = _csv_session(tmp_path, 20_000)
+    assert path.stat().st_size < session_jobs.OPEN_BACKGROUND_BYTES
+    assert (tmp_path / "data.csv").stat().st_size > session_jobs.OPEN_BACKGROUND_BYTES
+    gate = Gate()
+    monkeypatch.setattr(session_jobs, "resolve_any", gate.wrap(session_jobs.resolve_any))
+    assert window.open_spec(str(path))
+    assert window.controller.busy
+    gate.timer.start()
+    _wait(qtbot, window)
+    assert gate.worker_calls == [(str(path),)]
+    assert not gate.gui_calls
+    assert not dialogs
+    assert window.controller.config.x.shape == (20_000, 2)
+
+    walkthrough = tmp_path / "tour.json"
+    doc = {
+        "format": "gradstep-walkthrough",
+        "version": 1,
+        "session": json.loads(path.read_text()),
+        "steps": [],
+    }
+    walkthrough.write_text(json.dumps(doc))
+    assert session_jobs.opens_slowly(str(walkthrough))
+    (tmp_path / "small").mkdir()
+    small = _csv_session(tmp_path / "small", 50)
+    assert not session_jobs.opens_slowly(str(small))
+    (tmp_path / "small" / "data.csv").unlink()
+    assert not session_jobs.opens_slowly(str(small))  # missing: opening says so at once
+    os.mkfifo(tmp_path / "small" / "data.csv")  # a pipe: reading it could block for good
+    assert session_jobs.opens_slowly(str(small))
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"data": ')
+    assert not session_jobs.opens_slowly(str(broken))
 
 
 def test_a_malformed_large_file_is_a_dialog_and_keeps_the_session(
