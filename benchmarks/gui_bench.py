@@ -383,6 +383,11 @@ def _stall_cases(window: Any, folder: str) -> list[Case]:
     doc = session_json(xor_config())
     doc["data"] = {"inputs": x.tolist(), "targets": (x[:, :1] > 0.5).astype(float).tolist()}
     big.write_text(json.dumps(doc))
+    csv = Path(folder) / "large.csv"  # a small session file whose data is a large CSV file
+    csv.write_text("a,b,label\n" + "".join(f"{a},{b},{int(a > 0.5)}\n" for a, b in x.tolist()))
+    small = Path(folder) / "csv-session.json"
+    csv_data = {"csv": csv.name, "targets": ["label"]}
+    small.write_text(json.dumps({**session_json(xor_config()), "data": csv_data}))
 
     def opened(spec: str) -> None:
         c.mark_unmodified()  # no "save changes?" dialog between cases
@@ -408,6 +413,11 @@ def _stall_cases(window: Any, folder: str) -> list[Case]:
             f"Open: a session file of 200,000 rows ({big.stat().st_size / 1e6:.0f} MB)",
             lambda: opened("example:xor"),
             lambda: opened(str(big)),
+        ),
+        (
+            f"Open: a small session file of a 200,000-row CSV ({csv.stat().st_size / 1e6:.0f} MB)",
+            lambda: opened("example:xor"),
+            lambda: opened(str(small)),
         ),
     ]
 
