@@ -257,7 +257,7 @@ def example_note(ex: ChainExplanation, row: int) -> str:
         return ""
     sample = ex.samples[row].sample
     if row > 0:
-        if row <= NOTE_SAMPLES:
+        if row <= NOTE_SAMPLES + 1:  # "…" stands for two samples at least
             skipped = ", ".join(str(s) for s in ex.sample_rows(0, row))
         else:  # the first few and the last: a pixel or an input 0 in thousands of rows
             first = ", ".join(str(s) for s in ex.sample_rows(0, NOTE_SAMPLES - 1))

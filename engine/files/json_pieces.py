@@ -64,7 +64,9 @@ def _array(text: str, i: int, decoder: json.JSONDecoder, piece: int) -> tuple[li
             opening = text[i : i + 1]
             separator = "]," if opening == "[" else "}," if opening == "{" else ","
             cut = text.find(separator, i + piece)
-            if cut != -1:
+            if cut == -1:  # none further on now, none later either ("] ," between rows)
+                in_pieces = False
+            else:
                 cut += len(separator) - 1
                 try:
                     items.extend(decoder.decode("[" + text[i:cut] + "]"))

@@ -76,4 +76,8 @@ def read_file_bytes(path: str | Path, field: str | None = None) -> bytes:
         raise GradstepError(f"{path}: no such file", field) from None
     except OSError as exc:
         raise GradstepError(f"{path}: cannot read: {exc.strerror or exc}", field) from None
+    except ValueError:  # a name no file can have: a NUL character in it
+        raise GradstepError(
+            f"{str(path)!r}: not a usable file name (it holds a NUL character)", field
+        ) from None
     return b"".join(chunks)

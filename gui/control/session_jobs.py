@@ -53,14 +53,14 @@ def opens_slowly(spec: str) -> bool:
     try:
         if path.stat().st_size > OPEN_BACKGROUND_BYTES:
             return True
-    except OSError:  # missing or unreadable: opening it says so at once
+    except (OSError, ValueError):  # missing, unreadable, a NUL in the name: opening says so at once
         return False
     csv = _csv_named(path)
     if csv is None:
         return False
     try:
         status = csv.stat()
-    except OSError:  # missing: opening says so at once
+    except (OSError, ValueError):  # missing, a NUL in the name: opening says so at once
         return False
     return not stat.S_ISREG(status.st_mode) or status.st_size > OPEN_BACKGROUND_BYTES
 

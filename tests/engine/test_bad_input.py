@@ -365,3 +365,12 @@ def test_opening_a_missing_file_says_so_before_the_display(capsys: pytest.Captur
     assert main(["missing.json"], launcher=lambda spec: launched.append(spec) or 0) == 2
     assert launched == []
     assert capsys.readouterr().err == "gradstep: missing.json: no such file\n"
+
+
+def test_a_csv_name_with_a_nul_character_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No file can have that name: Python's stat raises ValueError, not OSError."""
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(tiny_session_dict(data={"csv": "a\u0000b.csv", "targets": ["label"]})))
+    one_line(capsys, ["run", str(path)], "not a usable file name", "NUL", "a\\x00b.csv")

@@ -158,3 +158,14 @@ def test_an_array_of_small_arrays_goes_item_by_item_after_one_failed_cut() -> No
     decoder = CountingDecoder()
     assert same(parse_in_pieces(text, decoder, piece=4096), json.loads(text))
     assert decoder.pieces == 1
+
+
+def test_rows_with_a_space_before_their_commas_are_not_searched_again_for_every_row() -> None:
+    """No "]," anywhere (a writer that puts "] ," between rows): the first search finds none and
+    the rest goes row by row (searching again for every row took 100 s for 2 MB)."""
+    rows = np.random.default_rng(5).random((20_000, 2)).round(6).tolist()
+    text = json.dumps({"data": {"inputs": rows}}, separators=(" ,", ":"))
+    assert "]," not in text
+    decoder = CountingDecoder()
+    assert same(parse_in_pieces(text, decoder, piece=4096), json.loads(text))
+    assert decoder.pieces == 0

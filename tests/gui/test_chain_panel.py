@@ -237,6 +237,8 @@ def test_the_note_names_a_few_of_thousands_of_samples_that_contribute_zero(monke
     assert example_note(ex, 3) == (
         "Sample 3: the first sample whose contribution is not 0 (samples 0, 1, 2 contribute 0)."
     )
+    assert "(samples 0, 1, 2, 3, 4, 5, 6 contribute 0)" in example_note(ex, 7)  # "…" would be one
+    assert "(samples 0, 1, 2, 3, 4, …, 7: 8 samples contribute 0)" in example_note(ex, 8)
 
 
 def test_update_line_after_the_update(panel: ChainPanel, controller: SessionController) -> None:

@@ -304,6 +304,10 @@ def test_a_small_session_of_a_large_csv_opens_on_a_worker(
     broken = tmp_path / "broken.json"
     broken.write_text('{"data": ')
     assert not session_jobs.opens_slowly(str(broken))
+    nul = tmp_path / "nul.json"  # a name no file can have: opening says so in a dialog
+    nul.write_text(json.dumps(tiny_session_dict(data={"csv": "a\u0000b.csv", "targets": ["label"]})))
+    assert not session_jobs.opens_slowly(str(nul))
+    assert not session_jobs.opens_slowly("a\x00b.json")
 
 
 def test_a_malformed_large_file_is_a_dialog_and_keeps_the_session(
