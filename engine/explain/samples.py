@@ -12,12 +12,13 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,56 @@ class FactorColumn:
     mistaken: bool = False
 
 
-class UpstreamRows(Sequence[tuple[UpstreamTerm, ...]]):
+class _MadeWhenRead(Sequence[T]):
+    """A sequence of ``rows`` items, each made by ``_make`` when first read and kept."""
+
+    def __init__(self, rows: int) -> None:
+        self._rows = rows
+        self._made: dict[int, T] = {}
+
+    def _make(self, row: int) -> T:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self._rows
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        if isinstance(index, slice):
+            return tuple(self[row] for row in range(*index.indices(self._rows)))
+        row = operator.index(index)
+        if row < 0:
+            row += self._rows
+        if not 0 <= row < self._rows:
+            raise IndexError("sample index out of range")
+        item = self._made.get(row)
+        if item is None:
+            item = self._made[row] = self._make(row)
+        return item
+
+    def __iter__(self) -> Iterator[T]:
+        return (self[row] for row in range(self._rows))
+
+    def __hash__(self) -> int:
+        return hash(self._rows)  # equal sequences have equal lengths
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._rows} samples)"
+
+
+class UpstreamRows(_MadeWhenRead[tuple[UpstreamTerm, ...]]):
     """Each sample's terms w_kj · δ_k of a hidden unit's dℓ/da; ``sums`` holds each sample's
     Σ_k w_kj δ_k (None while δ is pending), the terms added one after another in k's order:
     the same on every Python (3.12's ``sum`` of floats compensates, 3.11's does not)."""
 
     def __init__(self, weights: Array, deltas: Array | None, rows: int) -> None:
+        super().__init__(rows)
         self._weights = weights.tolist()
-        self._rows = rows
         self._pending = tuple(UpstreamTerm(k, w, None, None) for k, w in enumerate(self._weights))
         self._deltas = deltas
         # elementwise products of float64 arrays: the same numbers as one float product per term
@@ -84,37 +127,15 @@ class UpstreamRows(Sequence[tuple[UpstreamTerm, ...]]):
             for k in range(self._products.shape[1]):
                 total = total + self._products[:, k]
             self.sums = total
-        self._made: dict[int, tuple[UpstreamTerm, ...]] = {}
 
-    def __len__(self) -> int:
-        return self._rows
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[UpstreamTerm, ...]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[tuple[UpstreamTerm, ...], ...]: ...
-
-    def __getitem__(
-        self, index: int | slice
-    ) -> tuple[UpstreamTerm, ...] | tuple[tuple[UpstreamTerm, ...], ...]:
-        if isinstance(index, slice):
-            return tuple(self[row] for row in range(*index.indices(self._rows)))
-        row = _row(index, self._rows)
+    def _make(self, row: int) -> tuple[UpstreamTerm, ...]:
         if self._deltas is None or self._products is None:
             return self._pending
-        terms = self._made.get(row)
-        if terms is None:
-            deltas, products = self._deltas[row].tolist(), self._products[row].tolist()
-            terms = tuple(
-                UpstreamTerm(k, w, d, p)
-                for k, (w, d, p) in enumerate(zip(self._weights, deltas, products, strict=True))
-            )
-            self._made[row] = terms
-        return terms
-
-    def __iter__(self) -> Iterator[tuple[UpstreamTerm, ...]]:
-        return (self[row] for row in range(self._rows))
+        deltas, products = self._deltas[row].tolist(), self._products[row].tolist()
+        return tuple(
+            UpstreamTerm(k, w, d, p)
+            for k, (w, d, p) in enumerate(zip(self._weights, deltas, products, strict=True))
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, UpstreamRows):
@@ -125,14 +146,10 @@ class UpstreamRows(Sequence[tuple[UpstreamTerm, ...]]):
             and _same_values(self._deltas, other._deltas)
         )
 
-    def __hash__(self) -> int:
-        return hash(self._rows)  # equal rows have equal lengths
-
-    def __repr__(self) -> str:
-        return f"UpstreamRows({self._rows} samples)"
+    __hash__ = _MadeWhenRead.__hash__  # (a class that defines __eq__ loses the inherited one)
 
 
-class SampleList(Sequence[SampleTerms]):
+class SampleList(_MadeWhenRead[SampleTerms]):
     """Every sample's :class:`SampleTerms`, each made when first read from the factor columns."""
 
     def __init__(
@@ -142,29 +159,11 @@ class SampleList(Sequence[SampleTerms]):
         contribution: Array | None,
         upstream: UpstreamRows | None,
     ) -> None:
+        super().__init__(len(batch))
         self._batch = batch
         self._factors = tuple(factors)
         self._contribution = contribution
         self._upstream = upstream
-        self._made: dict[int, SampleTerms] = {}
-
-    def __len__(self) -> int:
-        return len(self._batch)
-
-    @overload
-    def __getitem__(self, index: int) -> SampleTerms: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[SampleTerms, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> SampleTerms | tuple[SampleTerms, ...]:
-        if isinstance(index, slice):
-            return tuple(self[row] for row in range(*index.indices(len(self))))
-        row = _row(index, len(self))
-        terms = self._made.get(row)
-        if terms is None:
-            terms = self._made[row] = self._make(row)
-        return terms
 
     def _make(self, row: int) -> SampleTerms:
         factors = tuple(
@@ -174,9 +173,6 @@ class SampleList(Sequence[SampleTerms]):
         contribution = None if self._contribution is None else float(self._contribution[row])
         upstream = None if self._upstream is None else self._upstream[row]
         return SampleTerms(int(self._batch[row]), factors, contribution, upstream)
-
-    def __iter__(self) -> Iterator[SampleTerms]:
-        return (self[row] for row in range(len(self)))
 
     def __eq__(self, other: object) -> bool:
         """Equal to another SampleList of the same samples, factor by factor (compared as
@@ -194,15 +190,11 @@ class SampleList(Sequence[SampleTerms]):
             and self._upstream == other._upstream
         )
 
-    def __hash__(self) -> int:
-        return hash(len(self))  # equal lists have equal lengths
+    __hash__ = _MadeWhenRead.__hash__  # (a class that defines __eq__ loses the inherited one)
 
     def rows(self, start: int, stop: int) -> list[int]:
         """The data-set rows of samples ``start`` to ``stop``, without making their terms."""
         return [int(row) for row in self._batch[start:stop]]
-
-    def __repr__(self) -> str:
-        return f"SampleList({len(self)} samples)"
 
     # ---- what reads every sample, from the columns ----
 
@@ -228,15 +220,6 @@ class SampleList(Sequence[SampleTerms]):
     def all_contribute_zero(self) -> bool:
         """Whether every contribution is known and 0."""
         return self._contribution is not None and not np.any(self._contribution != 0)
-
-
-def _row(index: int, rows: int) -> int:
-    row = operator.index(index)
-    if row < 0:
-        row += rows
-    if not 0 <= row < rows:
-        raise IndexError("sample index out of range")
-    return row
 
 
 def _same_values(a: Array | None, b: Array | None) -> bool:
