@@ -146,17 +146,17 @@ def _strict_parse(text: str) -> Any:
     worker thread parsing it lets the window's thread run."""
     import json
 
-    decoder = json.JSONDecoder(
-        parse_constant=_refuse_constant, parse_int=_refuse_integer, object_pairs_hook=_refuse_duplicates
-    )
+    hooks: dict[str, Any] = {
+        "parse_constant": _refuse_constant,
+        "parse_int": _refuse_integer,
+        "object_pairs_hook": _refuse_duplicates,
+    }
     if len(text) > PIECEWISE_FROM:
         try:
-            return parse_in_pieces(text, decoder)
+            return parse_in_pieces(text, json.JSONDecoder(**hooks))
         except (ValueError, RecursionError):
             pass  # invalid or refused: parsed whole below, for the message that says where
-    return json.loads(
-        text, parse_constant=_refuse_constant, parse_int=_refuse_integer, object_pairs_hook=_refuse_duplicates
-    )
+    return json.loads(text, **hooks)
 
 
 def loads(text: str, what: str) -> Any:
