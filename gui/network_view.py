@@ -17,7 +17,6 @@ from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QPainter, QShowEvent
 from PySide6.QtWidgets import (
-    QGraphicsItem,
     QHBoxLayout,
     QToolTip,
     QVBoxLayout,
@@ -500,12 +499,8 @@ class NetworkView(QWidget):
         """Save the drawing as an SVG (vector edges and nodes); raises GradstepError."""
 
         def render(painter: QPainter) -> None:
-            # Cached, the edges would go into the SVG as the screen's pixmap: draw them as lines.
-            self.edges.layer.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-            try:
+            with self.edges.layer.as_lines():
                 self.plot.render(painter)
-            finally:
-                self.edges.layer.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
         save_svg(render, self.plot.viewport().size(), "Gradstep network", path)
 

@@ -8,6 +8,9 @@ drawn as its weight matrix, an image band between the two columns, where every p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
@@ -70,6 +73,16 @@ class EdgeLayer(pg.GraphicsObject):
         self._rect: QRectF | None = None
         self.antialias = True
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    @contextmanager
+    def as_lines(self) -> Iterator[None]:
+        """Drawn uncached while it lasts: cached, the edges would go into an SVG as the screen's
+        pixmap, not as lines."""
+        self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        try:
+            yield
+        finally:
+            self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def set_lines(self, groups: list[tuple[QPen, Array]]) -> None:
         """Draw each (pen, lines) group in order; a row of ``lines`` is x0, y0, x1, y1."""
