@@ -194,6 +194,13 @@ def _row_values(row: list[str], number: int, width: int, name: str) -> list[floa
     return parsed
 
 
+def csv_path(name: str, base_dir: Path | None) -> Path:
+    """The file a session's ``data.csv`` names: a relative name is in ``base_dir`` (the session
+    file's folder; None: the current one)."""
+    path = Path(name)
+    return path if path.is_absolute() else (base_dir or Path.cwd()) / path
+
+
 def read_csv(path: Path, targets: list[str], inputs: list[str] | None) -> tuple[Array, Array]:
     """Read a CSV file with a header row; ``targets`` name the target columns.
 

@@ -107,10 +107,7 @@ def _parse_csv(spec: dict[str, Any], base_dir: Path | None) -> tuple[Array, Arra
         raise GradstepError("data.csv: expected a file name", "data.csv")
     targets = _names(spec.get("targets"), "data.targets", required=True) or []
     inputs = _names(spec.get("inputs"), "data.inputs", required=False)
-    path = Path(spec["csv"])
-    if not path.is_absolute():
-        path = (base_dir or Path.cwd()) / path
-    return datasets.read_csv(path, targets, inputs)
+    return datasets.read_csv(datasets.csv_path(spec["csv"], base_dir), targets, inputs)
 
 
 def _parse_inline(spec: dict[str, Any]) -> tuple[Array, Array]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from engine import SessionConfig
 from engine.core.config import FORMAT, VERSION
-from engine.files.data import IMAGE_PRESETS, LOGIC_PRESETS, MAX_SAMPLES
+from engine.files.data import IMAGE_PRESETS, LOGIC_PRESETS, MAX_SAMPLES, csv_path
 from engine.files.session_file import session_json
 
 MAX_TABLE_ROWS = 64  # inline editing is for small hand-made sets; larger data lives in a CSV
@@ -259,9 +259,7 @@ def described_title(form: FormValues) -> str:
 def _small_or_missing(csv: str, base_dir: Path | None) -> bool:
     """Whether reading the CSV file named ``csv`` costs nothing worth avoiding while typing: it
     is missing (the engine says so), or a regular file of at most ``TYPING_CSV_BYTES``."""
-    path = Path(csv.strip())
-    if not path.is_absolute():
-        path = (base_dir or Path.cwd()) / path
+    path = csv_path(csv.strip(), base_dir)
     try:
         status = path.stat()
     except FileNotFoundError:

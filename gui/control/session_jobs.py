@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import GradstepError, ParameterRef, Session, SessionConfig
+from engine.files.data import csv_path
 from engine.files.examples import resolve_any
 from engine.files.jsonio import read_json
 from engine.files.session_file import parse_session
@@ -77,8 +78,7 @@ def _csv_named(path: Path) -> Path | None:
     name = data.get("csv") if isinstance(data, dict) else None
     if not isinstance(name, str) or not name:
         return None
-    csv = Path(name)
-    return csv if csv.is_absolute() else path.resolve().parent / csv
+    return csv_path(name, path.resolve().parent)
 
 
 @dataclass(frozen=True)
