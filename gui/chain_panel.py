@@ -415,10 +415,10 @@ class ChainPanel(QWidget):
         parts = self._cut_tables(text)
         if not parts:
             return self._unwrapped_width("") <= available
-        known = [part for part in parts if self.width_key(part) in self._widths]
-        if any(self._widths[self.width_key(part)] > available for part in known):
+        widths = [self._widths.get(self.width_key(part)) for part in parts]
+        if any(width is not None and width > available for width in widths):
             return False
-        unknown = sorted((part for part in parts if self.width_key(part) not in self._widths), key=len)
+        unknown = sorted((part for part, width in zip(parts, widths, strict=True) if width is None), key=len)
         return all(self._unwrapped_width(part) <= available for part in unknown)
 
     def _cut_tables(self, text: str) -> list[str]:
