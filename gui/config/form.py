@@ -264,7 +264,7 @@ def _small_or_missing(csv: str, base_dir: Path | None) -> bool:
         status = path.stat()
     except FileNotFoundError:
         return True
-    except OSError:  # unreadable, a name too long: Apply lets the engine say what is wrong
+    except (OSError, ValueError):  # unreadable, too long, a NUL in it: Apply lets the engine say
         return False
     # a FIFO or a device could block or never end: only Apply may try those
     return stat.S_ISREG(status.st_mode) and status.st_size <= TYPING_CSV_BYTES

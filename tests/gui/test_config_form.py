@@ -201,6 +201,11 @@ def test_typing_reads_a_small_csv_file_but_not_a_big_or_special_one(tmp_path: Pa
     assert not exact
     assert "csv" not in doc["data"]  # reading a pipe could block the window: never while typing
 
+    nul = replace(form, data=replace(form.data, csv="a\x00b.csv"))  # a name no file can have
+    doc, exact = typing_document(nul, loaded, tmp_path)
+    assert not exact
+    assert "csv" not in doc["data"]  # Apply says what is wrong with it
+
 
 def test_field_key_is_the_longest_registered_field_the_error_is_in() -> None:
     keys = ["network", "network.inputs", "network.layers[0]", "network.layers[1]", "data", "optimizer"]
