@@ -4,7 +4,7 @@ each layer's gradient norm (the window's loss curve and norm plot)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,12 +66,8 @@ class Metrics:
         self._norm_array = self._norm_array[:i]
 
     def losses(self) -> tuple[NDArray[np.int64], Array]:
-        n = len(self._losses)
-        done = len(self._loss_array)
-        if done < n:
-            new = np.array(self._losses[done:], dtype=np.float64)
-            self._loss_array = _frozen(np.concatenate([self._loss_array, new]))
-        return np.arange(self._start, self._start + n), self._loss_array
+        self._loss_array = _caught_up(self._loss_array, self._losses)
+        return np.arange(self._start, self._start + len(self._losses)), self._loss_array
 
     def last_loss(self) -> tuple[int, float] | None:
         if not self._losses:
@@ -79,12 +75,18 @@ class Metrics:
         return self._start + len(self._losses) - 1, self._losses[-1]
 
     def gradient_norms(self) -> tuple[NDArray[np.int64], Array]:
-        n = len(self._norms)
-        done = len(self._norm_array)
-        if done < n:
-            new = np.array(self._norms[done:], dtype=np.float64).reshape(n - done, self._layers)
-            self._norm_array = _frozen(np.concatenate([self._norm_array, new]))
-        return np.arange(self._start, self._start + n), self._norm_array
+        self._norm_array = _caught_up(self._norm_array, self._norms)
+        return np.arange(self._start, self._start + len(self._norms)), self._norm_array
+
+
+def _caught_up(array: Array, recorded: Sequence[object]) -> Array:
+    """``array`` with the ``recorded`` items past its length converted and added (a new,
+    read-only array; ``array`` itself when there are none)."""
+    done = len(array)
+    if done >= len(recorded):
+        return array
+    new = np.array(recorded[done:], dtype=np.float64).reshape(-1, *array.shape[1:])
+    return _frozen(np.concatenate([array, new]))
 
 
 def _frozen(array: Array) -> Array:
