@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QStackedWidget,
+    QStackedLayout,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -224,11 +224,18 @@ class MatrixView(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.table)
         row.addStretch(1)
-        # The pending note takes the table's place in a stack as large as either, so stepping
-        # between pending and computed neither moves the panel's layout nor re-lays out the dock.
-        self.stack = QStackedWidget()
-        self.stack.addWidget(table_page)
-        self.stack.addWidget(self.pending)
+        # The pending note covers the table in a stack as large as either, so stepping between
+        # pending and computed neither moves the panel's layout nor re-lays out the dock. Both
+        # stay shown and the current one is raised: swapping pages hid and showed the table with
+        # its headers and scroll bars, and their layout requests cost a fifth of a small
+        # network's step. The note fills its background, so the table under it is not seen.
+        self.pending.setAutoFillBackground(True)
+        self.stack = QWidget()
+        self._stacking = QStackedLayout(self.stack)
+        self._stacking.setStackingMode(QStackedLayout.StackingMode.StackAll)
+        self._stacking.addWidget(table_page)
+        self._stacking.addWidget(self.pending)
+        self._stacking.setCurrentIndex(0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
@@ -239,7 +246,7 @@ class MatrixView(QWidget):
     @property
     def is_pending(self) -> bool:
         """True while the stage that computes this matrix has not run."""
-        return self.stack.currentWidget() is self.pending
+        return self._stacking.currentWidget() is self.pending
 
     def set_matrix(
         self,
@@ -258,7 +265,7 @@ class MatrixView(QWidget):
             _set_text(self.caption, f"<b>{html_name}</b>")
             _set_text(self.pending, pending_text)
             if not self.is_pending:
-                self.stack.setCurrentWidget(self.pending)
+                self._stacking.setCurrentWidget(self.pending)
             return
         reset = self.model.set_array(name, array, row_labels, column_labels)
         scale = format_cell(self.model.scale, 3)
@@ -267,7 +274,7 @@ class MatrixView(QWidget):
         if self.caption.toolTip() != tip:
             self.caption.setToolTip(tip)
         if self.is_pending:
-            self.stack.setCurrentIndex(0)
+            self._stacking.setCurrentIndex(0)
         if not reset:
             return  # same shape and labels as before: the height and the size hint stand
         height = self._table_height()
