@@ -22,9 +22,10 @@ load of a shared machine affects both sides alike:
   view also explains it and lays out its chain-rule labels on every step: "its chain on the
   canvas" with the Chain rule dock closed (the issue's "chain-on-canvas labels within the same
   budget"), "canvas and Chain rule dock" with the dock open as well, re-laying out its rich text.
-- launch: a fresh interpreter to the first painted Gradstep window, against a bare PySide6 +
-  pyqtgraph window with three docks, both with bytecode compiled as after an install, after one
-  untimed launch of each, the median of the pairs' ratios; target 1.25.
+- launch: a fresh interpreter running ``gradstep`` as its console script does (the command line,
+  the hand-over to a Gradstep already running) to the first painted window, against a bare
+  PySide6 + pyqtgraph window with three docks, both with bytecode compiled as after an install,
+  after one untimed launch of each, the median of the pairs' ratios; target 1.25.
 - stall: the GUI thread's longest stall (the largest gap between the ticks of a 10 ms QTimer
   heartbeat) during long work: a tutorial Next of 9,999 iterations, Apply of a 1,000,000-point
   preset, opening a 200,000-row session file; as it was, on the GUI thread ("before", forced
@@ -281,17 +282,24 @@ def p90(times: list[float]) -> float:
 
 # ---- launch ----
 
+# `gradstep` as its console script runs it (the command line, the hand-over to a Gradstep already
+# running, the window at its default 1400 x 900): the event loop's first turn paints the window
+# and the launch ends there
 LAUNCH_SCRIPT = """
-import time
+import sys, time
+from engine.cli import main
 from PySide6.QtWidgets import QApplication
-from gui.app import create_window
-app = QApplication([])
-window = create_window(None)
-window.resize(1400, 900)
-window.show()
-app.processEvents()
-window.repaint()
-print(time.monotonic())
+
+def first_frame(app):
+    app.processEvents()
+    for widget in app.topLevelWidgets():
+        if widget.isVisible():
+            widget.repaint()
+    print(time.monotonic())
+    return 0
+
+QApplication.exec = first_frame
+sys.exit(main([]))
 """
 
 BARE_SCRIPT = """
@@ -318,16 +326,22 @@ print(time.monotonic())
 
 def _process_seconds(script: str) -> float:
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
-    # An installed Gradstep has its bytecode compiled (pip does it), like PySide6 and pyqtgraph;
-    # without this a machine that sets PYTHONDONTWRITEBYTECODE compiles every module each launch.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    # From starting the interpreter to the first painted frame, as the child reads the same
-    # system-wide monotonic clock; not the process's exit, which a user never waits for (it
-    # had been counted: about 0.1 s, 40 ms more for Gradstep's larger window to tear down).
-    start = time.monotonic()
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1]) - start
+    with tempfile.TemporaryDirectory() as home:
+        # no window layout or recent files of the user's, and a socket of its own for the hand-over
+        env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
+        env.update(XDG_CONFIG_HOME=home, XDG_DATA_HOME=home, XDG_RUNTIME_DIR=home, TMPDIR=home)
+        # An installed Gradstep has its bytecode compiled (pip does it), like PySide6 and
+        # pyqtgraph; without this a machine that sets PYTHONDONTWRITEBYTECODE compiles every
+        # module each launch.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        # From starting the interpreter to the first painted frame, as the child reads the same
+        # system-wide monotonic clock; not the process's exit, which a user never waits for (it
+        # had been counted: about 0.1 s, 40 ms more for Gradstep's larger window to tear down).
+        start = time.monotonic()
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        return float(out.stdout.strip().splitlines()[-1]) - start
 
 
 def launch_ratio(runs: int) -> tuple[float, float, float]:

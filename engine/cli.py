@@ -1,7 +1,9 @@
 """The ``gradstep`` command line, the console script's entry point.
 
 Headless commands (run, chain, check, examples, Markdown export) never import Qt; the window
-and frame rendering are imported from ``gui`` only when they are asked for. Ctrl+C and SIGTERM
+and frame rendering are imported from ``gui`` only when they are asked for, and opening the
+window imports none of the commands' machinery (the debugger, the chain rule, the desktop
+installer: they had cost a launch about 0.1 s). Ctrl+C and SIGTERM
 end a command with one line and exit code 130 or 143, after every file being written has been
 put back as it was.
 """
@@ -11,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import json
 import os
 import signal
 import sys
@@ -33,7 +34,6 @@ from engine.cli_args import (
 from engine.core import allocator, threads
 from engine.desktop import command as desktop_command
 from engine.errors import GradstepError
-from engine.explain.chain import parse_parameter
 from engine.files.atomic import write_atomic
 from engine.files.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
 from engine.files.reading import read_file_bytes
@@ -151,8 +151,9 @@ def _open(spec: str | None, launcher: Launcher | None, new_instance: bool = Fals
         if spec is not None and not spec.startswith("example:") and not Path(spec).exists():
             # said before anything about the display: the file is the first thing to fix
             raise GradstepError(f"{spec}: no such file")
-        # process-wide for OpenBLAS: the window's GUI thread and run worker share it
-        threads.apply(threads.choose())
+        # process-wide for OpenBLAS: the window's GUI thread and run worker share it; the window
+        # applies it after its first frame (a bad count is refused here, before anything opens)
+        threads.remember(threads.choose())
     except GradstepError as exc:
         print(f"gradstep: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -317,6 +318,10 @@ _CHAIN_CHUNK = 1000
 
 
 def _chain(args: argparse.Namespace) -> int:
+    import json
+
+    from engine.explain.chain import parse_parameter
+
     config = resolve(args.session)
     ref = (
         parse_parameter(args.bias, bias=True)
@@ -353,6 +358,8 @@ def _train_to(session: Session, iteration: int) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import json
+
     from engine.learner.check import check_code
 
     # NaN compares false with everything and inf never runs out: both would lift the limit

@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize
+from PySide6.QtCore import QSettings, QSize, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from engine import GradstepError, SessionConfig, __version__
+from engine.core import threads
 from engine.desktop.paths import ICON_DIR, ICON_SIZES, png_icon
 from engine.files.examples import resolve_any
 from engine.files.walkthrough import Walkthrough
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 ICON_PATH = ICON_DIR / "gradstep.svg"
 DEFAULT_SPEC = "example:xor"
 EXIT_BAD_INPUT = 2
+THREADS_AFTER_MS = 200  # the BLAS thread count is applied this long after the window is shown
 
 
 def app_icon() -> QIcon:
@@ -99,6 +101,10 @@ def run_app(spec: str | None, new_instance: bool = False) -> int:
         server.file_received.connect(lambda path: open_in_front(window, path))
         server.raise_requested.connect(lambda: bring_to_front(window))
     window.show()
+    # the BLAS thread count the command line chose (threads.remember), applied once the first
+    # frame is up (a zero timer may come before the window's first paint): until then the window
+    # has only built the session, and no stage has run
+    QTimer.singleShot(THREADS_AFTER_MS, threads.apply_chosen)
     return app.exec()
 
 

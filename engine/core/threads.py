@@ -86,8 +86,18 @@ def _take_openblas_control() -> None:
         clear(force=True)
 
 
+def remember(count: int) -> None:
+    """Make ``count`` the process's choice without applying it yet: the window applies it with
+    :func:`apply_chosen` once its first frame is painted (threadpoolctl's import and its scan of
+    the loaded libraries cost about 35 ms of a launch)."""
+    global _chosen
+    with _lock:
+        _chosen = count
+
+
 def apply_chosen() -> None:
-    """Apply the count last chosen in this process (one thread if none was): for a worker thread."""
+    """Apply the count last chosen in this process (one thread if none was): for a worker thread,
+    and the window's own once it is shown."""
     apply(_chosen)
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.desktop.entry import launcher_command
-from engine.desktop.install import Outcome, install, uninstall
-from engine.desktop.paths import data_home
+if TYPE_CHECKING:
+    from engine.desktop.install import Outcome
 
 
 def add_parser(subparsers: Any) -> None:
@@ -27,6 +26,11 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Install or uninstall; prints what was written or removed and what each tool did."""
+    # here, not at the top: every launch of `gradstep` builds the parser from this module
+    from engine.desktop.entry import launcher_command
+    from engine.desktop.install import install, uninstall
+    from engine.desktop.paths import data_home
+
     home = data_home()
     if args.action == "install":
         command = launcher_command()

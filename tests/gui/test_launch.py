@@ -23,6 +23,8 @@ NOT_AT_LAUNCH = (
     "engine.notebook",  # Jupyter's display, engine.show
     "engine.learner.check",  # Check My Code
     "engine.learner.process",
+    "engine.learner.debug.debugger",  # Debug My Code (the command line's parser is built, not it)
+    "engine.desktop.install",  # gradstep desktop install
     "gui.control.replay",  # tutorial mode, when a walkthrough plays
     "gui.check.result_panel",  # Check My Code's result, on its first report
     "engine.export.command",  # File › Export as Code
@@ -31,46 +33,69 @@ NOT_AT_LAUNCH = (
     "gui.inspector.confusion",
     "gui.inspector.images",
     "gui.inspector.norms",
-    "gui.single_instance",  # handing a launch to the Gradstep already running
-    "PySide6.QtNetwork",
-    "threadpoolctl",  # --threads and the worker threads' BLAS limit
+    "threadpoolctl",  # the BLAS thread count: applied once the first frame is up
     "gzip",  # the digits preset
     "csv",  # a CSV data file
-    "json",  # reading or writing a file: a launch on an example has none
 )
+# (json is imported: the launch talks to the Gradstep already running in JSON messages)
 
+# `gradstep --new-instance` as the console script runs it, up to its event loop; there the
+# modules are listed at the first painted frame, then the loop runs for a moment
 LAUNCH = """
 import sys
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from gui.app import create_window
-app = QApplication([])
-window = create_window(None)
-window.resize(1400, 900)
-window.show()
-app.processEvents()
-window.repaint()
-print("modules:", " ".join(sorted(sys.modules)))
+
+event_loop = QApplication.exec
+
+def first_frame(app):
+    app.processEvents()
+    for widget in app.topLevelWidgets():
+        if widget.isVisible():
+            widget.repaint()
+    print("modules:", " ".join(sorted(sys.modules)))
+    QTimer.singleShot(200, app.quit)
+    event_loop()
+    from engine.core import threads
+    print("threads:", " ".join(str(n) for n in threads.blas_threads()))
+    return 0
+
+QApplication.exec = first_frame
+from engine.cli import main
+sys.exit(main(["--new-instance"]))
 """
 
 
-def launched_modules(tmp_path: Path) -> set[str]:
-    """The modules a fresh interpreter has imported once the window is painted."""
+def launch(tmp_path: Path) -> tuple[set[str], list[int]]:
+    """The modules a fresh `gradstep` has imported once its window is painted, and the BLAS
+    libraries' thread counts a moment later (GRADSTEP_THREADS=1)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "QT_QPA_PLATFORM": "offscreen",
         "XDG_CONFIG_HOME": str(tmp_path),  # QSettings: a layout of the user's own is not read
+        "GRADSTEP_THREADS": "1",
     }
     out = subprocess.run(
         [sys.executable, "-c", LAUNCH], env=env, capture_output=True, text=True, check=True, timeout=120
     )
-    return set(out.stdout.strip().splitlines()[-1].removeprefix("modules: ").split())
+    lines = out.stdout.strip().splitlines()
+    modules = next(line for line in lines if line.startswith("modules: ")).removeprefix("modules: ")
+    counts = next(line for line in lines if line.startswith("threads:")).removeprefix("threads:")
+    return set(modules.split()), [int(n) for n in counts.split()]
 
 
 def test_a_launch_imports_none_of_what_later_commands_need(tmp_path: Path) -> None:
-    modules = launched_modules(tmp_path)
+    modules, _ = launch(tmp_path)
     assert "gui.main_window" in modules  # it did launch
+    assert "engine.cli" in modules  # through the command line, as the console script does
     assert [name for name in NOT_AT_LAUNCH if name in modules] == []
+
+
+def test_a_launch_applies_the_thread_count_after_the_first_frame(tmp_path: Path) -> None:
+    _, counts = launch(tmp_path)
+    assert counts  # NumPy's BLAS was found
+    assert set(counts) == {1}
 
 
 def test_the_lazily_imported_names_work_when_used(qtbot, window: MainWindow) -> None:

@@ -1,6 +1,25 @@
-"""``gradstep debug``: the learner's own program, run unmodified and judged line by line."""
+"""``gradstep debug``: the learner's own program, run unmodified and judged line by line.
 
-from engine.learner.debug.debugger import debug_code
-from engine.learner.debug.report import DebugReport
+The debugger is imported on first use of its names: ``gradstep`` builds its argument parser
+from this package's :mod:`~engine.learner.debug.command`, and opening the window must not pay
+for the debugger's import (about 110 ms).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.learner.debug.debugger import debug_code
+    from engine.learner.debug.report import DebugReport
 
 __all__ = ["DebugReport", "debug_code"]
+
+_DEFINED_IN = {"debug_code": "engine.learner.debug.debugger", "DebugReport": "engine.learner.debug.report"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DEFINED_IN:
+        return getattr(importlib.import_module(_DEFINED_IN[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from engine.errors import GradstepError
@@ -37,6 +36,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gradstep debug``; 0 every line right, 1 a wrong line (GradstepError: bad input)."""
+    import json
+
     from engine.cli_args import finite_option, strict_json
     from engine.files.examples import resolve
     from engine.learner.debug.debugger import debug_code
