@@ -531,7 +531,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("run", "step", "launch", "stall"), help="one table")
     args = parser.parse_args()
     allocator.tune()
-    threads.apply(threads.choose())  # as `gradstep` does before opening the window
+    threads.apply(threads.choose())  # as `gradstep` does for a command, and the window once shown
     print(f"BLAS threads: {threads.blas_threads()}; load average {os.getloadavg()[0]:.1f}\n")
     if args.only in (None, "run"):
         _run_table(3 if args.quick else 7)

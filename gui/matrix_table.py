@@ -8,7 +8,7 @@ from typing import overload
 import numpy as np
 from numpy.typing import NDArray
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -217,25 +217,34 @@ class MatrixView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setMinimumSectionSize(40)
         self.pending = QLabel()
-        self.pending.setStyleSheet(f"color: {PENDING_COLOR}; font-style: italic; padding: 4px 0;")
         self.pending.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.pending.setContentsMargins(0, 4, 0, 4)
+        palette = self.pending.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(PENDING_COLOR))
+        self.pending.setPalette(palette)
+        italic = self.pending.font()
+        italic.setItalic(True)
+        self.pending.setFont(italic)
         table_page = QWidget()
         row = QHBoxLayout(table_page)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.table)
         row.addStretch(1)
-        # The pending note covers the table in a stack as large as either, so stepping between
-        # pending and computed neither moves the panel's layout nor re-lays out the dock. Both
-        # stay shown and the current one is raised: swapping pages hid and showed the table with
-        # its headers and scroll bars, and their layout requests cost a fifth of a small
-        # network's step. The note fills its background, so the table under it is not seen.
-        self.pending.setAutoFillBackground(True)
+        # The pending note and the table lie one over the other in a stack as large as either,
+        # so stepping between pending and computed neither moves the panel's layout nor re-lays
+        # out the dock. Both stay shown and the current one is raised: swapping pages hid and
+        # showed the table with its headers and scroll bars, and their layout requests cost a
+        # fifth of a small network's step. Each page fills its background (a style sheet would
+        # turn that off), so the one on top hides the other and Qt does not paint the covered one.
+        for page in (table_page, self.pending):
+            page.setAutoFillBackground(True)
         self.stack = QWidget()
         self._stacking = QStackedLayout(self.stack)
         self._stacking.setStackingMode(QStackedLayout.StackingMode.StackAll)
         self._stacking.addWidget(table_page)
         self._stacking.addWidget(self.pending)
         self._stacking.setCurrentIndex(0)
+        self._table_focus = self.table.focusPolicy()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
@@ -261,11 +270,14 @@ class MatrixView(QWidget):
         # Every setter below is guarded: an unchanged text or size would still ask the layouts
         # up to the window to recompute, which costs more than the table's repaint.
         if array is None:
-            # The hidden table keeps its last array, so the same shape coming back is a repaint.
+            # The covered table keeps its last array, so the same shape coming back is a repaint.
             _set_text(self.caption, f"<b>{html_name}</b>")
             _set_text(self.pending, pending_text)
             if not self.is_pending:
                 self._stacking.setCurrentWidget(self.pending)
+                # covered, not hidden: keep the keyboard out of its stale cells (Tab, Ctrl+C)
+                self.table.clearFocus()
+                self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             return
         reset = self.model.set_array(name, array, row_labels, column_labels)
         scale = format_cell(self.model.scale, 3)
@@ -275,6 +287,7 @@ class MatrixView(QWidget):
             self.caption.setToolTip(tip)
         if self.is_pending:
             self._stacking.setCurrentIndex(0)
+            self.table.setFocusPolicy(self._table_focus)
         if not reset:
             return  # same shape and labels as before: the height and the size hint stand
         height = self._table_height()

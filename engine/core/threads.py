@@ -102,7 +102,8 @@ def apply_chosen() -> None:
 
 
 def chosen() -> int:
-    """The count last applied in this process (one thread if none was)."""
+    """The count last chosen in this process (one thread if none was): applied, or remembered
+    for the window to apply once its first frame is up."""
     return _chosen
 
 

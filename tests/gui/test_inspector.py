@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 
 from engine import parse_session
@@ -303,8 +303,35 @@ def test_per_sample_tables_are_labelled_with_the_batchs_data_rows(qtbot) -> None
     for _ in range(2 * len(controller.session.stages)):  # two iterations: two batches
         controller.step()
         batch = controller.snapshot().record.batch
-        if not view.is_pending:  # (a pending table keeps the last batch's, hidden)
+        if not view.is_pending:  # (a pending table keeps the last batch's, covered)
             shown = [model.headerData(r, Qt.Orientation.Vertical) for r in range(model.rowCount())]
             assert shown == [str(int(row)) for row in batch]
     assert len(resets) <= 2  # the first table, and at most once more when the rows change
+    host.close()
+
+
+def test_a_computed_table_covers_its_pending_note_and_a_pending_one_takes_no_focus(qtbot) -> None:
+    """The note and the table lie one over the other: whichever is on top hides the other, even
+    where the table is narrower than the note, and the keyboard cannot reach a covered table."""
+    from gui.matrix_table import MatrixView
+
+    view = MatrixView()
+    host = show_in_host(qtbot, view, 500, 200)
+    view.set_matrix("b", "b", None, pending_text="pending: computed by Forward 1, then Backward 1")
+    assert view.is_pending
+    assert view.table.focusPolicy() == Qt.FocusPolicy.NoFocus
+    view.set_matrix("b", "b", np.array([[0.5]]))
+    assert not view.is_pending
+    assert view.table.focusPolicy() != Qt.FocusPolicy.NoFocus
+    qtbot.wait(20)
+    image = view.grab().toImage()
+    table_right = view.table.mapTo(view, QPoint(view.table.width(), 0)).x()
+    stack = view.stack.geometry()
+    assert stack.right() > table_right + 40  # the note is the wider: the stack is its width
+    beside = {
+        image.pixelColor(x, y).name()
+        for x in range(table_right + 4, stack.right() - 1)
+        for y in range(stack.top() + 1, stack.bottom() - 1)
+    }
+    assert len(beside) == 1  # only the background: no letter of the note shows through
     host.close()
