@@ -16,6 +16,7 @@ DEFAULT_SIZE = QSize(1400, 900)
 SIDE_WIDTH = 375  # the configuration and chain-rule docks
 BOTTOM_HEIGHT = 250  # the inspector
 ROOM_MARGIN = 8  # the network keeps this much more than half the docks' area, each way
+GIVE_WAY_PASSES = 3  # measures of the window a resize may take before its docks stand still
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -187,8 +188,10 @@ class WindowDocks:
             self.config.show()
 
     def _docked(self, areas: tuple[Qt.DockWidgetArea, ...]) -> list[QDockWidget]:
-        """The docks showing in ``areas``, not floating."""
+        """The docks showing in ``areas``, not floating: a dock behind another's tab counts as
+        visible to Qt but is moved off the window (1,300 pixels above it), so it is left out."""
         docks = (self.config, self.code, self.chain, self.walkthrough, self.inspector, self.result)
+        window = self._window.rect()
         return [
             d
             for d in docks
@@ -196,6 +199,7 @@ class WindowDocks:
             and d.isVisible()
             and not d.isFloating()
             and self._window.dockWidgetArea(d) in areas
+            and d.geometry().intersects(window)
         ]
 
     def _docks_area(self) -> QRect:
@@ -207,8 +211,14 @@ class WindowDocks:
         return area
 
     def _chain_room(self) -> int:
-        """The widest the chain dock may be and leave the network half the window's width."""
-        width = self._window.width()
+        """The widest the chain dock may be and leave the network half the docks' area and
+        ROOM_MARGIN, as :meth:`give_way` measures it (separators included: a measure without
+        them let the two disagree by a separator's width and move the docks back and forth)."""
+        network = self._network
+        if network is not None and self.chain in self._docked((RIGHT,)):
+            area = self._docks_area()
+            return network.width() + self.chain.width() - (area.width() // 2 + ROOM_MARGIN)
+        width = self._window.width()  # not laid out on screen yet: the window's width stands in
         left = self._docked((LEFT,))[:1]
         taken = sum(d.width() for d in left) + (self.bar.width() if self.bar.isVisible() else 0)
         return width - (width // 2 + ROOM_MARGIN) - taken
@@ -216,31 +226,47 @@ class WindowDocks:
     def give_way(self) -> None:
         """Shrink the docks (left, then right, then the bottom) until the network has half the
         width and half the height of the docks' area, or they are at their minimum; when the
-        window grows again, give them back what they gave."""
+        window grows again, give them back what they gave.
+
+        The chain dock's width follows the room the configuration leaves it, and the network's
+        room follows the chain dock's width: after any dock moved the window is measured again
+        (up to GIVE_WAY_PASSES times), so the frame painted after a resize, the first frame of a
+        launch included, is the last that moves. (One pass had left two more re-layouts and
+        repaints for the next turns of the event loop: the network moved twice in the 0.2 s
+        after the first frame.)"""
         network = self._network
         if network is None or not self._window.isVisible():
             return
+        size = self._window.size()
+        last, self._last_window = self._last_window, size
+        shrank = (size.width() < last.width(), size.height() < last.height())
+        for _ in range(GIVE_WAY_PASSES):
+            if not self._give_way_once(network, shrank):
+                return
+            shrank = (False, False)  # the window has not changed between two passes
+
+    def _give_way_once(self, network: QWidget, shrank: tuple[bool, bool]) -> bool:
+        """One measure and resize of :meth:`give_way`; whether any dock was resized."""
         layout = self._window.layout()
         if layout is not None:
             layout.activate()  # measure where the docks are now, not before the last resize
         area = self._docks_area()
-        size = self._window.size()
-        last, self._last_window = self._last_window, size
-        shrank = (size.width() < last.width(), size.height() < last.height())
         sides = self._docked((LEFT,))[:1] + self._docked((RIGHT,))[:1]  # the configuration first
         spare = network.width() - (area.width() // 2 + ROOM_MARGIN)
-        self._resize(sides, spare, Qt.Orientation.Horizontal, shrank[0])
+        wide = self._resize(sides, spare, Qt.Orientation.Horizontal, shrank[0])
         spare = network.height() - (area.height() // 2 + ROOM_MARGIN)
-        self._resize(self._docked((BOTTOM,))[:1], spare, Qt.Orientation.Vertical, shrank[1])
-        self.chain_width.apply(grow_only=True)  # within the room the left docks now leave it
+        tall = self._resize(self._docked((BOTTOM,))[:1], spare, Qt.Orientation.Vertical, shrank[1])
+        chain = self.chain_width.apply(grow_only=True)  # within the room the left docks now leave it
+        return wide or tall or chain
 
     def _resize(
         self, docks: list[QDockWidget], spare: int, orientation: Qt.Orientation, shrank: bool
-    ) -> None:
+    ) -> bool:
         """Take what the network lacks (``spare`` < 0) from ``docks`` in turn, down to their
         minimum, or give back (``spare`` > 0) what they gave before: to the network, or to the
         window's own layout when the window ``shrank``."""
         wide = orientation == Qt.Orientation.Horizontal
+        moved = False
         for dock in docks:
             size = dock.width() if wide else dock.height()
             key = f"{dock.objectName()}:{orientation.name}"
@@ -263,6 +289,8 @@ class WindowDocks:
             self._sizes[key] = new
             if new != size:
                 self._window.resizeDocks([dock], [new], orientation)
+                moved = True
+        return moved
 
     def restore(self) -> None:
         """The geometry and dock layout of the last session, else the defaults."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QRect, QRectF, QSettings
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, QSettings
 from PySide6.QtWidgets import QApplication, QTabBar
 
 from engine import parse_session
@@ -161,3 +161,35 @@ def test_the_docks_get_back_what_they_gave_when_the_window_grows(window: MainWin
     resized(window, (1920, 1080))
     assert window.chain_dock.width() == chain
     assert window.inspector_dock.height() == inspector
+
+
+@pytest.mark.parametrize("spec", ["example:xor", "example:tour-every-number"])
+def test_nothing_moves_after_the_first_frame_of_a_launch(qtbot, settings: QSettings, spec: str) -> None:
+    """The docks give way to the network, and the Chain rule dock takes its width, before the
+    window is first painted: the network is where the first frame drew it once the window has
+    settled (it had moved twice in the 0.2 s after it, a dock's width at a time)."""
+    from gui.app import create_window
+
+    window = create_window(spec, settings)
+    at_first_paint: list[QRect] = []
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint and not at_first_paint:
+                at_first_paint.append(window.network_view.geometry())
+            return False
+
+    spy = FirstPaint()
+    window.network_view.plot.viewport().installEventFilter(spy)
+    window.show()
+    qtbot.waitUntil(lambda: bool(at_first_paint))
+    qtbot.wait(300)  # the layout's own timers have run
+    try:
+        assert window.network_view.geometry() == at_first_paint[0]
+        area = docks_area(window)
+        assert window.network_view.width() >= area.width() / 2  # and it has its half
+        assert window.network_view.height() >= area.height() / 2
+    finally:
+        window.controller.mark_unmodified()
+        window.close()
+        window.deleteLater()
