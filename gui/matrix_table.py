@@ -290,10 +290,18 @@ class MatrixView(QWidget):
             self.table.setFocusPolicy(self._table_focus)
         if not reset:
             return  # same shape and labels as before: the height and the size hint stand
+        self._fit_table_height()
+        self.table.updateGeometry()
+        # A page's new size does not reach this view's layout through the stack (both pages
+        # shown): a 1 x 2 table after a network change kept the 27 pixels the note had been
+        # laid out in, its row cut in half. The stack says so itself.
+        self.stack.updateGeometry()
+
+    def _fit_table_height(self) -> None:
         height = self._table_height()
         if self.table.height() != height or self.table.minimumHeight() != height:
             self.table.setFixedHeight(height)
-        self.table.updateGeometry()
+            self.stack.updateGeometry()
 
     def _table_height(self) -> int:
         """Tall enough for every row up to MAX_VISIBLE_ROWS; more rows scroll."""
@@ -315,4 +323,4 @@ class MatrixView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         if not self.is_pending:
-            self.table.setFixedHeight(self._table_height())  # a horizontal scroll bar may come or go
+            self._fit_table_height()  # a horizontal scroll bar may come or go

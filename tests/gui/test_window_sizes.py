@@ -193,3 +193,17 @@ def test_nothing_moves_after_the_first_frame_of_a_launch(qtbot, settings: QSetti
         window.controller.mark_unmodified()
         window.close()
         window.deleteLater()
+
+
+def test_every_matrix_table_is_shown_whole_after_the_network_changes(window: MainWindow) -> None:
+    """A walkthrough opened over another network: each computed table of the Matrices tab gets
+    the height of its rows (a 1 x 2 table had kept the height of the note laid out before it)."""
+    window.open_spec("example:tour-tutorial-004")
+    window.controller.goto_step(9)  # after Backward 0: W, b, their gradients, z, a computed
+    settle(window)
+    tab = window.inspector.matrices
+    shown = [view for view in tab.views.values() if not view.is_pending and view.isVisible()]
+    assert len(shown) >= 4
+    for view in shown:
+        assert view.stack.height() >= view.table.height(), view.caption.text()
+        assert view.height() >= view.minimumSizeHint().height(), view.caption.text()
