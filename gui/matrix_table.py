@@ -288,6 +288,9 @@ class MatrixView(QWidget):
         if self.is_pending:
             self._stacking.setCurrentIndex(0)
             self.table.setFocusPolicy(self._table_focus)
+            if not reset:
+                # the view may have narrowed while it was pending: a scroll bar may come or go
+                self._fit_table_height()
         if not reset:
             return  # same shape and labels as before: the height and the size hint stand
         self._fit_table_height()

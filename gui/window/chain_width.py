@@ -60,27 +60,25 @@ class ChainDockWidth(QObject):
         """The width the dock should have: its content's, within [MIN_WIDTH, :meth:`limit`]."""
         return min(max(self._panel.preferred_width(), MIN_WIDTH), self.limit())
 
-    def apply(self, grow_only: bool = False) -> bool:
+    def apply(self, grow_only: bool = False) -> None:
         """Give the dock :meth:`width` (at least its present width if ``grow_only``) unless the
-        user sized it or it floats; whether it asked the window for a new width."""
+        user sized it or it floats."""
         dock = self._dock
         if self._user_sized or dock.isFloating() or not dock.isVisible() or not self._in_view:
             # Behind the walkthrough's tab: Qt would keep the width asked for and apply it at the
             # window's next re-layout, which the busy indicator of the next tutorial Next set off,
             # moving the network 122 pixels while a job ran. Sized when its tab comes up instead.
-            return False
+            return
         if self._window.dockWidgetArea(dock) not in (
             Qt.DockWidgetArea.LeftDockWidgetArea,
             Qt.DockWidgetArea.RightDockWidgetArea,
         ):
-            return False
+            return
         width = self.width()
         if grow_only:
             width = max(width, min(dock.width(), self.limit()))
-        if width == dock.width():
-            return False
-        self._window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
-        return True
+        if width != dock.width():
+            self._window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
     def reset(self) -> None:
         """Follow the content again (Reset Layout)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QLayout, QMainWindow, QWidget
 
 from gui.chain_panel import ChainPanel
 from gui.controller import SessionController
@@ -16,7 +16,7 @@ DEFAULT_SIZE = QSize(1400, 900)
 SIDE_WIDTH = 375  # the configuration and chain-rule docks
 BOTTOM_HEIGHT = 250  # the inspector
 ROOM_MARGIN = 8  # the network keeps this much more than half the docks' area, each way
-GIVE_WAY_PASSES = 3  # measures of the window a resize may take before its docks stand still
+GIVE_WAY_PASSES = 4  # measures of the window a resize may take before its docks stand still
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -215,11 +215,11 @@ class WindowDocks:
         ROOM_MARGIN, as :meth:`give_way` measures it (separators included: a measure without
         them let the two disagree by a separator's width and move the docks back and forth)."""
         network = self._network
-        if network is not None and self.chain in self._docked((RIGHT,)):
+        if network is not None and self.chain in self._docked((LEFT, RIGHT)):
             area = self._docks_area()
             return network.width() + self.chain.width() - (area.width() // 2 + ROOM_MARGIN)
         width = self._window.width()  # not laid out on screen yet: the window's width stands in
-        left = self._docked((LEFT,))[:1]
+        left = [d for d in self._docked((LEFT,)) if d is not self.chain][:1]
         taken = sum(d.width() for d in left) + (self.bar.width() if self.bar.isVisible() else 0)
         return width - (width // 2 + ROOM_MARGIN) - taken
 
@@ -229,35 +229,40 @@ class WindowDocks:
         window grows again, give them back what they gave.
 
         The chain dock's width follows the room the configuration leaves it, and the network's
-        room follows the chain dock's width: after any dock moved the window is measured again
-        (up to GIVE_WAY_PASSES times), so the frame painted after a resize, the first frame of a
-        launch included, is the last that moves. (One pass had left two more re-layouts and
-        repaints for the next turns of the event loop: the network moved twice in the 0.2 s
-        after the first frame.)"""
+        room follows the chain dock's width: the window is measured again after each pass, until
+        a pass moved nothing (at most GIVE_WAY_PASSES measures). At launch this runs before the
+        first paint, so the first frame is the window as it stays. (One pass had left two more
+        re-layouts and repaints for the next turns of the event loop: the network moved twice
+        in the 0.2 s after the first frame.)"""
         network = self._network
         if network is None or not self._window.isVisible():
             return
         size = self._window.size()
         last, self._last_window = self._last_window, size
         shrank = (size.width() < last.width(), size.height() < last.height())
+        layout = self._window.layout()
+        measured = None
         for _ in range(GIVE_WAY_PASSES):
-            if not self._give_way_once(network, shrank):
-                return
+            if layout is not None:
+                layout.activate()  # measure where the docks are now, not before the last resize
+            now = (network.geometry(), [d.geometry() for d in self._docked((LEFT, RIGHT, BOTTOM))])
+            if now == measured:
+                return  # the last pass moved nothing: what Qt could give, it gave
+            measured = now
+            self._give_way_once(network, shrank, layout)
             shrank = (False, False)  # the window has not changed between two passes
 
-    def _give_way_once(self, network: QWidget, shrank: tuple[bool, bool]) -> bool:
-        """One measure and resize of :meth:`give_way`; whether any dock was resized."""
-        layout = self._window.layout()
-        if layout is not None:
-            layout.activate()  # measure where the docks are now, not before the last resize
+    def _give_way_once(self, network: QWidget, shrank: tuple[bool, bool], layout: QLayout | None) -> None:
+        """One measure and resize of :meth:`give_way`."""
         area = self._docks_area()
         sides = self._docked((LEFT,))[:1] + self._docked((RIGHT,))[:1]  # the configuration first
         spare = network.width() - (area.width() // 2 + ROOM_MARGIN)
         wide = self._resize(sides, spare, Qt.Orientation.Horizontal, shrank[0])
         spare = network.height() - (area.height() // 2 + ROOM_MARGIN)
         tall = self._resize(self._docked((BOTTOM,))[:1], spare, Qt.Orientation.Vertical, shrank[1])
-        chain = self.chain_width.apply(grow_only=True)  # within the room the left docks now leave it
-        return wide or tall or chain
+        if (wide or tall) and layout is not None:
+            layout.activate()  # the chain's room from where the others are now, not were
+        self.chain_width.apply(grow_only=True)  # within the room the left docks now leave it
 
     def _resize(
         self, docks: list[QDockWidget], spare: int, orientation: Qt.Orientation, shrank: bool
