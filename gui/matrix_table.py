@@ -285,15 +285,14 @@ class MatrixView(QWidget):
         tip = f"{name}: shape {array.shape}; colours run from −{scale} (blue) to +{scale} (red)"
         if self.caption.toolTip() != tip:
             self.caption.setToolTip(tip)
-        if self.is_pending:
+        uncovered = self.is_pending
+        if uncovered:
             self._stacking.setCurrentIndex(0)
             self.table.setFocusPolicy(self._table_focus)
-            if not reset:
-                # the view may have narrowed while it was pending: a scroll bar may come or go
-                self._fit_table_height()
+        if reset or uncovered:  # (the view may have narrowed while the table was covered)
+            self._fit_table_height()
         if not reset:
-            return  # same shape and labels as before: the height and the size hint stand
-        self._fit_table_height()
+            return  # same shape and labels as before: the size hint stands
         self.table.updateGeometry()
         # A page's new size does not reach this view's layout through the stack (both pages
         # shown): a 1 x 2 table after a network change kept the 27 pixels the note had been
