@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import (
@@ -69,8 +69,19 @@ td.sym, td.label {{ white-space: nowrap; }}
 """
 
 
+T = TypeVar("T")
+
+CACHED_TEXTS = 256  # entries of each of the panel's caches by text: the texts change every step
 _ZEROS = str.maketrans("123456789", "000000000")
 _MARKUP = re.compile(r"(<[^>]*>|&#?\w+;)")
+
+
+def _stored(cache: dict[str, T], key: str, value: T) -> T:
+    """``value``, kept in ``cache`` under ``key``; a full cache is emptied first."""
+    if len(cache) > CACHED_TEXTS:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def tabular_digits(font: QFont) -> bool:
@@ -427,11 +438,10 @@ class ChainPanel(QWidget):
         cuts = []
         for part in table_parts(text):
             key = self.width_key(part)
-            if key not in self._cuts:
-                if len(self._cuts) > 256:
-                    self._cuts.clear()
-                self._cuts[key] = widest_rows(part, self._advance)
-            cuts.append(self._cuts[key])
+            cut = self._cuts.get(key)
+            if cut is None:
+                cut = _stored(self._cuts, key, widest_rows(part, self._advance))
+            cuts.append(cut)
         return cuts
 
     def _advance(self, text: str) -> float:
@@ -444,9 +454,8 @@ class ChainPanel(QWidget):
     def _unwrapped_width(self, text: str) -> float:
         """The width ``text`` takes in the browser's style when nothing in it wraps."""
         key = self.width_key(text)
-        if key not in self._widths:
-            if len(self._widths) > 256:
-                self._widths.clear()
+        width = self._widths.get(key)
+        if width is None:
             doc, shown = self._measure, self.browser.document()
             # each of these lays out what the document holds: empty it first, change only what
             # changed, so the text is laid out once (idealWidth), not three times
@@ -458,8 +467,8 @@ class ChainPanel(QWidget):
             if doc.textWidth() != -1:
                 doc.setTextWidth(-1)
             doc.setHtml(text)
-            self._widths[key] = doc.idealWidth()
-        return self._widths[key]
+            width = _stored(self._widths, key, doc.idealWidth())
+        return width
 
     def width_key(self, text: str) -> str:
         """``text`` as the key of its width: its digits all 0 when the document's fonts draw
@@ -475,10 +484,7 @@ class ChainPanel(QWidget):
         if key is None:
             parts = _MARKUP.split(text)  # text, markup, text, ...: a tag's or an entity's digits stay
             parts[::2] = [part.translate(_ZEROS) for part in parts[::2]]
-            key = "".join(parts)
-            if len(self._keys) > 256:
-                self._keys.clear()
-            self._keys[text] = key
+            key = _stored(self._keys, text, "".join(parts))
         return key
 
     def _update_preferred_width(self, text: str) -> None:
