@@ -55,10 +55,12 @@ def loss_of(name: str, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None
         # From the sigmoid's z: log a = -log(1 + e^-z), log(1 - a) = -log(1 + e^z). Taking
         # log(1 - a) of a rounded a would lose the digits a finite difference needs.
         return float(reduce(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))
-    if name == "cross_entropy":
-        return float(np.mean(-np.sum(y * np.log(a), axis=1)))
-    if name == "cross_entropy_sum":
-        return float(np.sum(-np.sum(y * np.log(a), axis=1)))
+    if name in ("cross_entropy", "cross_entropy_sum"):
+        reduce = np.mean if name == "cross_entropy" else np.sum
+        # From the softmax's z: log a = z - log Σ e^z. A saturated softmax rounds a class's a
+        # to exactly 0, whose log is -inf, where its z still gives the finite loss.
+        log_a = np.log(a) if z is None else z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+        return float(reduce(-np.sum(y * log_a, axis=1)))
     raise AssertionError(name)
 
 
@@ -161,9 +163,9 @@ def session_for(p: dict[str, Any], optimizer: dict[str, Any] | None = None) -> S
 
 
 def reference_loss(name: str, params: list, acts: list[str], x: np.ndarray, y: np.ndarray) -> float:
-    """The loss of the reference forward pass (bce from the output's z)."""
+    """The loss of the reference forward pass (bce and cross-entropy from the output's z)."""
     out, zs = forward(params, acts, x)
-    return loss_of(name, out, y, zs[-1] if name.startswith("bce") else None)
+    return loss_of(name, out, y, zs[-1] if name.startswith(("bce", "cross_entropy")) else None)
 
 
 def finite_difference(p: dict[str, Any], x: np.ndarray, y: np.ndarray, h: float = 1e-6) -> list:
