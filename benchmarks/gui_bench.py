@@ -57,6 +57,8 @@ from engine import Breakpoints, Session, SessionConfig, parse_session  # noqa: E
 from engine.core import allocator, threads  # noqa: E402
 
 RUN_TARGET = 1.3
+PAUSE_TARGET_MS = 50.0  # from Pause to the run's last iteration
+FRAME_SECONDS = 1 / 30  # the window redraws a run at most 30 times a second
 LAUNCH_TARGET = 1.25
 STEP_CASES = {  # network: (batch, p90 target in ms)
     "2-4-1": (None, 16.0),
@@ -112,6 +114,18 @@ def xor_config() -> SessionConfig:
     from engine.files.examples import resolve
 
     return resolve("example:xor")
+
+
+def _big_config() -> SessionConfig:
+    return network_config([784, 128, 10], 512, batch=16, output="softmax", loss="cross_entropy")
+
+
+# runs long enough that every Pause comes while they run
+PAUSE_CASES: list[tuple[str, Callable[[], SessionConfig], int]] = [
+    ("XOR 2-3-1 (example:xor)", xor_config, 200_000),
+    ("784-128-10 ReLU/softmax, batch 16", _big_config, 50_000),
+    ("784-256-256-10, batch 128", lambda: network_config([784, 256, 256, 10], 256, batch=128), 20_000),
+]
 
 
 def _app() -> Any:
@@ -193,6 +207,77 @@ def run_ratio(config: SessionConfig, iterations: int, repeats: int) -> tuple[flo
             windows.append(window_run_seconds(window, config, iterations))
         _close(window)
     return statistics.median(windows), statistics.median(engines), paired_ratio(windows, engines)
+
+
+def run_frames_and_pauses(
+    config: SessionConfig, iterations: int, pauses: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Runs from the window, each paused at its own moment (a quarter to three quarters of a
+    second in): (the gaps between the progress frames the window drew, seconds from each Pause
+    to the worker's last iteration, seconds from each Pause to the window having painted the
+    paused state)."""
+    gaps: list[float] = []
+    stopped: list[float] = []
+    shown: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        window = _window(config, folder)
+        for k in range(pauses):
+            frames, stop, show = _paused_run(window, config, iterations, 250 + 500 * k // max(1, pauses - 1))
+            gaps += [b - a for a, b in zip(frames, frames[1:], strict=False)]
+            stopped.append(stop)
+            shown.append(show)
+        _close(window)
+    return gaps, stopped, shown
+
+
+def _paused_run(
+    window: Any, config: SessionConfig, iterations: int, delay_ms: int
+) -> tuple[list[float], float, float]:
+    """A run of a fresh session, Pause due ``delay_ms`` after it started: (when each progress
+    frame was drawn, seconds from Pause to the run's last iteration, to the paused window
+    painted). Pause is a QTimer, queued as a click is, and timed from when it was due: one that
+    waits behind a frame being drawn counts that wait."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    controller = window.controller
+    controller.new_session(config)
+    _settle()
+    frames: list[float] = []
+    finished: list[float] = []
+    painted: list[float] = []
+    loop = QEventLoop()
+
+    def on_stage_changed() -> None:
+        if controller.running:
+            frames.append(time.perf_counter())
+
+    def on_painted() -> None:
+        painted.append(time.perf_counter())
+        loop.quit()
+
+    after_paint = QTimer()  # a timer object fires once the event loop has painted
+    after_paint.setSingleShot(True)
+    after_paint.setInterval(0)
+    after_paint.timeout.connect(on_painted)
+    pause = QTimer()  # precise: a coarse one may fire 5 % early
+    pause.setTimerType(Qt.TimerType.PreciseTimer)
+    pause.setSingleShot(True)
+    pause.timeout.connect(controller.pause)
+    controller.stage_changed.connect(on_stage_changed)
+    controller.run_finished.connect(after_paint.start)
+    controller.run(iterations)
+    worker = controller._worker  # the run's, to time its end on its own thread
+    assert worker is not None
+    direct = Qt.ConnectionType.DirectConnection
+    worker.finished.connect(lambda *_: finished.append(time.perf_counter()), direct)
+    due = time.perf_counter() + delay_ms / 1000
+    pause.start(delay_ms)
+    loop.exec()
+    controller.run_finished.disconnect(after_paint.start)
+    controller.stage_changed.disconnect(on_stage_changed)
+    if controller.session.iteration >= iterations:
+        raise RuntimeError(f"the run of {iterations} iterations ended before its Pause")
+    return frames, finished[0] - due, painted[0] - due
 
 
 def paired_ratio(measured: list[float], baseline: list[float]) -> float:
@@ -488,7 +573,7 @@ def _run_table(repeats: int) -> None:
         ("XOR 2-3-1 (example:xor)", xor_config, 5000),
         (
             "784-128-10 ReLU/softmax, batch 16",
-            lambda: network_config([784, 128, 10], 512, batch=16, output="softmax", loss="cross_entropy"),
+            _big_config,
             200,
         ),
     ]
@@ -497,6 +582,25 @@ def _run_table(repeats: int) -> None:
         print(
             f"| {name} | {iterations} | {w:.3f} | {e:.3f} | {ratio:.2f} | ≤ {RUN_TARGET} "
             f"{_verdict(ratio, RUN_TARGET)} |"
+        )
+
+
+def _pause_table(pauses: int) -> None:
+    print(
+        "| window run, paused | frames a second (fastest) | Pause to the run's last iteration: "
+        "median / slowest | to the paused window painted: median / slowest | target |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for name, make, iterations in PAUSE_CASES:
+        gaps, stopped, shown = run_frames_and_pauses(make(), iterations, pauses)
+        rate = f"{1 / statistics.median(gaps):.1f} ({1 / min(gaps):.1f})" if gaps else "none"
+        fastest_ok = not gaps or min(gaps) >= FRAME_SECONDS
+        slowest = max(stopped) * 1e3
+        print(
+            f"| {name} | {rate} | {statistics.median(stopped) * 1e3:.1f} / {slowest:.1f} ms "
+            f"| {statistics.median(shown) * 1e3:.1f} / {max(shown) * 1e3:.1f} ms "
+            f"| ≤ 30 frames a second {'met' if fastest_ok else '**not met**'}; "
+            f"Pause ≤ {PAUSE_TARGET_MS:.0f} ms {_verdict(slowest, PAUSE_TARGET_MS)} |"
         )
 
 
@@ -535,6 +639,8 @@ def main() -> None:
     print(f"BLAS threads: {threads.blas_threads()}; load average {os.getloadavg()[0]:.1f}\n")
     if args.only in (None, "run"):
         _run_table(3 if args.quick else 7)
+        print()
+        _pause_table(4 if args.quick else 10)
         print()
     if args.only in (None, "step"):
         _step_table(2 if args.quick else 6)
