@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from engine import ParameterRef, Session, SessionConfig
 from engine.files.walkthrough import Step, ViewState, Walkthrough
 from gui.control.check_job import CheckJob
-from gui.control.learner_job import yielding
+from gui.control.lock_sharing import yielding
 from gui.control.recorder import Recorder
 from gui.control.session_jobs import JobCore
 
@@ -101,7 +101,7 @@ class SessionController(JobCore):
             return
 
         def work(cancel: threading.Event) -> ReplayOutcome:
-            return replay.compute(index, yielding(cancel))
+            return replay.compute(index, yielding(cancel.is_set))
 
         def done(outcome: ReplayOutcome) -> None:
             if self._replay is replay:  # else the tutorial was left meanwhile

@@ -9,7 +9,6 @@ and only after its thread has ended.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,33 +22,6 @@ _ORPHANS: list[tuple[QThread, QObject]] = []
 
 # the work: given the cancel event, returns the result; raises GradstepError for bad input
 Work = Callable[[threading.Event], Any]
-
-YIELD_EVERY = 0.008  # seconds of a job's work between two pauses that let the window run
-YIELD_FOR = 0.001  # seconds each pause lasts
-
-
-def yielding(cancel: threading.Event) -> Callable[[], bool]:
-    """``cancel.is_set`` for a job's polling loop, which also pauses the worker briefly every
-    :data:`YIELD_EVERY` seconds.
-
-    The engine's matrix products release the interpreter's lock and take it back at once, many
-    times a millisecond; a thread waiting for the lock then never asks for it to be handed over
-    (the lock did change hands), so the window's thread, which needs it for every Python handler
-    and every Qt virtual a Python class overrides, starved for a whole tutorial replay (0.3 s
-    without a repaint). A pause of a millisecond in nine lets it through; the job takes about a
-    ninth longer.
-    """
-    due = time.perf_counter() + YIELD_EVERY
-
-    def should_stop() -> bool:
-        nonlocal due
-        now = time.perf_counter()
-        if now >= due:
-            time.sleep(YIELD_FOR)
-            due = time.perf_counter() + YIELD_EVERY
-        return cancel.is_set()
-
-    return should_stop
 
 
 class _Worker(QObject):

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import Breakpoints, RunResult, Session, Snapshot
 from engine.core import threads
+from gui.control.lock_sharing import RUN_YIELD_EVERY, RUN_YIELD_FOR, yielding
 
 FRAME_SECONDS = 1 / 30  # the view refreshes at most this often while a run goes flat out
 # After a frame that cost the run d seconds (making the progress, handing it over, the window's
@@ -131,7 +132,7 @@ class RunWorker(QObject):
             ):
                 self._emit(done)
                 # The worker waits while the window draws: beside it, the window's Python handlers
-                # starved for the interpreter's lock (see learner_job.yielding) and a short run
+                # starved for the interpreter's lock (see gui.control.lock_sharing) and a short run
                 # drew no progress at all. The gap after each redraw bounds the wait.
                 self._drawn.wait(MAX_GAP_SECONDS)
         if result.reason == "stopped" or (self._stop and result.reason is None and done < self._count):
@@ -151,7 +152,8 @@ class RunWorker(QObject):
         def should_stop() -> bool:
             return self._stop or time.monotonic() >= deadline
 
-        return should_stop
+        # the window's Pause, repaints and timers get the interpreter's lock between frames too
+        return yielding(should_stop, RUN_YIELD_EVERY, RUN_YIELD_FOR)
 
     def _emit(self, done: int) -> None:
         session = self._session

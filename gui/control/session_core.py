@@ -287,7 +287,7 @@ class SessionCore(QObject):
         self._worker.progress.connect(self._on_run_progress)
         self._worker.finished.connect(self._on_run_finished)
         # The views answer running_changed before the worker starts: beside it, their Python
-        # handlers starved for the interpreter's lock (see learner_job.yielding) and Run took
+        # handlers starved for the interpreter's lock (see gui.control.lock_sharing) and Run took
         # 0.1 to 0.3 s.
         self.running_changed.emit(True)
         self.message.emit(f"running {count} iterations...")

@@ -29,7 +29,8 @@ from engine.files.session_file import parse_session
 from engine.files.walkthrough import Walkthrough
 from engine.history.runner import summary
 from gui.control.debug_mode import DebugCore
-from gui.control.learner_job import LearnerJob, Work, yielding
+from gui.control.learner_job import LearnerJob, Work
+from gui.control.lock_sharing import yielding
 from gui.control.run_worker import RunProgress
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class JobCore(DebugCore):
         iterations = self.completed_iterations()
 
         def work(cancel: threading.Event) -> int:
-            stop = yielding(cancel)  # the writes release the interpreter's lock many times too
+            stop = yielding(cancel.is_set)  # the writes release the interpreter's lock many times too
             with TraceWriter(path) as writer:
                 for k in iterations:
                     if stop():

@@ -7,8 +7,9 @@ import threading
 
 import pytest
 
-import gui.control.learner_job as learner_job
-from gui.control.learner_job import YIELD_EVERY, YIELD_FOR, LearnerJob, yielding
+import gui.control.lock_sharing as lock_sharing
+from gui.control.learner_job import LearnerJob
+from gui.control.lock_sharing import YIELD_EVERY, YIELD_FOR, yielding
 
 
 def test_waiting_for_a_job_returns_once_it_has_answered(qtbot) -> None:
@@ -44,10 +45,10 @@ def test_the_polling_function_pauses_every_so_often(monkeypatch: pytest.MonkeyPa
         sleeps.append(seconds)
         clock[0] += seconds
 
-    monkeypatch.setattr(learner_job.time, "perf_counter", lambda: clock[0])
-    monkeypatch.setattr(learner_job.time, "sleep", sleep)
+    monkeypatch.setattr(lock_sharing.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(lock_sharing.time, "sleep", sleep)
     cancel = threading.Event()
-    should_stop = yielding(cancel)
+    should_stop = yielding(cancel.is_set)
     polls = 0
     while clock[0] < 100.0 + 10 * YIELD_EVERY:
         assert not should_stop()

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
+import gui.control.lock_sharing as lock_sharing
 from engine import Breakpoints, Session, parse_session
 from engine.core import threads
 from engine.files.examples import resolve
+from gui.control.lock_sharing import RUN_YIELD_EVERY, RUN_YIELD_FOR
 from gui.control.run_worker import FRAME_SECONDS, REDRAW_GAP, RunProgress, RunWorker, ends_before_next_frame
 from gui.controller import SessionController
 from tests.helpers import tiny_session_dict
@@ -77,6 +79,33 @@ def test_the_worker_waits_for_the_window_to_show_a_progress_before_the_next() ->
     worker.run()
     assert len(answered) >= 2
     assert answered == sorted(answered)
+
+
+def test_the_worker_lets_the_window_take_the_interpreter_between_frames(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run's dot products hand the interpreter's lock back and forth too fast for the window's
+    thread to get it: the worker sleeps RUN_YIELD_FOR every RUN_YIELD_EVERY of its work, so Pause
+    and the window's timers are not held up until the next frame."""
+    clock = [0.0]
+    sleeps: list[float] = []
+
+    def perf_counter() -> float:
+        clock[0] += 0.001  # a millisecond of work between two looks at the clock
+        return clock[0]
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(lock_sharing.time, "perf_counter", perf_counter)
+    monkeypatch.setattr(lock_sharing.time, "sleep", sleep)
+    worker = RunWorker(Session(resolve("example:xor")), 2_000, Breakpoints())
+    worker.progress.connect(lambda progress: worker.shown(0.0))
+    worker.run()
+    assert sleeps
+    assert set(sleeps) == {RUN_YIELD_FOR}
+    assert len(sleeps) == pytest.approx(clock[0] / (RUN_YIELD_EVERY + 0.001), rel=0.25)
 
 
 def test_the_worker_computes_nothing_while_the_window_draws_a_progress() -> None:
