@@ -36,6 +36,8 @@ Array = NDArray[np.float64]
 Callback = Callable[[IterationSummary], None]
 
 _NO_ARRAYS: tuple[list[Array], list[Array]] = ([], [])
+# an iteration's start on the fast path: k, its records (None until built), ws, bs, step
+_Start = tuple[int, Params | None, OptimizerState | None, list[Array], list[Array], int]
 
 
 def run(
@@ -143,6 +145,9 @@ class _FastRun:
         self.staged_checks = breakpoints.staged_checks(bp)
         self.keep_arrays = self.staged_checks or self.collect  # activations and gradients are looked at
         self.stopped_at_hit = False
+        # the start of the last iteration run (k, params, opt, ws, bs, step), kept for the
+        # session: its next snapshot shows that iteration, recomputed from there
+        self.last_start: _Start | None = None
 
     def state(self) -> tuple[Params, OptimizerState]:
         """The start of iteration k as records (built once, when first asked for)."""
@@ -163,8 +168,14 @@ class _FastRun:
                     return result
                 done += 1
         finally:
-            if not self.stopped_at_hit and (session._k != self.k or session._s != 0):
-                session._begin(self.k, *self.state())
+            if not self.stopped_at_hit:
+                if session._k != self.k or session._s != 0:
+                    session._begin(self.k, *self.state())
+                if self.last_start is not None:
+                    k, params, opt, ws, bs, step = self.last_start
+                    if params is None:
+                        params = tuple(LayerParams(w, b) for w, b in zip(ws, bs, strict=True))
+                    session._checkpoints.keep_extra(k, params, opt or OptimizerState(step))
         return RunResult(done)
 
     def _iteration(self, done: int, count: int) -> RunResult | None:
@@ -249,6 +260,7 @@ class _FastRun:
     def _advance(self, step: _Step) -> None:
         """Move to the next iteration's start (a pinned checkpoint wins; one may be due)."""
         checkpoints = self.session._checkpoints
+        self.last_start = (self.k, self.params, self.opt, self.ws, self.bs, self.step)
         self.k += 1
         self.params, self.opt, self.ws, self.bs = step.new_params, step.new_opt, step.new_ws, step.new_bs
         self.step = self.step + 1 if step.new_opt is None else step.new_opt.step
