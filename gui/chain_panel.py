@@ -254,7 +254,8 @@ class ChainPanel(QWidget):
         self._request_refresh()
 
     def _on_running_changed(self, running: bool) -> None:
-        self._request_refresh()
+        if running:  # "Running." while a run goes; at its end stage_changed shows the chain
+            self._request_refresh()
 
     def _on_check_changed(self, state: str) -> None:
         self._render()

@@ -518,7 +518,8 @@ class NetworkView(QWidget):
         self._refresh_chain()
 
     def _on_running_changed(self, running: bool) -> None:
-        self._refresh_chain()
+        if running:  # the chain goes while a run goes; at its end stage_changed redraws it all
+            self._refresh_chain()
 
     def _refresh_chain(self) -> None:
         """The chain of a new selection, or none while a run goes (the rest of the drawing stands)."""

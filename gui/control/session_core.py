@@ -42,7 +42,7 @@ class SessionCore(QObject):
     session_replaced = Signal()  # a different network: rebuild what depends on its shape
     selection_changed = Signal(object)  # ParameterRef | None
     color_by_changed = Signal(str)  # "weight" | "gradient" | "update"
-    running_changed = Signal(bool)
+    running_changed = Signal(bool)  # False is always followed by stage_changed (the run's end)
     run_finished = Signal(object)  # RunResult
     modified_changed = Signal(bool)
     path_changed = Signal(object)  # Path | None
