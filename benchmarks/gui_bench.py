@@ -9,6 +9,10 @@ load of a shared machine affects both sides alike:
   until the window receives the result) against the engine running the same iterations alone
   (``Session(config).run_iterations(n)``), the median of the ratios of the pairs measured
   side by side (the times shown are the medians of each); target 1.3.
+- run, paused (with ``--only run``): runs of XOR, 784-128-10 and 784-256-256-10 from the window,
+  each paused at ten moments by a precise QTimer (queued as a click is), timed from when the
+  Pause was due to the run's last iteration (target 50 ms) and to the paused window painted;
+  and the progress frames a second the window drew (target: at most 30).
 - step + repaint: one stage step, from the command to the end of the repaint of what changed
   (``controller.step()``, then the event loop paints), over whole iterations so every kind of
   stage counts, median and 90th percentile; beside them those of a bare pyqtgraph repaint of
