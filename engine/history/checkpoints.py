@@ -62,13 +62,16 @@ class Checkpoints:
 
     def keep_extra(self, k: int, params: Params, opt: OptimizerState) -> None:
         """Keep iteration k's start although it is off the grid, in place of the last one kept
-        so: the start of a run's last iteration, which the next snapshot shows (recomputing it
-        from the grid took up to an interval of iterations: 85 ms for 784-256-256-10)."""
+        so, if the budget has room for it: the start of a run's last iteration, which the next
+        snapshot shows (recomputing it from the grid took up to an interval of iterations: 85 ms
+        for 784-256-256-10)."""
         old = self._extra
         if old is not None and old != k and old in self._starts and self._droppable(old):
             self._drop(old)
         self._extra = k
-        if k not in self._starts:
+        # only within the budget as it stands: the grid is not thinned for it (a coarser grid
+        # makes every later replay longer)
+        if k not in self._starts and self.nbytes + start_bytes(params, opt) <= self.budget:
             self.add(k, params, opt)
 
     def _droppable(self, k: int) -> bool:

@@ -48,6 +48,8 @@ def run(
     on_iteration: Callback | None,
 ) -> RunResult:
     """Run ``count`` updates of ``session`` (see :meth:`Session.run_iterations`)."""
+    if count <= 0:
+        return RunResult(0)  # and the cursor stays where it is, mid-iteration too
     done = 0
     if session._s > 0 and count > 0:
         k = session._k

@@ -143,3 +143,25 @@ def test_runs_keep_one_start_off_the_checkpoint_grid() -> None:
     kept = [k for k in range(session.iteration + 1) if k in session._checkpoints]
     off_grid = [k for k in kept if k % session.checkpoint_interval]
     assert off_grid == [session.iteration - 1]
+
+
+@pytest.mark.parametrize("budget", [300, 362, 500, 1000, 1500, 3000])
+def test_the_start_a_run_keeps_never_coarsens_the_grid(budget: int) -> None:
+    """The run's last start is kept only where the budget has room: thinning the grid for it
+    would make every later replay longer. The grid is the one a walk to the same place makes."""
+    config = parse_session(CONFIGS["sgd-full"])
+    ran = Session(config, history_bytes=budget)
+    ran.run_iterations(40)
+    walked = Session(config, history_bytes=budget)
+    walked.goto(40, 0)
+    assert ran.checkpoint_interval == walked.checkpoint_interval
+    assert ran.history_bytes() <= budget
+
+
+def test_running_no_iterations_leaves_the_cursor_mid_iteration() -> None:
+    session = Session(parse_session(CONFIGS["sgd-full"]))
+    session.step()
+    session.step()
+    result = session.run_iterations(0)
+    assert result.iterations == 0
+    assert (session.iteration, session.stage) == (0, 2)
