@@ -21,7 +21,8 @@ YIELD_EVERY = 0.008
 YIELD_FOR = 0.001
 # A run pauses 0.2 ms after every 10 ms: about 2 % of its time. Without it, an XOR run's Pause
 # waited 34 ms (median) and up to 90 ms for its handler to run, between the progress frames
-# (the worker computing its frame norms with dot products kept the lock); with it 6 and 14 ms.
+# (the worker computing its gradient norms with dot products kept the lock); with it 6 to 8 ms
+# (median) and 14 to 45 ms at most, in four runs of eight to ten Pauses.
 RUN_YIELD_EVERY = 0.010
 RUN_YIELD_FOR = 0.0002
 
