@@ -51,7 +51,7 @@ def run(
     if count <= 0:
         return RunResult(0)  # and the cursor stays where it is, mid-iteration too
     done = 0
-    if session._s > 0 and count > 0:
+    if session._s > 0:
         k = session._k
         hit = finish_checked(session, bp)
         if hit is not None:
