@@ -165,3 +165,29 @@ def test_running_no_iterations_leaves_the_cursor_mid_iteration() -> None:
     result = session.run_iterations(0)
     assert result.iterations == 0
     assert (session.iteration, session.stage) == (0, 2)
+
+
+def test_going_back_keeps_the_start_the_snapshot_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Going to iteration k replays from a checkpoint through k - 1, whose record the snapshot
+    at k shows: that start is kept on the way, so the snapshot replays nothing more (it had
+    replayed the same stretch again, doubling the cost of going back)."""
+    replayed: list[int] = []
+    fast = Session._fast_iteration
+
+    def counting(self: Session, k: int, *args: object) -> object:
+        replayed.append(k)
+        return fast(self, k, *args)  # type: ignore[arg-type]
+
+    config = parse_session(CONFIGS["adam-minibatch"])
+    session = Session(config)
+    session.run_iterations(60)
+    monkeypatch.setattr(Session, "_fast_iteration", counting)
+    for k in (13, 45, 30, 1, 59):
+        replayed.clear()
+        session.goto(k, 0)
+        went = len(replayed)
+        snap = session.snapshot()
+        assert len(replayed) == went, f"the snapshot at {k} replayed {replayed[went:]}"
+        fresh = Session(config)
+        fresh.goto(k, 0)
+        assert_identical(snap, fresh.snapshot(), f"iteration {k}")
