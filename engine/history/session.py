@@ -47,6 +47,10 @@ __all__ = ["BASE_CHECKPOINT_INTERVAL", "DEFAULT_HISTORY_BYTES", "RECENT_RECORDS"
 FastIteration = tuple[Params, OptimizerState, float, tuple[list[Array], list[Array]], Params]
 
 
+class _Stopped(Exception):
+    """A replay was asked to stop (see Session.prepare)."""
+
+
 class Session:
     """Training of one network, steppable stage by stage and reversible.
 
@@ -383,19 +387,50 @@ class Session:
             self._checkpoints.add(k, params, opt)
         return params, opt
 
-    def _start_of(self, k: int) -> tuple[Params, OptimizerState]:
-        """(P_k, optimizer state) at the start of iteration k, from the nearest earlier state."""
+    def replay_length(self, iteration: int) -> int:
+        """How many iterations going to ``iteration`` recomputes before it (0: its start is
+        at hand), so a window can tell a long jump from a short one."""
+        return iteration - self._nearest_start(iteration)[0]
+
+    @quiet
+    def prepare(self, iteration: int, should_stop: Callable[[], bool] | None = None) -> bool:
+        """Recompute the start of ``iteration`` and keep what a jump there then needs (the
+        start of the iteration before, which its snapshot shows complete): a goto there costs
+        an iteration, not a replay. False if ``should_stop()`` answered True first (what was
+        recomputed until then is kept; nothing the session shows changes)."""
+        if iteration < self.start_iteration:
+            raise GradstepError(
+                f"iteration {iteration} is before this session's start ({self.start_iteration})"
+            )
+        try:
+            self._start_of(iteration, should_stop)
+        except _Stopped:
+            return False
+        return True
+
+    def _nearest_start(self, k: int) -> tuple[int, Params, OptimizerState]:
+        """The kept or current state nearest before iteration k to recompute its start from."""
         if k in self._checkpoints:
-            return self._checkpoints[k]
+            return (k, *self._checkpoints[k])
         if k == self._k:
-            return self._params, self._opt
+            return k, self._params, self._opt
         previous = self._recent.peek(k - 1)
         if previous is not None and previous.update is not None:
-            return previous.update.params_after, previous.update.state_after
+            return k, previous.update.params_after, previous.update.state_after
         j, params, opt = self._checkpoints.nearest(k)
         if self._k <= k and self._k > j:
             j, params, opt = self._k, self._params, self._opt  # closer to the target
+        return j, params, opt
+
+    def _start_of(
+        self, k: int, should_stop: Callable[[], bool] | None = None
+    ) -> tuple[Params, OptimizerState]:
+        """(P_k, optimizer state) at the start of iteration k, from the nearest earlier state
+        (raises _Stopped when ``should_stop()`` answers True between two iterations)."""
+        j, params, opt = self._nearest_start(k)
         for it in range(j, k):
+            if should_stop is not None and should_stop():
+                raise _Stopped
             if it == k - 1:
                 # the snapshot at k shows iteration k - 1 complete: kept, its record is one
                 # iteration away, not another replay from the same checkpoint (which had doubled

@@ -191,3 +191,28 @@ def test_going_back_keeps_the_start_the_snapshot_needs(monkeypatch: pytest.Monke
         fresh = Session(config)
         fresh.goto(k, 0)
         assert_identical(snap, fresh.snapshot(), f"iteration {k}")
+
+
+def test_prepare_makes_the_jump_short_and_can_stop() -> None:
+    """prepare(k) recomputes the start of k (a window does it on a worker thread): the goto
+    there then replays one iteration, and lands where a fresh session does. Asked to stop, it
+    stops between two iterations and the cursor has not moved."""
+    config = parse_session(CONFIGS["momentum-minibatch"])
+    session = Session(config, history_bytes=3000)  # a coarse grid: long replays
+    session.run_iterations(120)
+    target = next(k for k in range(100, 0, -1) if session.replay_length(k) > 3)
+    polls: list[int] = []
+
+    def second_poll_stops() -> bool:
+        polls.append(1)
+        return len(polls) >= 2
+
+    assert not session.prepare(target, second_poll_stops)
+    assert (session.iteration, session.stage) == (120, 0)
+    assert session.prepare(target)
+    assert session.replay_length(target) == 1
+    session.goto(target, 2)
+    fresh = Session(config)
+    fresh.goto(target, 2)
+    assert_identical(session.snapshot(), fresh.snapshot(), f"iteration {target}")
+    assert session.replay_length(session.iteration) == 0
