@@ -23,6 +23,13 @@ BACKGROUND_WORK = 2_000_000
 ITERATION_OVERHEAD = 2_000  # one iteration's fixed cost in multiply-adds, however small the network
 
 
+def long_replay(config: SessionConfig, iterations: int) -> bool:
+    """Whether recomputing ``iterations`` of ``config``'s network is work for a worker thread."""
+    weights = sum(units * fan_in for units, fan_in in zip(config.sizes[1:], config.sizes, strict=False))
+    rows = config.batch_size or config.x.shape[0]
+    return iterations * (ITERATION_OVERHEAD + weights * rows) > BACKGROUND_WORK
+
+
 @dataclass(frozen=True)
 class TutorialState:
     """What views read of a replay: the walkthrough, the step shown and how it went."""
@@ -102,10 +109,7 @@ class Replay:
                 iterations += step.count
             elif step.action in ("step", "back"):
                 iterations += step.count // stages + 1
-        config = player.session.config
-        weights = sum(units * fan_in for units, fan_in in zip(config.sizes[1:], config.sizes, strict=False))
-        rows = config.batch_size or config.x.shape[0]
-        return iterations * (ITERATION_OVERHEAD + weights * rows) > BACKGROUND_WORK
+        return long_replay(player.session.config, iterations)
 
     def compute(self, index: int, should_stop: Callable[[], bool]) -> ReplayOutcome:
         """Replay to step ``index`` on a copy (for a worker thread: this replay is only read).

@@ -59,7 +59,7 @@ class HistoryBar(QWidget):
     def _on_slider_changed(self, value: int) -> None:
         c = self._controller
         if value != c.snapshot().iteration and not c.running:
-            c.goto_iteration(value)
+            c.travel_to(value)  # a long replay runs as a job
 
 
 class PositionLabels:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
-from engine import parse_session
+from engine import Session, parse_session
 from engine.files import data as datasets
 from engine.files.walkthrough import Player, Step, StepCancelled, Walkthrough
 from gui.control import session_jobs
@@ -68,6 +68,68 @@ def _tour(window: MainWindow) -> Walkthrough:
 
 def _wait(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: not window.controller.busy, timeout=120_000)
+
+
+# ---- a long jump back in history ----
+
+
+def _jump_target(qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A session 40 iterations in, and an iteration whose replay counts as long (here: more
+    than three iterations; in use, a large network or a coarse checkpoint grid)."""
+    c = window.controller
+    with qtbot.waitSignal(c.run_finished, timeout=20_000):
+        c.run(40)
+    monkeypatch.setattr(session_jobs, "long_replay", lambda config, iterations: iterations > 3)
+    return next(k for k in range(38, 0, -1) if c.session.replay_length(k) > 3)
+
+
+def test_a_long_jump_in_history_replays_on_a_worker(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, dialogs: list[str]
+) -> None:
+    c = window.controller
+    target = _jump_target(qtbot, window, monkeypatch)
+    gate = Gate()
+    monkeypatch.setattr(Session, "prepare", gate.wrap(Session.prepare))
+    window.history.slider.setValue(target)  # as the slider's release does
+    assert c.busy
+    assert f"going to iteration {target}" in window.job_ui.busy.label.text()
+    assert c.session.iteration == 40  # the window shows where it was meanwhile
+    gate.timer.start()
+    _wait(qtbot, window)
+    assert [args[1] for args in gate.worker_calls] == [target]
+    assert not dialogs
+    assert (c.session.iteration, c.session.stage) == (target, 0)
+    assert window.history.slider.value() == target
+    fresh = Session(c.config)
+    fresh.goto(target, 0)
+    for mine, reference in zip(c.session.params, fresh.params, strict=True):
+        np.testing.assert_array_equal(mine.weights, reference.weights)
+    short = target - 1 if c.session.replay_length(target - 1) <= 3 else target
+    window.history.slider.setValue(short)  # a short jump stays on the window's thread
+    assert not c.busy
+    assert c.session.iteration == short
+
+
+def test_cancelling_a_long_jump_stays_where_the_window_was(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, dialogs: list[str]
+) -> None:
+    c = window.controller
+    target = _jump_target(qtbot, window, monkeypatch)
+    weights = [p.weights.copy() for p in c.session.params]
+    gate = Gate()  # the worker starts its replay only after the cancel
+    monkeypatch.setattr(Session, "prepare", gate.wrap(Session.prepare))
+    window.history.slider.setValue(target)
+    assert c.busy
+    window.job_ui.cancel_action.trigger()  # Escape
+    gate.timer.start()
+    _wait(qtbot, window)
+    assert [args[1] for args in gate.worker_calls] == [target]
+    assert not dialogs
+    assert (c.session.iteration, c.session.stage) == (40, 0)
+    for kept, weight in zip(c.session.params, weights, strict=True):
+        np.testing.assert_array_equal(kept.weights, weight)
+    assert window.history.slider.value() == 40
+    assert "cancelled" in window.statusBar().currentMessage()
 
 
 # ---- tutorial replay ----
