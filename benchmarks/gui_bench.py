@@ -32,8 +32,9 @@ load of a shared machine affects both sides alike:
   after one untimed launch of each, the median of the pairs' ratios; target 1.25.
 - stall: the GUI thread's longest stall (the largest gap between the ticks of a 10 ms QTimer
   heartbeat) during long work: a tutorial Next of 9,999 iterations, Apply of a 1,000,000-point
-  preset, opening a 200,000-row session file; as it was, on the GUI thread ("before", forced
-  in the same run), and as a job on a worker thread ("after"), both as ratios to the period.
+  preset, opening a 200,000-row session file, the history slider's longest jump back in a
+  large network; as it was, on the GUI thread ("before", forced in the same run), and as a job
+  on a worker thread ("after"), both as ratios to the period.
 """
 
 from __future__ import annotations
@@ -447,6 +448,7 @@ def launch_ratio(runs: int) -> tuple[float, float, float]:
 # ---- the GUI thread's longest stall during long work ----
 
 HEARTBEAT_MS = 10
+JUMP_RUN = 400  # iterations run before the history jump is timed
 
 
 def longest_stall(start: Callable[[], object], finished: Callable[[], bool]) -> float:
@@ -505,6 +507,20 @@ def _stall_cases(window: Any, folder: str) -> list[Case]:
         window.config_panel.data_editor.samples_box.setValue(1_000_000)
         window.config_panel.check_fields()
 
+    wide = Path(folder) / "wide-session.json"
+    wide.write_text(json.dumps(session_json(network_config([784, 256, 256, 10], 256, batch=128))))
+    jump: list[int] = []
+
+    def history_prepare() -> None:
+        opened(str(wide))
+        while c.busy:
+            _app().processEvents()
+        c.run(JUMP_RUN)
+        while c.running:
+            _app().processEvents()
+            time.sleep(0.001)
+        jump[:] = [max(range(1, JUMP_RUN - 1), key=c.session.replay_length)]  # the longest replay
+
     return [
         (
             "tutorial Next: 9,999 iterations (tour-every-number)",
@@ -522,6 +538,11 @@ def _stall_cases(window: Any, folder: str) -> list[Case]:
             lambda: opened("example:xor"),
             lambda: opened(str(small)),
         ),
+        (
+            f"History: the longest jump back in 784-256-256-10, batch 128, after {JUMP_RUN} iterations",
+            history_prepare,
+            lambda: window.history.slider.setValue(jump[0]),
+        ),
     ]
 
 
@@ -534,6 +555,7 @@ def _forced_on_gui_thread() -> Any:
     stack.enter_context(mock.patch("gui.control.replay.Replay.is_long", return_value=False))
     stack.enter_context(mock.patch("gui.config_panel.builds_slowly", return_value=False))
     stack.enter_context(mock.patch("gui.window.file_commands.opens_slowly", return_value=False))
+    stack.enter_context(mock.patch("gui.control.session_jobs.long_replay", return_value=False))
     return stack
 
 
