@@ -15,19 +15,9 @@ from dataclasses import dataclass
 
 from engine import Session, SessionConfig
 from engine.files.walkthrough import ExpectResult, Player, Step, ViewState, Walkthrough
+from gui.control.replay_cost import long_replay
 
 MOVES = ("step", "back", "iterations", "set")  # actions that change the engine's state
-# Replays cheaper than this (iterations weighted by the network's size) stay on the GUI thread:
-# a few milliseconds, not worth a busy indicator flashing. Above it the worker replays.
-BACKGROUND_WORK = 2_000_000
-ITERATION_OVERHEAD = 2_000  # one iteration's fixed cost in multiply-adds, however small the network
-
-
-def long_replay(config: SessionConfig, iterations: int) -> bool:
-    """Whether recomputing ``iterations`` of ``config``'s network is work for a worker thread."""
-    weights = sum(units * fan_in for units, fan_in in zip(config.sizes[1:], config.sizes, strict=False))
-    rows = config.batch_size or config.x.shape[0]
-    return iterations * (ITERATION_OVERHEAD + weights * rows) > BACKGROUND_WORK
 
 
 @dataclass(frozen=True)
