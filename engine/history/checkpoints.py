@@ -28,7 +28,9 @@ def start_bytes(params: Params, opt: OptimizerState) -> int:
 
 class Checkpoints:
     """Iteration starts (P_k, optimizer state) on a grid of ``interval`` iterations from
-    ``start``, plus pinned ones; the grid coarsens to stay within ``budget`` bytes."""
+    ``start``, plus pinned ones; the grid coarsens to stay within ``budget`` bytes. One more
+    start, off the grid and outside the budget, is kept where the cursor last went
+    (:meth:`keep_extra`)."""
 
     def __init__(self, start: int, budget: int) -> None:
         self.start = start
@@ -38,13 +40,20 @@ class Checkpoints:
         self._starts: dict[int, Start] = {}
         self._keys: list[int] = []
         self._pinned: set[int] = {start}
-        self._extra: int | None = None  # the one start kept off the grid (see keep_extra)
+        self._extra: tuple[int, Start] | None = None  # see keep_extra
 
     def __contains__(self, k: int) -> bool:
-        return k in self._starts
+        return k in self._starts or (self._extra is not None and self._extra[0] == k)
 
     def __getitem__(self, k: int) -> Start:
+        if k not in self._starts and self._extra is not None and self._extra[0] == k:
+            return self._extra[1]
         return self._starts[k]
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes held: the budgeted grid and pinned starts, and the extra start."""
+        return self.nbytes + (0 if self._extra is None else start_bytes(*self._extra[1]))
 
     def due(self, k: int) -> bool:
         """Whether iteration k's start belongs on the grid."""
@@ -54,6 +63,8 @@ class Checkpoints:
         """Keep iteration k's start (replacing one kept before), thinning if over budget."""
         if k in self._starts:
             self._drop(k)
+        if self._extra is not None and self._extra[0] == k:
+            self._extra = None  # the grid holds it now
         bisect.insort(self._keys, k)
         self._starts[k] = (params, opt)
         self.nbytes += start_bytes(params, opt)
@@ -61,18 +72,14 @@ class Checkpoints:
             self._thin()
 
     def keep_extra(self, k: int, params: Params, opt: OptimizerState) -> None:
-        """Keep iteration k's start although it is off the grid, in place of the last one kept
-        so, if the budget has room for it: the start of a run's last iteration, which the next
-        snapshot shows (recomputing it from the grid took up to an interval of iterations: 85 ms
-        for 784-256-256-10)."""
-        old = self._extra
-        if old is not None and old != k and old in self._starts and self._droppable(old):
-            self._drop(old)
-        self._extra = k
-        # only within the budget as it stands: the grid is not thinned for it (a coarser grid
-        # makes every later replay longer)
-        if k not in self._starts and self.nbytes + start_bytes(params, opt) <= self.budget:
-            self.add(k, params, opt)
+        """Keep iteration k's start off the grid, in place of the one kept so before: the start
+        the next snapshot needs (a run's last iteration, or the one before a jump), which had
+        been recomputed from the grid, up to an interval of iterations (85 ms for
+        784-256-256-10). It is outside the budget, so the grid is never thinned for it (a
+        coarser grid makes every later replay longer) and it is kept even when the grid fills
+        the budget: history holds at most one start more than the budget."""
+        if k not in self._starts:
+            self._extra = (k, (params, opt))
 
     def _droppable(self, k: int) -> bool:
         """Whether iteration k's start may go: neither pinned nor on the grid."""
@@ -88,10 +95,15 @@ class Checkpoints:
         for key in [key for key in self._starts if key > k]:
             self._drop(key)
             self._pinned.discard(key)
+        if self._extra is not None and self._extra[0] > k:
+            self._extra = None
 
     def nearest(self, k: int) -> tuple[int, Params, OptimizerState]:
-        """The latest kept start at or before iteration k."""
+        """The latest kept start at or before iteration k (which is not before the first)."""
         j = self._keys[bisect.bisect_right(self._keys, k) - 1]
+        extra = self._extra
+        if extra is not None and j < extra[0] <= k:
+            return (extra[0], *extra[1])
         return (j, *self._starts[j])
 
     def _drop(self, k: int) -> None:

@@ -178,8 +178,9 @@ class Session:
         return self._batches.indices(iteration)
 
     def history_bytes(self) -> int:
-        """Bytes held by history checkpoints (an upper bound: arrays may be shared)."""
-        return self._checkpoints.nbytes
+        """Bytes held by history checkpoints (an upper bound: arrays may be shared): within the
+        budget, and one start more (the one kept beside the cursor)."""
+        return self._checkpoints.total_bytes
 
     @property
     def checkpoint_interval(self) -> int:
@@ -216,10 +217,7 @@ class Session:
     @quiet
     def goto(self, iteration: int, stage: int = 0) -> None:
         """Move the cursor to ``stage`` stages into ``iteration``, recomputing what is needed."""
-        if iteration < self.start_iteration:
-            raise GradstepError(
-                f"iteration {iteration} is before this session's start ({self.start_iteration})"
-            )
+        self._check_iteration(iteration)
         if not 0 <= stage < len(self.stages):
             raise GradstepError(f"stage must be in 0..{len(self.stages) - 1}, got {stage}")
         if iteration != self._k:
@@ -388,9 +386,14 @@ class Session:
         return params, opt
 
     def replay_length(self, iteration: int) -> int:
-        """How many iterations going to ``iteration`` recomputes before it (0: its start is
-        at hand), so a window can tell a long jump from a short one."""
-        return iteration - self._nearest_start(iteration)[0]
+        """How many iterations a jump to ``iteration`` and the snapshot there (which shows the
+        iteration before complete) recompute from the nearest kept start (0: all at hand), so a
+        window can tell a long jump from a short one."""
+        self._check_iteration(iteration)
+        to_start = iteration - self._nearest_start(iteration)[0]
+        if to_start or not self._needs_previous(iteration):
+            return to_start  # a replay to its start passes the iteration before and keeps it
+        return iteration - 1 - self._nearest_start(iteration - 1)[0]
 
     @quiet
     def prepare(self, iteration: int, should_stop: Callable[[], bool] | None = None) -> bool:
@@ -398,15 +401,30 @@ class Session:
         start of the iteration before, which its snapshot shows complete): a goto there costs
         an iteration, not a replay. False if ``should_stop()`` answered True first (what was
         recomputed until then is kept; nothing the session shows changes)."""
+        self._check_iteration(iteration)
+        try:
+            if iteration - self._nearest_start(iteration)[0]:
+                self._start_of(iteration, should_stop)  # keeps the start of the one before
+            elif self._needs_previous(iteration):
+                params, opt = self._start_of(iteration - 1, should_stop)
+                self._checkpoints.keep_extra(iteration - 1, params, opt)
+        except _Stopped:
+            return False
+        return True
+
+    def _check_iteration(self, iteration: int) -> None:
         if iteration < self.start_iteration:
             raise GradstepError(
                 f"iteration {iteration} is before this session's start ({self.start_iteration})"
             )
-        try:
-            self._start_of(iteration, should_stop)
-        except _Stopped:
+
+    def _needs_previous(self, iteration: int) -> bool:
+        """Whether the snapshot at ``iteration`` would recompute the record of the iteration
+        before (it shows it complete) from a kept start."""
+        k = iteration - 1
+        if k < self.start_iteration or self._recent.peek(k) is not None or k in self._checkpoints:
             return False
-        return True
+        return not (k == self._k and stages_done(self._work) == len(self.stages))
 
     def _nearest_start(self, k: int) -> tuple[int, Params, OptimizerState]:
         """The kept or current state nearest before iteration k to recompute its start from."""

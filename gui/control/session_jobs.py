@@ -3,10 +3,12 @@ building a configuration's data and weights, reading a large file, writing an ex
 a worker thread while the window stays live, with a busy indicator and Cancel.
 
 A state of the one controller (``job_changed``), like a running check. While a job runs the
-session shown is frozen: commands that would move or edit it are refused with a message, and
-the worker never touches it (it builds a new session, or replays or reads its own copy), so a
-cancelled or failed job leaves everything as it was. A finished job's result is applied on the
-GUI thread, whole.
+session shown is frozen: commands that would move or edit it (steps, jumps, Reset, Apply, Open,
+a recording's start) are refused with a message. The worker builds a new session, replays a
+copy, or works on the frozen session itself only as history does when it is read (a trace
+export, the replay before a long jump: it recomputes iterations and keeps their starts, which
+changes nothing shown), so a cancelled or failed job leaves everything as it was. A finished
+job's result is applied on the GUI thread, whole.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from engine.history.runner import summary
 from gui.control.debug_mode import DebugCore
 from gui.control.learner_job import LearnerJob, Work
 from gui.control.lock_sharing import yielding
-from gui.control.replay import long_replay
+from gui.control.replay_cost import long_replay
 from gui.control.run_worker import RunProgress
 
 if TYPE_CHECKING:
@@ -234,6 +236,10 @@ class JobCore(DebugCore):
     def run(self, count: int) -> None:
         if not self._job_refuses():
             super().run(count)
+
+    def reset(self) -> None:
+        if not self._job_refuses():
+            super().reset()
 
     def travel_to(self, iteration: int) -> None:
         """Go to the start of ``iteration`` (the history slider): as :meth:`goto_iteration`, but

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import ParameterRef, Session, parse_session
+from engine import GradstepError, ParameterRef, Session, parse_session
+from engine.history.checkpoints import start_bytes
 from tests.helpers import CONFIGS, assert_identical
 
 ops = st.lists(
@@ -20,6 +21,11 @@ ops = st.lists(
     ),
     max_size=14,
 )
+
+
+def one_start(session: Session) -> int:
+    """Bytes of one iteration's start: what history may hold beyond its budget."""
+    return start_bytes(session.params, session.snapshot().optimizer_state)
 
 
 def refs(session: Session) -> list[ParameterRef]:
@@ -86,7 +92,7 @@ def test_thinning_keeps_history_bounded_and_exact() -> None:
     session = Session(config, history_bytes=2000)
     session.run_iterations(300)
     assert session.checkpoint_interval > 1
-    assert session.history_bytes() <= 2000
+    assert session.history_bytes() <= 2000 + one_start(session)  # the budget, and the start kept off it
     fresh = Session(config)
     for k in (0, 1, 77, 128, 255, 299):
         for s in (0, 3, len(session.stages) - 1):
@@ -155,7 +161,7 @@ def test_the_start_a_run_keeps_never_coarsens_the_grid(budget: int) -> None:
     walked = Session(config, history_bytes=budget)
     walked.goto(40, 0)
     assert ran.checkpoint_interval == walked.checkpoint_interval
-    assert ran.history_bytes() <= budget
+    assert ran.history_bytes() <= budget + one_start(ran)
 
 
 def test_running_no_iterations_leaves_the_cursor_mid_iteration() -> None:
@@ -216,3 +222,38 @@ def test_prepare_makes_the_jump_short_and_can_stop() -> None:
     fresh.goto(target, 2)
     assert_identical(session.snapshot(), fresh.snapshot(), f"iteration {target}")
     assert session.replay_length(session.iteration) == 0
+
+
+@pytest.mark.parametrize("budget", [740, 1500, 3000, 1 << 30])
+def test_after_prepare_a_jump_and_its_snapshot_replay_one_iteration_at_most(
+    budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the budget (a full one too: the start kept beside the cursor is outside it) and
+    wherever the target falls (on the grid, whose snapshot needs the iteration before, too)."""
+    config = parse_session(CONFIGS["momentum-minibatch"])
+    session = Session(config, history_bytes=budget)
+    session.run_iterations(60)
+    replayed: list[int] = []
+    fast = Session._fast_iteration
+
+    def counting(self: Session, k: int, *args: object) -> object:
+        replayed.append(k)
+        return fast(self, k, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Session, "_fast_iteration", counting)
+    for target in (48, 32, 17, 59, 1, 16, 0):
+        assert session.prepare(target)
+        assert session.replay_length(target) <= 1
+        replayed.clear()
+        session.goto(target, 0)
+        snap = session.snapshot()
+        assert len(replayed) <= 1, f"budget {budget}, jump to {target}: replayed {replayed}"
+        fresh = Session(config)
+        fresh.goto(target, 0)
+        assert_identical(snap, fresh.snapshot(), f"budget {budget}, iteration {target}")
+
+
+def test_no_replay_length_before_the_sessions_start() -> None:
+    session = Session(parse_session(CONFIGS["sgd-full"]))
+    with pytest.raises(GradstepError, match="before this session's start"):
+        session.replay_length(-1)
