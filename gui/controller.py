@@ -160,6 +160,8 @@ class SessionController(JobCore):
 
     def start_recording(self, title: str = "") -> None:
         """Record from the current state: every later action becomes a step."""
+        if self._job_refuses():  # the recording starts from the session a job holds
+            return
         self.leave_tutorial()
         title = title or self.config.title or "Untitled walkthrough"
         self._recorder.start(self._session, self._view_state(), title)

@@ -94,6 +94,11 @@ def test_a_long_jump_in_history_replays_on_a_worker(
     assert c.busy
     assert f"going to iteration {target}" in window.job_ui.busy.label.text()
     assert c.session.iteration == 40  # the window shows where it was meanwhile
+    c.reset()  # refused while the job holds the session, as every command that moves it
+    c.start_recording()
+    assert c.mode == "explore"
+    assert c.session.iteration == 40
+    assert "wait for going to iteration" in window.statusBar().currentMessage()
     gate.timer.start()
     _wait(qtbot, window)
     assert [args[1] for args in gate.worker_calls] == [target]
