@@ -135,6 +135,7 @@ def test_cancelling_a_long_jump_stays_where_the_window_was(
         np.testing.assert_array_equal(kept.weights, weight)
     assert window.history.slider.value() == 40
     assert "cancelled" in window.statusBar().currentMessage()
+    assert c.session.replay_length(target) > 3  # the replay stopped at once, not done and dropped
 
 
 # ---- tutorial replay ----
