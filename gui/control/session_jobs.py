@@ -259,8 +259,10 @@ class JobCore(DebugCore):
         def done(ready: bool) -> None:
             if ready and self._session is session:
                 self.goto_iteration(iteration)
+                self.message.emit(f"the state after {iteration} updates")  # the slider's unit
 
-        self._start_job(work, f"going to iteration {iteration}", "Cannot go to the iteration", done)
+        what = f"recomputing the state after {iteration} updates"
+        self._start_job(work, what, "Cannot go to the iteration", done)
 
     # ---- for the controller ----
 

@@ -92,17 +92,18 @@ def test_a_long_jump_in_history_replays_on_a_worker(
     monkeypatch.setattr(Session, "prepare", gate.wrap(Session.prepare))
     window.history.slider.setValue(target)  # as the slider's release does
     assert c.busy
-    assert f"going to iteration {target}" in window.job_ui.busy.label.text()
+    assert f"recomputing the state after {target} updates" in window.job_ui.busy.label.text()
     assert c.session.iteration == 40  # the window shows where it was meanwhile
     c.reset()  # refused while the job holds the session, as every command that moves it
     c.start_recording()
     assert c.mode == "explore"
     assert c.session.iteration == 40
-    assert "wait for going to iteration" in window.statusBar().currentMessage()
+    assert "wait for recomputing the state" in window.statusBar().currentMessage()
     gate.timer.start()
     _wait(qtbot, window)
     assert [args[1] for args in gate.worker_calls] == [target]
     assert not dialogs
+    assert window.statusBar().currentMessage() == f"the state after {target} updates"
     assert (c.session.iteration, c.session.stage) == (target, 0)
     assert window.history.slider.value() == target
     fresh = Session(c.config)
