@@ -28,6 +28,19 @@ def one_start(session: Session) -> int:
     return start_bytes(session.params, session.snapshot().optimizer_state)
 
 
+def count_replays(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The iterations sessions recompute on their fast path from now on, in order."""
+    replayed: list[int] = []
+    fast = Session._fast_iteration
+
+    def counting(self: Session, k: int, *args: object) -> object:
+        replayed.append(k)
+        return fast(self, k, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Session, "_fast_iteration", counting)
+    return replayed
+
+
 def refs(session: Session) -> list[ParameterRef]:
     """Every weight and bias of the session's network."""
     out = []
@@ -119,22 +132,14 @@ def test_the_snapshot_after_a_run_recomputes_one_iteration_only(monkeypatch: pyt
     """A run keeps the start of its last iteration, which the snapshot shows: the window drew a
     run's progress and its end after replaying up to a checkpoint interval of iterations (85 ms
     for 784-256-256-10, on the window's thread at the end of a run). The snapshot is exact."""
-    replayed: list[int] = []
-    fast = Session._fast_iteration
-
-    def counting(self: Session, k: int, *args: object) -> object:
-        replayed.append(k)
-        return fast(self, k, *args)  # type: ignore[arg-type]
-
+    replayed = count_replays(monkeypatch)
     for name in ("sgd-full", "adam-minibatch", "momentum-minibatch"):
         config = parse_session(CONFIGS[name])
         session = Session(config)
         for count in (29, 1, 30):  # ends off the checkpoint grid (16 iterations apart)
             session.run_iterations(count)
             replayed.clear()
-            with monkeypatch.context() as patch:
-                patch.setattr(Session, "_fast_iteration", counting)
-                snap = session.snapshot()
+            snap = session.snapshot()
             assert replayed == []
             fresh = Session(config)
             fresh.goto(session.iteration, 0)
@@ -177,17 +182,10 @@ def test_going_back_keeps_the_start_the_snapshot_needs(monkeypatch: pytest.Monke
     """Going to iteration k replays from a checkpoint through k - 1, whose record the snapshot
     at k shows: that start is kept on the way, so the snapshot replays nothing more (it had
     replayed the same stretch again, doubling the cost of going back)."""
-    replayed: list[int] = []
-    fast = Session._fast_iteration
-
-    def counting(self: Session, k: int, *args: object) -> object:
-        replayed.append(k)
-        return fast(self, k, *args)  # type: ignore[arg-type]
-
     config = parse_session(CONFIGS["adam-minibatch"])
     session = Session(config)
     session.run_iterations(60)
-    monkeypatch.setattr(Session, "_fast_iteration", counting)
+    replayed = count_replays(monkeypatch)
     for k in (13, 45, 30, 1, 59):
         replayed.clear()
         session.goto(k, 0)
@@ -233,14 +231,7 @@ def test_after_prepare_a_jump_and_its_snapshot_replay_one_iteration_at_most(
     config = parse_session(CONFIGS["momentum-minibatch"])
     session = Session(config, history_bytes=budget)
     session.run_iterations(60)
-    replayed: list[int] = []
-    fast = Session._fast_iteration
-
-    def counting(self: Session, k: int, *args: object) -> object:
-        replayed.append(k)
-        return fast(self, k, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Session, "_fast_iteration", counting)
+    replayed = count_replays(monkeypatch)
     for target in (48, 32, 17, 59, 1, 16, 0):
         assert session.prepare(target)
         assert session.replay_length(target) <= 1

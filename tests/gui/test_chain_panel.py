@@ -49,6 +49,21 @@ def panel(qtbot, controller: SessionController) -> Iterator[ChainPanel]:
     host.close()
 
 
+def count_explanations(
+    controller: SessionController, monkeypatch: pytest.MonkeyPatch
+) -> list[ParameterRef | None]:
+    """What the controller is asked to explain from now on, in order."""
+    explained: list[ParameterRef | None] = []
+    real = controller.explain
+
+    def counted(ref: ParameterRef | None = None) -> ChainExplanation | None:
+        explained.append(ref)
+        return real(ref)
+
+    monkeypatch.setattr(controller, "explain", counted)
+    return explained
+
+
 def engine_explanation(controller: SessionController, ref: ParameterRef) -> ChainExplanation:
     """Independently of the panel: the engine's explanation of the record the window shows."""
     snap = controller.session.snapshot()
@@ -751,14 +766,7 @@ def test_a_hidden_panel_renders_when_shown(
     host = show_in_host(qtbot, widget, 520, 800)
     controller.select(HIDDEN_WEIGHT)
     before = widget.shown_html
-    explained: list[ParameterRef | None] = []
-    real = controller.explain
-
-    def counted(ref: ParameterRef | None = None) -> ChainExplanation | None:
-        explained.append(ref)
-        return real(ref)
-
-    monkeypatch.setattr(controller, "explain", counted)
+    explained = count_explanations(controller, monkeypatch)
     widget.hide()
     n_layers = len(controller.config.layers)
     controller.goto_stage(2 * n_layers + 1)  # every backward stage: the gradient is known
@@ -946,14 +954,7 @@ def test_a_run_says_running_and_its_end_explains_once(
     stage_changed, and the panel explains the new state once, not for each (a 784-128-10
     page took 10 to 20 ms to lay out)."""
     controller.select(HIDDEN_WEIGHT)
-    explained: list[ParameterRef | None] = []
-    real = controller.explain
-
-    def counted(ref: ParameterRef | None = None) -> ChainExplanation | None:
-        explained.append(ref)
-        return real(ref)
-
-    monkeypatch.setattr(controller, "explain", counted)
+    explained = count_explanations(controller, monkeypatch)
     shown: list[str] = []
     controller.running_changed.connect(lambda running: shown.append(panel.shown_html))
     with qtbot.waitSignal(controller.run_finished, timeout=10_000):
