@@ -7,7 +7,7 @@ session in a process of its own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.core.config import SessionConfig
 from engine.core.records import (
@@ -24,6 +24,7 @@ from engine.errors import GradstepError, NonFiniteError
 from engine.files.session_file import load_session_config, parse_session
 from engine.history.session import Session
 from engine.history.snapshot import Breakpoints, RunResult, Snapshot
+from engine.lazy import lazy_names
 
 if TYPE_CHECKING:
     from engine.explain.chain import ChainExplanation, explain
@@ -66,15 +67,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'engine' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names("engine", globals(), _LAZY)
 
 
 def __dir__() -> list[str]:

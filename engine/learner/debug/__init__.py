@@ -7,8 +7,9 @@ for the debugger's import (about 110 ms).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from engine.lazy import lazy_names
 
 if TYPE_CHECKING:
     from engine.learner.debug.debugger import debug_code
@@ -16,10 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DebugReport", "debug_code"]
 
-_DEFINED_IN = {"debug_code": "engine.learner.debug.debugger", "DebugReport": "engine.learner.debug.report"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _DEFINED_IN:
-        return getattr(importlib.import_module(_DEFINED_IN[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(
+    __name__,
+    globals(),
+    {"debug_code": "engine.learner.debug.debugger", "DebugReport": "engine.learner.debug.report"},
+)
