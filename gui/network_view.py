@@ -39,6 +39,7 @@ from gui.network.layout import NetworkLayout, layout_network
 from gui.network.marks import CheckMarks, check_marks_fit
 from gui.network.nodes import Nodes
 from gui.network.overlays import Selection, StageShading
+from gui.network.painting import uncached
 from gui.network.style import SMOOTH_EDGES, Theme, theme_for
 from gui.network.tooltips import describe
 from gui.network.values import (
@@ -499,7 +500,7 @@ class NetworkView(QWidget):
         """Save the drawing as an SVG (vector edges and nodes); raises GradstepError."""
 
         def render(painter: QPainter) -> None:
-            with self.edges.layer.as_lines():
+            with uncached(self.plot.scene()):
                 self.plot.render(painter)
 
         save_svg(render, self.plot.viewport().size(), "Gradstep network", path)

@@ -8,20 +8,18 @@ drawn as its weight matrix, an image band between the two columns, where every p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
+from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 from engine.core.records import Params
 from gui.colormap import BUCKETS, bucket_magnitude, position_indices
 from gui.network.layout import Indices, NetworkLayout, Rect
+from gui.network.painting import cached, clip_to_device
 from gui.network.redraw import RedrawMemo
 from gui.network.style import BUCKETS_WEAK_FIRST, GLOW_EDGES, LIGHT, SMOOTH_EDGES, Theme, bucket_brushes
 from gui.network.values import ColorScale, Values
@@ -62,7 +60,8 @@ class EdgeLayer(pg.GraphicsObject):
 
     Qt keeps the drawing as a pixmap in device coordinates, so a stage that leaves the edges
     alone (every forward stage in weight colouring) repaints them with one blit instead of
-    stroking thousands of lines; new lines, a zoom or a resize redraw it once.
+    stroking thousands of lines; new lines, a zoom or a resize redraw it once, under a clip
+    (:func:`gui.network.painting.clip_to_device`).
     """
 
     def __init__(self) -> None:
@@ -72,17 +71,7 @@ class EdgeLayer(pg.GraphicsObject):
         self._padding = 0.0  # pixels: half the widest pen, and a pixel of antialiasing
         self._rect: QRectF | None = None
         self.antialias = True
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-    @contextmanager
-    def as_lines(self) -> Iterator[None]:
-        """Drawn uncached while it lasts: cached, the edges would go into an SVG as the screen's
-        pixmap, not as lines."""
-        self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-        try:
-            yield
-        finally:
-            self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        cached(self)
 
     def set_lines(self, groups: list[tuple[QPen, Array]]) -> None:
         """Draw each (pen, lines) group in order; a row of ``lines`` is x0, y0, x1, y1."""
@@ -126,6 +115,7 @@ class EdgeLayer(pg.GraphicsObject):
 
     def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.antialias)
+        clip_to_device(painter)
         for pen, lines in self._groups:
             painter.setPen(pen)
             painter.drawLines(*lines.drawargs())
