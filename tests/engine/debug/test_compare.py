@@ -43,6 +43,16 @@ def test_a_factor_no_correct_program_carries_is_refused() -> None:
     assert result.relative == pytest.approx(0.25)  # nearest allowed factor: m = 4, a quarter off
 
 
+@pytest.mark.parametrize("scale", [np.nextafter(3.0, 0.0), 3.0, np.nextafter(3.0, 9.0)])
+def test_the_nearest_factor_does_not_hang_on_the_last_bit(scale: float) -> None:
+    """3 is as far from 2 as from 4, but a quarter off 4 and a third off 2: the value's last bit
+    (a dot product's rounding, which BLAS builds differ in) must not pick between them."""
+    result = fit(scale * Q, Q, legitimate_factors(4, 1, 0.1))
+    assert result is not None
+    assert result.factor is None
+    assert result.relative == pytest.approx(0.25)
+
+
 def test_a_value_off_in_one_element_is_not_a_match_and_says_where() -> None:
     value = Q.copy()
     value[2, 1] *= 1.001
