@@ -14,12 +14,12 @@ from numpy.typing import NDArray
 from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
 
 from engine.core.records import Params
 from gui.colormap import BUCKETS, bucket_magnitude, position_indices
 from gui.network.layout import Indices, NetworkLayout, Rect
-from gui.network.painting import cached, clip_to_device
+from gui.network.painting import clip_to_device
 from gui.network.redraw import RedrawMemo
 from gui.network.style import BUCKETS_WEAK_FIRST, GLOW_EDGES, LIGHT, SMOOTH_EDGES, Theme, bucket_brushes
 from gui.network.values import ColorScale, Values
@@ -71,7 +71,7 @@ class EdgeLayer(pg.GraphicsObject):
         self._padding = 0.0  # pixels: half the widest pen, and a pixel of antialiasing
         self._rect: QRectF | None = None
         self.antialias = True
-        cached(self)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def set_lines(self, groups: list[tuple[QPen, Array]]) -> None:
         """Draw each (pen, lines) group in order; a row of ``lines`` is x0, y0, x1, y1."""

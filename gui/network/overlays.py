@@ -7,12 +7,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
 from engine import ParameterRef, RunResult, Snapshot
 from gui.network.edges import qrect, set_segments
 from gui.network.layout import NetworkLayout, Rect
-from gui.network.painting import cached
 from gui.network.redraw import RedrawMemo
 from gui.network.style import (
     CAPTION_COLOR,
@@ -105,7 +104,7 @@ class Selection:
         # the paths change with the selection alone, but a step repaints what lies under the
         # labels and shading it moves: thousands of path lines are blitted, not stroked again
         for curve in (self.path_curve, self.selected_curve):
-            cached(curve)
+            curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._marker_item = pg.ScatterPlotItem(pxMode=False, brush=None)
         self._marker_item.setZValue(9)
         view_box.addItem(self._marker_item)

@@ -128,7 +128,7 @@ def test_an_svg_of_a_selected_weight_has_vectors_not_the_screens_pixmaps(qtbot, 
     assert view.edges.changed_dots.opts["useCache"]
 
 
-def _modes(scene: QGraphicsScene) -> list[tuple[QGraphicsItem.CacheMode, object]]:
+def _modes(scene: QGraphicsScene) -> list[tuple[QGraphicsItem, QGraphicsItem.CacheMode, object]]:
     return [(item, item.cacheMode(), getattr(item, "opts", {}).get("useCache")) for item in scene.items()]
 
 
