@@ -223,6 +223,31 @@ def test_run_updates_the_visible_tab(qtbot, inspector: Inspector, controller: Se
     qtbot.waitUntil(lambda: np.array_equal(inspector.loss.curve.yData, losses), timeout=2000)
 
 
+def test_a_run_redraws_the_tab_only_within_progress_frames(
+    qtbot, inspector: Inspector, controller: SessionController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While the worker computes, every Qt call of a redraw waits for the interpreter's lock: the
+    # redraw belongs in a frame, while the worker waits for the window to have shown it.
+    tab = inspector.matrices
+    waiting: list[bool] = []
+    real = type(tab).refresh
+
+    def refresh(self: object) -> None:
+        worker = controller._worker
+        if worker is not None:
+            waiting.append(worker._waiting)
+        real(self)
+
+    monkeypatch.setattr(type(tab), "refresh", refresh)
+    with qtbot.waitSignal(controller.run_finished, timeout=20_000):
+        controller.run(20_000)
+    assert waiting, "the tab was not redrawn during the run"
+    assert all(waiting), waiting
+    # and the run's end shows its last state
+    record = controller.session.snapshot().record
+    assert np.array_equal(tab.views["W"].model.array, record.params[tab.layer_box.currentIndex()].weights)
+
+
 def test_multi_class_surface_shows_the_largest_output(qtbot) -> None:
     doc = tiny_session_dict(
         network={
