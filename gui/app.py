@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 ICON_PATH = ICON_DIR / "gradstep.svg"
 DEFAULT_SPEC = "example:xor"
 EXIT_BAD_INPUT = 2
-THREADS_AFTER_MS = 200  # the BLAS thread count is applied this long after the window is shown
+AFTER_FIRST_FRAME_MS = 200  # what waits for the first frame comes this long after the window is shown
 
 
 def app_icon() -> QIcon:
@@ -101,11 +102,15 @@ def run_app(spec: str | None, new_instance: bool = False) -> int:
         server.file_received.connect(lambda path: open_in_front(window, path))
         server.raise_requested.connect(lambda: bring_to_front(window))
     window.show()
-    # the BLAS thread count the command line chose (threads.remember), applied once the first
-    # frame is up (a zero timer may come before the window's first paint): until then the window
-    # has only built the session, and no stage has run
-    QTimer.singleShot(THREADS_AFTER_MS, threads.apply_chosen)
+    QTimer.singleShot(AFTER_FIRST_FRAME_MS, _after_first_frame)
     return app.exec()
+
+
+def _after_first_frame() -> None:
+    """What the launch leaves until the first frame is up (a zero timer may come before the
+    window's first paint): until then the window has only built the session, and no stage has run."""
+    threads.apply_chosen()  # the BLAS thread count the command line chose (threads.remember)
+    gc.enable()  # the command line turned the cycle collector off for the launch
 
 
 def _handed_to_running(spec: str | None) -> bool:

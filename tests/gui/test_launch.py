@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings
 
 from engine import ParameterRef, parse_session
@@ -55,10 +56,14 @@ def first_frame(app):
         if widget.isVisible():
             widget.repaint()
     print("modules:", " ".join(sorted(sys.modules)))
-    QTimer.singleShot(200, app.quit)
+    import gc
+    collecting = [gc.isenabled()]
+    QTimer.singleShot(400, app.quit)
     event_loop()
     from engine.core import threads
     print("threads:", " ".join(str(n) for n in threads.blas_threads()))
+    collecting.append(gc.isenabled())
+    print("collecting:", " ".join(str(c) for c in collecting))
     return 0
 
 QApplication.exec = first_frame
@@ -67,10 +72,11 @@ sys.exit(main(["--new-instance"]))
 """
 
 
-def launch(tmp_path: Path) -> tuple[set[str], list[int]]:
+def launch(tmp_path: Path) -> tuple[set[str], list[int], list[bool]]:
     """The modules a fresh `gradstep` has imported once its window is painted, and the BLAS
     libraries' thread counts a moment later (GRADSTEP_THREADS=3: neither the policy's one thread nor
-    the two threads OpenBLAS starts on the 2-core machines it runs on)."""
+    the two threads OpenBLAS starts on the 2-core machines it runs on); whether the cycle
+    collector was on at the first frame and a moment later."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -84,20 +90,55 @@ def launch(tmp_path: Path) -> tuple[set[str], list[int]]:
     lines = out.stdout.strip().splitlines()
     modules = next(line for line in lines if line.startswith("modules: ")).removeprefix("modules: ")
     counts = next(line for line in lines if line.startswith("threads:")).removeprefix("threads:")
-    return set(modules.split()), [int(n) for n in counts.split()]
+    collecting = next(line for line in lines if line.startswith("collecting:")).split()[1:]
+    return set(modules.split()), [int(n) for n in counts.split()], [c == "True" for c in collecting]
 
 
 def test_a_launch_imports_none_of_what_later_commands_need(tmp_path: Path) -> None:
-    modules, _ = launch(tmp_path)
+    modules, _, _ = launch(tmp_path)
     assert "gui.main_window" in modules  # it did launch
     assert "engine.cli" in modules  # through the command line, as the console script does
     assert [name for name in NOT_AT_LAUNCH if name in modules] == []
 
 
 def test_a_launch_applies_the_thread_count_after_the_first_frame(tmp_path: Path) -> None:
-    _, counts = launch(tmp_path)
+    _, counts, _ = launch(tmp_path)
     assert counts  # NumPy's BLAS was found
     assert set(counts) == {3}
+
+
+def test_the_cycle_collector_is_off_until_the_first_frame(tmp_path: Path) -> None:
+    _, _, collecting = launch(tmp_path)
+    assert collecting == [False, True]
+
+
+@pytest.mark.parametrize("outcome", ["returns", "raises"])
+def test_the_cycle_collector_is_on_again_when_the_window_never_opens(
+    monkeypatch: pytest.MonkeyPatch, outcome: str
+) -> None:
+    import gc
+
+    import gui.app
+    from engine import cli
+
+    during: list[bool] = []
+
+    def run_app(spec: str | None, new_instance: bool = False) -> int:
+        during.append(gc.isenabled())
+        if outcome == "raises":
+            raise KeyboardInterrupt
+        return 2  # a bad file: no window, no first frame
+
+    monkeypatch.setattr(gui.app, "run_app", run_app)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert gc.isenabled()
+    if outcome == "raises":
+        with pytest.raises(KeyboardInterrupt):
+            cli._launch_window(None)
+    else:
+        assert cli._launch_window(None) == 2
+    assert during == [False]
+    assert gc.isenabled()
 
 
 def test_the_lazily_imported_names_work_when_used(qtbot, window: MainWindow) -> None:
