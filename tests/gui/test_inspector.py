@@ -13,6 +13,7 @@ from engine import parse_session
 from gui.controller import SessionController
 from gui.formatting import format_cell, format_number
 from gui.inspector import GRID_STEPS, Inspector
+from gui.inspector import panel as inspector_panel
 from gui.inspector.boundary import MAX_POINTS, shown_points
 from tests.gui.hosting import show_in_host
 from tests.helpers import tiny_session_dict
@@ -223,29 +224,59 @@ def test_run_updates_the_visible_tab(qtbot, inspector: Inspector, controller: Se
     qtbot.waitUntil(lambda: np.array_equal(inspector.loss.curve.yData, losses), timeout=2000)
 
 
-def test_a_run_redraws_the_tab_only_within_progress_frames(
+def _redraws_during_a_run(
     qtbot, inspector: Inspector, controller: SessionController, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # While the worker computes, every Qt call of a redraw waits for the interpreter's lock: the
-    # redraw belongs in a frame, while the worker waits for the window to have shown it.
+) -> list[bool]:
+    """A long run of the Matrices tab, paused after its fifth progress frame: for each redraw
+    of the tab from Run to the paused state, whether the run's worker was waiting for the window
+    to show a progress (False once the run has ended)."""
     tab = inspector.matrices
     waiting: list[bool] = []
     real = type(tab).refresh
 
     def refresh(self: object) -> None:
         worker = controller._worker
-        if worker is not None:
-            waiting.append(worker._waiting)
+        waiting.append(worker is not None and worker._waiting)
         real(self)
 
+    frames: list[None] = []
+
+    def on_stage_changed() -> None:
+        if controller.running:
+            frames.append(None)
+            if len(frames) == 5:
+                controller.pause()
+
     monkeypatch.setattr(type(tab), "refresh", refresh)
-    with qtbot.waitSignal(controller.run_finished, timeout=20_000):
-        controller.run(20_000)
-    assert waiting, "the tab was not redrawn during the run"
-    assert all(waiting), waiting
-    # and the run's end shows its last state
+    controller.stage_changed.connect(on_stage_changed)
+    with qtbot.waitSignal(controller.run_finished, timeout=60_000):
+        controller.run(100_000_000)
+    controller.stage_changed.disconnect(on_stage_changed)
+    assert len(frames) == 5
+    # the run's end shows its last state
     record = controller.session.snapshot().record
     assert np.array_equal(tab.views["W"].model.array, record.params[tab.layer_box.currentIndex()].weights)
+    return waiting
+
+
+def test_a_run_redraws_the_tab_only_within_progress_frames(
+    qtbot, inspector: Inspector, controller: SessionController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While the worker computes, every Qt call of a redraw waits for the interpreter's lock: the
+    # redraw belongs in a frame, while the worker waits for the window to have shown it.
+    waiting = _redraws_during_a_run(qtbot, inspector, controller, monkeypatch)
+    during, end = waiting[:-1], waiting[-1]
+    assert during, "the tab was not redrawn during the run"
+    assert all(during), waiting
+    assert not end  # and once more at the run's end
+
+
+def test_a_run_redraws_the_tab_at_most_once_an_interval_and_at_its_end(
+    qtbot, inspector: Inspector, controller: SessionController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inspector_panel, "RUN_REFRESH_MS", 10**9)  # the first frame's redraw only
+    waiting = _redraws_during_a_run(qtbot, inspector, controller, monkeypatch)
+    assert waiting == [True, False]  # the run's first frame, then its end
 
 
 def test_multi_class_surface_shows_the_largest_output(qtbot) -> None:

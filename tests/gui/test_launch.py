@@ -123,7 +123,8 @@ def test_the_cycle_collector_is_on_again_when_the_window_never_opens(
 
     during: list[bool] = []
 
-    def run_app(spec: str | None, new_instance: bool = False) -> int:
+    def run_app(spec: str | None, new_instance: bool = False, resume_collector: bool = False) -> int:
+        assert resume_collector
         during.append(gc.isenabled())
         if outcome == "raises":
             raise KeyboardInterrupt
@@ -139,6 +140,50 @@ def test_the_cycle_collector_is_on_again_when_the_window_never_opens(
         assert cli._launch_window(None) == 2
     assert during == [False]
     assert gc.isenabled()
+
+
+def test_a_cycle_collector_already_off_stays_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import gui.app
+    from engine import cli
+
+    resumed: list[bool] = []
+
+    def run_app(spec: str | None, new_instance: bool = False, resume_collector: bool = False) -> int:
+        resumed.append(resume_collector)
+        return 2
+
+    monkeypatch.setattr(gui.app, "run_app", run_app)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    gc.disable()
+    try:
+        assert cli._launch_window(None) == 2
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert resumed == [False]
+
+
+def test_the_cycle_collector_is_on_again_even_if_the_thread_count_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    import gui.app
+    from engine.core import threads
+
+    def fail() -> None:
+        raise OSError("no BLAS to set")
+
+    monkeypatch.setattr(threads, "apply_chosen", fail)
+    gc.disable()
+    try:
+        with pytest.raises(OSError, match="no BLAS"):
+            gui.app._after_first_frame(True)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_the_lazily_imported_names_work_when_used(qtbot, window: MainWindow) -> None:
