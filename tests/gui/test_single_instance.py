@@ -99,7 +99,9 @@ def test_new_instance_opens_its_own_window_instead(qtbot, window, server, tmp_pa
 
     calls: list[tuple[str | None, bool]] = []
     monkeypatch.setattr(
-        gui.app, "run_app", lambda spec, new_instance=False: calls.append((spec, new_instance)) or 0
+        gui.app,
+        "run_app",
+        lambda spec, new_instance=False, resume_collector=False: calls.append((spec, new_instance)) or 0,
     )
     path = _session_file(tmp_path)
     assert main(["--new-instance", str(path)]) == 0
