@@ -37,6 +37,7 @@ from engine.desktop import command as desktop_command
 from engine.errors import GradstepError
 from engine.files.atomic import write_atomic
 from engine.files.examples import example, example_names, resolve, resolve_any, resolve_walkthrough_path
+from engine.files.jsonio import collector_paused
 from engine.files.reading import read_file_bytes
 from engine.files.walkthrough import Walkthrough
 from engine.history.runner import run_in_chunks
@@ -179,14 +180,10 @@ def _launch_window(spec: str | None, new_instance: bool = False) -> int:
     # whole launch). The window turns it back on once the first frame is up
     # (gui.app.run_app), here if it never opens; a collector already off stays off.
     collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         # imported by name: the engine does not depend on the window, only this command does
         run_app: Callable[..., int] = importlib.import_module("gui.app").run_app
         return run_app(spec, new_instance=new_instance, resume_collector=collecting)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _render_frames(walkthrough: object, out: Path, size: tuple[int, int]) -> int:

@@ -1,7 +1,7 @@
 """The Inspector dock: one tab per view of the session; only the visible tab redraws, and while a
-run goes on, at most once in ``RUN_REFRESH_MS``, within a progress frame. Which tabs there are depends on the
-session (:func:`tab_names`): images for image inputs, a confusion matrix in place of the decision
-boundary for a classifier of more than two inputs."""
+run goes on, at most once in ``RUN_REFRESH_MS``, within a progress frame. Which tabs there are
+depends on the session (:func:`tab_names`): images for image inputs, a confusion matrix in place
+of the decision boundary for a classifier of more than two inputs."""
 
 from __future__ import annotations
 

@@ -94,21 +94,33 @@ def launch(tmp_path: Path) -> tuple[set[str], list[int], list[bool]]:
     return set(modules.split()), [int(n) for n in counts.split()], [c == "True" for c in collecting]
 
 
-def test_a_launch_imports_none_of_what_later_commands_need(tmp_path: Path) -> None:
-    modules, _, _ = launch(tmp_path)
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory: pytest.TempPathFactory) -> tuple[set[str], list[int], list[bool]]:
+    """One launch, read by each of the tests below."""
+    return launch(tmp_path_factory.mktemp("launch"))
+
+
+def test_a_launch_imports_none_of_what_later_commands_need(
+    launched: tuple[set[str], list[int], list[bool]],
+) -> None:
+    modules, _, _ = launched
     assert "gui.main_window" in modules  # it did launch
     assert "engine.cli" in modules  # through the command line, as the console script does
     assert [name for name in NOT_AT_LAUNCH if name in modules] == []
 
 
-def test_a_launch_applies_the_thread_count_after_the_first_frame(tmp_path: Path) -> None:
-    _, counts, _ = launch(tmp_path)
+def test_a_launch_applies_the_thread_count_after_the_first_frame(
+    launched: tuple[set[str], list[int], list[bool]],
+) -> None:
+    _, counts, _ = launched
     assert counts  # NumPy's BLAS was found
     assert set(counts) == {3}
 
 
-def test_the_cycle_collector_is_off_until_the_first_frame(tmp_path: Path) -> None:
-    _, _, collecting = launch(tmp_path)
+def test_the_cycle_collector_is_off_until_the_first_frame(
+    launched: tuple[set[str], list[int], list[bool]],
+) -> None:
+    _, _, collecting = launched
     assert collecting == [False, True]
 
 
